@@ -1,0 +1,167 @@
+"""Align stage: verified unit pairs become maximal passage pairs (seed, extend, filter).
+
+LSH only proposes; every pair is re-verified on exact token sets here. Neighbouring matches are
+merged, passages are extended over neighbouring sentences that still resemble each other, and
+contained or overlapping reports are dropped so each later span names one earlier source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .prepare import PreparedSentence
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Inclusive global sentence ranges [a0, a1] (earlier) and [b0, b1] (later)."""
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    similarity: float
+
+
+def union(sents: Sequence[PreparedSentence], lo: int, hi: int) -> set[int]:
+    out: set[int] = set()
+    for s in sents[lo : hi + 1]:
+        out.update(s.hashes)
+    return out
+
+
+def jaccard_sets(a: set[int], b: set[int]) -> float:
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+class Aligner:
+    """Holds the flattened sentences of all documents and builds passages from matches."""
+
+    def __init__(
+        self,
+        sents: Sequence[PreparedSentence],
+        threshold: float,
+        extend_threshold: float,
+        min_chars: int,
+    ) -> None:
+        self.sents = sents
+        self.threshold = threshold
+        self.extend_threshold = extend_threshold
+        self.min_chars = min_chars
+
+    def _usable(self, i: int) -> bool:
+        return 0 <= i < len(self.sents) and self.sents[i].prose and bool(self.sents[i].hashes)
+
+    def _valid(self, a0: int, a1: int, b0: int, b1: int) -> bool:
+        """Both ranges inside one document each, and A strictly before B when they share one."""
+        s = self.sents
+        if not (0 <= a0 <= a1 < len(s) and 0 <= b0 <= b1 < len(s)):
+            return False
+        if s[a0].doc != s[a1].doc or s[b0].doc != s[b1].doc:
+            return False
+        return not (s[a0].doc == s[b0].doc and a1 >= b0)
+
+    def similarity(self, a0: int, a1: int, b0: int, b1: int) -> float:
+        return jaccard_sets(union(self.sents, a0, a1), union(self.sents, b0, b1))
+
+    def chars(self, lo: int, hi: int) -> int:
+        return sum(s.chars for s in self.sents[lo : hi + 1])
+
+    def merge(self, matches: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
+        """Greedily merge matches whose ranges touch on both sides, longest first."""
+        order = sorted(matches, key=lambda m: (-(m[1] - m[0] + m[3] - m[2]), m[0], m[2]))
+        groups: list[list[int]] = []
+        for a0, a1, b0, b1 in order:
+            for g in groups:
+                if a0 <= g[1] + 1 and a1 >= g[0] - 1 and b0 <= g[3] + 1 and b1 >= g[2] - 1:
+                    merged = [min(a0, g[0]), max(a1, g[1]), min(b0, g[2]), max(b1, g[3])]
+                    if self._valid(*merged):
+                        g[:] = merged
+                        break
+            else:
+                groups.append([a0, a1, b0, b1])
+        out = []
+        for a0, a1, b0, b1 in groups:
+            p = Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
+            out.append(self.extend(self.trim(p)))
+        return out
+
+    def _restated_share(self, i: int, other: set[int]) -> float:
+        own = self.sents[i].hashes
+        return sum(1 for h in own if h in other) / len(own) if own else 0.0
+
+    def trim(self, p: Passage) -> Passage:
+        """Drop edge sentences the other side barely restates (windows overshoot).
+
+        A sentence is kept while at least `extend_threshold` of its shingles occur on the
+        other side, so a restatement that spreads one sentence over two keeps both.
+        """
+        a0, a1, b0, b1 = p.a0, p.a1, p.b0, p.b1
+        changed = True
+        while changed:
+            changed = False
+            ua, ub = union(self.sents, a0, a1), union(self.sents, b0, b1)
+            for side, edge in (("a", a0), ("a", a1), ("b", b0), ("b", b1)):
+                lo, hi = (a0, a1) if side == "a" else (b0, b1)
+                if hi == lo:
+                    continue
+                if self._restated_share(edge, ub if side == "a" else ua) < self.extend_threshold:
+                    lo, hi = (lo + 1, hi) if edge == lo else (lo, hi - 1)
+                    if side == "a":
+                        a0, a1 = lo, hi
+                    else:
+                        b0, b1 = lo, hi
+                    changed = True
+                    break
+        if (a0, a1, b0, b1) == (p.a0, p.a1, p.b0, p.b1):
+            return p
+        return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
+
+    def extend(self, p: Passage) -> Passage:
+        """Grow a passage over neighbouring sentence pairs that still resemble each other."""
+        a0, a1, b0, b1, sim = p.a0, p.a1, p.b0, p.b1, p.similarity
+        for step in (1, -1):
+            while True:
+                na, nb = (a1 + 1, b1 + 1) if step == 1 else (a0 - 1, b0 - 1)
+                if not (self._usable(na) and self._usable(nb)):
+                    break
+                cand = (a0, na, b0, nb) if step == 1 else (na, a1, nb, b1)
+                if not self._valid(*cand):
+                    break
+                if (
+                    jaccard_sets(set(self.sents[na].hashes), set(self.sents[nb].hashes))
+                    < self.extend_threshold
+                ):
+                    break
+                new_sim = self.similarity(*cand)
+                if new_sim < self.threshold:
+                    break
+                a0, a1, b0, b1 = cand
+                sim = new_sim
+        return Passage(a0, a1, b0, b1, sim)
+
+    def select(self, passages: Sequence[Passage]) -> list[Passage]:
+        """Drop weak, short, contained and overlapping passages; one source per later span."""
+        ranked = sorted(
+            (
+                p
+                for p in passages
+                if p.similarity >= self.threshold
+                and min(self.chars(p.a0, p.a1), self.chars(p.b0, p.b1)) >= self.min_chars
+            ),
+            key=lambda p: (-self.chars(p.b0, p.b1), -p.similarity, p.a0, p.b0),
+        )
+        kept: list[Passage] = []
+        for p in ranked:
+            clash = any(
+                (p.b0 <= k.b1 and k.b0 <= p.b1)
+                or (p.a0 <= k.a1 and k.a0 <= p.a1 and p.b0 <= k.b1 + 1 and k.b0 <= p.b1 + 1)
+                for k in kept
+            )
+            if not clash:
+                kept.append(p)
+        return sorted(kept, key=lambda p: (self.sents[p.a0].doc, p.a0, p.b0))

@@ -1,0 +1,155 @@
+"""The check pipeline end to end: documents in, verified passage findings out."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+
+from .align import Aligner, Passage, union
+from .config import CheckConfig
+from .diff import word_changes
+from .model import CheckResult, FileSummary, Finding, Span
+from .prepare import PreparedDoc, PreparedSentence, prepare
+from .read import Document, expand_paths, read_document
+
+Progress = Callable[[str, int, int], None]
+
+
+def _units(sents: Sequence[PreparedSentence], config: CheckConfig) -> list[tuple[int, int]]:
+    """Single sentences and windows of consecutive prose sentences within one paragraph."""
+    units: list[tuple[int, int]] = []
+    n = len(sents)
+    for g, s in enumerate(sents):
+        if not (s.prose and s.hashes):
+            continue
+        if s.chars >= config.min_chars:
+            units.append((g, g))
+        for k in config.windows:
+            h = g + k - 1
+            if h < n and all(
+                t.prose and t.hashes and t.doc == s.doc and t.paragraph == s.paragraph
+                for t in sents[g + 1 : h + 1]
+            ):
+                units.append((g, h))
+    return units
+
+
+def find_matches(
+    sents: Sequence[PreparedSentence], config: CheckConfig
+) -> list[tuple[int, int, int, int]]:
+    """Verified unit pairs (a0, a1, b0, b1), A before B, via MinHash LSH then exact Jaccard."""
+    import numpy as np
+
+    from .fingerprint import signatures
+    from .lsh import band_keys, candidate_pairs, optimal_bands
+
+    units = _units(sents, config)
+    if len(units) < 2:
+        return []
+    sent_sigs = signatures([list(s.hashes) for s in sents], config.num_perm, config.seed)
+    # MinHash of a union is the element-wise minimum: windows cost no hashing at all.
+    sigs = np.empty((len(units), config.num_perm), dtype=np.uint32)
+    for u, (lo, hi) in enumerate(units):
+        sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
+    bands, rows = optimal_bands(config.banding_threshold, config.num_perm)
+    keys = band_keys(sigs, bands, rows)
+    matches = []
+    cache: dict[tuple[int, int], set[int]] = {}
+
+    def hashes(u: int) -> set[int]:
+        got = cache.get(units[u])
+        if got is None:
+            got = cache[units[u]] = union(sents, *units[u])
+        return got
+
+    for i, j in sorted(candidate_pairs(keys, max_bucket=config.max_bucket)):
+        (a0, a1), (b0, b1) = sorted((units[i], units[j]))
+        if sents[a0].doc == sents[b0].doc and a1 >= b0:
+            continue  # overlapping units are not a restatement
+        ha, hb = hashes(i), hashes(j)
+        inter = len(ha & hb)
+        if inter / (len(ha) + len(hb) - inter) >= config.threshold:
+            matches.append((a0, a1, b0, b1))
+    return matches
+
+
+class _Locator:
+    """Line and column (1-based) of raw offsets, via a newline index built once per file."""
+
+    def __init__(self, text: str) -> None:
+        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_left(self.newlines, offset)
+        col = offset - (self.newlines[line - 1] + 1 if line else 0)
+        return line + 1, col + 1
+
+
+def _span(doc: PreparedDoc, lo: PreparedSentence, hi: PreparedSentence, loc: _Locator) -> Span:
+    start, end = lo.raw_start, hi.raw_end
+    line, col = loc(start)
+    return Span(doc.document.path, start, end, line, col, doc.document.text[start:end])
+
+
+def build_findings(
+    docs: Sequence[PreparedDoc], passages: Sequence[Passage], config: CheckConfig
+) -> tuple[list[Finding], list[int]]:
+    """Findings in report order, and per document the restated (later-side) characters."""
+    sents = [s for d in docs for s in d.sentences]
+    locators: dict[int, _Locator] = {}
+    restated: list[set[int]] = [set() for _ in docs]
+    findings = []
+    for p in passages:
+        sa, sb = sents[p.a0], sents[p.b0]
+        da, db = docs[sa.doc], docs[sb.doc]
+        la = locators.setdefault(sa.doc, _Locator(da.document.text))
+        lb = locators.setdefault(sb.doc, _Locator(db.document.text))
+        a = _span(da, sa, sents[p.a1], la)
+        b = _span(db, sb, sents[p.b1], lb)
+        a_norm = (sa.start, sents[p.a1].end)
+        b_norm = (sb.start, sents[p.b1].end)
+        na = da.norm.text[slice(*a_norm)]
+        nb = db.norm.text[slice(*b_norm)]
+        exact = na.replace(" ", "") == nb.replace(" ", "")
+        changes = () if exact else word_changes(da.norm, a_norm, db.norm, b_norm, config.user_dict)
+        findings.append(
+            Finding(
+                round(1.0 if exact else p.similarity, 4),
+                "exact" if exact else "near",
+                a,
+                b,
+                changes,
+            )
+        )
+        restated[sb.doc].update(range(p.b0, p.b1 + 1))
+    counts = [sum(sents[g].chars for g in r if sents[g].prose) for r in restated]
+    return findings, counts
+
+
+def check_documents(
+    documents: Sequence[Document], config: CheckConfig | None = None
+) -> CheckResult:
+    """Find restated passages within and across the documents (earlier documents are `a`)."""
+    config = config or CheckConfig()
+    docs = [prepare(i, d, config) for i, d in enumerate(documents)]
+    sents = [s for d in docs for s in d.sentences]
+    aligner = Aligner(sents, config.threshold, config.extend_threshold, config.min_chars)
+    passages = aligner.select(aligner.merge(find_matches(sents, config)))
+    findings, restated = build_findings(docs, passages, config)
+    files = tuple(
+        FileSummary(d.document.path, d.prose_chars, r) for d, r in zip(docs, restated, strict=True)
+    )
+    return CheckResult(files, tuple(findings))
+
+
+def check_paths(paths: Iterable[str], config: CheckConfig | None = None) -> CheckResult:
+    """Read (expanding directories), then check. Raises InputError on unreadable input."""
+    config = config or CheckConfig()
+    files = list(expand_paths(paths, config.include, config.exclude))
+    docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
+    return check_documents(docs, config)
+
+
+def check_text(text: str, path: str = "<text>", config: CheckConfig | None = None) -> CheckResult:
+    """Check one in-memory text."""
+    return check_documents([Document(path, text, "utf-8")], config)

@@ -1,0 +1,166 @@
+"""Thin typer CLI: parse options, build one config, call the library, map errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+
+app = typer.Typer(
+    name="paradup",
+    help="段落查重: find restated paragraphs and passages in Chinese news copy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Ngram(str, Enum):
+    word = "word"
+    char = "char"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"paradup: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"paradup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """段落查重: find restated paragraphs and passages in Chinese news copy."""
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, directories (recursive) or - for stdin.")
+    ],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Jaccard similarity a passage pair needs [0.4].")
+    ] = None,
+    extend_threshold: Annotated[
+        float | None, typer.Option(help="Similarity that lets a neighbour join [0.25].")
+    ] = None,
+    shingle: Annotated[int | None, typer.Option(help="n of the word/char n-grams [2].")] = None,
+    ngram: Annotated[Ngram | None, typer.Option(help="Shingle words or characters [word].")] = None,
+    num_perm: Annotated[int | None, typer.Option(help="MinHash permutations [128].")] = None,
+    windows: Annotated[
+        str | None, typer.Option(help="Sentence window sizes, comma-separated [2,3].")
+    ] = None,
+    min_chars: Annotated[
+        int | None, typer.Option(help="Shortest passage reported, in characters [12].")
+    ] = None,
+    user_dict: Annotated[
+        Path | None, typer.Option(help="jieba user dictionary (one word per line).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Input encoding, e.g. gb18030 [utf-8].")
+    ] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Glob of files to take from directories.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of files to skip in directories.")
+    ] = None,
+    max_bytes: Annotated[int | None, typer.Option(help="Refuse larger files.")] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
+    ] = False,
+) -> None:
+    """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
+    from .check import check_paths
+    from .config import CheckConfig
+
+    try:
+        if user_dict is not None and not user_dict.is_file():
+            raise _fail(f"{user_dict}: user dictionary not found; check --user-dict")
+        try:
+            sizes = tuple(int(w) for w in windows.split(",") if w.strip()) if windows else None
+        except ValueError:
+            raise _fail(f"--windows {windows!r}: expected sizes like 2,3") from None
+        config = CheckConfig().with_options(
+            threshold=threshold,
+            extend_threshold=extend_threshold,
+            shingle=shingle,
+            ngram=ngram.value if ngram else None,
+            num_perm=num_perm,
+            windows=sizes,
+            min_chars=min_chars,
+            user_dict=str(user_dict) if user_dict else None,
+            encoding=encoding,
+            include=tuple(include) if include else None,
+            exclude=tuple(exclude) if exclude else None,
+            max_bytes=max_bytes,
+        )
+        result = check_paths(paths, config)
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
+    if not quiet:
+        _emit(result, format, output)
+    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+def _emit(result: object, format: Format, output: Path | None) -> None:
+    from .model import CheckResult
+
+    assert isinstance(result, CheckResult)
+    if format is Format.json:
+        from .report.json import render
+
+        text = render(result)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            _write(output, text)
+        return
+    from rich.console import Console
+
+    from .report.text import render as render_text
+
+    if output is None:
+        render_text(result, Console(highlight=False))
+    else:
+        console = Console(record=True, file=open("/dev/null", "w"), width=100, highlight=False)  # noqa: SIM115
+        render_text(result, console)
+        _write(output, console.export_text())
+
+
+def _write(output: Path, text: str) -> None:
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"{output}: cannot write the report ({exc.strerror}); check --output") from None
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("paradup: interrupted", err=True)
+        sys.exit(130)

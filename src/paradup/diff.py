@@ -1,0 +1,56 @@
+"""Word-level differences between two passages, located in the raw text for highlighting."""
+
+from __future__ import annotations
+
+import difflib
+
+from .model import Change
+from .normalize import Normalized
+from .tokens import _tokenizer
+
+
+def _tokens(
+    norm: Normalized, start: int, end: int, user_dict: str | None
+) -> list[tuple[str, int, int]]:
+    """(word, start, end) in normalized offsets; whitespace dropped, punctuation kept."""
+    text = norm.text[start:end]
+    return [
+        (w, start + s, start + e)
+        for w, s, e in _tokenizer(user_dict).tokenize(text, HMM=True)
+        if w.strip()
+    ]
+
+
+def _raw(
+    norm: Normalized, toks: list[tuple[str, int, int]], i1: int, i2: int, end: int
+) -> tuple[int, int]:
+    if i1 < i2:
+        return norm.raw_span(toks[i1][1], toks[i2 - 1][2])
+    # An empty side: the insertion point before token i1 (or at the passage end).
+    pos = norm.starts[toks[i1][1]] if i1 < len(toks) else norm.ends[end - 1]
+    return pos, pos
+
+
+def word_changes(
+    na: Normalized,
+    a: tuple[int, int],
+    nb: Normalized,
+    b: tuple[int, int],
+    user_dict: str | None = None,
+) -> tuple[Change, ...]:
+    """Edits turning passage a into passage b (normalized spans), at jieba-word granularity."""
+    ta, tb = _tokens(na, *a, user_dict), _tokens(nb, *b, user_dict)
+    out: list[Change] = []
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        a_words = "".join(t[0] for t in ta[i1:i2])
+        b_words = "".join(t[0] for t in tb[j1:j2])
+        # Punctuation-only edits (", " for "、") are noise to an editor.
+        if not any(c.isalnum() for c in a_words + b_words):
+            continue
+        as_, ae = _raw(na, ta, i1, i2, a[1])
+        bs, be = _raw(nb, tb, j1, j2, b[1])
+        out.append(Change(op, na.raw[as_:ae], nb.raw[bs:be], as_, ae, bs, be))
+    return tuple(out)

@@ -1,0 +1,155 @@
+"""Read stage: bytes to decoded text, refusing what is not text. Never writes."""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+STDIN_NAME = "-"
+# Refuse inputs larger than this unless the caller raises the limit; a draft is far smaller.
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """One decoded input. `text` is what every span offset refers to."""
+
+    path: str
+    text: str
+    encoding: str
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes never occur in UTF-8/GB18030 prose; control-character soup means binary."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls / len(head) > 0.1
+
+
+def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
+    """Decode bytes: UTF-8 (BOM stripped) by default, or the encoding asked for."""
+    if looks_binary(data):
+        raise InputError(path, "looks like a binary file", "pass a .txt or .md text file")
+    if encoding is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                path,
+                f"is not valid UTF-8 (byte {exc.start})",
+                "if it is GBK/GB18030, pass --encoding gb18030",
+            ) from None
+        used = "utf-8"
+    else:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(
+                path, f"unknown encoding {encoding!r}", "pass e.g. --encoding gb18030"
+            ) from None
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                path,
+                f"cannot be decoded as {encoding} (byte {exc.start})",
+                "check the file's encoding and pass the right --encoding",
+            ) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        used = encoding
+    if not text.strip():
+        raise InputError(path, "is empty", "pass a file that contains text")
+    return Document(path=path, text=text, encoding=used)
+
+
+def read_document(
+    path: str, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Read one file (or standard input for '-') read-only and decode it."""
+    if path == STDIN_NAME:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        name = "<stdin>"
+    else:
+        name = path
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise InputError(path, "does not exist", "check the path") from None
+        except PermissionError:
+            raise InputError(
+                path, "cannot be read (permission denied)", "check its permissions"
+            ) from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(path, "is a directory", "pass files, or a directory via expand_paths")
+        if st.st_size > max_bytes:
+            raise InputError(
+                path,
+                f"is {st.st_size} bytes, over the {max_bytes}-byte limit",
+                "split it, or raise --max-bytes",
+            )
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except (PermissionError, IsADirectoryError):
+            raise InputError(
+                path, "cannot be read (permission denied)", "check its permissions"
+            ) from None
+        except OSError as exc:
+            raise InputError(path, f"cannot be read ({exc.strerror})", "check the file") from None
+    if len(data) > max_bytes:
+        raise InputError(
+            name, f"is over the {max_bytes}-byte limit", "split it, or raise --max-bytes"
+        )
+    return decode(data, name, encoding)
+
+
+def _matches(rel: str, patterns: Sequence[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def expand_paths(
+    paths: Iterable[str],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> Iterator[str]:
+    """Expand directories recursively into text files (sorted, so runs are reproducible).
+
+    Files named explicitly are always kept; files found in directories must end in a text
+    suffix (or match `include`) and must not match `exclude`.
+    """
+    for path in paths:
+        if path == STDIN_NAME or not os.path.isdir(path):
+            yield path
+            continue
+        found = []
+        root = Path(path)
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for fname in filenames:
+                full = Path(dirpath) / fname
+                rel = full.relative_to(root).as_posix()
+                wanted = _matches(rel, include) if include else fname.endswith(TEXT_SUFFIXES)
+                if wanted and not _matches(rel, exclude):
+                    found.append(str(full))
+        if not found:
+            raise InputError(
+                path,
+                "contains no .txt or .md files" + (" matching --include" if include else ""),
+                "point at a directory of articles or adjust --include/--exclude",
+            )
+        yield from sorted(found)

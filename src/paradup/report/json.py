@@ -1,0 +1,61 @@
+"""The JSON contract (version 1), stable for tools and the hook."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..model import CheckResult, Span
+
+CONTRACT_VERSION = 1
+
+
+def _span(s: Span) -> dict[str, Any]:
+    return {
+        "path": s.path,
+        "start": s.start,
+        "end": s.end,
+        "line": s.line,
+        "column": s.column,
+        "text": s.text,
+    }
+
+
+def to_dict(result: CheckResult) -> dict[str, Any]:
+    return {
+        "version": CONTRACT_VERSION,
+        "files": [
+            {
+                "path": f.path,
+                "chars": f.chars,
+                "restated_chars": f.restated_chars,
+                "ratio": round(f.ratio, 4),
+            }
+            for f in result.files
+        ],
+        "findings": [
+            {
+                "similarity": f.similarity,
+                "kind": f.kind,
+                "a": _span(f.a),
+                "b": _span(f.b),
+                "changes": [
+                    {
+                        "op": c.op,
+                        "a": c.a,
+                        "b": c.b,
+                        "a_start": c.a_start,
+                        "a_end": c.a_end,
+                        "b_start": c.b_start,
+                        "b_end": c.b_end,
+                    }
+                    for c in f.changes
+                ],
+            }
+            for f in result.findings
+        ],
+    }
+
+
+def render(result: CheckResult) -> str:
+    return json.dumps(to_dict(result), ensure_ascii=False, indent=2) + "\n"

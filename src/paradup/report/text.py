@@ -1,0 +1,70 @@
+"""Terminal report with rich: both spans, similarity, changed words highlighted, 复制比."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..model import CheckResult, Finding
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+MAX_SHOWN = 400  # characters of a passage shown before eliding the middle
+
+
+def _highlight(text: str, base: int, spans: list[tuple[int, int]], style: str) -> Text:
+    from rich.text import Text
+
+    out = Text(text)
+    for s, e in spans:
+        if e > s:
+            out.stylize(style, s - base, e - base)
+    if len(text) > MAX_SHOWN:
+        half = MAX_SHOWN // 2
+        out = out[:half] + Text(" … ", style="dim") + out[-half:]
+    return out
+
+
+def _finding(console: Console, n: int, f: Finding) -> None:
+    from rich.text import Text
+
+    head = Text()
+    head.append(f"#{n} ", style="bold")
+    head.append(f"{f.b.path}:{f.b.line}:{f.b.column}", style="bold cyan")
+    head.append(" restates ")
+    head.append(f"{f.a.path}:{f.a.line}:{f.a.column}", style="cyan")
+    head.append(f"  similarity {f.similarity:.2f} ({f.kind}), {len(f.b.text)} chars")
+    console.print(head)
+    a_spans = [(c.a_start, c.a_end) for c in f.changes]
+    b_spans = [(c.b_start, c.b_end) for c in f.changes]
+    console.print(
+        Text("  earlier │ ", style="dim") + _highlight(f.a.text, f.a.start, a_spans, "bold red")
+    )
+    console.print(
+        Text("  later   │ ", style="dim") + _highlight(f.b.text, f.b.start, b_spans, "bold green")
+    )
+    if f.changes:
+        shown = "; ".join(f"{c.a or '∅'} → {c.b or '∅'}" for c in f.changes[:8]) + (
+            " …" if len(f.changes) > 8 else ""
+        )
+        console.print(Text("  changed │ ", style="dim") + Text(shown, style="yellow"))
+    console.print()
+
+
+def render(result: CheckResult, console: Console) -> None:
+    for n, f in enumerate(result.findings, 1):
+        _finding(console, n, f)
+    from rich.text import Text
+
+    for fs in result.files:
+        line = Text()
+        line.append(fs.path, style="bold")
+        line.append(
+            f": {sum(1 for f in result.findings if f.b.path == fs.path)} restated passages, "
+        )
+        line.append(
+            f"复制比 {fs.ratio:.1%}", style="bold magenta" if fs.restated_chars else "green"
+        )
+        line.append(f" ({fs.restated_chars} of {fs.chars} prose characters)")
+        console.print(line)

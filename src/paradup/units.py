@@ -1,0 +1,86 @@
+"""Units stage: paragraphs and sentences of the normalized text, each with its raw span."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .normalize import PARA, Normalized
+
+_TERMINATORS = frozenset("。!?;…")
+_CLOSERS = frozenset("\"')]}」』】》〉")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence: `start`/`end` index the normalized text; `raw_start`/`raw_end` the raw text."""
+
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    heading: bool
+
+
+def _sentence_ends(text: str, start: int, end: int) -> Iterator[int]:
+    """Yield the end offset of each sentence in text[start:end] (one paragraph)."""
+    i = start
+    while i < end:
+        ch = text[i]
+        stop = False
+        if ch in _TERMINATORS:
+            stop = True
+        elif ch == ".":
+            run = i
+            while run + 1 < end and text[run + 1] == ".":
+                run += 1
+            nxt = text[run + 1] if run + 1 < end else " "
+            # An ellipsis, or a full stop before a space/CJK/end; never "2.2" or "a.b".
+            stop = run > i or nxt == " " or not (nxt.isascii() and nxt.isalnum())
+            i = run
+        if stop:
+            j = i + 1
+            while j < end and (text[j] in _TERMINATORS or text[j] in _CLOSERS):
+                j += 1
+            yield j
+            i = j
+            continue
+        i += 1
+    yield end
+
+
+def paragraphs(norm: Normalized) -> list[tuple[int, int]]:
+    """Normalized [start, end) of each non-empty paragraph."""
+    out: list[tuple[int, int]] = []
+    text = norm.text
+    pos = 0
+    while pos <= len(text):
+        nxt = text.find(PARA, pos)
+        if nxt < 0:
+            nxt = len(text)
+        if text[pos:nxt].strip():
+            out.append((pos, nxt))
+        pos = nxt + 1
+    return out
+
+
+def sentences(norm: Normalized) -> list[Sentence]:
+    """All sentences, in order, never crossing a paragraph, stripped of edge spaces."""
+    text = norm.text
+    out: list[Sentence] = []
+    for p, (ps, pe) in enumerate(paragraphs(norm)):
+        heading = ps in norm.headings
+        s = ps
+        for e in _sentence_ends(text, ps, pe):
+            a, b = s, e
+            while a < b and text[a] == " ":
+                a += 1
+            while b > a and text[b - 1] == " ":
+                b -= 1
+            if b > a:
+                rs, re_ = norm.raw_span(a, b)
+                out.append(Sentence(len(out), p, a, b, rs, re_, heading))
+            s = e
+    return out
