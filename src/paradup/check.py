@@ -127,17 +127,40 @@ def build_findings(
 
 
 def check_documents(
-    documents: Sequence[Document], config: CheckConfig | None = None
+    documents: Sequence[Document],
+    config: CheckConfig | None = None,
+    focus: Iterable[int] | None = None,
 ) -> CheckResult:
     """Find restated passages within and across the documents (earlier documents are `a`)."""
     config = config or CheckConfig()
     docs = [prepare(i, d, config) for i, d in enumerate(documents)]
+    return check_prepared(docs, config, focus)
+
+
+def check_prepared(
+    docs: Sequence[PreparedDoc],
+    config: CheckConfig,
+    focus: Iterable[int] | None = None,
+) -> CheckResult:
+    """Check already prepared documents (doc ids must be 0..n-1 in order).
+
+    With `focus`, only findings with a side in those documents are reported, and only those
+    documents are summarized: the hook compares changed files against a cached repository.
+    """
     sents = [s for d in docs for s in d.sentences]
+    wanted = set(range(len(docs))) if focus is None else set(focus)
     aligner = Aligner(sents, config.threshold, config.extend_threshold, config.min_chars)
-    passages = aligner.select(aligner.merge(find_matches(sents, config)))
+    matches = [
+        m
+        for m in find_matches(sents, config)
+        if sents[m[0]].doc in wanted or sents[m[2]].doc in wanted
+    ]
+    passages = aligner.select(aligner.merge(matches))
     findings, restated = build_findings(docs, passages, config)
     files = tuple(
-        FileSummary(d.document.path, d.prose_chars, r) for d, r in zip(docs, restated, strict=True)
+        FileSummary(d.document.path, d.prose_chars, r)
+        for d, r in zip(docs, restated, strict=True)
+        if d.doc in wanted
     )
     return CheckResult(files, tuple(findings))
 
