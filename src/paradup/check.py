@@ -88,7 +88,8 @@ class _Locator:
 def _span(doc: PreparedDoc, lo: PreparedSentence, hi: PreparedSentence, loc: _Locator) -> Span:
     start, end = lo.raw_start, hi.raw_end
     line, col = loc(start)
-    return Span(doc.document.path, start, end, line, col, doc.document.text[start:end])
+    d = doc.document
+    return Span(d.path, start, end, line, col, d.text[start:end], d.key, d.title, d.date)
 
 
 def build_findings(

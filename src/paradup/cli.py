@@ -89,6 +89,9 @@ def check(
         list[str] | None, typer.Option(help="Glob of files to skip in directories.")
     ] = None,
     max_bytes: Annotated[int | None, typer.Option(help="Refuse larger files.")] = None,
+    against: Annotated[
+        Path | None, typer.Option(help="Also find passages already in this archive index.")
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
     ] = False,
@@ -118,7 +121,15 @@ def check(
             exclude=tuple(exclude) if exclude else None,
             max_bytes=max_bytes,
         )
-        result = check_paths(paths, config)
+        if against is None:
+            result = check_paths(paths, config)
+        else:
+            from .against import check_against
+            from .read import expand_paths, read_document
+
+            files = list(expand_paths(paths, config.include, config.exclude))
+            docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
+            result = check_against(docs, str(against), config)
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
@@ -156,6 +167,11 @@ def _write(output: Path, text: str) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise _fail(f"{output}: cannot write the report ({exc.strerror}); check --output") from None
+
+
+from .cli_index import register as _register_index  # noqa: E402
+
+_register_index(app)
 
 
 def main() -> None:

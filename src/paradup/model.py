@@ -16,6 +16,9 @@ class Span:
     line: int
     column: int
     text: str
+    doc: str | None = None  # set for archive documents (check --against)
+    title: str | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True)

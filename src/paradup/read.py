@@ -26,6 +26,9 @@ class Document:
     path: str
     text: str
     encoding: str
+    key: str | None = None  # archive documents: id, title and date shown with matches
+    title: str | None = None
+    date: str | None = None
 
 
 def looks_binary(data: bytes) -> bool:

@@ -11,7 +11,7 @@ CONTRACT_VERSION = 1
 
 
 def _span(s: Span) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "path": s.path,
         "start": s.start,
         "end": s.end,
@@ -19,6 +19,11 @@ def _span(s: Span) -> dict[str, Any]:
         "column": s.column,
         "text": s.text,
     }
+    # Archive matches (check --against) also name their source document.
+    for key in ("doc", "title", "date"):
+        if getattr(s, key) is not None:
+            out[key] = getattr(s, key)
+    return out
 
 
 def to_dict(result: CheckResult) -> dict[str, Any]:

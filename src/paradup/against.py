@@ -1,0 +1,91 @@
+"""check --against: a draft's restatements inside itself and of passages already archived."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .check import _units, check_prepared
+from .config import CheckConfig
+from .index.store import IndexStore
+from .model import CheckResult
+from .prepare import PreparedDoc, prepare
+from .read import Document
+
+MAX_SOURCES = 50  # archive documents re-checked in full per run, best first
+
+
+def _candidate_docs(
+    store: IndexStore, drafts: Sequence[PreparedDoc], config: CheckConfig
+) -> list[int]:
+    """Archive documents with at least one unit verified against a draft unit, best first."""
+    import numpy as np
+
+    from .fingerprint import signatures
+    from .lsh import band_keys
+
+    st = store.settings
+    best: dict[int, float] = {}
+    for d in drafts:
+        sents = d.sentences
+        units = _units(sents, config)
+        if not units:
+            continue
+        sent_sigs = signatures([list(s.hashes) for s in sents], st.num_perm, st.seed)
+        sigs = np.stack([sent_sigs[lo : hi + 1].min(axis=0) for lo, hi in units])
+        keys = band_keys(sigs, st.bands, st.rows).view(np.int64)
+        unit_sets = [{h for s in sents[lo : hi + 1] for h in s.hashes} for lo, hi in units]
+        key_to_units: dict[int, list[int]] = {}
+        for u, row in enumerate(keys):
+            for k in row:
+                key_to_units.setdefault(int(k), []).append(u)
+        hits = store.units_for_keys(key_to_units)
+        for _uid, doc, _kind, _s, _e, blob in store.unit_rows(sorted(hits)):
+            theirs = set(np.frombuffer(blob, dtype=np.uint32).tolist())
+            for mine in unit_sets:
+                inter = len(mine & theirs)
+                sim = inter / (len(mine) + len(theirs) - inter)
+                if sim >= config.threshold and sim > best.get(doc, 0.0):
+                    best[doc] = sim
+    return sorted(best, key=lambda doc: -best[doc])[:MAX_SOURCES]
+
+
+def check_against(
+    documents: Sequence[Document], index_path: str, config: CheckConfig | None = None
+) -> CheckResult:
+    """Findings inside the drafts and between drafts and archived documents (archive is `a`)."""
+    config = config or CheckConfig()
+    store = IndexStore.open(index_path)
+    try:
+        st = store.settings
+        mine = (config.num_perm, config.seed, config.shingle, config.ngram, config.user_dict)
+        theirs = (st.num_perm, st.seed, st.shingle, st.ngram, st.user_dict)
+        if mine != theirs:
+            from .index.store import IndexError_
+
+            raise IndexError_(
+                f"{index_path}: index fingerprints use num_perm/seed/shingle/ngram/user_dict "
+                f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
+            )
+        drafts = [prepare(i, d, config) for i, d in enumerate(documents)]
+        sources = [store.doc(i) for i in _candidate_docs(store, drafts, config)]
+    finally:
+        store.close()
+    archived = [
+        Document(
+            str(s["path"]),
+            str(s["text"]),
+            "utf-8",
+            str(s["key"]),
+            s["title"] if isinstance(s["title"], str) else None,
+            s["date"] if isinstance(s["date"], str) else None,
+        )
+        for s in sources
+    ]
+    n = len(archived)
+    docs = [prepare(i, d, config) for i, d in enumerate(archived)]
+    docs += [
+        replace(d, doc=n + i, sentences=tuple(replace(s, doc=n + i) for s in d.sentences))
+        for i, d in enumerate(drafts)
+    ]
+    return check_prepared(docs, config, focus=range(n, n + len(drafts)))

@@ -1,0 +1,204 @@
+"""CLI commands for archives: `index build|update|info` and `audit`."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+
+if TYPE_CHECKING:
+    from .index.build import BuildStats
+
+index_app = typer.Typer(help="Build and update a persistent archive index.", no_args_is_help=True)
+
+IndexOpt = Annotated[Path, typer.Option("--index", "-i", help="The index file (SQLite).")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"paradup: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _build(
+    archive: list[str],
+    index: Path,
+    jobs: int | None,
+    force: bool,
+    quiet: bool,
+    id_field: str,
+    text_field: str,
+    title_field: str,
+    date_field: str,
+    must_exist: bool,
+) -> None:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .archive import Fields
+    from .index.build import build_index
+
+    if must_exist and not index.is_file():
+        raise _fail(f"{index}: no index here; create it with `paradup index build`")
+    err = Console(stderr=True)
+    fields = Fields(id_field, text_field, title_field, date_field)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("indexing", total=None)
+
+        def progress(s: BuildStats) -> None:
+            mb = s.bytes / 1e6
+            bar.update(
+                task,
+                description=f"{s.indexed} new/changed, {s.unchanged} unchanged, {s.units} units, "
+                f"{mb:.1f} MB",
+            )
+
+        try:
+            stats = build_index(
+                archive, str(index), fields=fields, jobs=jobs, force=force, progress=progress
+            )
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
+    for msg in stats.bad:
+        err.print(f"skipped: {msg}", highlight=False, markup=False)
+    if not quiet:
+        rate = stats.bytes / 1e6 / stats.seconds if stats.seconds else 0.0
+        err.print(
+            f"{index}: {stats.seen} documents seen, {stats.indexed} fingerprinted, "
+            f"{stats.unchanged} unchanged, {stats.deleted} removed, {len(stats.bad)} bad records "
+            f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)",
+            highlight=False,
+            markup=False,
+        )
+
+
+_FIELD_OPTS = dict(
+    id_field=typer.Option("id", help="JSON Lines field holding the document id."),
+    text_field=typer.Option("text", help="JSON Lines field holding the article text."),
+    title_field=typer.Option("title", help="JSON Lines field holding the title."),
+    date_field=typer.Option("date", help="JSON Lines field holding the date."),
+)
+
+
+@index_app.command("build")
+def build(
+    archive: Annotated[list[str], typer.Argument(help="Directories of .txt/.md, or .jsonl files.")],
+    index: IndexOpt,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes [all cores].")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Discard an existing index and start over.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    id_field: str = _FIELD_OPTS["id_field"],
+    text_field: str = _FIELD_OPTS["text_field"],
+    title_field: str = _FIELD_OPTS["title_field"],
+    date_field: str = _FIELD_OPTS["date_field"],
+) -> None:
+    """Fingerprint an archive into an index (resumes an interrupted build)."""
+    _build(archive, index, jobs, force, quiet, id_field, text_field, title_field, date_field, False)
+
+
+@index_app.command("update")
+def update(
+    archive: Annotated[list[str], typer.Argument(help="The same archive roots as the build.")],
+    index: IndexOpt,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes [all cores].")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    id_field: str = _FIELD_OPTS["id_field"],
+    text_field: str = _FIELD_OPTS["text_field"],
+    title_field: str = _FIELD_OPTS["title_field"],
+    date_field: str = _FIELD_OPTS["date_field"],
+) -> None:
+    """Fingerprint only new or changed documents; remove deleted ones."""
+    _build(archive, index, jobs, False, quiet, id_field, text_field, title_field, date_field, True)
+
+
+@index_app.command("info")
+def info(index: IndexOpt) -> None:
+    """Counts and fingerprint settings of an index."""
+    from .index.store import IndexStore
+
+    try:
+        with IndexStore.open(index) as store:
+            counts = store.counts()
+            typer.echo(
+                f"{index}: {counts['docs']} documents, {counts['units']} units, "
+                f"{counts['bands']} band keys"
+            )
+            typer.echo(f"settings: {store.settings.to_json()}")
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
+
+
+class AuditFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+
+
+def audit_command(
+    index: IndexOpt,
+    format: Annotated[AuditFormat, typer.Option("--format", "-f")] = AuditFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    threshold: Annotated[float, typer.Option(help="Jaccard similarity for cluster edges.")] = 0.7,
+    boilerplate_docs: Annotated[
+        int | None, typer.Option(help="Documents a unit must recur in to be boilerplate.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Duplicate clusters and boilerplate templates across the archive."""
+    from rich.console import Console
+
+    from .audit import audit
+    from .index.store import IndexStore
+    from .report import audit as rep
+
+    if not 0 < threshold <= 1:
+        raise _fail(f"option threshold: must be in (0, 1], got {threshold}")
+    err = Console(stderr=True)
+    try:
+        with IndexStore.open(index) as store:
+            clusters = audit(
+                store,
+                threshold,
+                boilerplate_docs,
+                progress=None if quiet else (lambda m: err.print(m, highlight=False)),
+            )
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
+    if format is AuditFormat.text:
+        text = "\n".join(rep.summary_lines(clusters)) + "\n"
+    elif format is AuditFormat.jsonl:
+        text = rep.to_jsonl(clusters)
+    elif format is AuditFormat.csv:
+        text = rep.to_csv(clusters)
+    else:
+        text = rep.to_html(clusters, f"paradup audit of {index.name}")
+    if output is None:
+        if not quiet or format is not AuditFormat.text:
+            sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"{output}: cannot write ({exc.strerror}); check --output") from None
+    raise typer.Exit(EXIT_FINDINGS if clusters else EXIT_CLEAN)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(index_app, name="index")
+    app.command("audit")(audit_command)

@@ -1,0 +1,1 @@
+"""The persistent archive index: one SQLite file (WAL), no server."""

@@ -1,0 +1,181 @@
+"""Build and incrementally update an index: stream records, fingerprint in worker processes,
+write each batch in its own transaction. Re-running on an unchanged archive fingerprints nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ..archive import ArchiveRecord, Fields, iter_records
+from ..config import CheckConfig
+from ..read import Document
+from .store import DocRow, IndexSettings, IndexStore, UnitRow
+
+INDEX_BANDS = 20
+INDEX_ROWS = 3
+
+
+def index_settings(
+    config: CheckConfig, bands: int = INDEX_BANDS, rows: int = INDEX_ROWS
+) -> IndexSettings:
+    from ..fingerprint import SCHEME
+
+    return IndexSettings(
+        num_perm=config.num_perm,
+        seed=config.seed,
+        scheme=SCHEME,
+        hashfunc="sha1_hash32",
+        shingle=config.shingle,
+        ngram=config.ngram,
+        bands=bands,
+        rows=rows,
+        min_chars=config.min_chars,
+        user_dict=config.user_dict,
+    )
+
+
+def norm_hash(text: str) -> int:
+    """Signed 64-bit digest of normalized text without spaces (SQLite INTEGER)."""
+    d = hashlib.blake2b(text.replace(" ", "").encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(d.digest(), "little", signed=True)
+
+
+def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexSettings) -> DocRow:
+    """Sentences and multi-sentence paragraphs of one record, with signatures and band keys."""
+    import numpy as np
+
+    from ..fingerprint import signatures
+    from ..lsh import band_keys
+    from ..prepare import prepare
+
+    prep = prepare(0, Document(rec.path, rec.text, "utf-8"), config)
+    sents = [s for s in prep.sentences if s.prose and s.hashes]
+    units: list[tuple[str, list[int]]] = []  # (kind, sentence positions in `sents`)
+    by_para: dict[int, list[int]] = {}
+    for i, s in enumerate(sents):
+        by_para.setdefault(s.paragraph, []).append(i)
+        if s.chars >= settings.min_chars:
+            units.append(("s", [i]))
+    for members in by_para.values():
+        if len(members) > 1:
+            units.append(("p", members))
+    rows: list[UnitRow] = []
+    if units:
+        sent_sigs = signatures([list(s.hashes) for s in sents], settings.num_perm, settings.seed)
+        sigs = np.stack([sent_sigs[m].min(axis=0) for _, m in units])
+        keys = band_keys(sigs, settings.bands, settings.rows).view(np.int64)
+        text = prep.norm.text
+        for u, (kind, members) in enumerate(units):
+            first, last = sents[members[0]], sents[members[-1]]
+            hashes = sorted({h for m in members for h in sents[m].hashes})
+            rows.append(
+                UnitRow(
+                    kind,
+                    first.raw_start,
+                    last.raw_end,
+                    norm_hash(text[first.start : last.end]),
+                    sigs[u].tobytes(),
+                    np.asarray(hashes, dtype=np.uint32).tobytes(),
+                    [int(k) for k in keys[u]],
+                )
+            )
+    return DocRow(
+        rec.key, rec.path, rec.title, rec.date, rec.content_hash, prep.prose_chars, rec.text, rows
+    )
+
+
+def _work(batch: list[ArchiveRecord], config: CheckConfig, settings: IndexSettings) -> list[DocRow]:
+    return [fingerprint_record(r, config, settings) for r in batch]
+
+
+@dataclass
+class BuildStats:
+    seen: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    units: int = 0
+    bytes: int = 0
+    bad: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _batches(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[ArchiveRecord]]:
+    batch: list[ArchiveRecord] = []
+    for r in records:
+        batch.append(r)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def build_index(
+    roots: Iterable[str],
+    index_path: str,
+    config: CheckConfig | None = None,
+    *,
+    fields: Fields | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    batch_size: int = 256,
+    progress: Callable[[BuildStats], None] | None = None,
+    bands: int = INDEX_BANDS,
+    rows: int = INDEX_ROWS,
+) -> BuildStats:
+    """Create or update the index at `index_path` from the archive roots (incremental)."""
+    config = config or CheckConfig()
+    settings = index_settings(config, bands, rows)
+    stats = BuildStats()
+    t0 = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
+    with IndexStore.create_or_open(index_path, settings, force=force) as store:
+        existing = store.doc_hashes()
+        seen: set[str] = set()
+
+        def todo() -> Iterator[ArchiveRecord]:
+            for rec in iter_records(roots, fields or Fields(), config.encoding, stats.bad.append):
+                if rec.key in seen:
+                    stats.bad.append(f"{rec.path}: duplicate id {rec.key!r}; ids must be unique")
+                    continue
+                seen.add(rec.key)
+                stats.seen += 1
+                if existing.get(rec.key) == rec.content_hash:
+                    stats.unchanged += 1
+                    continue
+                yield rec
+
+        def commit(docs: list[DocRow]) -> None:
+            store.write_batch(docs)
+            stats.indexed += len(docs)
+            stats.units += sum(len(d.units) for d in docs)
+            stats.bytes += sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
+            if progress:
+                progress(stats)
+
+        if jobs <= 1:
+            for batch in _batches(todo(), batch_size):
+                commit(_work(batch, config, settings))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                window: deque[Future[list[DocRow]]] = deque()
+                for batch in _batches(todo(), batch_size):
+                    window.append(pool.submit(_work, batch, config, settings))
+                    if len(window) >= 2 * jobs:  # bounded: the corpus is streamed, not held
+                        commit(window.popleft().result())
+                while window:
+                    commit(window.popleft().result())
+        gone = [k for k in existing if k not in seen]
+        if gone:
+            store.write_batch([], delete_keys=gone)
+            stats.deleted = len(gone)
+    stats.seconds = time.perf_counter() - t0
+    if progress:
+        progress(stats)
+    return stats

@@ -1,0 +1,353 @@
+"""SQLite storage of an archive index: schema, settings check, writer lock, batches.
+
+Writes are transactional per batch: a run killed half-way keeps every committed batch and
+loses at most the batch in flight. One writer at a time (an advisory lock file); readers use
+WAL and are never blocked. An index written with other settings or another schema is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParadupError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY,
+    key TEXT UNIQUE NOT NULL,
+    path TEXT NOT NULL,
+    title TEXT,
+    date TEXT,
+    content_hash TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    text BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS units (
+    id INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL REFERENCES docs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    norm_hash INTEGER NOT NULL,
+    sig BLOB NOT NULL,
+    hashes BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS units_doc ON units(doc);
+CREATE TABLE IF NOT EXISTS bands (
+    key INTEGER NOT NULL,
+    unit INTEGER NOT NULL,
+    PRIMARY KEY (key, unit)
+) WITHOUT ROWID;
+"""
+
+
+class IndexError_(ParadupError):
+    """An index that cannot be used as asked; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Everything a stored fingerprint depends on; a query with other settings is refused."""
+
+    num_perm: int
+    seed: int
+    scheme: str
+    hashfunc: str
+    shingle: int
+    ngram: str
+    bands: int
+    rows: int
+    min_chars: int
+    user_dict: str | None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    kind: str  # "s" sentence, "p" paragraph
+    start: int
+    end: int
+    norm_hash: int
+    sig: bytes
+    hashes: bytes
+    band_keys: Sequence[int]
+
+
+@dataclass(frozen=True)
+class DocRow:
+    key: str
+    path: str
+    title: str | None
+    date: str | None
+    content_hash: str
+    chars: int
+    text: str
+    units: Sequence[UnitRow]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as exc:
+        raise IndexError_(
+            f"{path}: not a paradup index ({exc}); point --index at an index file"
+        ) from None
+    return con
+
+
+def _is_index_or_new(path: Path) -> bool:
+    """True for a missing/empty file or an SQLite file with our meta table: safe to replace."""
+    if not path.exists() or path.stat().st_size == 0:
+        return True
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            return False
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _has_meta(con)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        con.close()
+
+
+class IndexStore:
+    """An open index. Use `IndexStore.open` (read) or `IndexStore.create_or_open` (write)."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection, settings: IndexSettings) -> None:
+        self.path = path
+        self.con = con
+        self.settings = settings
+        self._lock_fd: int | None = None
+
+    # -- opening -------------------------------------------------------------------------
+    @staticmethod
+    def _read_meta(con: sqlite3.Connection, path: Path) -> dict[str, str]:
+        try:
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(
+                f"{path}: not a paradup index ({exc}); point --index at an index or build one"
+            ) from None
+
+    @classmethod
+    def _check(
+        cls, path: Path, meta: dict[str, str], settings: IndexSettings | None
+    ) -> IndexSettings:
+        from .. import __version__
+
+        schema = meta.get("schema_version")
+        if schema != str(SCHEMA_VERSION):
+            raise IndexError_(
+                f"{path}: index schema {schema} written by paradup {meta.get('paradup_version')}, "
+                f"this paradup {__version__} reads schema {SCHEMA_VERSION}; "
+                "rebuild it with `paradup index build --force`"
+            )
+        stored = IndexSettings(**json.loads(meta["settings"]))
+        if settings is not None and stored != settings:
+            diff = ", ".join(
+                f"{k} {v!r} (index) vs {asdict(settings)[k]!r}"
+                for k, v in asdict(stored).items()
+                if asdict(settings)[k] != v
+            )
+            raise IndexError_(
+                f"{path}: index was built with other fingerprint settings ({diff}); "
+                "use the index's settings or rebuild it with `paradup index build --force`"
+            )
+        return stored
+
+    @classmethod
+    def open(cls, path: str | Path, settings: IndexSettings | None = None) -> IndexStore:
+        """Open an existing index for reading; settings, when given, must match."""
+        p = Path(path)
+        if not p.is_file():
+            raise IndexError_(f"{p}: no index here; build one with `paradup index build`")
+        con = _connect(p)
+        stored = cls._check(p, cls._read_meta(con, p), settings)
+        return cls(p, con, stored)
+
+    @classmethod
+    def create_or_open(
+        cls, path: str | Path, settings: IndexSettings, force: bool = False
+    ) -> IndexStore:
+        """Open (or create) an index for writing, holding the single-writer lock."""
+        from .. import __version__
+
+        p = Path(path)
+        if p.is_dir():
+            raise IndexError_(f"{p}: is a directory; pass a file path such as archive.paradup")
+        if not _is_index_or_new(p):
+            raise IndexError_(
+                f"{p}: exists and is not a paradup index; refusing to overwrite it, "
+                "pass a new path to --index"
+            )
+        p.parent.mkdir(parents=True, exist_ok=True)
+        lock_fd = _lock(p)
+        try:
+            if force and p.exists():
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(p) + suffix).unlink(missing_ok=True)
+            con = _connect(p)
+            meta = cls._read_meta(con, p) if _has_meta(con) else {}
+            if meta:
+                cls._check(p, meta, settings)
+            else:
+                con.executescript(_SCHEMA)
+                con.execute("BEGIN")
+                con.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("paradup_version", __version__),
+                        ("settings", settings.to_json()),
+                    ],
+                )
+                con.execute("COMMIT")
+        except BaseException:
+            os.close(lock_fd)
+            raise
+        store = cls(p, con, settings)
+        store._lock_fd = lock_fd
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+    def doc_hashes(self) -> dict[str, str]:
+        return dict(self.con.execute("SELECT key, content_hash FROM docs").fetchall())
+
+    def write_batch(self, docs: Iterable[DocRow], delete_keys: Iterable[str] = ()) -> None:
+        """Replace the given documents (and delete others) in one transaction."""
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            for key in delete_keys:
+                self._delete(key)
+            for d in docs:
+                self._delete(d.key)
+                cur = con.execute(
+                    "INSERT INTO docs (key, path, title, date, content_hash, chars, text) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        d.key,
+                        d.path,
+                        d.title,
+                        d.date,
+                        d.content_hash,
+                        d.chars,
+                        zlib.compress(d.text.encode("utf-8", "surrogatepass"), 6),
+                    ),
+                )
+                doc_id = cur.lastrowid
+                for u in d.units:
+                    ucur = con.execute(
+                        "INSERT INTO units (doc, kind, start, end, norm_hash, sig, hashes) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (doc_id, u.kind, u.start, u.end, u.norm_hash, u.sig, u.hashes),
+                    )
+                    uid = ucur.lastrowid
+                    con.executemany(
+                        "INSERT OR IGNORE INTO bands (key, unit) VALUES (?, ?)",
+                        [(k, uid) for k in u.band_keys],
+                    )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _delete(self, key: str) -> None:
+        row = self.con.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return
+        self.con.execute(
+            "DELETE FROM bands WHERE unit IN (SELECT id FROM units WHERE doc = ?)", (row[0],)
+        )
+        self.con.execute("DELETE FROM units WHERE doc = ?", (row[0],))
+        self.con.execute("DELETE FROM docs WHERE id = ?", (row[0],))
+
+    # -- reading -------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        return {
+            t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("docs", "units", "bands")
+        }
+
+    def doc(self, doc_id: int) -> dict[str, Any]:
+        row = self.con.execute(
+            "SELECT id, key, path, title, date, text FROM docs WHERE id = ?", (doc_id,)
+        ).fetchone()
+        return {
+            "id": row[0],
+            "key": row[1],
+            "path": row[2],
+            "title": row[3],
+            "date": row[4],
+            "text": zlib.decompress(row[5]).decode("utf-8", "surrogatepass"),
+        }
+
+    def units_for_keys(self, keys: Iterable[int]) -> set[int]:
+        out: set[int] = set()
+        ks = list(set(keys))
+        for i in range(0, len(ks), 500):
+            chunk = ks[i : i + 500]
+            q = f"SELECT unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(r[0] for r in self.con.execute(q, chunk))
+        return out
+
+    def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
+        """(unit id, doc id, kind, start, end, hashes) for the given units."""
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = (
+                "SELECT id, doc, kind, start, end, hashes FROM units "
+                f"WHERE id IN ({','.join('?' * len(chunk))})"
+            )
+            yield from self.con.execute(q, chunk)
+
+
+def _has_meta(con: sqlite3.Connection) -> bool:
+    return (
+        con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        is not None
+    )
+
+
+def _lock(path: Path) -> int:
+    """Take the single-writer lock, or fail at once with a clear message."""
+    import fcntl
+
+    fd = os.open(str(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise IndexError_(
+            f"{path}: another paradup process is writing this index; wait for it to finish"
+        ) from None
+    return fd

@@ -1,0 +1,152 @@
+"""Audit reports: JSON Lines (the stable contract), CSV, self-contained HTML, terminal summary."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..audit import Cluster, Member
+
+
+def _member(m: Member) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "doc": m.doc,
+        "path": m.path,
+        "start": m.start,
+        "end": m.end,
+        "text": m.text,
+    }
+    if m.date is not None:
+        out["date"] = m.date
+    if m.title is not None:
+        out["title"] = m.title
+    return out
+
+
+def to_jsonl(clusters: Sequence[Cluster]) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "cluster": c.cluster,
+                "kind": c.kind,
+                "size": c.size,
+                "similarity": list(c.similarity),
+                "members": [_member(m) for m in c.members],
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for c in clusters
+    )
+
+
+def to_csv(clusters: Sequence[Cluster]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "cluster",
+            "kind",
+            "size",
+            "sim_min",
+            "sim_max",
+            "doc",
+            "path",
+            "start",
+            "end",
+            "date",
+            "title",
+            "text",
+        ]
+    )
+    for c in clusters:
+        for m in c.members:
+            w.writerow(
+                [
+                    c.cluster,
+                    c.kind,
+                    c.size,
+                    *c.similarity,
+                    m.doc,
+                    m.path,
+                    m.start,
+                    m.end,
+                    m.date or "",
+                    m.title or "",
+                    m.text,
+                ]
+            )
+    return buf.getvalue()
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei","Source Han Sans SC",sans-serif;
+margin:2em auto;max-width:70em;color:#222}
+h1{font-size:1.4em} .c{border:1px solid #ccc;border-radius:6px;margin:1em 0;padding:.5em 1em}
+.c.boilerplate{background:#fafafa} .k{font-size:.8em;padding:.1em .4em;border-radius:4px;
+background:#e0ecff} .boilerplate .k{background:#eee} .m{margin:.4em 0;padding:.3em .6em;
+border-left:3px solid #9bc} .src{color:#666;font-size:.85em} del{background:#fdd}
+ins{background:#dfd;text-decoration:none} details summary{cursor:pointer}
+"""
+
+
+def _diff_html(first: str, other: str) -> str:
+    """Characters of `other` that differ from the cluster's first member, highlighted."""
+    import difflib
+
+    out = []
+    sm = difflib.SequenceMatcher(None, first, other, autojunk=False)
+    for op, _i1, _i2, j1, j2 in sm.get_opcodes():
+        seg = html.escape(other[j1:j2])
+        out.append(seg if op == "equal" else f"<ins>{seg}</ins>")
+    return "".join(out)
+
+
+def to_html(clusters: Sequence[Cluster], title: str = "paradup audit") -> str:
+    parts = [
+        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{sum(c.kind == 'duplicate' for c in clusters)} duplicate clusters, "
+        f"{sum(c.kind == 'boilerplate' for c in clusters)} boilerplate templates, "
+        "ranked by the number of documents.</p>",
+    ]
+    for c in clusters:
+        first = c.members[0]
+        parts.append(
+            f"<div class='c {c.kind}' id='c{c.cluster}'><p><b>#{c.cluster}</b> "
+            f"<span class='k'>{c.kind}</span> {c.size} documents, similarity "
+            f"{c.similarity[0]:.2f}–{c.similarity[1]:.2f}</p>"
+        )
+        parts.append("<details open><summary>members</summary>")
+        for i, m in enumerate(c.members):
+            src = " · ".join(
+                html.escape(x)
+                for x in (m.path, f"{m.start}–{m.end}", m.date or "", m.title or "")
+                if x
+            )
+            body = html.escape(m.text) if i == 0 else _diff_html(first.text, m.text)
+            label = "first occurrence" if i == 0 else ""
+            parts.append(f"<div class='m'><div class='src'>{src} {label}</div>{body}</div>")
+        parts.append("</details></div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def summary_lines(clusters: Sequence[Cluster], limit: int = 20) -> list[str]:
+    dup = [c for c in clusters if c.kind == "duplicate"]
+    bp = [c for c in clusters if c.kind == "boilerplate"]
+    lines = [f"{len(dup)} duplicate clusters, {len(bp)} boilerplate templates"]
+    for c in clusters[:limit]:
+        text = c.members[0].text.replace("\n", " ")
+        lines.append(
+            f"#{c.cluster} {c.kind} {c.size} docs sim {c.similarity[0]:.2f}-{c.similarity[1]:.2f}"
+            f"  {c.members[0].path}:{c.members[0].start}  {text[:60]}"
+        )
+    if len(clusters) > limit:
+        lines.append(f"… {len(clusters) - limit} more (use --format jsonl/csv/html)")
+    return lines
