@@ -51,8 +51,8 @@ def _build(
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=err,
-        disable=quiet,
-        transient=False,
+        disable=quiet or not err.is_terminal,  # scripts and CI get the summary line only
+        transient=True,
     ) as bar:
         task = bar.add_task("indexing", total=None)
 

@@ -1,0 +1,238 @@
+"""Archive index: build, incremental update, crash safety, bad records, refusals, audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from paradup.archive import Fields, iter_records
+from paradup.audit import audit
+from paradup.errors import ParadupError
+from paradup.index.build import build_index
+from paradup.index.store import IndexStore
+
+from .conftest import SAMPLE, run_paradup
+
+SHARED = "各级党组织要切实履行主体责任，做到守土有责、守土尽责，推动党风廉政建设不断取得新成效。"
+BYLINE = "责任编辑：王小明　本文来源于本报新闻中心，未经授权不得转载。"
+TOPICS = ["农业", "交通", "教育", "医疗", "科技", "文化", "体育", "环保", "金融", "旅游"]
+
+
+def article(i: int, shared: bool = False) -> str:
+    topic = TOPICS[i % len(TOPICS)]
+    body = (
+        f"第{i}号报道：本市{topic}领域近日出现新变化，相关部门在第{i}次会议上作出部署。"
+        f"记者了解到，{topic}工作今年共投入资金{i * 7 + 3}万元，惠及群众{i * 13 + 5}人。"
+    )
+    paras = [body, f"专家认为，{topic}发展需要长期投入，编号{i}的项目将在明年{i % 12 + 1}月完工。"]
+    if shared:
+        paras.append(SHARED)
+    paras.append(BYLINE)
+    return "\n\n".join(paras)
+
+
+def write_jsonl(path: Path, n: int, start: int = 0, bad: bool = False) -> None:
+    lines = []
+    for i in range(start, start + n):
+        rec = {
+            "id": f"a{i}",
+            "title": f"标题{i}",
+            "date": f"2024-01-{i % 28 + 1:02d}",
+            "text": article(i, shared=i % 3 == 0),
+        }
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    if bad:
+        lines.insert(2, "{not json")
+        lines.insert(4, json.dumps({"id": "x", "body": "no text field"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_build_update_and_audit(tmp_path: Path) -> None:
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, 30, bad=True)
+    idx = tmp_path / "a.paradup"
+    stats = build_index([str(src)], str(idx), jobs=1)
+    assert stats.indexed == 30 and stats.seen == 30
+    assert len(stats.bad) == 2
+    assert any(":3:" in b and "invalid JSON" in b for b in stats.bad)
+    assert any("no text in field 'text'" in b for b in stats.bad)
+    again = build_index([str(src)], str(idx), jobs=1)
+    assert again.indexed == 0 and again.unchanged == 30
+    # 1 changed, 1 added, 1 removed.
+    recs = [
+        json.loads(x)
+        for x in src.read_text(encoding="utf-8").splitlines()
+        if x.startswith('{"id": "a')
+    ]
+    recs[0]["text"] += "\n\n新增的一段内容，说明这篇文章已经被修改过了。"
+    recs.pop(5)
+    recs.append({"id": "new", "text": article(99, shared=True)})
+    src.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8"
+    )
+    upd = build_index([str(src)], str(idx), jobs=2)
+    assert (upd.indexed, upd.deleted, upd.unchanged) == (2, 1, 28)
+    with IndexStore.open(idx) as store:
+        assert store.counts()["docs"] == 30
+        clusters = audit(store, boilerplate_docs=20)
+    texts = {c.members[0].text: c for c in clusters}
+    assert BYLINE in texts and texts[BYLINE].kind == "boilerplate"
+    shared = texts[SHARED]
+    assert shared.kind == "duplicate" and shared.size == 11
+    for m in shared.members:
+        assert m.text == SHARED
+    # Members are sorted by first occurrence (date) and name their records as file:line.
+    dates = [m.date for m in shared.members]
+    known = [d for d in dates if d is not None]
+    assert known == sorted(known) and dates[-1] is None  # undated last
+    assert dates[: len(known)] == known
+    assert all(m.path.startswith(str(src) + ":") for m in shared.members)
+
+
+def test_cli_index_audit_formats_and_against(tmp_path: Path) -> None:
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, 12)
+    idx = tmp_path / "idx.paradup"
+    proc = run_paradup("index", "build", str(src), "--index", str(idx), "-q", "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "c.jsonl"
+    proc = run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-o", str(out), "-q")
+    assert proc.returncode == 1
+    clusters = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert clusters and {"cluster", "kind", "size", "similarity", "members"} <= clusters[0].keys()
+    raw = {json.loads(x)["id"]: json.loads(x)["text"] for x in src.read_text("utf-8").splitlines()}
+    for c in clusters:
+        for m in c["members"]:
+            assert raw[m["doc"].split("#", 1)[1]][m["start"] : m["end"]] == m["text"]
+    for fmt, marker in (("csv", "cluster,kind,size"), ("html", "<!doctype html>")):
+        proc = run_paradup("audit", "--index", str(idx), "-f", fmt, "-q")
+        assert marker in proc.stdout
+    draft = tmp_path / "draft.txt"
+    draft.write_text("今天召开的会议强调：" + SHARED + "\n\n会后大家进行了讨论。", encoding="utf-8")
+    proc = run_paradup("check", str(draft), "--against", str(idx), "-f", "json")
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    f = data["findings"][0]
+    assert f["a"]["path"].startswith(str(src) + ":") and f["a"]["title"].startswith("标题")
+    assert SHARED in f["b"]["text"]
+    assert data["files"][0]["path"] == str(draft)
+
+
+def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> None:
+    src = tmp_path / "big.jsonl"
+    write_jsonl(src, 3000)
+    idx = tmp_path / "k.paradup"
+    script = (
+        "import sys; from paradup.index.build import build_index; "
+        f"build_index([{str(src)!r}], {str(idx)!r}, jobs=1, batch_size=20)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 120
+    docs = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.3)
+        if idx.exists():
+            try:
+                con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True)
+                docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+                con.close()
+            except sqlite3.Error:
+                docs = 0
+            if docs >= 100:
+                break
+    assert proc.poll() is None, "the build finished before it could be killed; enlarge the input"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with IndexStore.open(idx) as store:
+        counts = store.counts()
+        assert counts["docs"] >= 100 and counts["docs"] % 20 == 0  # whole batches only
+        units = store.con.execute(
+            "SELECT count(*) FROM units WHERE doc NOT IN (SELECT id FROM docs)"
+        )
+        assert units.fetchone()[0] == 0
+        assert store.con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = counts["docs"]
+    resumed = build_index([str(src)], str(idx), jobs=1)
+    assert resumed.unchanged == kept and resumed.indexed == 3000 - kept
+
+
+def test_two_writers_get_clear_error_reader_not_blocked(tmp_path: Path) -> None:
+    src = tmp_path / "s.jsonl"
+    write_jsonl(src, 5)
+    idx = tmp_path / "w.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    from paradup.config import CheckConfig
+    from paradup.index.build import index_settings
+
+    with IndexStore.create_or_open(idx, index_settings(CheckConfig())) as writer:
+        writer.con.execute("BEGIN IMMEDIATE")
+        with pytest.raises(ParadupError, match="another paradup process is writing"):
+            build_index([str(src)], str(idx), jobs=1)
+        with IndexStore.open(idx) as reader:  # WAL: readers never wait for the writer
+            assert reader.counts()["docs"] == 5
+        writer.con.execute("ROLLBACK")
+
+
+def test_refuses_other_settings_and_versions(tmp_path: Path) -> None:
+    src = tmp_path / "s.jsonl"
+    write_jsonl(src, 3)
+    idx = tmp_path / "v.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    before = idx.read_bytes()
+    from paradup.config import CheckConfig
+
+    with pytest.raises(ParadupError, match="other fingerprint settings"):
+        build_index([str(src)], str(idx), CheckConfig(num_perm=64), jobs=1)
+    draft = tmp_path / "d.txt"
+    draft.write_text(SHARED + "\n\n" + SHARED, encoding="utf-8")
+    proc = run_paradup("check", str(draft), "--against", str(idx), "--num-perm", "64")
+    assert proc.returncode == 2 and "rebuild" in proc.stderr and "Traceback" not in proc.stderr
+    con = sqlite3.connect(idx)
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    for args in (
+        ("audit", "--index", str(idx)),
+        ("index", "update", str(src), "--index", str(idx)),
+    ):
+        proc = run_paradup(*args)
+        assert proc.returncode == 2, proc.stderr
+        assert "schema 999" in proc.stderr and "paradup index build --force" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run_paradup("index", "build", str(src), "--index", str(idx), "--force", "-q")
+    assert proc.returncode == 0, proc.stderr
+    with IndexStore.open(idx) as store:
+        assert store.counts()["docs"] == 3
+    assert before  # the refused runs above left the old index readable until --force
+
+
+def test_never_overwrites_a_user_file(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_bytes(SAMPLE.read_bytes())
+    for args in (
+        ("index", "build", str(SAMPLE), "--index", str(target), "--force"),
+        ("audit", "--index", str(target)),
+        ("check", str(SAMPLE), "--against", str(target)),
+    ):
+        proc = run_paradup(*args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert target.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_directory_archive_records(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.md").write_text(article(1), encoding="utf-8")
+    (tmp_path / "a" / "two.txt").write_text(article(2), encoding="utf-8")
+    (tmp_path / "a" / "bin.txt").write_bytes(b"\x00\x01binary")
+    bad: list[str] = []
+    recs = list(iter_records([str(tmp_path / "a")], Fields(), None, bad.append))
+    assert sorted(Path(r.path).name for r in recs) == ["one.md", "two.txt"]
+    assert len(bad) == 1 and "bin.txt" in bad[0] and "binary" in bad[0]
