@@ -6,7 +6,7 @@ import difflib
 
 from .model import Change
 from .normalize import Normalized
-from .tokens import _tokenizer
+from .tokens import tokenizer
 
 
 def _tokens(
@@ -14,11 +14,7 @@ def _tokens(
 ) -> list[tuple[str, int, int]]:
     """(word, start, end) in normalized offsets; whitespace dropped, punctuation kept."""
     text = norm.text[start:end]
-    return [
-        (w, start + s, start + e)
-        for w, s, e in _tokenizer(user_dict).tokenize(text, HMM=True)
-        if w.strip()
-    ]
+    return [(w, start + s, start + e) for w, s, e in tokenizer(user_dict)(text) if w.strip()]
 
 
 def _raw(

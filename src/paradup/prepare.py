@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from .config import CheckConfig
 from .normalize import Normalized, normalize
 from .read import Document
-from .tokens import char_shingle_strings, clause_shingle_strings, clauses, shingle_hashes
+from .tokens import (
+    char_shingle_strings,
+    clause_shingle_strings,
+    group_clauses,
+    shingle_hashes,
+    tokenizer,
+)
 from .units import sentences
 
 
@@ -37,32 +43,52 @@ class PreparedDoc:
         return sum(s.chars for s in self.sentences if s.prose)
 
 
-def sentence_shingles(text: str, config: CheckConfig) -> list[str]:
-    """The shingles of one normalized sentence under the configured tokenizer."""
-    if config.ngram == "char":
-        return char_shingle_strings(text, config.shingle)
-    return clause_shingle_strings(clauses(text, config.user_dict), config.shingle)
-
-
 def prepare(doc_id: int, document: Document, config: CheckConfig) -> PreparedDoc:
+    """Normalize, split and shingle one document; each paragraph is segmented once."""
     norm = normalize(document.text)
-    out = []
-    for s in sentences(norm):
-        text = norm.text[s.start : s.end]
-        chars = sum(1 for c in text if not c.isspace())
-        hashes = () if s.heading else tuple(shingle_hashes(sentence_shingles(text, config)))
-        out.append(
-            PreparedSentence(
-                doc_id,
-                s.index,
-                s.paragraph,
-                s.start,
-                s.end,
-                s.raw_start,
-                s.raw_end,
-                chars,
-                not s.heading,
-                hashes,
+    text = norm.text
+    cut = tokenizer(config.user_dict, config.engine)
+    out: list[PreparedSentence] = []
+    sents = sentences(norm)
+    i = 0
+    while i < len(sents):
+        # The sentences of one paragraph; jieba never joins words across sentence punctuation,
+        # so one cut of the paragraph equals the cuts of its sentences.
+        j = i
+        while j < len(sents) and sents[j].paragraph == sents[i].paragraph:
+            j += 1
+        para = sents[i:j]
+        base = para[0].start
+        tokens = cut(text[base : para[-1].end]) if config.ngram == "word" else []
+        k = 0
+        for s in para:
+            mine = []
+            while k < len(tokens) and base + tokens[k][1] < s.end:
+                if base + tokens[k][1] >= s.start:
+                    mine.append(tokens[k])
+                k += 1
+            body = text[s.start : s.end]
+            chars = sum(1 for c in body if not c.isspace())
+            if s.heading:
+                hashes: tuple[int, ...] = ()
+            elif config.ngram == "char":
+                hashes = tuple(shingle_hashes(char_shingle_strings(body, config.shingle)))
+            else:
+                shingles = clause_shingle_strings(group_clauses(mine), config.shingle)
+                hashes = tuple(shingle_hashes(shingles))
+            out.append(
+                PreparedSentence(
+                    doc_id,
+                    s.index,
+                    s.paragraph,
+                    s.start,
+                    s.end,
+                    s.raw_start,
+                    s.raw_end,
+                    chars,
+                    not s.heading,
+                    hashes,
+                )
             )
-        )
+        i = j
     return PreparedDoc(doc_id, document, norm, tuple(out))
