@@ -84,11 +84,27 @@ def tokenizer(user_dict: str | None = None, engine: str = "auto") -> Tokenize:
         return fn
 
 
-def canonical(word: str) -> list[str]:
-    """Shingle words of one token: ASCII split into letter/digit runs, punctuation none."""
-    if word.isascii():
-        return _ASCII_RUN.findall(word.lower())
-    return [word] if any(c.isalnum() for c in word) else []
+_CANON_CACHE: dict[str, tuple[str, ...]] = {}
+_HASH_CACHE: dict[str, int] = {}
+_CACHE_LIMIT = 1 << 20  # entries; words and shingles repeat heavily in news text
+
+
+def canonical(word: str) -> tuple[str, ...]:
+    """Shingle words of one token (stop words removed): ASCII split into letter/digit runs,
+    punctuation none. Memoized: the vocabulary of a corpus is small next to its tokens."""
+    got = _CANON_CACHE.get(word)
+    if got is None:
+        if word.isascii():
+            raw = _ASCII_RUN.findall(word.lower())
+        else:
+            raw = [word] if any(c.isalnum() for c in word) else []
+        got = tuple(w for w in raw if w not in STOP_WORDS)
+        if not raw:
+            got = () if all(c in _JOINERS for c in word) or word.isspace() else ("",)
+        if len(_CANON_CACHE) >= _CACHE_LIMIT:
+            _CANON_CACHE.clear()
+        _CANON_CACHE[word] = got
+    return got
 
 
 def group_clauses(tokens: Sequence[Token]) -> list[list[str]]:
@@ -101,11 +117,12 @@ def group_clauses(tokens: Sequence[Token]) -> list[list[str]]:
     cur: list[str] = []
     for w, _s, _e in tokens:
         words = canonical(w)
-        if words:
-            cur.extend(x for x in words if x not in STOP_WORDS)
-        elif cur and not w.isspace() and not all(c in _JOINERS for c in w):
-            out.append(cur)
-            cur = []
+        if words == ("",):  # punctuation that ends a clause
+            if cur:
+                out.append(cur)
+                cur = []
+        elif words:
+            cur.extend(words)
     if cur:
         out.append(cur)
     return out
@@ -152,4 +169,13 @@ def hash32(shingle: str) -> int:
 
 def shingle_hashes(shingles: Sequence[str]) -> list[int]:
     """Stable 32-bit hashes of distinct shingles, sorted (a set in canonical order)."""
-    return sorted({hash32(s) for s in shingles})
+    cache = _HASH_CACHE
+    out = set()
+    for s in shingles:
+        h = cache.get(s)
+        if h is None:
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            h = cache[s] = hash32(s)
+        out.add(h)
+    return sorted(out)
