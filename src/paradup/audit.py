@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from .index.store import IndexStore
 
-PER_BUCKET = 8  # each bucket member is compared with this many members before it
+ALL_PAIRS_UP_TO = 32  # buckets this small verify every pair
+PER_BUCKET = 8  # in larger buckets each member is compared with this many before it, in
+# (document key, start, kind) order: the order the Spark engine uses too, so both agree
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,23 @@ def _buckets(store: IndexStore) -> Iterator[list[int]]:
         yield members
 
 
+def _order_key(store: IndexStore) -> Callable[[int], tuple[str, int, str]]:
+    cache: dict[int, tuple[str, int, str]] = {}
+
+    def key(unit: int) -> tuple[str, int, str]:
+        got = cache.get(unit)
+        if got is None:
+            row = store.con.execute(
+                "SELECT d.key, u.start, u.kind FROM units u JOIN docs d ON d.id = u.doc "
+                "WHERE u.id = ?",
+                (unit,),
+            ).fetchone()
+            got = cache[unit] = (row[0], row[1], row[2])
+        return got
+
+    return key
+
+
 def audit(
     store: IndexStore,
     threshold: float = 0.7,
@@ -83,6 +102,10 @@ def audit(
     say("grouping band keys")
     pairs: set[tuple[int, int]] = set()
     for members in _buckets(store):
+        if len(members) <= ALL_PAIRS_UP_TO:
+            pairs.update((members[y], members[x]) for x in range(len(members)) for y in range(x))
+            continue
+        members = sorted(members, key=_order_key(store))
         for x in range(1, len(members)):
             for y in range(max(0, x - PER_BUCKET), x):
                 pairs.add((members[y], members[x]))
