@@ -12,7 +12,7 @@ from .model import CheckResult
 from .prepare import PreparedDoc, prepare
 from .read import Document
 
-MAX_SOURCES = 50  # archive documents re-checked in full per run, best first
+MAX_SOURCES = 20  # archive documents re-checked in full per run, best first
 
 
 def _candidate_docs(
@@ -39,10 +39,15 @@ def _candidate_docs(
         for u, row in enumerate(keys):
             for k in row:
                 key_to_units.setdefault(int(k), []).append(u)
-        hits = store.units_for_keys(key_to_units)
-        for _uid, doc, _kind, _s, _e, blob in store.unit_rows(sorted(hits)):
+        # Verify each indexed unit only against the draft units it shares a band key with.
+        partners: dict[int, set[int]] = {}
+        for key, hits in store.units_for_keys(key_to_units).items():
+            for uid in hits:
+                partners.setdefault(uid, set()).update(key_to_units[key])
+        for uid, doc, _kind, _s, _e, blob in store.unit_rows(sorted(partners)):
             theirs = set(np.frombuffer(blob, dtype=np.uint32).tolist())
-            for mine in unit_sets:
+            for u in partners[uid]:
+                mine = unit_sets[u]
                 inter = len(mine & theirs)
                 sim = inter / (len(mine) + len(theirs) - inter)
                 if sim >= config.threshold and sim > best.get(doc, 0.0):

@@ -35,7 +35,9 @@ def _units(sents: Sequence[PreparedSentence], config: CheckConfig) -> list[tuple
 
 
 def find_matches(
-    sents: Sequence[PreparedSentence], config: CheckConfig
+    sents: Sequence[PreparedSentence],
+    config: CheckConfig,
+    focus: set[int] | None = None,
 ) -> list[tuple[int, int, int, int]]:
     """Verified unit pairs (a0, a1, b0, b1), A before B, via MinHash LSH then exact Jaccard."""
     import numpy as np
@@ -62,7 +64,10 @@ def find_matches(
             got = cache[units[u]] = union(sents, *units[u])
         return got
 
-    for i, j in sorted(candidate_pairs(keys, max_bucket=config.max_bucket)):
+    mask = None
+    if focus is not None:
+        mask = np.fromiter((sents[lo].doc in focus for lo, _ in units), bool, len(units))
+    for i, j in sorted(candidate_pairs(keys, max_bucket=config.max_bucket, focus=mask)):
         (a0, a1), (b0, b1) = sorted((units[i], units[j]))
         if sents[a0].doc == sents[b0].doc and a1 >= b0:
             continue  # overlapping units are not a restatement
@@ -151,11 +156,7 @@ def check_prepared(
     sents = [s for d in docs for s in d.sentences]
     wanted = set(range(len(docs))) if focus is None else set(focus)
     aligner = Aligner(sents, config.threshold, config.extend_threshold, config.min_chars)
-    matches = [
-        m
-        for m in find_matches(sents, config)
-        if sents[m[0]].doc in wanted or sents[m[2]].doc in wanted
-    ]
+    matches = find_matches(sents, config, None if focus is None else wanted)
     passages = aligner.select(aligner.merge(matches))
     findings, restated = build_findings(docs, passages, config)
     files = tuple(

@@ -57,11 +57,13 @@ def candidate_pairs(
     keys: npt.NDArray[np.uint64],
     valid: npt.NDArray[np.bool_] | None = None,
     max_bucket: int = 64,
+    focus: npt.NDArray[np.bool_] | None = None,
 ) -> set[tuple[int, int]]:
     """Pairs (i, j), i < j, sharing at least one band key.
 
     In a bucket larger than `max_bucket` each member is paired only with the `max_bucket`
-    members before it, so boilerplate repeated thousands of times stays linear.
+    members before it, so boilerplate repeated thousands of times stays linear. With `focus`,
+    only pairs with at least one focus member are produced (a draft against its sources).
     """
     import numpy as np
 
@@ -80,8 +82,11 @@ def candidate_pairs(
         edges = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))))
         for s, e in zip(edges[::2], edges[1::2], strict=True):
             members = ids[order[s : e + 1]]
+            if focus is not None and not focus[members].any():
+                continue
             for x in range(1, len(members)):
                 for y in range(max(0, x - max_bucket), x):
                     a, b = int(members[y]), int(members[x])
-                    pairs.add((a, b) if a < b else (b, a))
+                    if focus is None or focus[a] or focus[b]:
+                        pairs.add((a, b) if a < b else (b, a))
     return pairs

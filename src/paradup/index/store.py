@@ -310,13 +310,15 @@ class IndexStore:
             "text": zlib.decompress(row[5]).decode("utf-8", "surrogatepass"),
         }
 
-    def units_for_keys(self, keys: Iterable[int]) -> set[int]:
-        out: set[int] = set()
+    def units_for_keys(self, keys: Iterable[int]) -> dict[int, list[int]]:
+        """Band key -> indexed units holding it, for the keys that occur in the index."""
+        out: dict[int, list[int]] = {}
         ks = list(set(keys))
         for i in range(0, len(ks), 500):
             chunk = ks[i : i + 500]
-            q = f"SELECT unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
-            out.update(r[0] for r in self.con.execute(q, chunk))
+            q = f"SELECT key, unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
+            for key, unit in self.con.execute(q, chunk):
+                out.setdefault(key, []).append(unit)
         return out
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
