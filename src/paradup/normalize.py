@@ -13,6 +13,11 @@ import unicodedata
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 PARA = "\n"  # the normalized text's only paragraph separator
 
@@ -37,6 +42,7 @@ _LINK_HEAD = re.compile(r"\[(?=[^\]\n]*\]\()")
 _LINK_CLOSE = re.compile(r"\](?=\()")
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", re.M)
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})(?:[ \t]+|$)", re.M)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:[-*+]|\d{1,3}[.)])[ \t]+", re.M)
 _LINE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:[-*+][ \t]+|\d{1,3}[.)][ \t]+)?", re.M)
 _RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-]*$", re.M)
 _EMPHASIS = re.compile(r"\*{1,3}|_{2,3}|~~|`+")
@@ -111,6 +117,9 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
             headings.append(e)
             nl = raw.find("\n", e)
             breaks.append(nl if nl >= 0 else len(raw))
+    for m in _LIST_ITEM.finditer(raw):
+        if not skip[m.start()]:
+            breaks.append(m.start())  # each list item is its own paragraph
     for pat in (_LINE_MARK, _LINK_TAIL, _LINK_HEAD, _LINK_CLOSE, _EMPHASIS, _TABLE_PIPE):
         mark(pat)
     return skip, breaks, headings
@@ -121,6 +130,16 @@ def normalize(raw: str) -> Normalized:
     skip, breaks, heading_lines = _markup_mask(raw)
     # Plain text without blank lines usually puts one paragraph on each line.
     line_paragraphs = "\n\n" not in raw.replace("\r\n", "\n") and "\n" in raw.strip()
+    fast = _normalize_fast(raw, skip, breaks, heading_lines, line_paragraphs)
+    if fast is not None:
+        return fast
+    return _normalize_slow(raw, skip, breaks, heading_lines, line_paragraphs)
+
+
+def _normalize_slow(
+    raw: str, skip: bytearray, breaks: list[int], heading_lines: list[int], line_paragraphs: bool
+) -> Normalized:
+    """The reference loop, one character at a time; `_normalize_fast` must agree with it."""
     break_at = set(breaks)
     heading_at = set(heading_lines)
     out: list[str] = []
@@ -168,7 +187,14 @@ def normalize(raw: str) -> Normalized:
                 if last != PARA:
                     emit(PARA, pending_ws if pending_ws >= 0 else i, i)
                     last = PARA
-            elif pending_ws >= 0 and last and _wordy(last) and _wordy(folded[0]):
+            elif (
+                pending_ws >= 0
+                and last
+                and not (is_cjk(last) or is_cjk(folded[0]))
+                and (_wordy(last) or _wordy(folded[0]))
+            ):
+                # Keep the space between Latin words, and after "." so "fine. Next" still
+                # ends a sentence (a space next to CJK is PDF debris and is dropped).
                 emit(" ", pending_ws, pending_ws + 1)
             if -1 in headings:
                 headings.discard(-1)
@@ -183,3 +209,156 @@ def normalize(raw: str) -> Normalized:
         i = j
     headings.discard(-1)
     return Normalized(raw, "".join(out), starts, ends, frozenset(headings))
+
+
+def _array(values: npt.NDArray[np.int64]) -> array:  # type: ignore[type-arg]
+    import numpy as np
+
+    out = array("i")
+    out.frombytes(values.astype(np.int32).tobytes())
+    return out
+
+
+class _CharTable:
+    """Per-code-point properties, computed once per process for each character seen."""
+
+    WIDTH = 4  # longest fold handled by the fast path
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        size = 0x110000
+        self.known = np.zeros(size, dtype=bool)
+        self.flags = np.zeros(size, dtype=np.uint8)
+        self.length = np.zeros(size, dtype=np.int8)
+        self.codes = np.zeros((size, self.WIDTH), dtype="<u4")
+
+    # flag bits
+    WS, COMBINING, UNSUPPORTED, FIRST_CJK, LAST_CJK, FIRST_WORDY, LAST_WORDY = (
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        64,
+    )
+
+    def learn(self, cps: npt.NDArray[np.uint32]) -> None:
+        for cp in cps[~self.known[cps]].tolist():
+            c = chr(cp)
+            flags = 0
+            if c.isspace():
+                f = " "
+                flags |= self.WS
+            else:
+                f = fold(c)
+                if not f or len(f) > self.WIDTH or any(x.isspace() for x in f):
+                    flags |= self.UNSUPPORTED
+                    f = f[: self.WIDTH] or " "
+            if unicodedata.combining(c):
+                flags |= self.COMBINING
+            flags |= self.FIRST_CJK * is_cjk(f[0]) | self.LAST_CJK * is_cjk(f[-1])
+            flags |= self.FIRST_WORDY * _wordy(f[0]) | self.LAST_WORDY * _wordy(f[-1])
+            self.flags[cp] = flags
+            self.length[cp] = len(f)
+            self.codes[cp, : len(f)] = [ord(x) for x in f]
+            self.known[cp] = True
+
+
+_TABLE: list[_CharTable] = []
+
+
+def _normalize_fast(
+    raw: str, skip: bytearray, breaks: list[int], heading_lines: list[int], line_paragraphs: bool
+) -> Normalized | None:
+    """Vectorized normalize with exactly the rules of the loop in `_normalize_slow`.
+
+    Work per character is done on numpy arrays; Python only sees each distinct character once
+    per process. Returns None for the rare inputs it does not handle (combining marks, long
+    expansions), which then take the reference loop.
+    """
+    import numpy as np
+
+    if not _TABLE:
+        _TABLE.append(_CharTable())
+    tab = _TABLE[0]
+    cps = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    uniq = np.unique(cps)
+    tab.learn(uniq)
+    if (tab.flags[uniq] & (tab.COMBINING | tab.UNSUPPORTED)).any():
+        return None
+    flags_all = tab.flags[cps]
+    ws = (flags_all & tab.WS) != 0
+    kept = np.frombuffer(bytes(skip), dtype=np.uint8) == 0
+    pos = np.flatnonzero(kept & ~ws)  # raw offsets of emitted characters
+    empty = array("i")
+    if len(pos) == 0:
+        return Normalized(raw, "", empty, array("i"), frozenset())
+    k_n = len(pos)
+    at_cp = cps[pos]
+    fl = flags_all[pos]
+    wpos = np.flatnonzero(kept & ws)
+    kw = np.searchsorted(pos, wpos)
+    inside = kw < k_n
+    kw, wpos = kw[inside], wpos[inside]
+    first_ws = np.full(k_n, -1, dtype=np.int64)
+    ks, first_idx = np.unique(kw, return_index=True)
+    first_ws[ks] = wpos[first_idx]
+    newlines = np.bincount(kw[cps[wpos] == 10], minlength=k_n)
+    para = newlines >= (1 if line_paragraphs else 2)
+    marks = np.array(sorted(set(breaks) | set(heading_lines)), dtype=np.int64)
+    kb = np.searchsorted(pos, marks)
+    para[kb[kb < k_n]] = True
+    para[0] = False  # nothing emitted yet: no separator before the first character
+    first_cjk = (fl & tab.FIRST_CJK) != 0
+    last_cjk = (fl & tab.LAST_CJK) != 0
+    first_wordy = (fl & tab.FIRST_WORDY) != 0
+    last_wordy = (fl & tab.LAST_WORDY) != 0
+    space = np.zeros(k_n, dtype=bool)
+    space[1:] = (
+        (first_ws[1:] >= 0)
+        & ~para[1:]
+        & ~last_cjk[:-1]
+        & ~first_cjk[1:]
+        & (last_wordy[:-1] | first_wordy[1:])
+    )
+    prefix = (para | space).astype(np.int64)
+    lens = tab.length[at_cp].astype(np.int64)
+    width = int(lens.max())
+    total = prefix + lens
+    off = np.zeros(k_n + 1, dtype=np.int64)
+    np.cumsum(total, out=off[1:])
+    n_out = int(off[-1])
+    codes = np.empty(n_out, dtype="<u4")
+    starts = np.empty(n_out, dtype=np.int64)
+    ends = np.empty(n_out, dtype=np.int64)
+    # Separators: a paragraph break spans the whitespace it replaces, a space one character.
+    pk = np.flatnonzero(para)
+    at = off[pk]
+    codes[at] = 10
+    starts[at] = np.where(first_ws[pk] >= 0, first_ws[pk], pos[pk])
+    ends[at] = pos[pk]
+    sk = np.flatnonzero(space)
+    at = off[sk]
+    codes[at] = 32
+    starts[at] = first_ws[sk]
+    ends[at] = first_ws[sk] + 1
+    base = off[:-1] + prefix
+    if width == 1:
+        codes[base] = tab.codes[at_cp, 0]
+        starts[base] = pos
+        ends[base] = pos + 1
+    else:
+        step = 1 << 20  # bound the (chars x width) temporaries
+        for lo in range(0, k_n, step):
+            sl = slice(lo, lo + step)
+            mask = np.arange(width)[None, :] < lens[sl, None]
+            where = (base[sl, None] + np.arange(width)[None, :])[mask]
+            codes[where] = tab.codes[at_cp[sl], :width][mask]
+            starts[where] = np.repeat(pos[sl], lens[sl])
+            ends[where] = np.repeat(pos[sl] + 1, lens[sl])
+    kh = np.searchsorted(pos, np.array(heading_lines, dtype=np.int64))
+    headings = frozenset(int(base[k]) for k in kh[kh < k_n])
+    text = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return Normalized(raw, text, _array(starts), _array(ends), headings)
