@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,17 +23,42 @@ def paradup_exe() -> str:
 def run_paradup(
     *args: str, stdin: bytes | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    """Run the installed command; `stdin` is passed as raw bytes (any encoding)."""
+    proc = subprocess.run(
         [paradup_exe(), *args],
-        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
-        text=True,
         cwd=cwd or ROOT,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"},
         timeout=300,
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     )
 
 
 @pytest.fixture
 def sample_text() -> str:
     return SAMPLE.read_text(encoding="utf-8")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: takes a minute or more (fresh virtualenv); still runs in CI by default"
+    )
+
+
+def check_json(*args: str, stdin: bytes | None = None) -> tuple[int, dict[str, Any], str]:
+    """Run `paradup check ... --format json`; return (exit code, parsed report, stderr)."""
+    proc = run_paradup("check", *args, "--format", "json", stdin=stdin)
+    data: dict[str, Any] = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    return proc.returncode, data, proc.stderr
+
+
+# A short article whose second paragraph restates the first with light edits.
+RESTATED = (
+    "市交通局今天宣布，地铁五号线南延段将于下月底开通试运营，沿线新增六座车站。\n\n"
+    "据介绍，新线路开通后，南部新城到市中心的通勤时间将缩短约二十分钟。\n\n"
+    "市交通局今日宣布，地铁五号线南延段将在下月底开通试运营，沿线将新增六座车站。\n"
+)

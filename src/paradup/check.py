@@ -108,8 +108,10 @@ def build_findings(
     for p in passages:
         sa, sb = sents[p.a0], sents[p.b0]
         da, db = docs[sa.doc], docs[sb.doc]
-        la = locators.setdefault(sa.doc, _Locator(da.document.text))
-        lb = locators.setdefault(sb.doc, _Locator(db.document.text))
+        for d in (sa.doc, sb.doc):
+            if d not in locators:  # one newline index per file, not per finding
+                locators[d] = _Locator(docs[d].document.text)
+        la, lb = locators[sa.doc], locators[sb.doc]
         a = _span(da, sa, sents[p.a1], la)
         b = _span(db, sb, sents[p.b1], lb)
         a_norm = (sa.start, sents[p.a1].end)

@@ -23,6 +23,9 @@ app = typer.Typer(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    html = "html"
+    sarif = "sarif"
+    github = "github"
 
 
 class Ngram(str, Enum):
@@ -97,8 +100,9 @@ def check(
     ] = False,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
-    from .check import check_paths
+    from .check import check_documents
     from .config import CheckConfig
+    from .read import expand_paths, read_document
 
     try:
         if user_dict is not None and not user_dict.is_file():
@@ -121,30 +125,40 @@ def check(
             exclude=tuple(exclude) if exclude else None,
             max_bytes=max_bytes,
         )
+        files = list(expand_paths(paths, config.include, config.exclude))
+        docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
         if against is None:
-            result = check_paths(paths, config)
+            result = check_documents(docs, config)
         else:
             from .against import check_against
-            from .read import expand_paths, read_document
 
-            files = list(expand_paths(paths, config.include, config.exclude))
-            docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
             result = check_against(docs, str(against), config)
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
-        _emit(result, format, output)
+        _emit(result, format, output, {d.path: d.text for d in docs})
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
-def _emit(result: object, format: Format, output: Path | None) -> None:
+def _emit(
+    result: object, format: Format, output: Path | None, texts: dict[str, str] | None = None
+) -> None:
     from .model import CheckResult
 
     assert isinstance(result, CheckResult)
-    if format is Format.json:
-        from .report.json import render
+    if format in (Format.json, Format.html, Format.sarif, Format.github):
+        if format is Format.json:
+            from .report.json import render
 
-        text = render(result)
+            text = render(result)
+        elif format in (Format.sarif, Format.github):
+            from .report import github, sarif
+
+            text = (sarif if format is Format.sarif else github).render(result)
+        else:
+            from .report.html import render as render_html
+
+            text = render_html(result, texts or {})
         if output is None:
             sys.stdout.write(text)
         else:
@@ -173,10 +187,30 @@ from .cli_index import register as _register_index  # noqa: E402
 
 _register_index(app)
 
+from .cli_serve import register as _register_serve  # noqa: E402
+
+_register_serve(app)
+
+from .cli_hook import register as _register_hook  # noqa: E402
+
+_register_hook(app)
+
 
 def main() -> None:
     try:
-        app()
-    except KeyboardInterrupt:
+        # standalone_mode=False: usage errors become one line instead of click's box.
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("paradup: interrupted", err=True)
         sys.exit(130)
+    except typer.TyperException as exc:  # click's UsageError family, vendored by typer
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(EXIT_USAGE)  # typer has printed the help already
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        typer.echo(f"paradup: error: {message}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)

@@ -150,8 +150,22 @@ class AuditFormat(str, Enum):
     html = "html"
 
 
+class AuditEngine(str, Enum):
+    local = "local"
+    spark = "spark"
+
+
+class InputFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
 def audit_command(
-    index: IndexOpt,
+    index: Annotated[
+        Path | None,
+        typer.Option("--index", "-i", help="The index file (SQLite); local engine only."),
+    ] = None,
     format: Annotated[AuditFormat, typer.Option("--format", "-f")] = AuditFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     threshold: Annotated[float, typer.Option(help="Jaccard similarity for cluster edges.")] = 0.7,
@@ -159,35 +173,100 @@ def audit_command(
         int | None, typer.Option(help="Documents a unit must recur in to be boilerplate.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    engine: Annotated[
+        AuditEngine, typer.Option(help="local: an index file; spark: the archive on Spark.")
+    ] = AuditEngine.local,
+    input: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="Spark: archive paths Spark reads (file:, hdfs:, s3a:)."),
+    ] = None,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(help="Spark: text (.txt/.md trees), jsonl or parquet [by suffix]."),
+    ] = None,
+    id_field: Annotated[str, typer.Option(help="Spark: field/column of the record id.")] = "id",
+    text_field: Annotated[str, typer.Option(help="Spark: field/column of the text.")] = "text",
+    title_field: Annotated[str, typer.Option(help="Spark: field/column of the title.")] = "title",
+    date_field: Annotated[str, typer.Option(help="Spark: field/column of the date.")] = "date",
+    output_dir: Annotated[
+        str | None,
+        typer.Option(help="Spark: write clusters.parquet/ and clusters.jsonl/ here."),
+    ] = None,
+    master: Annotated[str, typer.Option(help="Spark: the master URL.")] = "local[*]",
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option("--spark-conf", help="Spark: KEY=VALUE setting (repeatable)."),
+    ] = None,
 ) -> None:
     """Duplicate clusters and boilerplate templates across the archive."""
     from rich.console import Console
 
-    from .audit import audit
-    from .index.store import IndexStore
+    from .audit import Cluster, audit
     from .report import audit as rep
 
     if not 0 < threshold <= 1:
         raise _fail(f"option threshold: must be in (0, 1], got {threshold}")
     err = Console(stderr=True)
-    try:
-        with IndexStore.open(index) as store:
-            clusters = audit(
-                store,
-                threshold,
-                boilerplate_docs,
-                progress=None if quiet else (lambda m: err.print(m, highlight=False)),
+    say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
+    clusters: list[Cluster]
+    if engine is AuditEngine.spark:
+        from .archive import Fields
+        from .spark_engine import parse_conf, spark_audit
+
+        if not input:
+            raise _fail("--engine spark reads the archive itself: pass --input PATH")
+        try:
+            result = spark_audit(
+                input,
+                input_format=input_format.value if input_format else None,
+                fields=Fields(id_field, text_field, title_field, date_field),
+                threshold=threshold,
+                boilerplate_docs=boilerplate_docs,
+                output_dir=output_dir,
+                master=master,
+                conf=parse_conf(spark_conf or ()),
+                collect=format is not AuditFormat.text or output is not None,
+                progress=say,
             )
-    except ParadupError as exc:
-        raise _fail(str(exc)) from None
-    if format is AuditFormat.text:
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
+        for msg in result.bad:
+            err.print(f"skipped: {msg}", highlight=False, markup=False)
+        if say:
+            say(
+                f"{result.docs} documents, {result.clusters} clusters "
+                f"({result.bad_count} bad records skipped); {result.seconds:.1f} s"
+            )
+        clusters = result.collected if result.collected is not None else result.top
+        found = result.clusters > 0
+        name = ", ".join(input)
+    else:
+        from .index.store import IndexStore
+
+        if index is None:
+            raise _fail("--engine local audits an index: pass --index PATH")
+        try:
+            with IndexStore.open(index) as store:
+                clusters = audit(store, threshold, boilerplate_docs, progress=say)
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
+        found = bool(clusters)
+        name = index.name
+    if format is AuditFormat.text and engine is AuditEngine.spark and output is None:
+        dup, bp = result.duplicate, result.boilerplate
+        lines = rep.summary_lines(clusters)
+        lines[0] = f"{dup} duplicate clusters, {bp} boilerplate templates"
+        if result.clusters > len(clusters):
+            lines.append(f"… {result.clusters - len(clusters)} more (see --output-dir)")
+        text = "\n".join(lines) + "\n"
+    elif format is AuditFormat.text:
         text = "\n".join(rep.summary_lines(clusters)) + "\n"
     elif format is AuditFormat.jsonl:
         text = rep.to_jsonl(clusters)
     elif format is AuditFormat.csv:
         text = rep.to_csv(clusters)
     else:
-        text = rep.to_html(clusters, f"paradup audit of {index.name}")
+        text = rep.to_html(clusters, f"paradup audit of {name}")
     if output is None:
         if not quiet or format is not AuditFormat.text:
             sys.stdout.write(text)
@@ -196,7 +275,7 @@ def audit_command(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise _fail(f"{output}: cannot write ({exc.strerror}); check --output") from None
-    raise typer.Exit(EXIT_FINDINGS if clusters else EXIT_CLEAN)
+    raise typer.Exit(EXIT_FINDINGS if found else EXIT_CLEAN)
 
 
 def register(app: typer.Typer) -> None:

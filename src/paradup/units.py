@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .normalize import PARA, Normalized
 
 _TERMINATORS = frozenset("。!?;…")
 _CLOSERS = frozenset("\"')]}」』】》〉")
+# Raw opening quotes that normalize to the same '"' or "'" as closing ones: never closers.
+_RAW_OPENERS = frozenset("“‘「『〝„‚«‹")
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,14 @@ class Sentence:
     heading: bool
 
 
-def _sentence_ends(text: str, start: int, end: int) -> Iterator[int]:
-    """Yield the end offset of each sentence in text[start:end] (one paragraph)."""
+def _sentence_ends(
+    text: str, start: int, end: int, opener: Callable[[int], bool] | None = None
+) -> Iterator[int]:
+    """Yield the end offset of each sentence in text[start:end] (one paragraph).
+
+    A closing quote or bracket after the terminator stays with the sentence; `opener(j)` says
+    whether the quote at j opens the next sentence instead (quotes are unified by normalize).
+    """
     i = start
     while i < end:
         ch = text[i]
@@ -42,7 +50,10 @@ def _sentence_ends(text: str, start: int, end: int) -> Iterator[int]:
             i = run
         if stop:
             j = i + 1
-            while j < end and (text[j] in _TERMINATORS or text[j] in _CLOSERS):
+            while j < end and (
+                text[j] in _TERMINATORS
+                or (text[j] in _CLOSERS and not (opener is not None and opener(j)))
+            ):
                 j += 1
             yield j
             i = j
@@ -73,7 +84,15 @@ def sentences(norm: Normalized) -> list[Sentence]:
     for p, (ps, pe) in enumerate(paragraphs(norm)):
         heading = ps in norm.headings
         s = ps
-        for e in _sentence_ends(text, ps, pe):
+
+        def opener(j: int, ps: int = ps) -> bool:
+            raw_ch = norm.raw[norm.starts[j]]
+            if raw_ch in _RAW_OPENERS:
+                return True
+            # A straight double quote opens when the quotes before it are balanced.
+            return raw_ch in '"＂' and text.count('"', ps, j) % 2 == 0
+
+        for e in _sentence_ends(text, ps, pe, opener):
             a, b = s, e
             while a < b and text[a] == " ":
                 a += 1

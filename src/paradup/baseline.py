@@ -1,0 +1,133 @@
+"""Baseline: record today's findings so later runs fail only on new ones.
+
+A finding's fingerprint is content-based: a hash of the normalized texts of its two passages,
+order-free, so reflowing, moving a passage within or between files, or renumbering lines keeps
+it. The baseline keeps every finding with its two file paths, as a multiset:
+
+A run that checks a set of changed files may explain, per fingerprint, as many findings as the
+baseline holds entries with that fingerprint that touch a changed file (or a file that no longer
+exists: the passage may have moved out of it). Findings beyond that count are new, so a fresh
+copy of an already-baselined passage is still reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .model import CheckResult, Finding
+
+BASELINE_VERSION = 1
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def fingerprint(f: Finding) -> str:
+    """Order-free content hash of the two passages (positions and paths excluded)."""
+    a, b = sorted((_norm(f.a.text), _norm(f.b.text)))
+    return hashlib.sha256(f"{a}\0{b}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    paths: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Findings split into new ones (which fail the gate) and known ones (in the baseline)."""
+
+    new: tuple[Finding, ...]
+    known: tuple[Finding, ...]
+
+
+def entries_of(result: CheckResult) -> list[Entry]:
+    return [Entry(fingerprint(f), (f.a.path, f.b.path)) for f in result.findings]
+
+
+def write(path: Path, result: CheckResult) -> int:
+    """Write the baseline file (sorted, so it diffs well in review); returns the entry count."""
+    rows = []
+    for f in result.findings:
+        rows.append(
+            {
+                "fingerprint": fingerprint(f),
+                "a": f.a.path,
+                "b": f.b.path,
+                "excerpt": f.b.text[:40],
+            }
+        )
+    rows.sort(key=lambda r: (r["a"], r["b"], r["fingerprint"]))
+    data = {"version": BASELINE_VERSION, "tool": "paradup", "findings": rows}
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(
+            f"{path}: cannot write the baseline ({exc.strerror}); check the baseline setting"
+        ) from None
+    return len(rows)
+
+
+def read(path: Path) -> list[Entry]:
+    """The baseline's entries; a missing file is an empty baseline."""
+    if not path.exists():
+        return []
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != BASELINE_VERSION:
+            raise ValueError("version")
+        return [Entry(str(r["fingerprint"]), (str(r["a"]), str(r["b"]))) for r in data["findings"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(
+            f"{path}: not a paradup baseline (version {BASELINE_VERSION}); "
+            "regenerate it with paradup baseline write"
+        ) from None
+
+
+def split(
+    findings: Sequence[Finding],
+    baseline: Iterable[Entry],
+    changed: Iterable[str] | None,
+    existing: Iterable[str],
+) -> Verdict:
+    """Which findings the baseline explains.
+
+    `changed` is the set of files this run checked against the repository (None: every file).
+    Entries between two unchanged files cannot show up in this run, so only entries touching a
+    changed or vanished file are available to explain its findings.
+    """
+    changed_set = None if changed is None else set(changed)
+    existing_set = set(existing)
+    budget: Counter[str] = Counter()
+    for e in baseline:
+        if (
+            changed_set is None
+            or any(p in changed_set for p in e.paths)
+            or any(p not in existing_set for p in e.paths)
+        ):
+            budget[e.fingerprint] += 1
+    new: list[Finding] = []
+    known: list[Finding] = []
+    for f in findings:
+        fp = fingerprint(f)
+        if budget[fp] > 0:
+            budget[fp] -= 1
+            known.append(f)
+        else:
+            new.append(f)
+    return Verdict(tuple(new), tuple(known))

@@ -1,0 +1,90 @@
+"""CLI command `serve`: the editor's review page on a local web server (the `serve` extra)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import EXIT_USAGE, ParadupError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"paradup: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with one clear line when the address cannot be bound (uvicorn would log a trace)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise _fail(f"--host {host}: cannot resolve it ({exc.strerror}); pass an address") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            raise _fail(
+                f"{host}:{port}: cannot listen there ({exc.strerror}); pick another --port"
+            ) from None
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; loopback unless you mean otherwise.")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
+    index: Annotated[
+        Path | None, typer.Option("--index", "-i", help="Also check drafts against this index.")
+    ] = None,
+    max_bytes: Annotated[
+        int, typer.Option(help="Refuse drafts larger than this many bytes [2 MB].")
+    ] = 2 * 1024 * 1024,
+) -> None:
+    """Serve a local page where an editor pastes or drops a draft and sees the HTML report."""
+    try:
+        import python_multipart  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise _fail(
+            "`paradup serve` needs the web extras; install them with pip install 'paradup[serve]'"
+        ) from None
+    if not 0 < port < 65536:
+        raise _fail(f"--port {port}: expected 1-65535")
+    if max_bytes <= 0:
+        raise _fail(f"--max-bytes {max_bytes}: expected a positive number of bytes")
+    if index is not None:
+        if not index.is_file():
+            raise _fail(f"{index}: no index here; create it with `paradup index build`")
+        from .index.store import IndexStore
+
+        try:
+            IndexStore.open(str(index)).close()
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
+    _check_port(host, port)
+    from .serve import LOOPBACK_HOSTS, create_app
+
+    loopback = host in LOOPBACK_HOSTS or host.startswith("127.")
+    allowed = [host, "127.0.0.1", "localhost"] if loopback else None
+    app = create_app(str(index) if index else None, max_bytes, allowed_hosts=allowed)
+    shown = f"[{host}]" if ":" in host else host
+    if not loopback:
+        typer.echo(
+            f"paradup: warning: listening on {host}, reachable from other machines, with no login",
+            err=True,
+        )
+    typer.echo(f"paradup: serving http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

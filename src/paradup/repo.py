@@ -1,0 +1,498 @@
+"""A git repository's articles and the `.paradup/` cache of their fingerprints.
+
+The hook compares changed files with themselves, each other and every tracked article. To stay
+fast on large repositories it keeps, under `.paradup/cache/<settings digest>/`:
+
+- `docs/<blob>.pickle`: the prepared (normalized, tokenized, hashed) document, keyed by the git
+  blob id of its content and checked on load against a sha256 of the decoded text;
+- `keys/<blob>.npy`: the LSH band keys of the document's units (sentences and windows);
+- `index.npz` + `index.json`: every tracked article's band keys merged and sorted, so the
+  articles that can match a changed file are found with one binary search per key.
+
+Only those candidate articles go through the exact check. The settings digest covers every option
+that changes fingerprints, so changing one starts a fresh cache. Writes are atomic (temporary file
+then `os.replace`); anything unreadable, corrupt or stale is rebuilt from the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pickle
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError, UsageError
+from .model import CheckResult
+from .prepare import PreparedDoc
+from .read import TEXT_SUFFIXES, _matches, read_document
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Keys = npt.NDArray[np.uint64]
+
+CACHE_FORMAT = 1
+PARALLEL_FROM = 48  # build the cache in worker processes from this many missing documents
+
+
+def git(root: Path, *args: str) -> bytes:
+    try:
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise UsageError("git: not found on PATH; install git to use the hook") from None
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(
+            f"{root}: git {args[0]} failed ({msg[-1] if msg else proc.returncode}); "
+            "run paradup inside a git work tree"
+        )
+    return proc.stdout
+
+
+def repo_root(start: Path) -> Path:
+    start = start if start.is_dir() else start.parent
+    try:
+        out = git(start, "rev-parse", "--show-toplevel")
+    except UsageError:
+        raise UsageError(
+            f"{start}: not inside a git repository; run the hook in a work tree "
+            "(or use paradup check for loose files)"
+        ) from None
+    return Path(out.decode().strip()).resolve()
+
+
+def blob_id(data: bytes) -> str:
+    """git's object id of a blob with this content (what `git hash-object` prints)."""
+    h = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    h.update(data)
+    return h.hexdigest()
+
+
+def wanted(rel: str, settings: Settings) -> bool:
+    """Articles of the configured types: text suffixes (or `include`), minus `exclude`."""
+    cfg = settings.config
+    ok = _matches(rel, cfg.include) if cfg.include else rel.lower().endswith(TEXT_SUFFIXES)
+    return ok and not _matches(rel, cfg.exclude)
+
+
+def tracked(root: Path, settings: Settings) -> dict[str, str]:
+    """Tracked articles present in the work tree: relative posix path -> blob id of the content."""
+    files: dict[str, str] = {}
+    for entry in git(root, "ls-files", "-s", "-z").split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode, blob, _stage = meta.decode().split()
+        rel = name.decode("utf-8", "surrogateescape")
+        if mode.startswith("120") or mode.startswith("160") or not wanted(rel, settings):
+            continue  # symlinks and submodules are not articles
+        files[rel] = blob
+    # Work-tree edits (unstaged, or outside a pre-commit run): hash what is on disk.
+    for name in git(root, "diff", "--name-only", "-z").split(b"\0"):
+        rel = name.decode("utf-8", "surrogateescape")
+        if rel in files:
+            try:
+                files[rel] = blob_id((root / rel).read_bytes())
+            except OSError:
+                del files[rel]  # deleted in the work tree
+    return files
+
+
+def settings_digest(settings: Settings) -> str:
+    """Everything that changes a prepared document or its band keys."""
+    cfg = settings.config
+    fields = {
+        "format": CACHE_FORMAT,
+        "shingle": cfg.shingle,
+        "ngram": cfg.ngram,
+        "num_perm": cfg.num_perm,
+        "seed": cfg.seed,
+        "windows": list(cfg.windows),
+        "min_chars": cfg.min_chars,
+        "banding": cfg.banding_threshold,
+        "user_dict": _file_stamp(cfg.user_dict),
+        "encoding": cfg.encoding,
+        "max_bytes": cfg.max_bytes,
+        "allow": list(settings.allow),
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _file_stamp(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _blobs_sha(blobs: list[str]) -> str:
+    return hashlib.sha256("\n".join(blobs).encode()).hexdigest()
+
+
+def _text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def doc_keys(doc: PreparedDoc, settings: Settings) -> Keys:
+    """Unique LSH band keys of the document's units, exactly as the check computes them."""
+    import numpy as np
+
+    from .check import _units
+    from .fingerprint import signatures
+    from .lsh import band_keys, optimal_bands
+
+    cfg = settings.config
+    units = _units(doc.sentences, cfg)
+    if not units:
+        return np.empty(0, dtype=np.uint64)
+    sent_sigs = signatures([list(s.hashes) for s in doc.sentences], cfg.num_perm, cfg.seed)
+    sigs = np.empty((len(units), cfg.num_perm), dtype=np.uint32)
+    for u, (lo, hi) in enumerate(units):
+        sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
+    bands, rows = optimal_bands(cfg.banding_threshold, cfg.num_perm)
+    return np.unique(band_keys(sigs, bands, rows).ravel())
+
+
+def build_doc(path: Path, rel: str, settings: Settings) -> PreparedDoc:
+    """Read, prepare and apply suppression to one article (doc id 0)."""
+    from .prepare import prepare
+    from .suppress import apply
+
+    cfg = settings.config
+    document = read_document(str(path), cfg.encoding, cfg.max_bytes)
+    document = replace(document, path=rel)
+    return apply(prepare(0, document, cfg), settings.allow_patterns())
+
+
+def renumber(doc: PreparedDoc, doc_id: int, path: str) -> PreparedDoc:
+    """The same prepared document under another id and path (ids must be 0..n-1 in a check)."""
+    if doc.doc == doc_id and doc.document.path == path:
+        return doc
+    sentences = tuple(replace(s, doc=doc_id) for s in doc.sentences)
+    return replace(doc, doc=doc_id, document=replace(doc.document, path=path), sentences=sentences)
+
+
+def _build_worker(args: tuple[str, str, str, str, Settings]) -> str | None:
+    """Process-pool entry: build and store one article; returns an error line or None."""
+    root, rel, blob, cache_dir, settings = args
+    cache = RepoCache(Path(root), settings, Path(cache_dir))
+    try:
+        cache.build(rel, blob)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+@dataclass
+class Index:
+    blobs: list[str]
+    keys: Keys  # sorted
+    owners: npt.NDArray[np.int32]
+
+
+class RepoCache:
+    """The fingerprint cache of one repository under one settings digest."""
+
+    def __init__(self, root: Path, settings: Settings, base: Path | None = None) -> None:
+        self.root = root
+        self.settings = settings
+        self.digest = settings_digest(settings)
+        top = Path(settings.cache_dir)
+        top = top if top.is_absolute() else root / top
+        self.top = top
+        self.base = base or top / "cache" / self.digest
+        self.skipped: dict[str, str] = {}  # rel -> why (unreadable articles)
+        self._docs: dict[str, PreparedDoc] = {}
+
+    # -- per-document entries -------------------------------------------------------------
+    def _doc_path(self, blob: str) -> Path:
+        return self.base / "docs" / f"{blob}.pickle"
+
+    def _keys_path(self, blob: str) -> Path:
+        return self.base / "keys" / f"{blob}.npy"
+
+    def _ensure_top(self) -> None:
+        """Create `.paradup/` with a .gitignore so the cache is never committed."""
+        if not self.top.exists():
+            self.top.mkdir(parents=True, exist_ok=True)
+        ignore = self.top / ".gitignore"
+        if not ignore.exists():
+            with contextlib.suppress(OSError):
+                _atomic_write(ignore, b"# paradup's fingerprint cache: never commit it\n*\n")
+
+    def build(self, rel: str, blob: str) -> PreparedDoc:
+        """Prepare the article from disk and store its entry (overwriting a bad one)."""
+        import numpy as np
+
+        doc = build_doc(self.root / rel, rel, self.settings)
+        keys = doc_keys(doc, self.settings)
+        payload = (CACHE_FORMAT, self.digest, blob, _text_sha(doc.document.text), doc)
+        self._ensure_top()
+        try:
+            _atomic_write(self._doc_path(blob), pickle.dumps(payload, protocol=5))
+            buf = io.BytesIO()
+            np.save(buf, keys, allow_pickle=False)
+            _atomic_write(self._keys_path(blob), buf.getvalue())
+        except OSError:
+            pass  # a read-only checkout still works, just without a warm cache
+        self._docs[blob] = doc
+        return doc
+
+    def load(self, blob: str) -> PreparedDoc | None:
+        """The cached entry, verified; None when missing, stale or corrupt."""
+        if blob in self._docs:
+            return self._docs[blob]
+        try:
+            with self._doc_path(blob).open("rb") as fh:
+                payload = pickle.load(fh)
+            fmt, digest, stored_blob, sha, doc = payload
+            ok = (
+                fmt == CACHE_FORMAT
+                and digest == self.digest
+                and stored_blob == blob
+                and isinstance(doc, PreparedDoc)
+                and _text_sha(doc.document.text) == sha
+            )
+        except FileNotFoundError:
+            return None
+        except Exception:  # corrupt: truncated, garbage, wrong shape
+            ok = False
+        if not ok:
+            return None
+        self._docs[blob] = doc
+        return doc  # type: ignore[no-any-return]
+
+    def doc(self, rel: str, blob: str) -> PreparedDoc:
+        doc = self.load(blob)
+        return doc if doc is not None else self.build(rel, blob)
+
+    def keys(self, rel: str, blob: str) -> Keys:
+        import numpy as np
+
+        try:
+            keys = np.load(self._keys_path(blob), allow_pickle=False)
+            if keys.dtype == np.uint64 and keys.ndim == 1 and self.load(blob) is not None:
+                return keys  # type: ignore[no-any-return]
+        except Exception:
+            pass
+        try:
+            doc = self.build(rel, blob)
+        except InputError as exc:
+            self.skipped[rel] = str(exc)
+            return np.empty(0, dtype=np.uint64)
+        return doc_keys(doc, self.settings)
+
+    def ensure(self, files: dict[str, str], jobs: int | None = None) -> None:
+        """Build every missing entry (in parallel when many are missing)."""
+        missing: dict[str, str] = {}
+        for rel, blob in files.items():
+            if blob not in missing.values() and not (
+                self._doc_path(blob).exists() and self._keys_path(blob).exists()
+            ):
+                missing[rel] = blob
+        if not missing:
+            return
+        self._ensure_top()
+        workers = jobs if jobs is not None else min(8, os.cpu_count() or 1)
+        if len(missing) < PARALLEL_FROM or workers <= 1:
+            for rel, blob in missing.items():
+                try:
+                    self.build(rel, blob)
+                except InputError as exc:
+                    self.skipped[rel] = str(exc)
+            return
+        args = [
+            (str(self.root), rel, blob, str(self.base), self.settings)
+            for rel, blob in missing.items()
+        ]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for (_, rel, *_rest), err in zip(
+                args, pool.map(_build_worker, args, chunksize=16), strict=False
+            ):
+                if err is not None:
+                    self.skipped[rel] = err
+
+    # -- the merged index ----------------------------------------------------------------
+    def _load_index(self) -> Index | None:
+        import numpy as np
+
+        try:
+            meta = json.loads((self.base / "index.json").read_text(encoding="utf-8"))
+            # Memory-mapped: a lookup touches only the pages its binary searches visit.
+            keys = np.load(self.base / "index-keys.npy", mmap_mode="r", allow_pickle=False)
+            owners = np.load(self.base / "index-owners.npy", mmap_mode="r", allow_pickle=False)
+            blobs = meta["blobs"]
+            ok = (
+                meta.get("format") == CACHE_FORMAT
+                and meta.get("digest") == self.digest
+                and meta.get("blobs_sha") == _blobs_sha(blobs)
+                and meta.get("length") == len(keys) == len(owners)
+                and keys.dtype == np.uint64
+                and owners.dtype == np.int32
+            )
+        except Exception:
+            return None
+        return Index(blobs, keys, owners) if ok else None
+
+    def _build_index(self, files: dict[str, str]) -> Index:
+        import numpy as np
+
+        blobs = sorted(set(files.values()))
+        rel_of = {b: r for r, b in files.items()}
+        parts = [self.keys(rel_of[b], b) for b in blobs]
+        if parts:
+            keys = np.concatenate(parts)
+            owners = np.concatenate(
+                [np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)]
+            )
+        else:
+            keys, owners = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32)
+        order = np.lexsort((owners, keys))
+        keys, owners = keys[order], owners[order]
+        meta = {
+            "format": CACHE_FORMAT,
+            "digest": self.digest,
+            "blobs": blobs,
+            "blobs_sha": _blobs_sha(blobs),
+            "length": len(keys),
+        }
+        try:
+            for name, arr in (("index-keys.npy", keys), ("index-owners.npy", owners)):
+                buf = io.BytesIO()
+                np.save(buf, arr, allow_pickle=False)
+                _atomic_write(self.base / name, buf.getvalue())
+            _atomic_write(self.base / "index.json", json.dumps(meta).encode())
+        except OSError:
+            pass
+        return Index(blobs, keys, owners)
+
+    def candidates(self, files: dict[str, str], focus_keys: Keys) -> set[str]:
+        """Blobs of tracked articles that share a band key with the focus documents."""
+        import numpy as np
+
+        index = self._load_index()
+        present = set(files.values())
+        if index is not None:
+            overlay = present - set(index.blobs)
+            stale = len(set(index.blobs) - present)
+            if len(overlay) > 64 or stale > max(64, len(index.blobs) // 4):
+                index = None
+        if index is None:
+            self.ensure(files)
+            index = self._build_index(files)
+            overlay = set()
+        found: set[str] = set()
+        cap = self.settings.config.max_bucket
+        if len(focus_keys) and len(index.keys):
+            lo = np.searchsorted(index.keys, focus_keys, side="left")
+            hi = np.searchsorted(index.keys, focus_keys, side="right")
+            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+                if b > a:
+                    for o in np.asarray(index.owners[max(a, b - cap) : b]).tolist():
+                        found.add(index.blobs[o])
+        rel_of = {b: r for r, b in files.items()}
+        for blob in overlay:
+            keys = self.keys(rel_of[blob], blob)
+            if len(np.intersect1d(keys, focus_keys, assume_unique=True)):
+                found.add(blob)
+        return found & present
+
+
+def relative(root: Path, paths: Iterable[str]) -> list[str]:
+    """Repository-relative posix paths of the given files (which must be inside the root)."""
+    out = []
+    for p in paths:
+        ap = Path(p).resolve()
+        try:
+            out.append(ap.relative_to(root).as_posix())
+        except ValueError:
+            raise UsageError(
+                f"{p}: is outside the repository {root}; pass files inside it"
+            ) from None
+    return out
+
+
+def check_changed(
+    root: Path, settings: Settings, changed: Iterable[str] | None
+) -> tuple[CheckResult, list[str], dict[str, str]]:
+    """Check the changed files (repository-relative) against themselves and every article.
+
+    With `changed=None`, every tracked article is checked against every other. Returns the
+    result (findings with a side in a changed file, summaries of the changed files), the
+    changed files actually checked, and the tracked articles.
+    """
+    from .check import check_prepared
+
+    files = tracked(root, settings)
+    cache = RepoCache(root, settings)
+    if changed is None:
+        cache.ensure(files)
+        rels = [r for r in sorted(files) if r not in cache.skipped]
+        every: list[PreparedDoc] = []
+        for rel in rels:
+            try:
+                every.append(renumber(cache.doc(rel, files[rel]), len(every), rel))
+            except InputError:
+                continue
+        checked = [d.document.path for d in every]
+        return check_prepared(every, settings.config, None), checked, files
+    focus: list[tuple[str, str, PreparedDoc]] = []
+    for rel in dict.fromkeys(changed):
+        path = root / rel
+        if not path.is_file():
+            continue  # deleted or renamed away: nothing to check
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(rel, f"cannot be read ({exc.strerror})", "check the file") from None
+        blob = blob_id(data)
+        try:
+            focus.append((rel, blob, cache.doc(rel, blob)))
+        except InputError as exc:
+            if exc.problem == "is empty":
+                continue
+            raise
+    import numpy as np
+
+    parts = [cache.keys(rel, blob) for rel, blob, _ in focus]
+    keys = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
+    focus_rels = {rel for rel, _, _ in focus}
+    hits = cache.candidates(files, keys) if len(keys) else set()
+    others = sorted(r for r, b in files.items() if b in hits and r not in focus_rels)
+    docs: list[PreparedDoc] = []
+    for rel in others:
+        try:
+            docs.append(renumber(cache.doc(rel, files[rel]), len(docs), rel))
+        except InputError:
+            continue
+    first = len(docs)
+    for rel, _, doc in focus:
+        docs.append(renumber(doc, len(docs), rel))
+    result = check_prepared(docs, settings.config, range(first, len(docs)))
+    return result, [rel for rel, _, _ in focus], files

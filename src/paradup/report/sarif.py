@@ -1,0 +1,125 @@
+"""SARIF 2.1.0: one result per finding, the later passage as the location, the earlier one in
+relatedLocations; baselined findings carry `baselineState: unchanged`, new ones `new`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+from urllib.parse import quote
+
+from ..model import CheckResult, Finding, Span
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+RULE_ID = "PD001"
+INFO_URI = "https://github.com/paradup/paradup"
+
+
+def end_position(span: Span) -> tuple[int, int]:
+    """1-based line and exclusive end column of a span (columns count code points)."""
+    newlines = span.text.count("\n")
+    if newlines == 0:
+        return span.line, span.column + len(span.text)
+    return span.line + newlines, len(span.text) - span.text.rfind("\n")
+
+
+def _region(span: Span, snippet: bool = True) -> dict[str, Any]:
+    end_line, end_col = end_position(span)
+    region: dict[str, Any] = {
+        "startLine": span.line,
+        "startColumn": span.column,
+        "endLine": end_line,
+        "endColumn": end_col,
+        "charOffset": span.start,
+        "charLength": span.end - span.start,
+    }
+    if snippet:
+        region["snippet"] = {"text": span.text}
+    return region
+
+
+def _location(span: Span, **extra: Any) -> dict[str, Any]:
+    return {
+        **extra,
+        "physicalLocation": {
+            "artifactLocation": {"uri": quote(span.path), "uriBaseId": "%SRCROOT%"},
+            "region": _region(span),
+        },
+    }
+
+
+def message(f: Finding) -> str:
+    return (
+        f"Restates the passage at {f.a.path}:{f.a.line}:{f.a.column} "
+        f"(similarity {f.similarity:.2f}, {f.kind}, {len(f.b.text)} characters)."
+    )
+
+
+def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str, Any]:
+    """`new`: ids (indexes) of findings that are not in the baseline; None means all are new."""
+    from .. import __version__
+    from ..baseline import fingerprint
+
+    results = []
+    for i, f in enumerate(result.findings):
+        is_new = new is None or i in new
+        results.append(
+            {
+                "ruleId": RULE_ID,
+                "ruleIndex": 0,
+                "level": "error" if is_new else "note",
+                "baselineState": "new" if is_new else "unchanged",
+                "message": {"text": message(f)},
+                "locations": [_location(f.b)],
+                "relatedLocations": [_location(f.a, id=1, message={"text": "earlier occurrence"})],
+                "partialFingerprints": {"paradupPassage/v1": fingerprint(f)},
+                "properties": {"similarity": f.similarity, "kind": f.kind},
+            }
+        )
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "paradup",
+                        "version": __version__,
+                        "informationUri": INFO_URI,
+                        "rules": [
+                            {
+                                "id": RULE_ID,
+                                "name": "RestatedPassage",
+                                "shortDescription": {
+                                    "text": "A passage restates an earlier one (段落重复)."
+                                },
+                                "fullDescription": {
+                                    "text": "The later passage repeats an earlier passage of the "
+                                    "same or another article verbatim or with light edits."
+                                },
+                                "defaultConfiguration": {"level": "error"},
+                            }
+                        ],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {
+                    "files": [
+                        {
+                            "path": s.path,
+                            "chars": s.chars,
+                            "restatedChars": s.restated_chars,
+                            "ratio": round(s.ratio, 4),
+                        }
+                        for s in result.files
+                    ]
+                },
+            }
+        ],
+    }
+
+
+def render(result: CheckResult, new: Collection[int] | None = None) -> str:
+    return json.dumps(to_dict(result, new), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,400 @@
+"""`paradup serve`: a local page where an editor pastes or drops a draft and sees the HTML report.
+
+Built on Starlette (run by uvicorn from `cli_serve`). No login, no state, nothing written to disk:
+the request body is read into memory up to a limit and parsed there (uploads never spool to a
+temporary file), and every piece of input shown back is HTML-escaped. Imports of the web stack
+happen here only, so the rest of paradup works without the `serve` extra.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING
+
+from .config import CheckConfig
+from .errors import InputError, ParadupError
+from .model import CheckResult
+from .read import Document, decode
+from .report.html import CSS, SCRIPT_CSP, csp_hash
+from .report.html import render as render_report
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # a news draft is a few KB; 2 MB is generous
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small fields
+DRAIN_LIMIT = 32 * 1024 * 1024  # read (and discard) an oversize body up to this, then answer
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+ENCODINGS = {"": None, "utf-8": None, "gb18030": "gb18030", "big5": "big5"}
+NON_TEXT_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
+PASTED_NAME = "粘贴的稿件"
+
+FORM_SCRIPT = """
+(function () {
+  "use strict";
+  var form = document.getElementById("draft-form");
+  var input = document.getElementById("file");
+  var label = document.getElementById("file-name");
+  var text = document.getElementById("text");
+  function show() {
+    label.textContent = input.files && input.files.length ? input.files[0].name : "";
+  }
+  input.addEventListener("change", show);
+  ["dragenter", "dragover"].forEach(function (t) {
+    form.addEventListener(t, function (ev) { ev.preventDefault(); form.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (t) {
+    form.addEventListener(t, function () { form.classList.remove("over"); });
+  });
+  form.addEventListener("drop", function (ev) {
+    var dt = ev.dataTransfer;
+    if (dt && dt.files && dt.files.length) {
+      ev.preventDefault();
+      input.files = dt.files;
+      show();
+    }
+  });
+  form.addEventListener("submit", function () {
+    document.getElementById("submit").disabled = true;
+    document.getElementById("busy").hidden = false;
+  });
+  text.focus();
+})();
+"""
+
+FORM_CSS = """
+main.form { max-width:960px; margin:0 auto; padding:20px 24px; display:block; }
+form { background:#fff; border:2px dashed var(--line); border-radius:10px; padding:16px; }
+form.over { border-color:var(--accent); background:#fff5f7; }
+textarea { width:100%; min-height:22em; font:inherit; padding:10px; border:1px solid var(--line);
+  border-radius:6px; resize:vertical; }
+.row { display:flex; flex-wrap:wrap; gap:12px 24px; align-items:center; margin-top:12px; }
+button#submit { font:inherit; font-size:17px; padding:6px 28px; border:0; border-radius:6px;
+  background:var(--accent); color:#fff; cursor:pointer; }
+button#submit:disabled { opacity:.6; }
+.error { background:#ffebee; color:#b71c1c; border:1px solid #ef9a9a; border-radius:6px;
+  padding:10px 14px; margin:0 0 14px; }
+"""
+
+
+def _csp(script_hash: str) -> str:
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src {script_hash}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class Refused(Exception):
+    """A request the page answers with a status and one clear message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Part:
+    """One form field of a request body: a text field or an uploaded file."""
+
+    name: str
+    filename: str | None
+    content_type: str
+    data: bytes
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def form_page(
+    max_bytes: int,
+    index_name: str | None,
+    error: str | None = None,
+    text: str = "",
+    encoding: str = "",
+) -> str:
+    """The paste-or-drop page; `error` and `text` are shown escaped."""
+    options = "".join(
+        f'<option value="{v}"{" selected" if v == encoding else ""}>{label}</option>'
+        for v, label in (("", "UTF-8"), ("gb18030", "GBK / GB18030"), ("big5", "Big5"))
+    )
+    against = (
+        '<label><input type="checkbox" name="against" value="1" checked> '
+        f"对照存档 also check against the archive <code>{escape(index_name)}</code></label>"
+        if index_name
+        else ""
+    )
+    err = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-Hans"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>paradup 段落查重</title>"
+        f"<style>{CSS}{FORM_CSS}</style></head><body>"
+        '<header class="top"><h1>paradup 段落查重</h1>'
+        '<p class="help">粘贴稿件或拖入 .txt / .md 文件，查找重述段落。Paste a draft or drop a '
+        f".txt / .md file (at most {_mb(max_bytes)}). Nothing is stored.</p></header>"
+        f'<main class="form">{err}'
+        '<form id="draft-form" method="post" action="/check" enctype="multipart/form-data" '
+        'accept-charset="utf-8">'
+        '<label for="text"><strong>稿件 Draft</strong></label>'
+        f'<textarea id="text" name="text" placeholder="在此粘贴稿件全文 Paste the draft here">'
+        f"{escape(text)}</textarea>"
+        '<div class="row"><label>或拖入文件 or drop / choose a file: '
+        '<input type="file" id="file" name="file" '
+        'accept=".txt,.md,.markdown,.text,text/plain,text/markdown"></label>'
+        '<span id="file-name" class="meta"></span>'
+        f'<label>编码 Encoding <select name="encoding">{options}</select></label>'
+        f"{against}</div>"
+        '<div class="row"><button id="submit" type="submit">查重 Check</button>'
+        '<span id="busy" class="meta" hidden>正在查重… checking…</span></div>'
+        f"</form></main><script>{FORM_SCRIPT}</script></body></html>\n"
+    )
+
+
+FORM_CSP = _csp(csp_hash(FORM_SCRIPT))
+REPORT_CSP = _csp(SCRIPT_CSP)
+
+
+def parse_body(body: bytes, content_type: str) -> list[Part]:
+    """Parse a multipart/form-data or urlencoded body entirely in memory."""
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    ctype, params = parse_options_header(content_type)
+    if ctype == b"application/x-www-form-urlencoded":
+        from urllib.parse import parse_qsl
+
+        try:
+            pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
+        except UnicodeError:
+            raise Refused(400, "The form is not valid UTF-8; paste the text again.") from None
+        return [Part(k, None, "text/plain", v.encode("utf-8")) for k, v in pairs]
+    boundary = params.get(b"boundary")
+    if ctype != b"multipart/form-data" or not boundary:
+        raise Refused(415, "Send the draft from the page: a multipart/form-data form.")
+
+    parts: list[Part] = []
+    state: dict[str, bytes] = {}
+    headers: dict[bytes, bytes] = {}
+    data = bytearray()
+
+    def part_begin() -> None:
+        headers.clear()
+        data.clear()
+
+    def header_field(buf: bytes, start: int, end: int) -> None:
+        state["field"] = state.get("field", b"") + buf[start:end]
+
+    def header_value(buf: bytes, start: int, end: int) -> None:
+        state["value"] = state.get("value", b"") + buf[start:end]
+
+    def header_end() -> None:
+        headers[state.pop("field", b"").lower()] = state.pop("value", b"")
+
+    def part_data(buf: bytes, start: int, end: int) -> None:
+        data.extend(buf[start:end])
+
+    def part_end() -> None:
+        _, opts = parse_options_header(headers.get(b"content-disposition", b""))
+        filename = opts.get(b"filename")
+        parts.append(
+            Part(
+                opts.get(b"name", b"").decode("utf-8", "replace"),
+                filename.decode("utf-8", "replace") if filename is not None else None,
+                headers.get(b"content-type", b"").decode("latin-1").strip().lower(),
+                bytes(data),
+            )
+        )
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": part_begin,
+            "on_header_field": header_field,
+            "on_header_value": header_value,
+            "on_header_end": header_end,
+            "on_part_data": part_data,
+            "on_part_end": part_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception:  # python-multipart raises several error types for malformed bodies
+        raise Refused(400, "The form data is malformed; send the draft from the page.") from None
+    return parts
+
+
+def draft_from_parts(parts: Sequence[Part], max_bytes: int) -> tuple[Document, str]:
+    """The draft a form carries (a dropped file wins over pasted text) and the encoding field."""
+    fields = {p.name: p for p in parts if p.filename is None}
+    enc_field = fields.get("encoding")
+    enc_value = enc_field.data.decode("utf-8", "replace").strip().lower() if enc_field else ""
+    if enc_value not in ENCODINGS:
+        raise Refused(400, f"Unknown encoding {enc_value!r}; choose UTF-8, GB18030 or Big5.")
+    encoding = ENCODINGS[enc_value]
+    upload = next((p for p in parts if p.name == "file" and p.filename and p.data), None)
+    if upload is not None:
+        name = PureWindowsPath(PurePosixPath(upload.filename or "draft").name).name or "draft"
+        if len(upload.data) > max_bytes:
+            raise Refused(
+                413,
+                f"{name} is {len(upload.data):,} bytes, over this server's {max_bytes:,}-byte "
+                "limit (--max-bytes); split the draft or restart paradup serve with a larger "
+                "--max-bytes.",
+            )
+        if upload.content_type.startswith(NON_TEXT_TYPES):
+            raise Refused(
+                415,
+                f"{name} is {upload.content_type}, not text; drop a .txt or .md file or paste "
+                "the text.",
+            )
+        try:
+            doc = decode(upload.data, name, encoding)
+        except InputError as exc:
+            if "binary" in exc.problem:
+                raise Refused(
+                    415, f"{name} is not a text file; drop a .txt or .md file or paste the text."
+                ) from None
+            if "UTF-8" in exc.problem:
+                fix = "if it is GBK/GB18030, choose that encoding and drop it again."
+            else:
+                fix = "choose the file's encoding and drop it again."
+            raise Refused(400, f"{name} {exc.problem}; {fix}") from None
+        return doc, enc_value
+    text_part = fields.get("text")
+    raw = text_part.data if text_part else b""
+    if len(raw) > max_bytes:
+        raise Refused(
+            413,
+            f"The pasted draft is {len(raw):,} bytes, over this server's {max_bytes:,}-byte "
+            "limit (--max-bytes); split it or restart paradup serve with a larger --max-bytes.",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, "The pasted text is not valid UTF-8; paste it again.") from None
+    text = text.replace("\r\n", "\n")
+    if not text.strip():
+        raise Refused(400, "Paste a draft into the box or drop a .txt / .md file, then Check.")
+    if "\x00" in text:
+        raise Refused(415, "The pasted text contains NUL bytes; paste plain text.")
+    return Document(PASTED_NAME, text, "utf-8"), enc_value
+
+
+def create_app(
+    index: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    config: CheckConfig | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+) -> Starlette:
+    """The web app: GET / (the page), POST /check (the report), GET /healthz."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from starlette.responses import HTMLResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    config = config or CheckConfig()
+    index_name = PurePosixPath(index).name if index else None
+    lock = threading.Lock()  # one check at a time: jieba's lazy setup is not thread-safe
+
+    def page(body: str, status: int = 200, csp: str = FORM_CSP) -> Response:
+        return HTMLResponse(body, status, headers={**HEADERS, "Content-Security-Policy": csp})
+
+    def run_check(doc: Document, against: bool) -> CheckResult:
+        with lock:
+            if against and index:
+                from .against import check_against
+
+                return check_against([doc], index, config)
+            from .check import check_documents
+
+            return check_documents([doc], config)
+
+    async def home(request: Request) -> Response:
+        return page(form_page(max_bytes, index_name))
+
+    async def read_body(request: Request) -> bytes:
+        limit = max_bytes + FORM_OVERHEAD
+        declared = request.headers.get("content-length", "")
+        body = bytearray()
+        too_big = declared.isdigit() and int(declared) > limit
+        stream = request.stream()
+        if not too_big:
+            async for chunk in stream:
+                body.extend(chunk)
+                if len(body) > limit:
+                    too_big = True
+                    break
+        if too_big:
+            size = int(declared) if declared.isdigit() else len(body)
+            # Let the browser finish sending (up to a point), so that it shows our answer.
+            drained = len(body)
+            if size <= DRAIN_LIMIT:
+                async for chunk in stream:
+                    drained += len(chunk)
+                    if drained > DRAIN_LIMIT:
+                        break
+            size = max(size, drained)
+            raise Refused(
+                413,
+                f"The upload is {_mb(size)}, over this server's {_mb(max_bytes)} limit "
+                "(--max-bytes); split the draft or restart paradup serve with a larger "
+                "--max-bytes.",
+            )
+        return bytes(body)
+
+    async def check(request: Request) -> Response:
+        text = ""
+        encoding = ""
+        try:
+            body = await read_body(request)
+            parts = parse_body(body, request.headers.get("content-type", ""))
+            pasted = next((p for p in parts if p.name == "text" and p.filename is None), None)
+            if pasted is not None and len(pasted.data) <= max_bytes:
+                text = pasted.data.decode("utf-8", "replace")
+            doc, encoding = draft_from_parts(parts, max_bytes)
+            against = any(p.name == "against" and p.data == b"1" for p in parts)
+            try:
+                result = await run_in_threadpool(run_check, doc, against)
+            except ParadupError as exc:
+                raise Refused(500, f"The check failed: {exc}") from None
+        except Refused as exc:
+            return page(form_page(max_bytes, index_name, exc.message, text, encoding), exc.status)
+        html = render_report(
+            result,
+            {doc.path: doc.text},
+            title=f"{doc.path} — paradup 段落查重",
+            new_check_href="/",
+        )
+        return page(html, csp=REPORT_CSP)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    middleware = []
+    if allowed_hosts:  # bound to loopback: refuse other Host headers (DNS rebinding)
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    return Starlette(
+        routes=[
+            Route("/", home, methods=["GET"]),
+            Route("/check", check, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=middleware,
+    )

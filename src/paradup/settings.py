@@ -1,0 +1,266 @@
+"""Project configuration: `.paradup.toml` or `[tool.paradup]` in pyproject.toml.
+
+Discovery walks up from the files being checked (like black and ruff): in each directory a
+`.paradup.toml` wins over a `pyproject.toml`, and a pyproject.toml without a `[tool.paradup]`
+table is passed over. The walk stops at the first directory that holds `.git`.
+
+Precedence is defaults < file < command line. Relative paths in a file are resolved against the
+file's directory; unknown keys are warned about, values of the wrong type are an error naming
+the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .config import CheckConfig
+from .errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAMES = (".paradup.toml", "pyproject.toml")
+
+# Boilerplate never reported: bylines, dates, sources, editors (matched against each
+# normalized sentence; NFKC has already turned full-width colons into ':').
+DEFAULT_ALLOW = (
+    r"^\s*(?:发布时间|发布日期|发稿时间|时间|日期|来源|稿源|责任编辑|编辑|责编|作者|记者|"
+    r"通讯员|摄影|校对|审核|审校|监制|出品)\s*[:：]",
+    r"^\s*(?:\(|（)?\s*(?:责任编辑|编辑|来源)\s*[:：]",
+    r"^\s*本文来源",
+    r"^\s*原标题\s*[:：]",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a hook or CI run needs: the check config plus repository-level policy."""
+
+    config: CheckConfig = field(default_factory=CheckConfig)
+    allow: tuple[str, ...] = DEFAULT_ALLOW  # regexes of boilerplate sentences never reported
+    baseline: str = ".paradup-baseline.json"  # relative to the repository root unless absolute
+    cache_dir: str = ".paradup"  # relative to the repository root unless absolute
+    max_ratio: float | None = None  # fail only when a changed file's 复制比 is above this
+    config_file: str | None = None  # where the file settings came from
+    sources: Mapping[str, str] = field(default_factory=dict)  # key -> "default" | file | "cli"
+
+    def allow_patterns(self) -> list[re.Pattern[str]]:
+        return [re.compile(p) for p in self.allow]
+
+
+# key in the file -> (kind, CheckConfig field or None for a Settings field)
+_CONFIG_KEYS: dict[str, str] = {
+    "threshold": "float",
+    "extend-threshold": "float",
+    "lsh-threshold": "float",
+    "shingle": "int",
+    "ngram": "str",
+    "num-perm": "int",
+    "windows": "int-list",
+    "min-chars": "int",
+    "user-dict": "path",
+    "encoding": "str",
+    "include": "str-list",
+    "exclude": "str-list",
+    "max-bytes": "int",
+    "max-bucket": "int",
+}
+_SETTINGS_KEYS: dict[str, str] = {
+    "allow": "str-list",
+    "extend-allow": "str-list",
+    "baseline": "path",
+    "cache-dir": "path",
+    "max-ratio": "float",
+}
+KNOWN_KEYS = {**_CONFIG_KEYS, **_SETTINGS_KEYS}
+
+
+def _warn(message: str) -> None:
+    print(f"paradup: warning: {message}", file=sys.stderr)
+
+
+def _has_git(directory: Path) -> bool:
+    return (directory / ".git").exists()
+
+
+def find_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
+    """The nearest config file above the common directory of `paths` (or the cwd)."""
+    dirs = []
+    for p in paths:
+        if str(p) == "-":
+            continue
+        ap = Path(p).resolve()
+        dirs.append(ap if ap.is_dir() else ap.parent)
+    start = Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd().resolve()
+    for directory in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_table(candidate)):
+                return candidate
+        if _has_git(directory):
+            return None
+    return None
+
+
+def _has_table(pyproject: Path) -> bool:
+    try:
+        data = _read_toml(pyproject)
+    except UsageError:
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "paradup" in tool
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise UsageError(
+            f"{path}: cannot be read ({exc.strerror}); check its permissions"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML ({exc}); fix the file's syntax") from None
+
+
+def read_table(path: Path) -> dict[str, Any]:
+    """The paradup table of a config file (whole file for .paradup.toml)."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("paradup", {})
+        if not isinstance(table, dict):
+            raise UsageError(f"{path}: [tool.paradup] must be a table; fix the file")
+        return table
+    return data
+
+
+def _convert(path: Path, key: str, kind: str, value: Any) -> Any:
+    where = f"[tool.paradup] {key}" if path.name == "pyproject.toml" else key
+
+    def bad(expected: str) -> UsageError:
+        return UsageError(
+            f"{path}: {where} must be {expected}, "
+            f"got {type(value).__name__} {value!r}; fix the value"
+        )
+
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad("a number")
+        return float(value)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("an integer")
+        return value
+    if kind in ("str", "path"):
+        if not isinstance(value, str):
+            raise bad("a string")
+        if kind == "path" and not os.path.isabs(value):
+            return str((path.parent / value).resolve())
+        return value
+    if kind == "str-list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        return tuple(value)
+    if kind == "int-list":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise bad("a list of integers")
+        return tuple(value)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def file_values(path: Path) -> dict[str, Any]:
+    """Validated values of a config file, keyed by their dashed names."""
+    table = read_table(path)
+    out: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("_", "-")
+        kind = KNOWN_KEYS.get(key)
+        if kind is None:
+            _warn(f"{path}: unknown key {raw_key!r} ignored; known keys: {', '.join(KNOWN_KEYS)}")
+            continue
+        out[key] = _convert(path, key, kind, value)
+    return out
+
+
+def load_settings(
+    paths: Iterable[str | os.PathLike[str]] = (),
+    config_file: str | os.PathLike[str] | None = None,
+    cli: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults < the discovered (or given) config file < command-line values (None = unset)."""
+    found: Path | None
+    if config_file is not None:
+        found = Path(config_file)
+        if not found.is_file():
+            raise UsageError(f"{config_file}: config file not found; check --config")
+    else:
+        found = find_config(paths)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if found is not None:
+        for k, v in file_values(found).items():
+            values[k] = v
+            sources[k] = str(found)
+    for k, v in (cli or {}).items():
+        key = k.replace("_", "-")
+        if v is None:
+            continue
+        if key not in KNOWN_KEYS:
+            raise UsageError(f"unknown option {k!r}")  # programming error surfaced as usage
+        values[key] = v
+        sources[key] = "command line"
+    config_changes = {k.replace("-", "_"): v for k, v in values.items() if k in _CONFIG_KEYS}
+    config = CheckConfig().with_options(**config_changes)
+    allow = tuple(values.get("allow", DEFAULT_ALLOW)) + tuple(values.get("extend-allow", ()))
+    for pattern in allow:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            src = sources.get("allow") or sources.get("extend-allow") or "allow"
+            raise UsageError(
+                f"{src}: allow pattern {pattern!r} is not a regex ({exc}); fix it"
+            ) from None
+    validate_ratio(values.get("max-ratio"), f"{sources.get('max-ratio', '')} max-ratio".strip())
+    return Settings(
+        config=config,
+        allow=allow,
+        baseline=values.get("baseline", Settings.baseline),
+        cache_dir=values.get("cache-dir", Settings.cache_dir),
+        max_ratio=values.get("max-ratio"),
+        config_file=str(found) if found else None,
+        sources=sources,
+    )
+
+
+def effective(settings: Settings) -> list[tuple[str, Any, str]]:
+    """(key, value, source) for every setting, for `paradup config`."""
+    cfg = settings.config
+    rows: list[tuple[str, Any, str]] = []
+    names = {f.name for f in fields(cfg)}
+    for key in _CONFIG_KEYS:
+        attr = key.replace("-", "_")
+        if attr in names:
+            rows.append((key, getattr(cfg, attr), settings.sources.get(key, "default")))
+    src = settings.sources
+    allow_src = src.get("extend-allow") or src.get("allow") or "default"
+    rows.append(("allow", list(settings.allow), allow_src))
+    rows.append(("baseline", settings.baseline, src.get("baseline", "default")))
+    rows.append(("cache-dir", settings.cache_dir, src.get("cache-dir", "default")))
+    rows.append(("max-ratio", settings.max_ratio, src.get("max-ratio", "default")))
+    return rows
+
+
+def validate_ratio(value: float | None, name: str = "--max-ratio") -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise UsageError(f"option {name}: must be in [0, 1], got {value}")
+    return value

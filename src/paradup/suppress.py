@@ -1,0 +1,61 @@
+"""Suppression: inline off/on markers and an allow-list of boilerplate sentences.
+
+Markers, each alone on its line:
+
+- Markdown (and any file): `<!-- paradup: off -->` … `<!-- paradup: on -->`
+- plain text: `# paradup: off` … `# paradup: on` (also `// paradup: off`)
+
+An `off` without a matching `on` runs to the end of the file. Suppressed sentences, and sentences
+matching an allow-list pattern (bylines such as `发布时间：…`, `责任编辑：…`), are taken out of the
+comparison before fingerprinting: they are neither reported nor counted in the 复制比.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .prepare import PreparedDoc
+
+_HTML_MARK = re.compile(r"^[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*$", re.M | re.I)
+_LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*$", re.M | re.I)
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+
+
+def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
+    """Raw half-open intervals switched off by markers (marker lines included)."""
+    marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_MARK.finditer(text)]
+    if not path.lower().endswith(MARKDOWN_SUFFIXES):
+        marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_MARK.finditer(text)]
+    marks.sort()
+    regions: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for start, end, state in marks:
+        if state == "off" and open_at is None:
+            open_at = start
+        elif state == "on" and open_at is not None:
+            regions.append((open_at, end))
+            open_at = None
+    if open_at is not None:
+        regions.append((open_at, len(text)))
+    return regions
+
+
+def _overlaps(start: int, end: int, regions: Sequence[tuple[int, int]]) -> bool:
+    return any(start < r_end and r_start < end for r_start, r_end in regions)
+
+
+def apply(doc: PreparedDoc, allow: Sequence[re.Pattern[str]]) -> PreparedDoc:
+    """The document with suppressed and boilerplate sentences taken out of the comparison."""
+    regions = off_regions(doc.document.text, doc.document.path)
+    changed = False
+    out = []
+    for s in doc.sentences:
+        if s.prose and s.hashes:
+            text = doc.norm.text[s.start : s.end].strip()
+            if _overlaps(s.raw_start, s.raw_end, regions) or any(p.search(text) for p in allow):
+                s = replace(s, hashes=(), prose=False)
+                changed = True
+        out.append(s)
+    return replace(doc, sentences=tuple(out)) if changed else doc

@@ -1,0 +1,125 @@
+"""Baseline: content fingerprints, multiset budget, and the hook against a written baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paradup.baseline import Entry, fingerprint, split
+from paradup.model import Finding, Span
+
+from ._repo import article, git, make_repo, paragraph, write
+from .conftest import run_paradup
+
+
+def _finding(a_path: str, a_text: str, b_path: str, b_text: str, start: int = 0) -> Finding:
+    return Finding(
+        1.0,
+        "exact",
+        Span(a_path, start, start + len(a_text), 1, 1, a_text),
+        Span(b_path, start + 100, start + 100 + len(b_text), 3, 1, b_text),
+    )
+
+
+def test_fingerprint_is_content_based_and_order_free() -> None:
+    f = _finding("a.md", "甲乙丙丁。", "b.md", "甲乙丙 丁。")
+    moved = _finding("c.md", "甲乙丙 丁。", "d.md", "甲乙丙丁。", start=900)
+    assert fingerprint(f) == fingerprint(moved)
+    assert fingerprint(f) != fingerprint(_finding("a.md", "甲乙丙丁。", "b.md", "戊己庚辛。"))
+
+
+def test_split_counts_occurrences() -> None:
+    f1 = _finding("a.md", "同一段。", "b.md", "同一段。")
+    f2 = _finding("a.md", "同一段。", "c.md", "同一段。")
+    base = [Entry(fingerprint(f1), ("a.md", "b.md"))]
+    everything = {"a.md", "b.md", "c.md"}
+    v = split([f1, f2], base, None, everything)
+    assert v.known == (f1,) and v.new == (f2,)
+    # editing b.md: the baselined pair is explained
+    assert split([f1], base, ["b.md"], everything).new == ()
+    # a fresh copy in c.md is new even though its texts equal a baselined pair's
+    assert split([f2], base, ["c.md"], everything).new == (f2,)
+    # the passage moved from b.md (gone) to c.md: explained
+    assert split([f2], base, ["c.md"], {"a.md", "c.md"}).new == ()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    files = {f"articles/{i:02d}.md": article(i) for i in range(8)}
+    files["articles/copy.md"] = article(50) + "\n" + paragraph(2) + "\n"
+    return make_repo(tmp_path / "content", files)
+
+
+def hook(repo: Path, *args: str) -> tuple[int, str]:
+    proc = run_paradup("hook", *args, cwd=repo)
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_baseline_write_then_only_new_findings_fail(repo: Path) -> None:
+    assert hook(repo, "articles/copy.md")[0] == 1
+    proc = run_paradup("baseline", "write", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 1 findings among 9 articles" in proc.stdout
+    data = json.loads((repo / ".paradup-baseline.json").read_text(encoding="utf-8"))
+    assert data["version"] == 1 and len(data["findings"]) == 1
+    rc, out = hook(repo, "articles/copy.md")
+    assert rc == 0 and "1 known in the baseline" in out
+    # an unrelated edit of the file keeps the known finding known
+    write(
+        repo,
+        {
+            "articles/copy.md": "新增的导语，与任何文章都不同。\n\n"
+            + article(50)
+            + "\n"
+            + paragraph(2)
+        },
+    )
+    assert hook(repo, "articles/copy.md")[0] == 0
+    # --no-baseline shows everything again
+    assert hook(repo, "articles/copy.md", "--no-baseline")[0] == 1
+
+
+def test_moving_text_does_not_create_a_finding(repo: Path) -> None:
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    parts = article(50).split("\n\n")
+    moved = "\n\n".join([parts[0], paragraph(2), *parts[1:]])  # the copy moves to the top
+    write(repo, {"articles/copy.md": moved})
+    assert hook(repo, "articles/copy.md")[0] == 0
+    # moved to another file in the same change
+    write(
+        repo,
+        {"articles/copy.md": article(50), "articles/other.md": article(51) + "\n" + paragraph(2)},
+    )
+    git(repo, "add", "-A")
+    assert hook(repo, "articles/copy.md", "articles/other.md")[0] == 0
+
+
+def test_fresh_copy_of_a_baselined_passage_is_new(repo: Path) -> None:
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    write(repo, {"articles/third.md": article(52) + "\n" + paragraph(2) + "\n"})
+    git(repo, "add", "-A")
+    rc, out = hook(repo, "articles/third.md")
+    assert rc == 1 and out.startswith("articles/third.md:")
+    # a second copy inside the already-baselined file is new too
+    again = "\n\n".join([article(50), paragraph(2), paragraph(53), paragraph(2)])
+    write(repo, {"articles/copy.md": again})
+    rc, out = hook(repo, "articles/copy.md")
+    assert rc == 1 and "1 known in the baseline" in out
+
+
+def test_ci_all_files_with_baseline(repo: Path) -> None:
+    assert hook(repo, "--all")[0] == 1
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    assert hook(repo, "--all")[0] == 0
+    write(repo, {"articles/03.md": article(3) + "\n" + paragraph(4)})
+    git(repo, "commit", "-qam", "copy")
+    assert hook(repo, "--all")[0] == 1
+
+
+def test_corrupt_baseline_is_a_one_line_error(repo: Path) -> None:
+    (repo / ".paradup-baseline.json").write_text("{not json", encoding="utf-8")
+    rc, out = hook(repo, "articles/copy.md")
+    assert rc == 2 and "baseline write" in out and len(out.strip().splitlines()) == 1

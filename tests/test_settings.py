@@ -1,0 +1,114 @@
+"""Configuration discovery, precedence, validation and `paradup config`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paradup.errors import UsageError
+from paradup.settings import DEFAULT_ALLOW, find_config, load_settings
+
+from .conftest import run_paradup
+
+
+def test_discovery_walks_up_and_prefers_paradup_toml(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.paradup]\nthreshold = 0.6\n")
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    (sub / "x.md").write_text("x")
+    assert find_config([sub / "x.md"]) == tmp_path / "pyproject.toml"
+    (tmp_path / "a" / "pyproject.toml").write_text("[project]\nname = 'x'\n")  # no table: skipped
+    assert find_config([sub / "x.md"]) == tmp_path / "pyproject.toml"
+    (tmp_path / "a" / ".paradup.toml").write_text("threshold = 0.7\n")
+    assert find_config([sub / "x.md"]) == tmp_path / "a" / ".paradup.toml"
+    assert load_settings([sub / "x.md"]).config.threshold == 0.7
+
+
+def test_walk_stops_at_the_repository_root(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.paradup]\nthreshold = 0.6\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    assert find_config([repo]) is None
+
+
+def test_precedence_defaults_file_cli(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".paradup.toml").write_text("threshold = 0.6\nmin_chars = 20\n")
+    s = load_settings([tmp_path], cli={"threshold": 0.8, "min_chars": None})
+    assert s.config.threshold == 0.8 and s.config.min_chars == 20
+    assert s.config.shingle == 2
+    assert s.sources["threshold"] == "command line"
+    assert s.sources["min-chars"] == str(tmp_path / ".paradup.toml")
+
+
+def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / ".paradup.toml").write_text('baseline = "../b.json"\nuser-dict = "words.txt"\n')
+    s = load_settings([conf])
+    assert s.baseline == str(tmp_path / "b.json")
+    assert s.config.user_dict == str(conf / "words.txt")
+
+
+def test_unknown_key_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".paradup.toml").write_text("treshold = 0.5\n")
+    s = load_settings([tmp_path])
+    assert s.config.threshold == 0.4
+    err = capsys.readouterr().err
+    assert "unknown key 'treshold'" in err and "warning" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('threshold = "high"', "threshold"),
+        ("min-chars = 1.5", "min-chars"),
+        ('windows = [2, "3"]', "windows"),
+        ('allow = "^x"', "allow"),
+        ("max-ratio = true", "max-ratio"),
+    ],
+)
+def test_wrong_types_name_the_key(tmp_path: Path, line: str, key: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f"[tool.paradup]\n{line}\n")
+    with pytest.raises(UsageError) as exc:
+        load_settings([tmp_path])
+    assert f"[tool.paradup] {key}" in str(exc.value) and "pyproject.toml" in str(exc.value)
+
+
+def test_out_of_range_and_bad_regex(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".paradup.toml").write_text("threshold = 3.0\n")
+    with pytest.raises(UsageError, match="threshold"):
+        load_settings([tmp_path])
+    (tmp_path / ".paradup.toml").write_text('allow = ["("]\n')
+    with pytest.raises(UsageError, match="not a regex"):
+        load_settings([tmp_path])
+    (tmp_path / ".paradup.toml").write_text("max-ratio = 2\n")
+    with pytest.raises(UsageError, match="max-ratio"):
+        load_settings([tmp_path])
+
+
+def test_allow_replaces_and_extend_allow_adds(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".paradup.toml").write_text('extend-allow = ["^本报讯"]\n')
+    assert load_settings([tmp_path]).allow == (*DEFAULT_ALLOW, "^本报讯")
+    (tmp_path / ".paradup.toml").write_text('allow = ["^x"]\n')
+    assert load_settings([tmp_path]).allow == ("^x",)
+
+
+def test_config_command_prints_effective_settings(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.paradup]\nthreshold = 0.55\n")
+    proc = run_paradup("config", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"# config file: {tmp_path / 'pyproject.toml'}"
+    assert f"threshold = 0.55  # {tmp_path / 'pyproject.toml'}" in lines
+    assert "min-chars = 12  # default" in lines
+    proc = run_paradup("config", "--config", str(tmp_path / "missing.toml"), cwd=tmp_path)
+    assert proc.returncode == 2 and "missing.toml" in proc.stderr

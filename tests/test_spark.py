@@ -1,0 +1,188 @@
+"""The audit on Apache Spark: a real local[2] session, compared with the local engine."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paradup.archive import Fields
+from paradup.audit import Cluster, _UnionFind, audit
+from paradup.errors import ParadupError
+from paradup.index.build import build_index
+from paradup.index.store import IndexStore
+from paradup.spark_engine import (
+    SparkUnavailable,
+    connected_components,
+    parse_conf,
+    require_spark,
+    spark_audit,
+    spark_session,
+)
+
+from .conftest import run_paradup
+from .inews import inews_articles
+from .test_index import SHARED, article
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    session = spark_session(
+        "local[2]", {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
+    )
+    yield session
+    session.stop()
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, str]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+
+
+def _shape(clusters: Sequence[Cluster]) -> set[tuple[Any, ...]]:
+    """Clusters as comparable values; documents by record id (the part after '#')."""
+    return {
+        (
+            c.kind,
+            c.size,
+            c.similarity,
+            frozenset((m.doc.rsplit("#", 1)[-1], m.start, m.end, m.text) for m in c.members),
+        )
+        for c in clusters
+    }
+
+
+def test_same_clusters_as_local_engine_on_real_news(spark: Any, tmp_path: Path) -> None:
+    rows = [
+        {"id": f"dev-{i}", "title": t, "text": c, "date": f"2019-{i % 12 + 1:02d}-{i % 28 + 1:02d}"}
+        for i, (t, c) in enumerate(inews_articles("dev"))
+    ]
+    src = tmp_path / "news.jsonl"
+    _write_jsonl(src, rows)
+    idx = tmp_path / "news.paradup"
+    build_index([str(src)], str(idx), jobs=2)
+    with IndexStore.open(idx) as store:
+        local = audit(store)
+        n_docs = store.counts()["docs"]
+    out = tmp_path / "out"
+    res = spark_audit([str(src)], spark=spark, output_dir=str(out), collect=True)
+    assert res.collected is not None
+    assert res.docs == n_docs and res.bad_count == len(rows) - n_docs  # empty texts skipped
+    assert len(local) > 50  # a real comparison: real news restates itself
+    assert _shape(res.collected) == _shape(local)
+    assert res.clusters == len(local)
+    assert res.duplicate == sum(c.kind == "duplicate" for c in local)
+    # Cluster order agrees too where the ranking has no ties.
+    assert [c.size for c in res.collected] == [c.size for c in local]
+    # The JSON Lines output is the `paradup audit` contract; spans index the source text.
+    parts = sorted((out / "clusters.jsonl").glob("part-*"))
+    written = [json.loads(line) for p in parts for line in p.read_text("utf-8").splitlines()]
+    assert len(written) == res.clusters
+    assert [c["cluster"] for c in sorted(written, key=lambda c: c["cluster"])] == list(
+        range(1, res.clusters + 1)
+    )
+    texts = {r["id"]: r["text"] for r in rows}
+    for c in written:
+        assert {"cluster", "kind", "size", "similarity", "members"} == c.keys()
+        for m in c["members"]:
+            assert {"doc", "path", "start", "end", "text", "date", "title"} >= m.keys()
+            assert texts[m["doc"].rsplit("#", 1)[1]][m["start"] : m["end"]] == m["text"]
+    parquet = spark.read.parquet(str(out / "clusters.parquet"))
+    assert parquet.count() == res.clusters
+    assert parquet.columns == ["cluster", "kind", "size", "similarity", "members"]
+
+
+def test_connected_components_match_union_find(spark: Any) -> None:
+    rng = random.Random(7)
+    edges = [(rng.randrange(300), rng.randrange(300)) for _ in range(220)]
+    edges += [(i, i + 1) for i in range(1000, 1060)]  # a long chain: diameter 60
+    uf = _UnionFind()
+    for a, b in edges:
+        uf.union(a, b)
+    df = spark.createDataFrame(edges, "src long, dst long")
+    labels, rounds = connected_components(df)
+    got = {r["node"]: r["comp"] for r in labels.collect()}
+    nodes = {n for e in edges for n in e if e[0] != e[1]}
+    assert set(got) == nodes
+    for n in nodes:
+        assert got[n] == uf.find(n)  # the smallest node of the component
+    assert rounds <= 12  # logarithmic, not the chain's diameter
+
+
+def test_text_and_parquet_inputs(spark: Any, tmp_path: Path) -> None:
+    tree = tmp_path / "tree" / "sub"
+    tree.mkdir(parents=True)
+    for i in range(12):
+        (tree / f"a{i}.md").write_text(article(i, shared=i % 3 == 0), encoding="utf-8")
+    (tree / "skip.bin").write_bytes(b"\x00\x01binary")
+    res = spark_audit([str(tmp_path / "tree")], spark=spark, collect=True)
+    assert res.docs == 12 and res.collected
+    shared = [c for c in res.collected if c.members[0].text == SHARED]
+    assert len(shared) == 1 and shared[0].size == 4
+    for m in shared[0].members:
+        assert m.doc.startswith("file:") and m.doc.endswith(".md")
+    # Parquet with other column names.
+    rows = [(f"p{i}", article(i, shared=i % 2 == 0), f"标题{i}") for i in range(10)]
+    pq = str(tmp_path / "arch.parquet")
+    spark.createDataFrame(rows, "aid string, body string, headline string").write.parquet(pq)
+    fields = Fields(id="aid", text="body", title="headline")
+    res = spark_audit([pq], spark=spark, fields=fields, collect=True)
+    assert res.docs == 10 and res.collected
+    shared = [c for c in res.collected if c.members[0].text == SHARED]
+    assert shared[0].size == 5
+    assert {m.title for m in shared[0].members} == {f"标题{i}" for i in range(0, 10, 2)}
+    with pytest.raises(ParadupError, match="pass --text-field"):
+        spark_audit([pq], spark=spark, input_format="parquet")
+
+
+def test_missing_pyspark_or_java_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(SparkUnavailable, match=r"pip install 'paradup\[spark\]'"):
+        require_spark()
+    monkeypatch.delitem(sys.modules, "pyspark")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SparkUnavailable, match="apt-get install default-jre-headless"):
+        require_spark()
+    with pytest.raises(ParadupError, match="KEY=VALUE"):
+        parse_conf(["spark.executor.memory"])
+    assert parse_conf(["a.b=1", "c=x=y"]) == {"a.b": "1", "c": "x=y"}
+
+
+def test_cli_engine_spark(tmp_path: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    _write_jsonl(
+        src,
+        [{"id": f"a{i}", "text": article(i, shared=i % 3 == 0)} for i in range(15)]
+        + [{"id": "x", "body": "no text"}],
+    )
+    out = tmp_path / "out"
+    proc = run_paradup(
+        "audit",
+        "--engine",
+        "spark",
+        "--input",
+        str(src),
+        "--output-dir",
+        str(out),
+        "--master",
+        "local[2]",
+        "--spark-conf",
+        "spark.sql.shuffle.partitions=4",
+        "-f",
+        "jsonl",
+    )
+    assert proc.returncode == 1, proc.stderr
+    clusters = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert any(c["members"][0]["text"] == SHARED and c["size"] == 5 for c in clusters)
+    assert "skipped:" in proc.stderr and "no text in field 'text'" in proc.stderr
+    assert list((out / "clusters.parquet").glob("*.parquet"))
+    assert list((out / "clusters.jsonl").glob("part-*"))
+    proc = run_paradup("audit", "--engine", "spark")
+    assert proc.returncode == 2 and "pass --input" in proc.stderr
+    proc = run_paradup("audit")
+    assert proc.returncode == 2 and "pass --index" in proc.stderr
