@@ -23,7 +23,14 @@ from hypothesis import strategies as st
 from paradup.check import find_matches
 from paradup.config import CheckConfig
 from paradup.fingerprint import signatures
-from paradup.lsh import band_keys, candidate_pairs, optimal_bands
+from paradup.lsh import (
+    FIRST_IN_BUCKET,
+    KNOWN_BANDS,
+    band_keys,
+    candidate_pairs,
+    compute_bands,
+    optimal_bands,
+)
 from paradup.prepare import PreparedSentence
 from paradup.tokens import shingle_hashes, shingle_strings
 
@@ -181,4 +188,12 @@ def test_candidate_pairs_bucket_cap() -> None:
     full = candidate_pairs(keys, max_bucket=64)
     assert len(full) == 45
     capped = candidate_pairs(keys, max_bucket=3)
-    assert capped == {(i, j) for j in range(10) for i in range(max(0, j - 3), j)}
+    # The 3 members before each one, plus the bucket's earliest occurrences.
+    window = {(i, j) for j in range(10) for i in range(max(0, j - 3), j)}
+    earliest = {(i, j) for j in range(10) for i in range(min(FIRST_IN_BUCKET, j))}
+    assert capped == window | earliest
+
+
+def test_known_bands_table_matches_the_computation() -> None:
+    for (threshold, num_perm), bands in KNOWN_BANDS.items():
+        assert compute_bands(threshold, num_perm) == bands

@@ -135,7 +135,7 @@ def test_text_and_parquet_inputs(spark: Any, tmp_path: Path) -> None:
     shared = [c for c in res.collected if c.members[0].text == SHARED]
     assert shared[0].size == 5
     assert {m.title for m in shared[0].members} == {f"标题{i}" for i in range(0, 10, 2)}
-    with pytest.raises(ParadupError, match="pass --text-field"):
+    with pytest.raises(ParadupError, match="pass --id-field"):
         spark_audit([pq], spark=spark, input_format="parquet")
 
 

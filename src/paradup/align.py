@@ -7,6 +7,7 @@ contained or overlapping reports are dropped so each later span names one earlie
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,15 +76,30 @@ class Aligner:
         """Greedily merge matches whose ranges touch on both sides, longest first."""
         order = sorted(matches, key=lambda m: (-(m[1] - m[0] + m[3] - m[2]), m[0], m[2]))
         groups: list[list[int]] = []
+        # Groups only grow, so "groups whose B range covers sentence i" can be kept by adding
+        # cells: the first touching group is found without scanning every group. (B, the later
+        # side, has few sources per sentence; A may be the source of many restatements.)
+        by_cell: dict[int, list[int]] = {}
+
+        def register(gid: int, lo: int, hi: int) -> None:
+            for i in range(lo, hi + 1):
+                cell = by_cell.setdefault(i, [])
+                if not cell or cell[-1] != gid:
+                    cell.append(gid)
+
         for a0, a1, b0, b1 in order:
-            for g in groups:
+            near = sorted({gid for i in range(b0 - 1, b1 + 2) for gid in by_cell.get(i, ())})
+            for gid in near:
+                g = groups[gid]
                 if a0 <= g[1] + 1 and a1 >= g[0] - 1 and b0 <= g[3] + 1 and b1 >= g[2] - 1:
                     merged = [min(a0, g[0]), max(a1, g[1]), min(b0, g[2]), max(b1, g[3])]
                     if self._valid(*merged):
                         g[:] = merged
+                        register(gid, merged[2], merged[3])
                         break
             else:
                 groups.append([a0, a1, b0, b1])
+                register(len(groups) - 1, b0, b1)
         out = []
         for a0, a1, b0, b1 in groups:
             p = Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
@@ -156,12 +172,21 @@ class Aligner:
             key=lambda p: (-self.chars(p.b0, p.b1), -p.similarity, p.a0, p.b0),
         )
         kept: list[Passage] = []
+        # Kept B ranges are disjoint; sorted by start, the ones touching p are found by bisect.
+        starts: list[int] = []
+        by_start: list[Passage] = []
         for p in ranked:
-            clash = any(
-                (p.b0 <= k.b1 and k.b0 <= p.b1)
-                or (p.a0 <= k.a1 and k.a0 <= p.a1 and p.b0 <= k.b1 + 1 and k.b0 <= p.b1 + 1)
-                for k in kept
-            )
+            i = bisect.bisect_right(starts, p.b1 + 1) - 1
+            clash = False
+            while i >= 0 and by_start[i].b1 >= p.b0 - 1:
+                k = by_start[i]
+                if (p.b0 <= k.b1 and k.b0 <= p.b1) or (p.a0 <= k.a1 and k.a0 <= p.a1):
+                    clash = True
+                    break
+                i -= 1
             if not clash:
                 kept.append(p)
+                at = bisect.bisect_left(starts, p.b0)
+                starts.insert(at, p.b0)
+                by_start.insert(at, p)
         return sorted(kept, key=lambda p: (self.sents[p.a0].doc, p.a0, p.b0))

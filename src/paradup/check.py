@@ -13,6 +13,7 @@ from .prepare import PreparedDoc, PreparedSentence, prepare
 from .read import Document, expand_paths, read_document
 
 Progress = Callable[[str, int, int], None]
+SOURCES_PER_UNIT = 4  # verified earlier matches kept per later unit
 
 
 def _units(sents: Sequence[PreparedSentence], config: CheckConfig) -> list[tuple[int, int]]:
@@ -55,7 +56,8 @@ def find_matches(
         sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
     bands, rows = optimal_bands(config.banding_threshold, config.num_perm)
     keys = band_keys(sigs, bands, rows)
-    matches = []
+    matches: list[tuple[int, int, int, int]] = []
+    per_b: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
     cache: dict[tuple[int, int], set[int]] = {}
 
     def hashes(u: int) -> set[int]:
@@ -73,7 +75,13 @@ def find_matches(
             continue  # overlapping units are not a restatement
         ha, hb = hashes(i), hashes(j)
         inter = len(ha & hb)
-        if inter / (len(ha) + len(hb) - inter) >= config.threshold:
+        sim = inter / (len(ha) + len(hb) - inter)
+        if sim >= config.threshold:
+            per_b.setdefault((b0, b1), []).append((-sim, a0, a1))
+    # Text repeated many times (templates, bylines) would match every earlier copy: keep each
+    # later unit's best few sources, most similar and earliest first.
+    for (b0, b1), sources in per_b.items():
+        for _neg, a0, a1 in sorted(sources)[:SOURCES_PER_UNIT]:
             matches.append((a0, a1, b0, b1))
     return matches
 

@@ -27,7 +27,7 @@ class CheckConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_bytes: int = 256 * 1024 * 1024
-    max_bucket: int = 64
+    max_bucket: int = 16  # LSH bucket members each unit is compared with (see lsh.py)
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> UsageError:

@@ -7,6 +7,7 @@ the align stage verifies every one exactly.
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -14,11 +15,38 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+FIRST_IN_BUCKET = 4
 _MUL = 0x9E3779B97F4A7C15  # golden-ratio odd constant, spreads each row over 64 bits
 
 
-@lru_cache(maxsize=64)
+# optimal_bands for the defaults, so a check or a hook run does not integrate at start-up
+# (tests/test_lsh.py recomputes every entry).
+KNOWN_BANDS: dict[tuple[float, int], tuple[int, int]] = {
+    (0.2, 128): (64, 2),
+    (0.25, 128): (47, 2),
+    (0.3, 128): (32, 2),
+    (0.35, 128): (42, 3),
+    (0.4, 128): (42, 3),
+    (0.45, 128): (29, 3),
+    (0.5, 128): (32, 4),
+    (0.55, 128): (28, 4),
+    (0.6, 128): (25, 5),
+    (0.65, 128): (21, 6),
+    (0.7, 128): (20, 6),
+}
+
+
 def optimal_bands(threshold: float, num_perm: int, fn_weight: float = 0.9) -> tuple[int, int]:
+    """(bands, rows) minimizing weighted false positives/negatives around `threshold`."""
+    if fn_weight == 0.9:
+        known = KNOWN_BANDS.get((round(threshold, 6), num_perm))
+        if known is not None:
+            return known
+    return compute_bands(threshold, num_perm, fn_weight)
+
+
+@lru_cache(maxsize=64)
+def compute_bands(threshold: float, num_perm: int, fn_weight: float = 0.9) -> tuple[int, int]:
     """(bands, rows) minimizing weighted false positives/negatives around `threshold`.
 
     The same criterion as datasketch's `_optimal_param`, integrated with numpy instead of
@@ -62,7 +90,8 @@ def candidate_pairs(
     """Pairs (i, j), i < j, sharing at least one band key.
 
     In a bucket larger than `max_bucket` each member is paired only with the `max_bucket`
-    members before it, so boilerplate repeated thousands of times stays linear. With `focus`,
+    members before it and the bucket's first `FIRST_IN_BUCKET` (the earliest occurrences), so
+    boilerplate repeated thousands of times stays linear. With `focus`,
     only pairs with at least one focus member are produced (a draft against its sources).
     """
     import numpy as np
@@ -85,7 +114,10 @@ def candidate_pairs(
             if focus is not None and not focus[members].any():
                 continue
             for x in range(1, len(members)):
-                for y in range(max(0, x - max_bucket), x):
+                for y in itertools.chain(
+                    range(min(FIRST_IN_BUCKET, max(0, x - max_bucket))),
+                    range(max(0, x - max_bucket), x),
+                ):
                     a, b = int(members[y]), int(members[x])
                     if focus is None or focus[a] or focus[b]:
                         pairs.add((a, b) if a < b else (b, a))
