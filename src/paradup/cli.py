@@ -28,6 +28,12 @@ class Format(str, Enum):
     github = "github"
 
 
+class Engine(str, Enum):
+    auto = "auto"
+    jieba = "jieba"
+    rjieba = "rjieba"
+
+
 class Ngram(str, Enum):
     word = "word"
     char = "char"
@@ -82,6 +88,10 @@ def check(
     user_dict: Annotated[
         Path | None, typer.Option(help="jieba user dictionary (one word per line).")
     ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(help="Segmentation: rjieba when installed (same tokens), or jieba [auto]."),
+    ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Input encoding, e.g. gb18030 [utf-8].")
     ] = None,
@@ -120,6 +130,7 @@ def check(
             windows=sizes,
             min_chars=min_chars,
             user_dict=str(user_dict) if user_dict else None,
+            engine=engine.value if engine else None,
             encoding=encoding,
             include=tuple(include) if include else None,
             exclude=tuple(exclude) if exclude else None,
