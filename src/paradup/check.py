@@ -35,6 +35,28 @@ def _units(sents: Sequence[PreparedSentence], config: CheckConfig) -> list[tuple
     return units
 
 
+def _every_sentence_restated(
+    sents: Sequence[PreparedSentence],
+    a: tuple[int, int],
+    b: tuple[int, int],
+    share: float,
+    ua: set[int],
+    ub: set[int],
+) -> bool:
+    """A window matches only if each of its sentences is itself (partly) restated.
+
+    Otherwise a window can bridge an unrelated sentence, or swallow the source of another
+    restatement, and hide the real pair.
+    """
+    for (lo, hi), other in ((a, ub), (b, ua)):
+        if hi == lo:
+            continue
+        for s in sents[lo : hi + 1]:
+            if sum(1 for h in s.hashes if h in other) < share * len(s.hashes):
+                return False
+    return True
+
+
 def find_matches(
     sents: Sequence[PreparedSentence],
     config: CheckConfig,
@@ -60,24 +82,26 @@ def find_matches(
     per_b: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
     cache: dict[tuple[int, int], set[int]] = {}
 
-    def hashes(u: int) -> set[int]:
-        got = cache.get(units[u])
+    def hashes(rng: tuple[int, int]) -> set[int]:
+        got = cache.get(rng)
         if got is None:
-            got = cache[units[u]] = union(sents, *units[u])
+            got = cache[rng] = union(sents, *rng)
         return got
 
     mask = None
     if focus is not None:
         mask = np.fromiter((sents[lo].doc in focus for lo, _ in units), bool, len(units))
     for i, j in sorted(candidate_pairs(keys, max_bucket=config.max_bucket, focus=mask)):
-        (a0, a1), (b0, b1) = sorted((units[i], units[j]))
-        if sents[a0].doc == sents[b0].doc and a1 >= b0:
+        a, b = sorted((units[i], units[j]))
+        if sents[a[0]].doc == sents[b[0]].doc and a[1] >= b[0]:
             continue  # overlapping units are not a restatement
-        ha, hb = hashes(i), hashes(j)
+        ha, hb = hashes(a), hashes(b)
         inter = len(ha & hb)
         sim = inter / (len(ha) + len(hb) - inter)
-        if sim >= config.threshold:
-            per_b.setdefault((b0, b1), []).append((-sim, a0, a1))
+        if sim >= config.threshold and _every_sentence_restated(
+            sents, a, b, config.extend_threshold, ha, hb
+        ):
+            per_b.setdefault(b, []).append((-sim, *a))
     # Text repeated many times (templates, bylines) would match every earlier copy: keep each
     # later unit's best few sources, most similar and earliest first.
     for (b0, b1), sources in per_b.items():
