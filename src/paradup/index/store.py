@@ -103,6 +103,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA foreign_keys=ON")
+        con.execute("PRAGMA cache_size=-65536")  # 64 MiB: band-key inserts touch many pages
     except sqlite3.DatabaseError as exc:
         raise IndexError_(
             f"{path}: not a paradup index ({exc}); point --index at an index file"
@@ -244,6 +245,7 @@ class IndexStore:
     def write_batch(self, docs: Iterable[DocRow], delete_keys: Iterable[str] = ()) -> None:
         """Replace the given documents (and delete others) in one transaction."""
         con = self.con
+        bands: list[tuple[int, int]] = []
         con.execute("BEGIN IMMEDIATE")
         try:
             for key in delete_keys:
@@ -270,11 +272,11 @@ class IndexStore:
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (doc_id, u.kind, u.start, u.end, u.norm_hash, u.sig, u.hashes),
                     )
-                    uid = ucur.lastrowid
-                    con.executemany(
-                        "INSERT OR IGNORE INTO bands (key, unit) VALUES (?, ?)",
-                        [(k, uid) for k in u.band_keys],
-                    )
+                    uid = int(ucur.lastrowid or 0)
+                    bands.extend((k, uid) for k in u.band_keys)
+            # One sorted insert per batch: B-tree pages are filled in order, not at random.
+            bands.sort()
+            con.executemany("INSERT OR IGNORE INTO bands (key, unit) VALUES (?, ?)", bands)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
