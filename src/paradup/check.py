@@ -72,19 +72,26 @@ def find_matches(
     if len(units) < 2:
         return []
     sent_sigs = signatures([list(s.hashes) for s in sents], config.num_perm, config.seed)
-    # MinHash of a union is the element-wise minimum: windows cost no hashing at all.
-    sigs = np.empty((len(units), config.num_perm), dtype=np.uint32)
-    for u, (lo, hi) in enumerate(units):
-        sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
     bands, rows = optimal_bands(config.banding_threshold, config.num_perm)
-    keys = band_keys(sigs, bands, rows)
+    keys = np.empty((len(units), bands), dtype=np.uint64)
+    step = 1 << 15  # unit signatures are built per chunk; only the band keys are kept
+    for c in range(0, len(units), step):
+        chunk = units[c : c + step]
+        # MinHash of a union is the element-wise minimum: windows cost no hashing at all.
+        sigs = np.empty((len(chunk), config.num_perm), dtype=np.uint32)
+        for u, (lo, hi) in enumerate(chunk):
+            sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
+        keys[c : c + len(chunk)] = band_keys(sigs, bands, rows)
     matches: list[tuple[int, int, int, int]] = []
     per_b: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
+    # Bounded: caching every unit's union would hold gigabytes on a 50 MB input.
     cache: dict[tuple[int, int], set[int]] = {}
 
     def hashes(rng: tuple[int, int]) -> set[int]:
         got = cache.get(rng)
         if got is None:
+            if len(cache) >= 8192:
+                cache.clear()
             got = cache[rng] = union(sents, *rng)
         return got
 
