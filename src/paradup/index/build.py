@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..archive import ArchiveRecord, Fields, iter_records
 from ..config import CheckConfig
 from ..read import Document
-from .store import DocRow, IndexSettings, IndexStore, UnitRow
+from .store import DocRow, IndexSettings, IndexStore, UnitRow, compress_text
 
 INDEX_BANDS = 20
 INDEX_ROWS = 3
@@ -85,7 +85,15 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
                 )
             )
     return DocRow(
-        rec.key, rec.path, rec.title, rec.date, rec.content_hash, prep.prose_chars, rec.text, rows
+        rec.key,
+        rec.path,
+        rec.title,
+        rec.date,
+        rec.content_hash,
+        prep.prose_chars,
+        rec.text,
+        rows,
+        compress_text(rec.text),
     )
 
 

@@ -95,6 +95,7 @@ class DocRow:
     chars: int
     text: str
     units: Sequence[UnitRow]
+    text_z: bytes = b""  # zlib of text, made in the worker so the single writer does not
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -262,7 +263,7 @@ class IndexStore:
                         d.date,
                         d.content_hash,
                         d.chars,
-                        zlib.compress(d.text.encode("utf-8", "surrogatepass"), 6),
+                        d.text_z or compress_text(d.text),
                     ),
                 )
                 doc_id = cur.lastrowid
@@ -333,6 +334,10 @@ class IndexStore:
                 f"WHERE id IN ({','.join('?' * len(chunk))})"
             )
             yield from self.con.execute(q, chunk)
+
+
+def compress_text(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
 
 
 def _has_meta(con: sqlite3.Connection) -> bool:
