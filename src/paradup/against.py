@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .check import _units, check_prepared
+from .check import check_prepared, sentence_units
 from .config import CheckConfig
 from .index.store import IndexStore
 from .model import CheckResult
@@ -28,7 +28,7 @@ def _candidate_docs(
     best: dict[int, float] = {}
     for d in drafts:
         sents = d.sentences
-        units = _units(sents, config)
+        units = sentence_units(sents, config)
         if not units:
             continue
         sent_sigs = signatures([list(s.hashes) for s in sents], st.num_perm, st.seed)

@@ -16,7 +16,7 @@ Progress = Callable[[str, int, int], None]
 SOURCES_PER_UNIT = 4  # verified earlier matches kept per later unit
 
 
-def _units(sents: Sequence[PreparedSentence], config: CheckConfig) -> list[tuple[int, int]]:
+def sentence_units(sents: Sequence[PreparedSentence], config: CheckConfig) -> list[tuple[int, int]]:
     """Single sentences and windows of consecutive prose sentences within one paragraph."""
     units: list[tuple[int, int]] = []
     n = len(sents)
@@ -68,7 +68,7 @@ def find_matches(
     from .fingerprint import signatures
     from .lsh import band_keys, candidate_pairs, optimal_bands
 
-    units = _units(sents, config)
+    units = sentence_units(sents, config)
     if len(units) < 2:
         return []
     sent_sigs = signatures([list(s.hashes) for s in sents], config.num_perm, config.seed)

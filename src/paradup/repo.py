@@ -163,12 +163,12 @@ def doc_keys(doc: PreparedDoc, settings: Settings) -> Keys:
     """Unique LSH band keys of the document's units, exactly as the check computes them."""
     import numpy as np
 
-    from .check import _units
+    from .check import sentence_units
     from .fingerprint import signatures
     from .lsh import band_keys, optimal_bands
 
     cfg = settings.config
-    units = _units(doc.sentences, cfg)
+    units = sentence_units(doc.sentences, cfg)
     if not units:
         return np.empty(0, dtype=np.uint64)
     sent_sigs = signatures([list(s.hashes) for s in doc.sentences], cfg.num_perm, cfg.seed)
