@@ -138,8 +138,14 @@ class Aligner:
         return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
 
     def extend(self, p: Passage) -> Passage:
-        """Grow a passage over neighbouring sentence pairs that still resemble each other."""
+        """Grow a passage over neighbouring sentence pairs that still resemble each other.
+
+        The passage's shingle sets and their intersection are updated incrementally, so a long
+        restated section (a whole article copied twice) grows in linear time.
+        """
         a0, a1, b0, b1, sim = p.a0, p.a1, p.b0, p.b1, p.similarity
+        ua, ub = union(self.sents, a0, a1), union(self.sents, b0, b1)
+        inter = len(ua & ub)
         for step in (1, -1):
             while True:
                 na, nb = (a1 + 1, b1 + 1) if step == 1 else (a0 - 1, b0 - 1)
@@ -148,14 +154,19 @@ class Aligner:
                 cand = (a0, na, b0, nb) if step == 1 else (na, a1, nb, b1)
                 if not self._valid(*cand):
                     break
-                if (
-                    jaccard_sets(set(self.sents[na].hashes), set(self.sents[nb].hashes))
-                    < self.extend_threshold
-                ):
+                ha, hb = set(self.sents[na].hashes), set(self.sents[nb].hashes)
+                if jaccard_sets(ha, hb) < self.extend_threshold:
                     break
-                new_sim = self.similarity(*cand)
+                new_a, new_b = ha - ua, hb - ub
+                # New shared shingles: new A ones already in B, new B ones in A, and both new.
+                gain = len(new_a & ub) + len(new_b & ua) + len(new_a & new_b)
+                size = len(ua) + len(new_a) + len(ub) + len(new_b)
+                new_sim = (inter + gain) / (size - inter - gain)
                 if new_sim < self.threshold:
                     break
+                ua |= new_a
+                ub |= new_b
+                inter += gain
                 a0, a1, b0, b1 = cand
                 sim = new_sim
         return Passage(a0, a1, b0, b1, sim)
