@@ -66,7 +66,7 @@ def find_matches(
     import numpy as np
 
     from .fingerprint import signatures
-    from .lsh import band_keys, candidate_pairs, optimal_bands
+    from .lsh import band_keys, candidate_pair_array, optimal_bands
 
     units = sentence_units(sents, config)
     if len(units) < 2:
@@ -98,7 +98,8 @@ def find_matches(
     mask = None
     if focus is not None:
         mask = np.fromiter((sents[lo].doc in focus for lo, _ in units), bool, len(units))
-    for i, j in sorted(candidate_pairs(keys, max_bucket=config.max_bucket, focus=mask)):
+    pairs = candidate_pair_array(keys, max_bucket=config.max_bucket, focus=mask)
+    for i, j in pairs.tolist():
         a, b = sorted((units[i], units[j]))
         if sents[a[0]].doc == sents[b[0]].doc and a[1] >= b[0]:
             continue  # overlapping units are not a restatement

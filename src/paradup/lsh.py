@@ -81,44 +81,63 @@ def band_keys(sigs: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArra
     return keys
 
 
+def candidate_pair_array(
+    keys: npt.NDArray[np.uint64],
+    valid: npt.NDArray[np.bool_] | None = None,
+    max_bucket: int = 64,
+    focus: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.int64]:
+    """Distinct pairs (i, j), i < j, sharing at least one band key: an (n, 2) array, sorted.
+
+    In a bucket larger than `max_bucket` each member is paired only with the `max_bucket`
+    members before it and the bucket's first `FIRST_IN_BUCKET` (the earliest occurrences), so
+    boilerplate repeated thousands of times stays linear. With `focus`, only pairs with at
+    least one focus member are produced (a draft against its sources). Pairs are collected as
+    packed 64-bit codes and deduplicated with numpy: every band of a duplicated unit proposes
+    the same pair, and a Python set of them would dominate memory on large inputs.
+    """
+    import numpy as np
+
+    codes: list[npt.NDArray[np.int64]] = []
+    ids = np.arange(keys.shape[0]) if valid is None else np.flatnonzero(valid)
+    if len(ids) >= 2:
+        for j in range(keys.shape[1]):
+            col = keys[ids, j]
+            order = np.argsort(col, kind="stable")
+            sorted_keys = col[order]
+            same = sorted_keys[1:] == sorted_keys[:-1]
+            if not same.any():
+                continue
+            # Run boundaries among equal keys; members of a run are in index order.
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))))
+            starts, ends = edges[::2], edges[1::2]
+            two = ends - starts == 1  # most buckets hold one pair: vectorized
+            a = ids[order[starts[two]]].astype(np.int64)
+            b = ids[order[ends[two]]].astype(np.int64)
+            codes.append(a << 32 | b)
+            for s, e in zip(starts[~two], ends[~two], strict=True):
+                members = ids[order[s : e + 1]].astype(np.int64)
+                run: list[int] = []
+                for x in range(1, len(members)):
+                    lo = max(0, x - max_bucket)
+                    ys = itertools.chain(range(min(FIRST_IN_BUCKET, lo)), range(lo, x))
+                    run.extend(int(members[y]) << 32 | int(members[x]) for y in ys)
+                codes.append(np.asarray(run, dtype=np.int64))
+    if not codes:
+        return np.empty((0, 2), dtype=np.int64)
+    flat = np.unique(np.concatenate(codes))
+    pairs = np.stack([flat >> 32, flat & 0xFFFFFFFF], axis=1)
+    if focus is not None:
+        pairs = pairs[focus[pairs[:, 0]] | focus[pairs[:, 1]]]
+    return pairs
+
+
 def candidate_pairs(
     keys: npt.NDArray[np.uint64],
     valid: npt.NDArray[np.bool_] | None = None,
     max_bucket: int = 64,
     focus: npt.NDArray[np.bool_] | None = None,
 ) -> set[tuple[int, int]]:
-    """Pairs (i, j), i < j, sharing at least one band key.
-
-    In a bucket larger than `max_bucket` each member is paired only with the `max_bucket`
-    members before it and the bucket's first `FIRST_IN_BUCKET` (the earliest occurrences), so
-    boilerplate repeated thousands of times stays linear. With `focus`,
-    only pairs with at least one focus member are produced (a draft against its sources).
-    """
-    import numpy as np
-
-    pairs: set[tuple[int, int]] = set()
-    ids = np.arange(keys.shape[0]) if valid is None else np.flatnonzero(valid)
-    if len(ids) < 2:
-        return pairs
-    for j in range(keys.shape[1]):
-        col = keys[ids, j]
-        order = np.argsort(col, kind="stable")
-        sorted_keys = col[order]
-        same = sorted_keys[1:] == sorted_keys[:-1]
-        if not same.any():
-            continue
-        # Run boundaries among equal keys.
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))))
-        for s, e in zip(edges[::2], edges[1::2], strict=True):
-            members = ids[order[s : e + 1]]
-            if focus is not None and not focus[members].any():
-                continue
-            for x in range(1, len(members)):
-                for y in itertools.chain(
-                    range(min(FIRST_IN_BUCKET, max(0, x - max_bucket))),
-                    range(max(0, x - max_bucket), x),
-                ):
-                    a, b = int(members[y]), int(members[x])
-                    if focus is None or focus[a] or focus[b]:
-                        pairs.add((a, b) if a < b else (b, a))
-    return pairs
+    """`candidate_pair_array` as a set of tuples (small inputs and tests)."""
+    arr = candidate_pair_array(keys, valid, max_bucket, focus)
+    return {(int(a), int(b)) for a, b in arr}
