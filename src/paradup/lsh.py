@@ -98,7 +98,7 @@ def candidate_pair_array(
     """
     import numpy as np
 
-    codes: list[npt.NDArray[np.int64]] = []
+    found = np.empty(0, dtype=np.int64)  # sorted distinct codes so far
     ids = np.arange(keys.shape[0]) if valid is None else np.flatnonzero(valid)
     if len(ids) >= 2:
         for j in range(keys.shape[1]):
@@ -114,7 +114,7 @@ def candidate_pair_array(
             two = ends - starts == 1  # most buckets hold one pair: vectorized
             a = ids[order[starts[two]]].astype(np.int64)
             b = ids[order[ends[two]]].astype(np.int64)
-            codes.append(a << 32 | b)
+            codes = [a << 32 | b]
             for s, e in zip(starts[~two], ends[~two], strict=True):
                 members = ids[order[s : e + 1]].astype(np.int64)
                 run: list[int] = []
@@ -123,10 +123,9 @@ def candidate_pair_array(
                     ys = itertools.chain(range(min(FIRST_IN_BUCKET, lo)), range(lo, x))
                     run.extend(int(members[y]) << 32 | int(members[x]) for y in ys)
                 codes.append(np.asarray(run, dtype=np.int64))
-    if not codes:
-        return np.empty((0, 2), dtype=np.int64)
-    flat = np.unique(np.concatenate(codes))
-    pairs = np.stack([flat >> 32, flat & 0xFFFFFFFF], axis=1)
+            # Deduplicate band by band: the same pair comes back from every band it shares.
+            found = np.union1d(found, np.concatenate(codes))
+    pairs = np.stack([found >> 32, found & 0xFFFFFFFF], axis=1)
     if focus is not None:
         pairs = pairs[focus[pairs[:, 0]] | focus[pairs[:, 1]]]
     return pairs
