@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .align import Aligner, Passage, union
 from .config import CheckConfig
@@ -12,7 +12,6 @@ from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
 from .read import Document, expand_paths, read_document
 
-Progress = Callable[[str, int, int], None]
 SOURCES_PER_UNIT = 4  # verified earlier matches kept per later unit
 
 
