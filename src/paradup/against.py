@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .check import check_prepared, sentence_units
+from .align import union
+from .check import check_prepared, sentence_units, unit_band_keys
 from .config import CheckConfig
 from .index.store import IndexStore
 from .model import CheckResult
@@ -21,9 +22,6 @@ def _candidate_docs(
     """Archive documents with at least one unit verified against a draft unit, best first."""
     import numpy as np
 
-    from .fingerprint import signatures
-    from .lsh import band_keys
-
     st = store.settings
     best: dict[int, float] = {}
     for d in drafts:
@@ -31,10 +29,9 @@ def _candidate_docs(
         units = sentence_units(sents, config)
         if not units:
             continue
-        sent_sigs = signatures([list(s.hashes) for s in sents], st.num_perm, st.seed)
-        sigs = np.stack([sent_sigs[lo : hi + 1].min(axis=0) for lo, hi in units])
-        keys = band_keys(sigs, st.bands, st.rows).view(np.int64)
-        unit_sets = [{h for s in sents[lo : hi + 1] for h in s.hashes} for lo, hi in units]
+        keys = unit_band_keys(sents, units, st.num_perm, st.seed, st.bands, st.rows)
+        keys = keys.view(np.int64)
+        unit_sets = [union(sents, lo, hi) for lo, hi in units]
         key_to_units: dict[int, list[int]] = {}
         for u, row in enumerate(keys):
             for k in row:

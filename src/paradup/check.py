@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .align import Aligner, Passage, union
 from .config import CheckConfig
@@ -11,6 +12,10 @@ from .diff import word_changes
 from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
 from .read import Document, expand_paths, read_document
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 SOURCES_PER_UNIT = 4  # verified earlier matches kept per later unit
 
@@ -56,6 +61,33 @@ def _every_sentence_restated(
     return True
 
 
+def unit_band_keys(
+    sents: Sequence[PreparedSentence],
+    units: Sequence[tuple[int, int]],
+    num_perm: int,
+    seed: int,
+    bands: int,
+    rows: int,
+) -> npt.NDArray[np.uint64]:
+    """(len(units), bands) LSH band keys of sentence ranges; shared by check, hook and index."""
+    import numpy as np
+
+    from .fingerprint import signatures
+    from .lsh import band_keys
+
+    sent_sigs = signatures([list(s.hashes) for s in sents], num_perm, seed)
+    keys = np.empty((len(units), bands), dtype=np.uint64)
+    step = 1 << 15  # unit signatures are built per chunk; only the band keys are kept
+    for c in range(0, len(units), step):
+        chunk = units[c : c + step]
+        # MinHash of a union is the element-wise minimum: windows cost no hashing at all.
+        sigs = np.empty((len(chunk), num_perm), dtype=np.uint32)
+        for u, (lo, hi) in enumerate(chunk):
+            sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
+        keys[c : c + len(chunk)] = band_keys(sigs, bands, rows)
+    return keys
+
+
 def find_matches(
     sents: Sequence[PreparedSentence],
     config: CheckConfig,
@@ -64,23 +96,13 @@ def find_matches(
     """Verified unit pairs (a0, a1, b0, b1), A before B, via MinHash LSH then exact Jaccard."""
     import numpy as np
 
-    from .fingerprint import signatures
-    from .lsh import band_keys, candidate_pair_array, optimal_bands
+    from .lsh import candidate_pair_array, optimal_bands
 
     units = sentence_units(sents, config)
     if len(units) < 2:
         return []
-    sent_sigs = signatures([list(s.hashes) for s in sents], config.num_perm, config.seed)
     bands, rows = optimal_bands(config.banding_threshold, config.num_perm)
-    keys = np.empty((len(units), bands), dtype=np.uint64)
-    step = 1 << 15  # unit signatures are built per chunk; only the band keys are kept
-    for c in range(0, len(units), step):
-        chunk = units[c : c + step]
-        # MinHash of a union is the element-wise minimum: windows cost no hashing at all.
-        sigs = np.empty((len(chunk), config.num_perm), dtype=np.uint32)
-        for u, (lo, hi) in enumerate(chunk):
-            sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
-        keys[c : c + len(chunk)] = band_keys(sigs, bands, rows)
+    keys = unit_band_keys(sents, units, config.num_perm, config.seed, bands, rows)
     matches: list[tuple[int, int, int, int]] = []
     per_b: dict[tuple[int, int], list[tuple[float, int, int]]] = {}
     # Bounded: caching every unit's union would hold gigabytes on a 50 MB input.

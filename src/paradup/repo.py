@@ -163,20 +163,16 @@ def doc_keys(doc: PreparedDoc, settings: Settings) -> Keys:
     """Unique LSH band keys of the document's units, exactly as the check computes them."""
     import numpy as np
 
-    from .check import sentence_units
-    from .fingerprint import signatures
-    from .lsh import band_keys, optimal_bands
+    from .check import sentence_units, unit_band_keys
+    from .lsh import optimal_bands
 
     cfg = settings.config
     units = sentence_units(doc.sentences, cfg)
     if not units:
         return np.empty(0, dtype=np.uint64)
-    sent_sigs = signatures([list(s.hashes) for s in doc.sentences], cfg.num_perm, cfg.seed)
-    sigs = np.empty((len(units), cfg.num_perm), dtype=np.uint32)
-    for u, (lo, hi) in enumerate(units):
-        sigs[u] = sent_sigs[lo : hi + 1].min(axis=0)
     bands, rows = optimal_bands(cfg.banding_threshold, cfg.num_perm)
-    return np.unique(band_keys(sigs, bands, rows).ravel())
+    keys = unit_band_keys(doc.sentences, units, cfg.num_perm, cfg.seed, bands, rows)
+    return np.unique(keys.ravel())
 
 
 def build_doc(path: Path, rel: str, settings: Settings) -> PreparedDoc:
