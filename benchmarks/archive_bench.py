@@ -269,6 +269,9 @@ def index_size(idx: Path) -> dict[str, Any]:
         try:
             rows = con.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
             tables = {str(n): int(b) for n, b in rows}
+            # Pages freed by the bulk build's final move of band rows, reused by later writes.
+            page = con.execute("PRAGMA page_size").fetchone()[0]
+            tables["(free pages)"] = int(con.execute("PRAGMA freelist_count").fetchone()[0]) * page
         finally:
             con.close()
     except sqlite3.Error:
@@ -658,6 +661,9 @@ def main() -> None:
     ap.add_argument("--jobs", "-j", type=int, default=2)
     ap.add_argument("--naive-paragraphs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--cmd-timeout", type=int, default=CMD_TIMEOUT, help="limit per command, s [480]"
+    )
     ap.add_argument("--workdir", type=Path, help="keep archives and indexes here")
     ap.add_argument("--json", type=Path, default=Path("benchmarks/data/archive_bench.json"))
     ap.add_argument("--skip-real", action="store_true")
@@ -676,6 +682,8 @@ def main() -> None:
     if args.src:
         os.environ["PYTHONPATH"] = f"{args.src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
         sys.path.insert(0, str(args.src))
+    global CMD_TIMEOUT
+    CMD_TIMEOUT = args.cmd_timeout
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     t_start = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="paradup-archive-bench-"))

@@ -160,8 +160,47 @@ def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> Non
         assert units.fetchone()[0] == 0
         assert store.con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         kept = counts["docs"]
+        # A fresh build defers its band-key index to the end: the killed one has it pending,
+        # and still answers queries (from the unsorted rows).
+        assert store.bands_pending()
+    info = run_paradup("index", "info", "--index", str(idx))
+    assert info.returncode == 0 and "interrupted build" in info.stdout
+    draft = tmp_path / "draft.txt"
+    draft.write_text("今天召开的会议强调：" + SHARED + "\n\n会后大家进行了讨论。", encoding="utf-8")
+    found = run_paradup("check", str(draft), "--against", str(idx), "-f", "json")
+    assert found.returncode == 1, found.stderr
+    assert SHARED in json.loads(found.stdout)["findings"][0]["b"]["text"]
     resumed = build_index([str(src)], str(idx), jobs=1)
     assert resumed.unchanged == kept and resumed.indexed == 3000 - kept
+    with IndexStore.open(idx) as store:
+        assert not store.bands_pending()
+        c = store.counts()
+        assert c["bands"] == c["units"] * store.settings.bands  # every unit's keys, once
+
+
+def test_update_keeps_band_rows_exact(tmp_path: Path) -> None:
+    """Changed and deleted documents take their band rows with them; new ones add theirs."""
+    src = tmp_path / "s.jsonl"
+    write_jsonl(src, 40)
+    idx = tmp_path / "u.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    lines = src.read_text("utf-8").splitlines()
+    changed = json.loads(lines[5])
+    changed["text"] += "\n\n补充报道：本市今天还发布了新的交通管理办法，自下月起施行。"
+    lines[5] = json.dumps(changed, ensure_ascii=False)
+    del lines[7]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_jsonl(tmp_path / "more.jsonl", 3, start=100)
+    stats = build_index([str(src), str(tmp_path / "more.jsonl")], str(idx), jobs=1)
+    assert (stats.indexed, stats.deleted) == (4, 1)
+    with IndexStore.open(idx) as store:
+        assert not store.bands_pending()
+        c = store.counts()
+        assert c["docs"] == 42 and c["bands"] == c["units"] * store.settings.bands
+        dangling = store.con.execute(
+            "SELECT count(*) FROM bands WHERE unit NOT IN (SELECT id FROM units)"
+        )
+        assert dangling.fetchone()[0] == 0
 
 
 def test_two_writers_get_clear_error_reader_not_blocked(tmp_path: Path) -> None:

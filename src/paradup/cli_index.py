@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -55,13 +56,15 @@ def _build(
         transient=True,
     ) as bar:
         task = bar.add_task("indexing", total=None)
+        t0 = time.perf_counter()
 
         def progress(s: BuildStats) -> None:
             mb = s.bytes / 1e6
+            rate = s.indexed / (time.perf_counter() - t0 or 1.0)
             bar.update(
                 task,
-                description=f"{s.indexed} new/changed, {s.unchanged} unchanged, {s.units} units, "
-                f"{mb:.1f} MB",
+                description=f"{s.phase}: {s.indexed} new/changed ({rate:.0f}/s), "
+                f"{s.unchanged} unchanged, {s.units} units, {mb:.1f} MB",
             )
 
         try:
@@ -138,6 +141,11 @@ def info(index: IndexOpt) -> None:
                 f"{index}: {counts['docs']} documents, {counts['units']} units, "
                 f"{counts['bands']} band keys"
             )
+            if store.bands_pending():
+                typer.echo(
+                    "band keys: an interrupted build left some unsorted (queries are slower); "
+                    "run `paradup index update` to finish"
+                )
             typer.echo(f"settings: {store.settings.to_json()}")
     except ParadupError as exc:
         raise _fail(str(exc)) from None

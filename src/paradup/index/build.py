@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..archive import ArchiveRecord, Fields, iter_records
 from ..config import CheckConfig
@@ -81,7 +81,7 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
                     norm_hash(text[first.start : last.end]),
                     sigs[u].tobytes(),
                     np.asarray(hashes, dtype=np.uint32).tobytes(),
-                    [int(k) for k in keys[u]],
+                    keys[u].tobytes(),
                 )
             )
     return DocRow(
@@ -94,11 +94,13 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
         rec.text,
         rows,
         compress_text(rec.text),
+        len(rec.text.encode("utf-8", "surrogatepass")),
     )
 
 
 def _work(batch: list[ArchiveRecord], config: CheckConfig, settings: IndexSettings) -> list[DocRow]:
-    return [fingerprint_record(r, config, settings) for r in batch]
+    # The writer stores only the compressed text: the plain copy would double the pickling.
+    return [replace(fingerprint_record(r, config, settings), text="") for r in batch]
 
 
 @dataclass
@@ -111,6 +113,8 @@ class BuildStats:
     bytes: int = 0
     bad: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    phase: str = "indexing"
+    finish_seconds: float = 0.0  # the final sorted insert of band rows (bulk builds)
 
 
 def _batches(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[ArchiveRecord]]:
@@ -159,11 +163,13 @@ def build_index(
                     continue
                 yield rec
 
+        bulk = store.bulk_mode()
+
         def commit(docs: list[DocRow]) -> None:
-            store.write_batch(docs)
+            store.write_batch(docs, bulk=bulk)
             stats.indexed += len(docs)
             stats.units += sum(len(d.units) for d in docs)
-            stats.bytes += sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs)
+            stats.bytes += sum(d.nbytes for d in docs)
             if progress:
                 progress(stats)
 
@@ -183,6 +189,13 @@ def build_index(
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
+        if store.bands_pending():
+            stats.phase = "sorting band keys"
+            if progress:
+                progress(stats)
+            t1 = time.perf_counter()
+            store.finish()
+            stats.finish_seconds = time.perf_counter() - t1
     stats.seconds = time.perf_counter() - t0
     if progress:
         progress(stats)
