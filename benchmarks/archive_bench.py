@@ -662,7 +662,7 @@ def main() -> None:
     ap.add_argument("--naive-paragraphs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
-        "--cmd-timeout", type=int, default=CMD_TIMEOUT, help="limit per command, s [480]"
+        "--cmd-timeout", type=int, default=480, help="limit per command, s [480]"
     )
     ap.add_argument("--workdir", type=Path, help="keep archives and indexes here")
     ap.add_argument("--json", type=Path, default=Path("benchmarks/data/archive_bench.json"))
@@ -682,8 +682,7 @@ def main() -> None:
     if args.src:
         os.environ["PYTHONPATH"] = f"{args.src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
         sys.path.insert(0, str(args.src))
-    global CMD_TIMEOUT
-    CMD_TIMEOUT = args.cmd_timeout
+    globals()["CMD_TIMEOUT"] = args.cmd_timeout
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
     t_start = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="paradup-archive-bench-"))
