@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
-from .check import check_documents, check_paths, check_text
-from .config import CheckConfig
-from .errors import InputError, ParadupError, UsageError
-from .model import Change, CheckResult, FileSummary, Finding, Span
-from .read import Document, read_document
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# The public names load on first use (PEP 562): `paradup --help` and the hook's cache hits
+# must not pay for numpy, the segmenter and the alignment code.
+_LAZY = {
+    "check_documents": "check",
+    "check_paths": "check",
+    "check_text": "check",
+    "CheckConfig": "config",
+    "InputError": "errors",
+    "ParadupError": "errors",
+    "UsageError": "errors",
+    "Change": "model",
+    "CheckResult": "model",
+    "FileSummary": "model",
+    "Finding": "model",
+    "Span": "model",
+    "Document": "read",
+    "read_document": "read",
+}
+
+if TYPE_CHECKING:
+    from .check import check_documents, check_paths, check_text
+    from .config import CheckConfig
+    from .errors import InputError, ParadupError, UsageError
+    from .model import Change, CheckResult, FileSummary, Finding, Span
+    from .read import Document, read_document
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'paradup' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Change",
