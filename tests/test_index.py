@@ -275,3 +275,29 @@ def test_directory_archive_records(tmp_path: Path) -> None:
     recs = list(iter_records([str(tmp_path / "a")], Fields(), None, bad.append))
     assert sorted(Path(r.path).name for r in recs) == ["one.md", "two.txt"]
     assert len(bad) == 1 and "bin.txt" in bad[0] and "binary" in bad[0]
+
+
+def test_prepare_around_spans_matches_full_prepare_there() -> None:
+    """A source re-read for a draft is segmented only around its matched units: the same
+    sentences and offsets, the same shingles near the spans, none far from them."""
+    from paradup.config import CheckConfig
+    from paradup.prepare import prepare
+    from paradup.read import Document
+
+    text = "\n\n".join(article(i) for i in range(6))
+    doc = Document("a.txt", text, "utf-8")
+    full = prepare(0, doc, CheckConfig())
+    start = text.index("专家认为，交通")  # the second paragraph of article 1
+    part = prepare(0, doc, CheckConfig(), [(start, start + 10)])
+    assert [(s.raw_start, s.raw_end) for s in part.sentences] == [
+        (s.raw_start, s.raw_end) for s in full.sentences
+    ]
+    hit = next(s.paragraph for s in full.sentences if s.raw_start <= start < s.raw_end)
+    for f, p in zip(full.sentences, part.sentences, strict=True):
+        if abs(f.paragraph - hit) <= 1:
+            assert p.hashes == f.hashes
+        else:
+            assert p.hashes == ()
+    assert any(p.hashes for p in part.sentences)
+    pairs = zip(full.sentences, part.sentences, strict=True)
+    assert any(f.hashes and not p.hashes for f, p in pairs)

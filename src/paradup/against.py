@@ -18,12 +18,14 @@ MAX_SOURCES = 20  # archive documents re-checked in full per run, best first
 
 def _candidate_docs(
     store: IndexStore, drafts: Sequence[PreparedDoc], config: CheckConfig
-) -> list[int]:
-    """Archive documents with at least one unit verified against a draft unit, best first."""
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Archive documents with at least one unit verified against a draft unit, best first,
+    each with the raw spans of its verified units."""
     import numpy as np
 
     st = store.settings
     best: dict[int, float] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
     for d in drafts:
         sents = d.sentences
         units = sentence_units(sents, config)
@@ -41,15 +43,18 @@ def _candidate_docs(
         for key, hits in store.units_for_keys(key_to_units).items():
             for uid in hits:
                 partners.setdefault(uid, set()).update(key_to_units[key])
-        for uid, doc, _kind, _s, _e, blob in store.unit_rows(sorted(partners)):
+        for uid, doc, _kind, start, end, blob in store.unit_rows(sorted(partners)):
             theirs = set(np.frombuffer(blob, dtype=np.uint32).tolist())
+            sim = 0.0
             for u in partners[uid]:
                 mine = unit_sets[u]
                 inter = len(mine & theirs)
-                sim = inter / (len(mine) + len(theirs) - inter)
-                if sim >= config.threshold and sim > best.get(doc, 0.0):
-                    best[doc] = sim
-    return sorted(best, key=lambda doc: -best[doc])[:MAX_SOURCES]
+                sim = max(sim, inter / (len(mine) + len(theirs) - inter))
+            if sim >= config.threshold:
+                best[doc] = max(sim, best.get(doc, 0.0))
+                spans.setdefault(doc, []).append((start, end))
+    ranked = sorted(best, key=lambda doc: -best[doc])[:MAX_SOURCES]
+    return [(doc, spans[doc]) for doc in ranked]
 
 
 def check_against(
@@ -70,7 +75,8 @@ def check_against(
                 f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
             )
         drafts = [prepare(i, d, config) for i, d in enumerate(documents)]
-        sources = [store.doc(i) for i in _candidate_docs(store, drafts, config)]
+        found = _candidate_docs(store, drafts, config)
+        sources = [store.doc(i) for i, _ in found]
     finally:
         store.close()
     archived = [
@@ -85,7 +91,12 @@ def check_against(
         for s in sources
     ]
     n = len(archived)
-    docs = [prepare(i, d, config) for i, d in enumerate(archived)]
+    # Only the paragraphs around the verified units are segmented: a source is re-read for its
+    # matches, and most of an archived article matches nothing.
+    docs = [
+        prepare(i, d, config, spans)
+        for i, (d, (_, spans)) in enumerate(zip(archived, found, strict=True))
+    ]
     docs += [
         replace(d, doc=n + i, sentences=tuple(replace(s, doc=n + i) for s in d.sentences))
         for i, d in enumerate(drafts)

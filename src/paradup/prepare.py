@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import CheckConfig
@@ -14,7 +15,7 @@ from .tokens import (
     shingle_hashes,
     tokenizer,
 )
-from .units import sentences
+from .units import Sentence, sentences
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,29 @@ class PreparedDoc:
         return sum(s.chars for s in self.sentences if s.prose)
 
 
-def prepare(doc_id: int, document: Document, config: CheckConfig) -> PreparedDoc:
-    """Normalize, split and shingle one document; each paragraph is segmented once."""
+def _near(sents: Sequence[Sentence], spans: Sequence[tuple[int, int]]) -> set[int]:
+    """Paragraphs overlapping a raw span, and their neighbours (where a match may extend)."""
+    hit = {s.paragraph for s in sents for a, b in spans if s.raw_start < b and a < s.raw_end}
+    return {p + d for p in hit for d in (-1, 0, 1)}
+
+
+def prepare(
+    doc_id: int,
+    document: Document,
+    config: CheckConfig,
+    spans: Sequence[tuple[int, int]] | None = None,
+) -> PreparedDoc:
+    """Normalize, split and shingle one document; each paragraph is segmented once.
+
+    With `spans` (raw offsets), only the paragraphs around them are segmented and shingled;
+    the others keep their offsets but no shingles, so they can never match. An archived source
+    re-checked against a draft needs no more than that."""
     norm = normalize(document.text)
     text = norm.text
     cut = tokenizer(config.user_dict, config.engine)
     out: list[PreparedSentence] = []
     sents = sentences(norm)
+    wanted = None if spans is None else _near(sents, spans)
     i = 0
     while i < len(sents):
         # The sentences of one paragraph; jieba never joins words across sentence punctuation,
@@ -59,7 +76,8 @@ def prepare(doc_id: int, document: Document, config: CheckConfig) -> PreparedDoc
             j += 1
         para = sents[i:j]
         base = para[0].start
-        tokens = cut(text[base : para[-1].end]) if config.ngram == "word" else []
+        skip = wanted is not None and para[0].paragraph not in wanted
+        tokens = cut(text[base : para[-1].end]) if config.ngram == "word" and not skip else []
         k = 0
         for s in para:
             mine = []
@@ -69,7 +87,7 @@ def prepare(doc_id: int, document: Document, config: CheckConfig) -> PreparedDoc
                 k += 1
             body = text[s.start : s.end]
             chars = len(body) - body.count(" ")  # sentences hold no other whitespace
-            if s.heading:
+            if s.heading or skip:
                 hashes: tuple[int, ...] = ()
             elif config.ngram == "char":
                 hashes = tuple(shingle_hashes(char_shingle_strings(body, config.shingle)))
