@@ -36,6 +36,7 @@ class ArchiveRecord:
     title: str | None
     date: str | None
     content_hash: str
+    size: int = 0  # bytes of the source it was read from (the line, or the file): progress
 
 
 def content_hash(text: str) -> str:
@@ -83,6 +84,7 @@ def iter_jsonl(path: str, fields: Fields, on_bad: Callable[[str], None]) -> Iter
                 title=_scalar(rec.get(fields.title)),
                 date=_scalar(rec.get(fields.date)),
                 content_hash=content_hash(text),
+                size=len(raw),
             )
 
 
@@ -94,10 +96,7 @@ def iter_records(
 ) -> Iterator[ArchiveRecord]:
     """Stream every article under the roots; unreadable files are reported and skipped."""
     fields = fields or Fields()
-    for root in roots:
-        paths = expand_paths(
-            [root], include=("*.txt", "*.md", "*.markdown", *("*" + s for s in JSONL_SUFFIXES))
-        )
+    for root, paths in archive_files(roots):
         for path in paths:
             if path.endswith(JSONL_SUFFIXES):
                 yield from iter_jsonl(path, fields, on_bad)
@@ -109,4 +108,25 @@ def iter_records(
                     raise
                 on_bad(str(exc))
                 continue
-            yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text))
+            size = len(doc.text.encode("utf-8", "surrogatepass"))
+            yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
+
+
+def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:
+    """(root, the article files under it) for every archive root."""
+    include = ("*.txt", "*.md", "*.markdown", *("*" + s for s in JSONL_SUFFIXES))
+    for root in roots:
+        yield root, expand_paths([root], include=include)
+
+
+def archive_bytes(roots: Iterable[str]) -> int:
+    """Total size of the archive's files: the 100 % of a build's progress bar."""
+    import os
+    from contextlib import suppress
+
+    total = 0
+    for _, paths in archive_files(roots):
+        for path in paths:
+            with suppress(OSError):  # an unreadable file is reported when it is read
+                total += os.path.getsize(path)
+    return total

@@ -38,7 +38,15 @@ def _build(
     must_exist: bool,
 ) -> None:
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
     from .archive import Fields
     from .index.build import build_index
@@ -50,7 +58,10 @@ def _build(
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
+        TransferSpeedColumn(),  # source bytes per second
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
         disable=quiet or not err.is_terminal,  # scripts and CI get the summary line only
         transient=True,
@@ -59,12 +70,12 @@ def _build(
         t0 = time.perf_counter()
 
         def progress(s: BuildStats) -> None:
-            mb = s.bytes / 1e6
             rate = s.indexed / (time.perf_counter() - t0 or 1.0)
             bar.update(
                 task,
-                description=f"{s.phase}: {s.indexed} new/changed ({rate:.0f}/s), "
-                f"{s.unchanged} unchanged, {s.units} units, {mb:.1f} MB",
+                total=s.total_bytes or None,
+                completed=s.read_bytes,
+                description=f"{s.phase} {s.indexed:,} docs {rate:.0f}/s, {s.unchanged:,} same",
             )
 
         try:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from ..archive import ArchiveRecord, Fields, iter_records
+from ..archive import ArchiveRecord, Fields, archive_bytes, iter_records
 from ..config import CheckConfig
 from ..read import Document
 from .store import DocRow, IndexSettings, IndexStore, UnitRow, compress_text
@@ -114,6 +114,8 @@ class BuildStats:
     bad: list[str] = field(default_factory=list)
     seconds: float = 0.0
     phase: str = "indexing"
+    read_bytes: int = 0  # source bytes read so far, unchanged documents included
+    total_bytes: int = 0  # source bytes in all (0 when the archive cannot be sized)
     finish_seconds: float = 0.0  # the final sorted insert of band rows (bulk builds)
 
 
@@ -147,7 +149,9 @@ def build_index(
     stats = BuildStats()
     t0 = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
+    roots = list(roots)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
+        stats.total_bytes = archive_bytes(roots)
         existing = store.doc_hashes()
         seen: set[str] = set()
 
@@ -158,6 +162,7 @@ def build_index(
                     continue
                 seen.add(rec.key)
                 stats.seen += 1
+                stats.read_bytes += rec.size
                 if existing.get(rec.key) == rec.content_hash:
                     stats.unchanged += 1
                     continue
