@@ -9,6 +9,7 @@ from .align import union
 from .check import check_prepared, sentence_units, unit_band_keys
 from .config import CheckConfig
 from .index.store import IndexStore
+from .lsh import index_keys
 from .model import CheckResult
 from .prepare import PreparedDoc, prepare
 from .read import Document
@@ -31,8 +32,7 @@ def _candidate_docs(
         units = sentence_units(sents, config)
         if not units:
             continue
-        keys = unit_band_keys(sents, units, st.num_perm, st.seed, st.bands, st.rows)
-        keys = keys.view(np.int64)
+        keys = index_keys(unit_band_keys(sents, units, st.num_perm, st.seed, st.bands, st.rows))
         unit_sets = [union(sents, lo, hi) for lo, hi in units]
         key_to_units: dict[int, list[int]] = {}
         for u, row in enumerate(keys):

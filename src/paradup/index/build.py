@@ -50,7 +50,7 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
     import numpy as np
 
     from ..fingerprint import signatures
-    from ..lsh import band_keys
+    from ..lsh import band_keys, index_keys
     from ..prepare import prepare
 
     prep = prepare(0, Document(rec.path, rec.text, "utf-8"), config)
@@ -68,7 +68,7 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
     if units:
         sent_sigs = signatures([list(s.hashes) for s in sents], settings.num_perm, settings.seed)
         sigs = np.stack([sent_sigs[m].min(axis=0) for _, m in units])
-        keys = band_keys(sigs, settings.bands, settings.rows).view(np.int64)
+        keys = index_keys(band_keys(sigs, settings.bands, settings.rows))
         text = prep.norm.text
         for u, (kind, members) in enumerate(units):
             first, last = sents[members[0]], sents[members[-1]]

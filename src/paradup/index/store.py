@@ -93,13 +93,13 @@ class UnitRow:
     norm_hash: int
     sig: bytes
     hashes: bytes
-    keys: bytes  # int64 band keys; bytes pickle from the workers at 1/6 the cost of int lists
+    keys: bytes  # int32 band keys (lsh.index_keys); bytes pickle at 1/10 the cost of int lists
 
     @property
     def band_keys(self) -> list[int]:
         import numpy as np
 
-        return [int(k) for k in np.frombuffer(self.keys, dtype=np.int64)]
+        return [int(k) for k in np.frombuffer(self.keys, dtype=np.int32)]
 
 
 @dataclass(frozen=True)
@@ -308,7 +308,7 @@ class IndexStore:
                     uids.append(int(ucur.lastrowid or 0))
                     blobs.append(u.keys)
             if uids:
-                keys = np.frombuffer(b"".join(blobs), dtype=np.int64)
+                keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
                 if bulk:
                     con.executemany(
@@ -351,7 +351,7 @@ class IndexStore:
     def _delete(self, key: str) -> None:
         import numpy as np
 
-        from ..lsh import band_keys
+        from ..lsh import band_keys, index_keys
 
         row = self.con.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
         if row is None:
@@ -363,7 +363,7 @@ class IndexStore:
             sigs = np.frombuffer(b"".join(u[1] for u in units), dtype=np.uint32)
             sigs = sigs.reshape(len(units), -1)
             st = self.settings
-            keys = band_keys(sigs, st.bands, st.rows).view(np.int64)
+            keys = index_keys(band_keys(sigs, st.bands, st.rows))
             self.con.executemany(
                 "DELETE FROM bands WHERE key = ? AND unit = ?",
                 [(int(k), uid) for (uid, _), ks in zip(units, keys, strict=True) for k in ks],
