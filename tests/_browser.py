@@ -7,6 +7,7 @@ reason, when /usr/bin/chromium is absent; in CI (.ci/run installs it) they must 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,11 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "reports" / "screenshots"
+# Tests never write into the checkout: PARADUP_SCREENSHOTS=reports/screenshots refreshes the
+# committed ones, otherwise they go to the temporary directory.
+SCREENSHOTS = Path(
+    os.environ.get("PARADUP_SCREENSHOTS") or Path(tempfile.gettempdir()) / "paradup-screenshots"
+)
 VIEWPORT = {"width": 1400, "height": 900}
 
 
