@@ -280,11 +280,13 @@ def _normalize_fast(
     """
     import numpy as np
 
+    from .lsh import sorted_unique
+
     if not _TABLE:
         _TABLE.append(_CharTable())
     tab = _TABLE[0]
     cps = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    uniq = np.unique(cps)
+    uniq = sorted_unique(cps)
     tab.learn(uniq)
     if (tab.flags[uniq] & (tab.COMBINING | tab.UNSUPPORTED)).any():
         return None
