@@ -171,7 +171,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
     from paradup.fingerprint import signatures
     from paradup.index.build import fingerprint_record, index_settings, norm_hash
     from paradup.index.store import DocRow, IndexStore, UnitRow
-    from paradup.lsh import band_keys
+    from paradup.lsh import band_keys, index_keys
     from paradup.normalize import normalize
     from paradup.tokens import (
         clause_shingle_strings,
@@ -260,7 +260,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
             t5 = time.perf_counter()
             sigs = np.stack([sent_sigs[m].min(axis=0) for _, m in units])
             t6 = time.perf_counter()
-            keys = band_keys(sigs, st.bands, st.rows).view(np.int64)
+            keys = index_keys(band_keys(sigs, st.bands, st.rows))
             t7 = time.perf_counter()
             for u, (kind, members) in enumerate(units):
                 first, last = kept[members[0]][0], kept[members[-1]][0]
@@ -273,7 +273,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
                         norm_hash(text[first.start : last.end]),
                         sigs[u].tobytes(),
                         np.asarray(hs, dtype=np.uint32).tobytes(),
-                        [int(x) for x in keys[u]],
+                        keys[u].tobytes(),
                     )
                 )
             t8 = time.perf_counter()
@@ -288,7 +288,8 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
     t = time.perf_counter()
     with IndexStore.create_or_open(str(idx), st, force=True) as store:
         for b in range(0, len(docs), 256):
-            store.write_batch(docs[b : b + 256])
+            store.write_batch(docs[b : b + 256], bulk=True)
+        store.finish()
     T["SQLite write (zlib text, units, bands)"] += time.perf_counter() - t
     wall = time.perf_counter() - w0
     cpu = time.process_time() - c0
@@ -361,12 +362,9 @@ def bench_memory(subset: Sequence[Rec]) -> dict[str, Any]:
     units = [u for d in docs for u in d.units]
     n = len(units)
     sig_arr = np.frombuffer(b"".join(u.sig for u in units), dtype=np.uint32).reshape(n, -1)
-    key_arr = np.array([list(u.band_keys) for u in units], dtype=np.int64)
+    key_arr = np.frombuffer(b"".join(u.keys for u in units), dtype=np.int32).reshape(n, -1)
     sig_obj = sum(sys.getsizeof(u.sig) for u in units) / n
-    keys_obj = (
-        sum(sys.getsizeof(u.band_keys) + sum(sys.getsizeof(k) for k in u.band_keys) for u in units)
-        / n
-    )
+    keys_obj = sum(sys.getsizeof(u.keys) for u in units) / n
     hashes_obj = sum(sys.getsizeof(u.hashes) for u in units) / n
     gc.collect()
     tracemalloc.start()
