@@ -65,8 +65,17 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _buckets(store: IndexStore) -> Iterator[list[int]]:
+Step = Callable[[str, int, int], None]  # (phase, done, total): drives a progress bar
+
+
+def _no_step(_phase: str, _done: int, _total: int) -> None:
+    pass
+
+
+def _buckets(store: IndexStore, step: Step = _no_step) -> Iterator[list[int]]:
     """Members of every band bucket with at least two units, from an ordered scan."""
+    total = store.con.execute("SELECT count(*) FROM units").fetchone()[0] * store.settings.bands
+    done = 0
     q = "SELECT key, unit FROM bands ORDER BY key"
     if store.bands_pending():  # an unfinished bulk build: its rows are sorted in too
         q = "SELECT key, unit FROM bands UNION ALL SELECT key, unit FROM bands_new ORDER BY key"
@@ -74,6 +83,8 @@ def _buckets(store: IndexStore) -> Iterator[list[int]]:
     members: list[int] = []
     cursor = store.con.execute(q)
     while rows := cursor.fetchmany(65536):
+        done += len(rows)
+        step("grouping band keys", done, max(total, done))
         for key, unit in rows:
             if key != cur_key:
                 if len(members) > 1:
@@ -104,7 +115,7 @@ def _order_key(store: IndexStore) -> Callable[[int], tuple[str, int, str]]:
 _CHUNK = 1 << 20  # candidate pairs handled per numpy step
 
 
-def _candidate_pairs(store: IndexStore) -> npt.NDArray[np.int64]:
+def _candidate_pairs(store: IndexStore, step: Step = _no_step) -> npt.NDArray[np.int64]:
     """Distinct candidate pairs (a < b) packed as a << 32 | b, from shared band keys."""
     import numpy as np
 
@@ -117,7 +128,7 @@ def _candidate_pairs(store: IndexStore) -> npt.NDArray[np.int64]:
             parts.append(np.unique(np.asarray(buf, dtype=np.int64)))
             buf.clear()
 
-    for members in _buckets(store):
+    for members in _buckets(store, step):
         if len(members) <= ALL_PAIRS_UP_TO:
             ms = sorted(members)
             buf.extend(ms[y] << 32 | ms[x] for x in range(len(ms)) for y in range(x))
@@ -173,7 +184,7 @@ _ESTIMATE_MARGIN = 0.2
 
 
 def _plausible(
-    store: IndexStore, pairs: npt.NDArray[np.int64], threshold: float
+    store: IndexStore, pairs: npt.NDArray[np.int64], threshold: float, step: Step = _no_step
 ) -> npt.NDArray[np.int64]:
     """Pairs across documents, of one kind, whose signatures estimate Jaccard near or above
     `threshold`: a vectorized screen so exact verification sees few pairs."""
@@ -191,6 +202,7 @@ def _plausible(
         sb = sigs[np.searchsorted(ids, b[i : i + _CHUNK])]
         est = (sa == sb).mean(axis=1)
         keep[i : i + _CHUNK] = est >= threshold - _ESTIMATE_MARGIN
+        step("screening pairs", min(i + _CHUNK, len(pairs)), len(pairs))
     return pairs[keep]
 
 
@@ -199,15 +211,19 @@ def audit(
     threshold: float = 0.7,
     boilerplate_docs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    step: Step | None = None,
 ) -> list[Cluster]:
-    """Verified duplicate clusters across documents, largest first."""
+    """Verified duplicate clusters across documents, largest first.
+
+    `progress` gets a line per phase; `step` gets (phase, done, total) as each phase advances."""
     import numpy as np
 
     say = progress or (lambda _msg: None)
+    tick = step or _no_step
     say("grouping band keys")
-    candidates = _candidate_pairs(store)
+    candidates = _candidate_pairs(store, tick)
     say(f"screening {len(candidates)} candidate pairs with their signatures")
-    packed = _plausible(store, candidates, threshold)
+    packed = _plausible(store, candidates, threshold, tick)
     pairs = list(zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist(), strict=True))
     say(f"verifying {len(pairs)} candidate pairs")
     needed = {u for p in pairs for u in p}
@@ -216,7 +232,9 @@ def audit(
         info[uid] = (doc, kind, start, end, set(np.frombuffer(blob, dtype=np.uint32).tolist()))
     uf = _UnionFind()
     edge_sims: dict[int, list[float]] = {}
-    for a, b in pairs:
+    for n, (a, b) in enumerate(pairs):
+        if n % 65536 == 0:
+            tick("verifying pairs", n, len(pairs))
         # Within-document repeats are the check's business; kinds cluster apart (screened).
         _, _, _, _, ha = info[a]
         _, _, _, _, hb = info[b]
@@ -246,7 +264,9 @@ def audit(
     bp_min = boilerplate_docs or max(10, n_docs // 200)
     docs_cache: dict[int, dict[str, object]] = {}
     clusters: list[Cluster] = []
-    for members in groups.values():
+    for n, members in enumerate(groups.values()):
+        if n % 1024 == 0:
+            tick("building clusters", n, len(groups))
         if info[members[0]][1] == "s" and all(covered(u) for u in members):
             continue
         sims = [s for u in members for s in edge_sims[u]]

@@ -264,11 +264,39 @@ def audit_command(
 
         if index is None:
             raise _fail("--engine local audits an index: pass --index PATH")
-        try:
-            with IndexStore.open(index) as store:
-                clusters = audit(store, threshold, boilerplate_docs, progress=say)
-        except ParadupError as exc:
-            raise _fail(str(exc)) from None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=quiet or not err.is_terminal,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("opening the index", total=None)
+            current = [""]
+
+            def step(phase: str, done: int, total: int) -> None:
+                if phase != current[0]:  # a new phase: its own rate and ETA
+                    current[0] = phase
+                    bar.reset(task, description=phase, total=total)
+                bar.update(task, completed=done, total=total)
+
+            try:
+                with IndexStore.open(index) as store:
+                    clusters = audit(store, threshold, boilerplate_docs, progress=say, step=step)
+            except ParadupError as exc:
+                raise _fail(str(exc)) from None
         found = bool(clusters)
         name = index.name
     if format is AuditFormat.text and engine is AuditEngine.spark and output is None:
