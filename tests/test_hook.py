@@ -7,12 +7,21 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ._repo import GIT_ENV, ROOT, article, git, make_repo, paragraph, write
-from .conftest import paradup_exe, run_paradup
+from .conftest import paradup_exe
+
+Hook = Callable[..., tuple[int, str, str]]
+
+# `paradup hook` (typer) and the typer-free entry point pre-commit can run: same behaviour.
+ENTRIES = {
+    "paradup hook": lambda: [paradup_exe(), "hook"],
+    "python -m paradup.cli_hook": lambda: [sys.executable, "-m", "paradup.cli_hook"],
+}
 
 
 @pytest.fixture
@@ -20,13 +29,27 @@ def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "content", {f"articles/{i:02d}.md": article(i) for i in range(12)})
 
 
-def hook(repo: Path, *args: str) -> tuple[int, str, str]:
-    proc = run_paradup("hook", *args, cwd=repo)
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc.returncode, proc.stdout, proc.stderr
+@pytest.fixture(params=sorted(ENTRIES))
+def hook(request: pytest.FixtureRequest) -> Hook:
+    command = ENTRIES[request.param]()
+
+    def run(repo: Path, *args: str) -> tuple[int, str, str]:
+        proc = subprocess.run(
+            [*command, *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            cwd=repo,
+            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"},
+            timeout=300,
+        )
+        out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+        assert "Traceback" not in err, err
+        return proc.returncode, out, err
+
+    return run
 
 
-def test_clean_article_passes(repo: Path) -> None:
+def test_clean_article_passes(repo: Path, hook: Hook) -> None:
     write(repo, {"articles/new.md": article(100)})
     git(repo, "add", "-A")
     rc, out, err = hook(repo, "articles/new.md")
@@ -34,7 +57,7 @@ def test_clean_article_passes(repo: Path) -> None:
     assert "0 new restated passages" in out
 
 
-def test_copy_of_an_unchanged_article_fails_with_both_locations(repo: Path) -> None:
+def test_copy_of_an_unchanged_article_fails_with_both_locations(repo: Path, hook: Hook) -> None:
     write(repo, {"articles/new.md": article(100) + "\n" + paragraph(3) + "\n"})
     git(repo, "add", "-A")
     rc, out, _ = hook(repo, "articles/new.md")
@@ -45,7 +68,7 @@ def test_copy_of_an_unchanged_article_fails_with_both_locations(repo: Path) -> N
     assert "复制比" in out and "paradup baseline write" in out
 
 
-def test_changed_files_compared_with_each_other_and_themselves(repo: Path) -> None:
+def test_changed_files_compared_with_each_other_and_themselves(repo: Path, hook: Hook) -> None:
     shared = paragraph(200)
     write(repo, {"articles/x.md": article(101) + "\n" + shared, "articles/y.txt": shared})
     write(repo, {"articles/self.md": article(102) + "\n" + paragraph(102, 3) + "\n"})
@@ -56,7 +79,7 @@ def test_changed_files_compared_with_each_other_and_themselves(repo: Path) -> No
     assert rc == 1 and "restates articles/self.md:" in out
 
 
-def test_only_tracked_articles_of_the_configured_types(repo: Path) -> None:
+def test_only_tracked_articles_of_the_configured_types(repo: Path, hook: Hook) -> None:
     write(repo, {"notes/untracked.md": paragraph(4), "data/copy.csv": paragraph(5)})
     git(repo, "add", "data/copy.csv")
     write(repo, {"articles/new.md": article(103) + "\n" + paragraph(4) + "\n" + paragraph(5)})
@@ -68,7 +91,7 @@ def test_only_tracked_articles_of_the_configured_types(repo: Path) -> None:
     assert "untracked" not in out and "copy.csv" not in out
 
 
-def test_cache_is_reused_verified_and_rebuilt_when_corrupt(repo: Path) -> None:
+def test_cache_is_reused_verified_and_rebuilt_when_corrupt(repo: Path, hook: Hook) -> None:
     write(repo, {"articles/new.md": article(104) + "\n" + paragraph(6) + "\n"})
     git(repo, "add", "-A")
     rc, cold, _ = hook(repo, "articles/new.md")
@@ -94,7 +117,7 @@ def test_cache_is_reused_verified_and_rebuilt_when_corrupt(repo: Path) -> None:
     assert (rc, third) == (1, cold)
 
 
-def test_edit_after_cache_is_seen(repo: Path) -> None:
+def test_edit_after_cache_is_seen(repo: Path, hook: Hook) -> None:
     write(repo, {"articles/new.md": article(105)})
     git(repo, "add", "-A")
     assert hook(repo, "articles/new.md")[0] == 0
@@ -104,7 +127,7 @@ def test_edit_after_cache_is_seen(repo: Path) -> None:
     assert rc == 1 and "articles/07.md" in out
 
 
-def test_markdown_markers_suppress(repo: Path) -> None:
+def test_markdown_markers_suppress(repo: Path, hook: Hook) -> None:
     quoted = f"<!-- paradup: off -->\n{paragraph(8)}\n<!-- paradup: on -->\n"
     write(repo, {"articles/new.md": article(106) + "\n" + quoted + "\n尾声段落不同。\n"})
     git(repo, "add", "-A")
@@ -112,7 +135,7 @@ def test_markdown_markers_suppress(repo: Path) -> None:
     assert rc == 0, out
 
 
-def test_text_line_markers_suppress(repo: Path) -> None:
+def test_text_line_markers_suppress(repo: Path, hook: Hook) -> None:
     body = f"{paragraph(107)}\n\n# paradup: off\n{paragraph(9)}\n# paradup: on\n"
     write(repo, {"articles/new.txt": body})
     git(repo, "add", "-A")
@@ -123,7 +146,7 @@ def test_text_line_markers_suppress(repo: Path) -> None:
     assert rc == 1 and "restates articles/09.md" in out
 
 
-def test_bylines_are_allowed_boilerplate(repo: Path) -> None:
+def test_bylines_are_allowed_boilerplate(repo: Path, hook: Hook) -> None:
     byline = "发布时间：2025-03-12 10:00　来源：本报记者　责任编辑：王小明\n\n"
     write(
         repo, {"articles/a.md": byline + paragraph(108), "articles/b.md": byline + paragraph(109)}
@@ -135,7 +158,7 @@ def test_bylines_are_allowed_boilerplate(repo: Path) -> None:
     assert rc == 1 and "articles/b.md:1:1" in out
 
 
-def test_extend_allow_and_min_chars(repo: Path) -> None:
+def test_extend_allow_and_min_chars(repo: Path, hook: Hook) -> None:
     sentence = "本报讯记者从市政府新闻办获悉以下重要消息。"
     write(
         repo,
@@ -150,7 +173,7 @@ def test_extend_allow_and_min_chars(repo: Path) -> None:
     assert hook(repo, "articles/a.md", "articles/b.md", "--min-chars", "12")[0] == 1
 
 
-def test_max_ratio_gate(repo: Path) -> None:
+def test_max_ratio_gate(repo: Path, hook: Hook) -> None:
     write(repo, {"articles/new.md": article(112, 8) + "\n" + paragraph(10) + "\n"})
     git(repo, "add", "-A")
     rc, out, _ = hook(repo, "articles/new.md", "--max-ratio", "0.5")
@@ -161,7 +184,7 @@ def test_max_ratio_gate(repo: Path) -> None:
     assert rc == 2 and "max-ratio" in err
 
 
-def test_github_and_json_formats(repo: Path) -> None:
+def test_github_and_json_formats(repo: Path, hook: Hook) -> None:
     write(repo, {"articles/new.md": article(113) + "\n" + paragraph(11) + "\n"})
     git(repo, "add", "-A")
     rc, out, _ = hook(repo, "articles/new.md", "--format", "github")
@@ -178,7 +201,7 @@ def test_github_and_json_formats(repo: Path) -> None:
     assert text[f["b"]["start"] : f["b"]["end"]] == f["b"]["text"]
 
 
-def test_all_checks_every_article(repo: Path) -> None:
+def test_all_checks_every_article(repo: Path, hook: Hook) -> None:
     assert hook(repo, "--all")[0] == 0
     write(repo, {"articles/05.md": article(5) + "\n" + paragraph(1) + "\n"})
     git(repo, "commit", "-qam", "dup")
@@ -186,7 +209,7 @@ def test_all_checks_every_article(repo: Path) -> None:
     assert rc == 1 and "articles/05.md" in out and "articles/01.md" in out
 
 
-def test_errors_are_one_line(tmp_path: Path, repo: Path) -> None:
+def test_errors_are_one_line(tmp_path: Path, repo: Path, hook: Hook) -> None:
     loose = tmp_path / "loose"
     loose.mkdir()
     (loose / "a.md").write_text(article(1), encoding="utf-8")
@@ -201,6 +224,60 @@ def test_errors_are_one_line(tmp_path: Path, repo: Path) -> None:
     (repo / ".paradup.toml").write_text("threshold = [\n", encoding="utf-8")
     rc, _, err = hook(repo, "articles/01.md")
     assert rc == 2 and "invalid TOML" in err
+
+
+def test_fast_entry_options_and_errors(repo: Path) -> None:
+    """The typer-free entry parses like `paradup hook`: options after files, one-line errors."""
+    fast = [sys.executable, "-m", "paradup.cli_hook"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*fast, *args], cwd=repo, capture_output=True, text=True)
+
+    write(repo, {"articles/new.md": article(114) + "\n" + paragraph(3) + "\n"})
+    git(repo, "add", "-A")
+    proc = run("articles/new.md", "--format", "github", "--max-ratio", "0.9")
+    assert proc.returncode == 0 and proc.stdout.startswith("::error file=articles/new.md,")
+    for bad, word in (
+        (["--format", "bogus", "articles/new.md"], "--format"),
+        (["--frobnicate", "articles/new.md"], "--frobnicate"),
+        (["--min-chars", "many", "articles/new.md"], "--min-chars"),
+    ):
+        proc = run(*bad)
+        assert proc.returncode == 2 and proc.stdout == ""
+        (line,) = proc.stderr.strip().splitlines()
+        assert line.startswith("paradup: error:") and word in line and "--help" in line
+    proc = run("--help")
+    assert proc.returncode == 0 and "--max-ratio" in proc.stdout and "--no-baseline" in proc.stdout
+
+
+def test_warm_run_imports_no_cli_framework_and_no_segmenter(repo: Path) -> None:
+    """On a warm cache a clean file needs no segmentation: jieba is never loaded, nor typer."""
+    write(repo, {"articles/new.md": article(115)})
+    git(repo, "add", "-A")
+    probe = (
+        "import sys\n"
+        "from paradup.cli_hook import main\n"
+        "try:\n"
+        "    main(['articles/new.md'])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "heavy = ('typer', 'pydantic', 'rich', 'jieba', 'rjieba')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "print('RESULT', code, ','.join(loaded))\n"
+    )
+
+    def loaded() -> tuple[str, str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=True
+        )
+        (line,) = [x for x in proc.stdout.splitlines() if x.startswith("RESULT")]
+        _, code, modules = [*line.split(" "), ""][:3]
+        return code, modules
+
+    code, cold = loaded()  # cold: builds the cache, which segments every article
+    assert code == "0" and ("jieba" in cold or "rjieba" in cold)
+    code, warm = loaded()
+    assert code == "0" and warm == ""
 
 
 # -- the real pre-commit framework ----------------------------------------------------------

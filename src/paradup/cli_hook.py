@@ -1,17 +1,27 @@
-"""`paradup hook`, `paradup baseline write` and `paradup config`: the pre-commit and CI gate."""
+"""`paradup hook`, `paradup baseline write` and `paradup config`: the pre-commit and CI gate.
 
-from __future__ import annotations
+The hook runs on every commit, so its start-up matters more than anything it computes on a warm
+cache: this module imports neither typer nor numpy at module level, and `main` is a typer-free
+entry point (`python -m paradup.cli_hook FILES...`, argparse) that takes the same options and
+runs the same code as the typer command `paradup hook`. typer 0.29 builds a pydantic adapter
+for every option of the command it parses; on a warm cache that start-up cost more than the
+check itself (reports/HOOK.md).
+"""
 
+import os
 import sys
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, NoReturn
 
-import typer
-
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError, UsageError
 
 if TYPE_CHECKING:
+    import argparse
+
+    import typer
+
     from .baseline import Verdict
     from .model import CheckResult
     from .settings import Settings
@@ -29,11 +39,16 @@ HINT = (
     "<!-- paradup: off --> ... <!-- paradup: on -->; or accept today's findings with "
     "`paradup baseline write`"
 )
+HOOK_HELP = """Check changed files against themselves, each other and every tracked article.
+
+Exit 1 when they introduce restated passages that are not in the baseline (or, with
+--max-ratio, when a changed file's restated share is above it), 2 on bad input.
+"""
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"paradup: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
+def _error(message: str) -> None:
+    sys.stderr.write(f"paradup: error: {message}\n")
+    sys.stderr.flush()
 
 
 def _excerpt(text: str, limit: int = 80) -> str:
@@ -41,7 +56,7 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def render_text(result: CheckResult, verdict: Verdict, failing: list[str], gate: str) -> str:
+def render_text(result: "CheckResult", verdict: "Verdict", failing: list[str], gate: str) -> str:
     """Plain lines a committer reads in the pre-commit output: file:line:col, both passages."""
     out = []
     for f in verdict.new:
@@ -79,10 +94,12 @@ def _emit(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"{output}: cannot write the report ({exc.strerror}); check --output") from None
+        raise UsageError(
+            f"{output}: cannot write the report ({exc.strerror}); check --output"
+        ) from None
 
 
-def _settings(paths: list[str], config: Path | None, **cli: object) -> tuple[Settings, Path]:
+def _settings(paths: list[str], config: Path | None, **cli: object) -> "tuple[Settings, Path]":
     from .repo import repo_root
     from .settings import load_settings
 
@@ -91,13 +108,160 @@ def _settings(paths: list[str], config: Path | None, **cli: object) -> tuple[Set
     return settings, repo_root(start.resolve() if start.exists() else Path.cwd())
 
 
-def _baseline_path(settings: Settings, root: Path) -> Path:
+def _baseline_path(settings: "Settings", root: Path) -> Path:
     p = Path(settings.baseline)
     return p if p.is_absolute() else root / p
 
 
-def register(app: typer.Typer) -> None:
+def run_hook(
+    files: Sequence[str] | None,
+    all_files: bool = False,
+    format: HookFormat = HookFormat.text,
+    output: Path | None = None,
+    max_ratio: float | None = None,
+    baseline: Path | None = None,
+    no_baseline: bool = False,
+    threshold: float | None = None,
+    min_chars: int | None = None,
+    config: Path | None = None,
+) -> int:
+    """The hook: check, report, and return the exit code (ParadupError on bad input)."""
+    from .baseline import read, split
+    from .repo import check_changed, relative
+
+    paths = list(files or [])
+    if not paths and not all_files:
+        raise UsageError("no files given; pass changed files, or --all to check every article")
+    settings, root = _settings(
+        paths,
+        config,
+        max_ratio=max_ratio,
+        baseline=str(baseline) if baseline else None,
+        threshold=threshold,
+        min_chars=min_chars,
+    )
+    changed = None if all_files else relative(root, paths)
+    result, checked, tracked = check_changed(root, settings, changed)
+    entries = [] if no_baseline else read(_baseline_path(settings, root))
+    verdict = split(
+        result.findings,
+        entries,
+        None if all_files else checked,
+        set(tracked) | set(checked),
+    )
+    new_ids = {id(f) for f in verdict.new}
+    new_files = {f.b.path for f in verdict.new}
+    limit = settings.max_ratio
+    if limit is None:
+        failing = sorted(new_files)
+        gate = "gate: any new finding"
+    else:
+        failing = [s.path for s in result.files if s.path in new_files and s.ratio > limit]
+        gate = f"gate: 复制比 above {limit:.1%}"
+    new_index = {i for i, f in enumerate(result.findings) if id(f) in new_ids}
+    if format is HookFormat.text:
+        _emit(render_text(result, verdict, failing, gate), output)
+    elif format is HookFormat.json:
+        from dataclasses import replace
+
+        from .report.json import render
+
+        _emit(render(replace(result, findings=verdict.new)), output)
+    elif format is HookFormat.sarif:
+        from .report.sarif import render as render_sarif
+
+        _emit(render_sarif(result, new_index), output)
+    else:
+        from .report.github import render as render_github
+
+        _emit(render_github(result, new_index), output)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+# -- the typer-free entry point ------------------------------------------------------------
+
+
+def parser() -> "argparse.ArgumentParser":
+    """`paradup hook`'s options for argparse, the same names, defaults and meaning as typer's."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:  # one line, exit 2, like the typer CLI
+            _error(f"{message} (see `paradup hook --help`)")
+            raise SystemExit(EXIT_USAGE)
+
+    ap = Parser(
+        prog="paradup hook",
+        description=HOOK_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("files", nargs="*", help="Changed files (pre-commit passes them).")
+    ap.add_argument(
+        "--all", dest="all_files", action="store_true", help="Check every tracked article."
+    )
+    ap.add_argument(
+        "--format",
+        "-f",
+        choices=[f.value for f in HookFormat],
+        default=HookFormat.text.value,
+        help="Report format [text].",
+    )
+    ap.add_argument("--output", "-o", type=Path, help="Write the report here.")
+    ap.add_argument(
+        "--max-ratio",
+        type=float,
+        help="Fail only when a changed file's 复制比 is above this (0-1).",
+    )
+    ap.add_argument("--baseline", type=Path, help="Baseline file [.paradup-baseline.json].")
+    ap.add_argument("--no-baseline", action="store_true", help="Report every finding.")
+    ap.add_argument("--threshold", type=float, help="Jaccard similarity a passage pair needs.")
+    ap.add_argument("--min-chars", type=int, help="Shortest passage reported, in characters.")
+    ap.add_argument("--config", type=Path, help="Config file (else discovered).")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """`paradup hook` without typer: what pre-commit runs (`python -m paradup.cli_hook`)."""
+    # The hook does no linear algebra; OpenBLAS would otherwise start a thread per core when
+    # numpy is imported, which costs CPU time on every commit (reports/HOOK.md).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Intermixed: options may follow file names, as click allows.
+    args = parser().parse_intermixed_args(sys.argv[1:] if argv is None else argv)
+    try:
+        code = run_hook(
+            args.files,
+            all_files=args.all_files,
+            format=HookFormat(args.format),
+            output=args.output,
+            max_ratio=args.max_ratio,
+            baseline=args.baseline,
+            no_baseline=args.no_baseline,
+            threshold=args.threshold,
+            min_chars=args.min_chars,
+            config=args.config,
+        )
+    except ParadupError as exc:
+        _error(str(exc))
+        raise SystemExit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        _error("interrupted")
+        raise SystemExit(130) from None
+    raise SystemExit(code)
+
+
+# -- the typer commands --------------------------------------------------------------------
+
+
+def register(app: "typer.Typer") -> None:
     """Add `hook`, `baseline` and `config` to the paradup command line."""
+    from typing import Annotated
+
+    import typer
+
+    def fail(message: str) -> typer.Exit:
+        _error(message)
+        return typer.Exit(EXIT_USAGE)
+
     baseline_app = typer.Typer(
         help="Record today's findings so later runs fail only on new ones.",
         no_args_is_help=True,
@@ -107,7 +271,7 @@ def register(app: typer.Typer) -> None:
     def _baseline() -> None:
         """Record today's findings so later runs fail only on new ones."""
 
-    @app.command()
+    @app.command(help=HOOK_HELP)
     def hook(
         files: Annotated[
             list[str] | None, typer.Argument(help="Changed files (pre-commit passes them).")
@@ -141,64 +305,22 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--config", help="Config file (else discovered).")
         ] = None,
     ) -> None:
-        """Check changed files against themselves, each other and every tracked article.
-
-        Exit 1 when they introduce restated passages that are not in the baseline (or, with
-        --max-ratio, when a changed file's restated share is above it), 2 on bad input.
-        """
-        from .baseline import read, split
-        from .repo import check_changed, relative
-
-        paths = list(files or [])
         try:
-            if not paths and not all_files:
-                raise _fail("no files given; pass changed files, or --all to check every article")
-            settings, root = _settings(
-                paths,
-                config,
+            code = run_hook(
+                files,
+                all_files=all_files,
+                format=format,
+                output=output,
                 max_ratio=max_ratio,
-                baseline=str(baseline) if baseline else None,
+                baseline=baseline,
+                no_baseline=no_baseline,
                 threshold=threshold,
                 min_chars=min_chars,
-            )
-            changed = None if all_files else relative(root, paths)
-            result, checked, tracked = check_changed(root, settings, changed)
-            entries = [] if no_baseline else read(_baseline_path(settings, root))
-            verdict = split(
-                result.findings,
-                entries,
-                None if all_files else checked,
-                set(tracked) | set(checked),
+                config=config,
             )
         except ParadupError as exc:
-            raise _fail(str(exc)) from None
-        new_ids = {id(f) for f in verdict.new}
-        new_files = {f.b.path for f in verdict.new}
-        limit = settings.max_ratio
-        if limit is None:
-            failing = sorted(new_files)
-            gate = "gate: any new finding"
-        else:
-            failing = [s.path for s in result.files if s.path in new_files and s.ratio > limit]
-            gate = f"gate: 复制比 above {limit:.1%}"
-        new_index = {i for i, f in enumerate(result.findings) if id(f) in new_ids}
-        if format is HookFormat.text:
-            _emit(render_text(result, verdict, failing, gate), output)
-        elif format is HookFormat.json:
-            from dataclasses import replace
-
-            from .report.json import render
-
-            _emit(render(replace(result, findings=verdict.new)), output)
-        elif format is HookFormat.sarif:
-            from .report.sarif import render as render_sarif
-
-            _emit(render_sarif(result, new_index), output)
-        else:
-            from .report.github import render as render_github
-
-            _emit(render_github(result, new_index), output)
-        raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+            raise fail(str(exc)) from None
+        raise typer.Exit(code)
 
     @baseline_app.command("write")
     def baseline_write(
@@ -219,7 +341,7 @@ def register(app: typer.Typer) -> None:
             path = _baseline_path(settings, root)
             n = write(path, result)
         except ParadupError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         typer.echo(f"paradup: wrote {n} findings among {len(checked)} articles to {path}")
 
     @app.command("config")
@@ -239,7 +361,7 @@ def register(app: typer.Typer) -> None:
         try:
             settings = load_settings(files or ["."], config)
         except ParadupError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         typer.echo(f"# config file: {settings.config_file or 'none (defaults)'}")
         for key, value, source in effective(settings):
             shown = list(value) if isinstance(value, tuple) else value
@@ -247,3 +369,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{key} = {text}  # {source}")
 
     app.add_typer(baseline_app, name="baseline")
+
+
+if __name__ == "__main__":
+    main()
