@@ -208,6 +208,15 @@ _register_hook(app)
 
 
 def main() -> None:
+    import os
+
+    # paradup does no linear algebra; OpenBLAS would start a thread per core when numpy loads,
+    # CPU time paid on every run (reports/HOOK.md).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if sys.argv[1:2] == ["hook"]:  # the typer-free entry: the hook runs on every commit
+        from .cli_hook import main as hook_main
+
+        hook_main(sys.argv[2:])
     try:
         # standalone_mode=False: usage errors become one line instead of click's box.
         code = app(standalone_mode=False)
