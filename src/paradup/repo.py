@@ -164,7 +164,7 @@ def doc_keys(doc: PreparedDoc, settings: Settings) -> Keys:
     import numpy as np
 
     from .check import sentence_units, unit_band_keys
-    from .lsh import optimal_bands
+    from .lsh import optimal_bands, sorted_unique
 
     cfg = settings.config
     units = sentence_units(doc.sentences, cfg)
@@ -172,21 +172,7 @@ def doc_keys(doc: PreparedDoc, settings: Settings) -> Keys:
         return np.empty(0, dtype=np.uint64)
     bands, rows = optimal_bands(cfg.banding_threshold, cfg.num_perm)
     keys = unit_band_keys(doc.sentences, units, cfg.num_perm, cfg.seed, bands, rows)
-    return _distinct(keys.ravel())
-
-
-def _distinct(keys: Keys) -> Keys:
-    """Sorted distinct keys, like `np.unique` but without its import of `numpy.ma` (numpy 2.x
-    imports the masked-array package on the first `np.unique`: ~35 ms of a warm hook run)."""
-    import numpy as np
-
-    keys = np.sort(keys)
-    if len(keys) < 2:
-        return keys
-    keep = np.empty(len(keys), dtype=bool)
-    keep[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-    return keys[keep]
+    return sorted_unique(keys.ravel())
 
 
 def build_doc(path: Path, rel: str, settings: Settings) -> PreparedDoc:
@@ -492,8 +478,10 @@ def check_changed(
             raise
     import numpy as np
 
+    from .lsh import sorted_unique
+
     parts = [cache.keys(rel, blob) for rel, blob, _ in focus]
-    keys = _distinct(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
+    keys = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
     focus_rels = {rel for rel, _, _ in focus}
     hits = cache.candidates(files, keys) if len(keys) else set()
     others = sorted(r for r, b in files.items() if b in hits and r not in focus_rels)
