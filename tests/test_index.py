@@ -178,6 +178,45 @@ def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> Non
         assert c["bands"] == c["units"] * store.settings.bands  # every unit's keys, once
 
 
+def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) during `index build`:
+    one line, exit 130, no traceback, whole batches kept, and the next run finishes the job."""
+    from .conftest import paradup_exe
+
+    src = tmp_path / "big.jsonl"
+    write_jsonl(src, 3000)
+    idx = tmp_path / "c.paradup"
+    proc = subprocess.Popen(
+        [paradup_exe(), "index", "build", str(src), "--index", str(idx), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, like a foreground job
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.3)
+        try:
+            con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True)
+            docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            docs = 0
+        if docs >= 256:
+            break
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err.decode() and "interrupted" in err.decode()
+    with IndexStore.open(idx) as store:
+        kept = store.counts()["docs"]
+        assert kept >= 256 and kept % 256 == 0
+        assert store.con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    again = run_paradup("index", "build", str(src), "--index", str(idx), "-j", "1")
+    assert again.returncode == 0, again.stderr
+    assert f"{3000 - kept} fingerprinted, {kept} unchanged" in again.stderr
+
+
 def test_update_keeps_band_rows_exact(tmp_path: Path) -> None:
     """Changed and deleted documents take their band rows with them; new ones add theirs."""
     src = tmp_path / "s.jsonl"

@@ -233,4 +233,6 @@ def main() -> None:
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         typer.echo(f"paradup: error: {message}{hint}", err=True)
         sys.exit(EXIT_USAGE)
+    if code == 130:  # typer turns Ctrl-C into Exit(130), returned here without a word
+        typer.echo("paradup: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
