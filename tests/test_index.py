@@ -170,6 +170,8 @@ def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> Non
     found = run_paradup("check", str(draft), "--against", str(idx), "-f", "json")
     assert found.returncode == 1, found.stderr
     assert SHARED in json.loads(found.stdout)["findings"][0]["b"]["text"]
+    with IndexStore.open(idx) as store:  # the audit reads the unsorted rows too
+        assert any(m.text == SHARED for c in audit(store) for m in c.members)
     resumed = build_index([str(src)], str(idx), jobs=1)
     assert resumed.unchanged == kept and resumed.indexed == 3000 - kept
     with IndexStore.open(idx) as store:
