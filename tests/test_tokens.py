@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paradup import CheckConfig, check_paths
 from paradup.normalize import normalize
@@ -65,3 +67,39 @@ def test_shingles_never_cross_clauses() -> None:
     assert len(groups) == 2
     shingles = clause_shingle_strings(groups, 2)
     assert len(shingles) == sum(len(shingle_strings(g, 2)) for g in groups)
+
+
+_WORDS = ["我们", "的", "会议", "，", "。", "Ab12", "x-y", " ", "、", "了", "发展", "2024", "·"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=40), st.integers(1, 4))
+def test_fused_clause_shingle_hashes_equal_the_steps(words: list[str], n: int) -> None:
+    from paradup.tokens import (
+        clause_shingle_hashes,
+        clause_shingle_strings,
+        group_clauses,
+        shingle_hashes,
+    )
+
+    tokens = [(w, 0, 0) for w in words]
+    expected = shingle_hashes(clause_shingle_strings(group_clauses(tokens), n))
+    assert clause_shingle_hashes(tokens, n) == expected
+
+
+def test_fused_clause_shingle_hashes_on_the_sample() -> None:
+    from paradup.normalize import normalize
+    from paradup.tokens import (
+        clause_shingle_hashes,
+        clause_shingle_strings,
+        group_clauses,
+        shingle_hashes,
+        tokenizer,
+    )
+
+    text = normalize(SAMPLE.read_text("utf-8")).text
+    for para in text.split("\n"):
+        tokens = tokenizer(None, "jieba")(para)
+        for n in (1, 2, 3):
+            steps = shingle_hashes(clause_shingle_strings(group_clauses(tokens), n))
+            assert clause_shingle_hashes(tokens, n) == steps

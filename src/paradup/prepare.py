@@ -10,8 +10,7 @@ from .normalize import Normalized, normalize
 from .read import Document
 from .tokens import (
     char_shingle_strings,
-    clause_shingle_strings,
-    group_clauses,
+    clause_shingle_hashes,
     shingle_hashes,
     tokenizer,
 )
@@ -92,8 +91,7 @@ def prepare(
             elif config.ngram == "char":
                 hashes = tuple(shingle_hashes(char_shingle_strings(body, config.shingle)))
             else:
-                shingles = clause_shingle_strings(group_clauses(mine), config.shingle)
-                hashes = tuple(shingle_hashes(shingles))
+                hashes = tuple(clause_shingle_hashes(mine, config.shingle))
             out.append(
                 PreparedSentence(
                     doc_id,
