@@ -204,6 +204,26 @@ def test_band_keys_equal_reference(n: int, shape: tuple[int, int], seed: int) ->
     assert np.array_equal(band_keys(sigs, bands, rows), _band_keys_reference(sigs, bands, rows))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 5), min_size=3, max_size=3), min_size=0, max_size=60),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 6),
+)
+def test_focus_pairs_are_the_focus_share_of_all_pairs(
+    rows: list[list[int]], seed: int, max_bucket: int
+) -> None:
+    """`focus` prunes work, never results: the same pairs as filtering all of them after."""
+    from paradup.lsh import candidate_pair_array
+
+    keys = np.array(rows, dtype=np.uint64).reshape(len(rows), 3)
+    focus = np.random.default_rng(seed).random(len(rows)) < 0.3
+    every = candidate_pair_array(keys, max_bucket=max_bucket)
+    want = every[focus[every[:, 0]] | focus[every[:, 1]]] if len(every) else every
+    got = candidate_pair_array(keys, max_bucket=max_bucket, focus=focus)
+    assert got.tolist() == want.tolist()
+
+
 def test_candidate_pairs_share_a_key() -> None:
     keys = np.array([[1, 2], [1, 3], [4, 3], [5, 6]], dtype=np.uint64)
     assert candidate_pairs(keys) == {(0, 1), (1, 2)}

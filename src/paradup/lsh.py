@@ -135,12 +135,20 @@ def candidate_pair_array(
             # Run boundaries among equal keys; members of a run are in index order.
             edges = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))))
             starts, ends = edges[::2], edges[1::2]
+            if focus is not None:  # a run without a focus member can only give unwanted pairs
+                hits = np.concatenate(([0], np.cumsum(focus[ids[order]])))
+                keep = hits[ends + 1] > hits[starts]
+                starts, ends = starts[keep], ends[keep]
             two = ends - starts == 1  # most buckets hold one pair: vectorized
             a = ids[order[starts[two]]].astype(np.int64)
             b = ids[order[ends[two]]].astype(np.int64)
             codes = [a << 32 | b]
             for s, e in zip(starts[~two], ends[~two], strict=True):
-                members = ids[order[s : e + 1]].astype(np.int64)
+                members = ids[order[s : e + 1]].astype(np.int64)  # ascending
+                if len(members) <= max_bucket + 1:  # every pair, in one numpy step
+                    i, k = np.triu_indices(len(members), 1)
+                    codes.append(members[i] << 32 | members[k])
+                    continue
                 run: list[int] = []
                 for x in range(1, len(members)):
                     lo = max(0, x - max_bucket)
