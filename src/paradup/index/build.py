@@ -98,6 +98,13 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
     )
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which rolls back its batch and stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _work(batch: list[ArchiveRecord], config: CheckConfig, settings: IndexSettings) -> list[DocRow]:
     # The writer stores only the compressed text: the plain copy would double the pickling.
     return [replace(fingerprint_record(r, config, settings), text="") for r in batch]
@@ -182,14 +189,19 @@ def build_index(
             for batch in _batches(todo(), batch_size):
                 commit(_work(batch, config, settings))
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint) as pool:
                 window: deque[Future[list[DocRow]]] = deque()
-                for batch in _batches(todo(), batch_size):
-                    window.append(pool.submit(_work, batch, config, settings))
-                    if len(window) >= 2 * jobs:  # bounded: the corpus is streamed, not held
+                try:
+                    for batch in _batches(todo(), batch_size):
+                        window.append(pool.submit(_work, batch, config, settings))
+                        if len(window) >= 2 * jobs:  # bounded: the corpus is streamed
+                            commit(window.popleft().result())
+                    while window:
                         commit(window.popleft().result())
-                while window:
-                    commit(window.popleft().result())
+                except BaseException:
+                    # Ctrl-C reaches the parent only; queued batches are dropped, not waited on.
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
         gone = [k for k in existing if k not in seen]
         if gone:
             store.write_batch([], delete_keys=gone)
