@@ -620,11 +620,15 @@ def main() -> None:
     ap.add_argument("--scales", default="2,4", help="corpus multiples for scaling (-j 2)")
     ap.add_argument("--runs", type=int, default=5, help="cold-start repetitions")
     ap.add_argument("--budget", type=float, default=1500, help="seconds; later scales skipped")
+    ap.add_argument("--cmd-timeout", type=int, default=480, help="limit per build, s [480]")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--real-limit", type=int, help="only the first N articles (smoke test)")
     ap.add_argument("--json", type=Path, default=Path("benchmarks/data/perf_bench.json"))
     args = ap.parse_args()
     sections = {s.strip() for s in args.sections.split(",") if s.strip()}
+    import archive_bench
+
+    archive_bench.CMD_TIMEOUT = args.cmd_timeout
     t_start = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="paradup-perf-"))
     res: dict[str, Any] = {
@@ -690,7 +694,7 @@ def main() -> None:
                 big.extend(synth.articles(per_copy))
             predicted = last["wall_s"] * k / (last["mb"] / res["real"]["mb"]) if last else 0.0
             left = args.budget - (time.perf_counter() - t_start)
-            if predicted > min(left, 470):
+            if predicted > min(left, args.cmd_timeout - 10):
                 res.setdefault("skipped_scales", []).append(
                     {"scale": k, "predicted_s": predicted, "left_s": left}
                 )
