@@ -126,6 +126,21 @@ def test_cli_index_audit_formats_and_against(tmp_path: Path) -> None:
     assert data["files"][0]["path"] == str(draft)
 
 
+def _wait_for_docs(proc: subprocess.Popen[bytes], idx: Path, n: int) -> None:
+    """Poll the index (read-only, as any reader) until it holds `n` documents or the build ends."""
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.3)
+        try:
+            con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True)
+            docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            docs = 0
+        if docs >= n:
+            return
+
+
 def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> None:
     src = tmp_path / "big.jsonl"
     write_jsonl(src, 3000)
@@ -135,19 +150,7 @@ def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> Non
         f"build_index([{str(src)!r}], {str(idx)!r}, jobs=1, batch_size=20)"
     )
     proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.time() + 120
-    docs = 0
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.3)
-        if idx.exists():
-            try:
-                con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True)
-                docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
-                con.close()
-            except sqlite3.Error:
-                docs = 0
-            if docs >= 100:
-                break
+    _wait_for_docs(proc, idx, 100)
     assert proc.poll() is None, "the build finished before it could be killed; enlarge the input"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -194,17 +197,7 @@ def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, like a foreground job
     )
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.3)
-        try:
-            con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True)
-            docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            docs = 0
-        if docs >= 256:
-            break
+    _wait_for_docs(proc, idx, 256)
     assert proc.poll() is None, "the build finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)

@@ -169,8 +169,14 @@ def hash32(shingle: str) -> int:
 
 def shingle_hashes(shingles: Sequence[str]) -> list[int]:
     """Stable 32-bit hashes of distinct shingles, sorted (a set in canonical order)."""
+    out: set[int] = set()
+    _hash_into(out, shingles)
+    return sorted(out)
+
+
+def _hash_into(out: set[int], shingles: Sequence[str]) -> None:
+    """Add the memoized hash32 of each shingle to `out`."""
     cache = _HASH_CACHE
-    out = set()
     for s in shingles:
         h = cache.get(s)
         if h is None:
@@ -178,7 +184,6 @@ def shingle_hashes(shingles: Sequence[str]) -> list[int]:
                 cache.clear()
             h = cache[s] = hash32(s)
         out.add(h)
-    return sorted(out)
 
 
 def clause_shingle_hashes(tokens: Sequence[Token], n: int) -> list[int]:
@@ -188,7 +193,6 @@ def clause_shingle_hashes(tokens: Sequence[Token], n: int) -> list[int]:
     bound locally, they make no intermediate lists and far fewer calls (same result, tested).
     """
     canon = _CANON_CACHE.get
-    hcache = _HASH_CACHE
     join = SEPARATOR.join
     out: set[int] = set()
     cur: list[str] = []
@@ -204,13 +208,6 @@ def clause_shingle_hashes(tokens: Sequence[Token], n: int) -> list[int]:
         if not cur:
             continue
         k = len(cur)
-        grams = [join(cur)] if k <= n else [join(cur[i : i + n]) for i in range(k - n + 1)]
-        for g in grams:
-            h = hcache.get(g)
-            if h is None:
-                if len(hcache) >= _CACHE_LIMIT:
-                    hcache.clear()
-                h = hcache[g] = hash32(g)
-            out.add(h)
+        _hash_into(out, [join(cur)] if k <= n else [join(cur[i : i + n]) for i in range(k - n + 1)])
         cur = []
     return sorted(out)
