@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .index.store import IndexStore
+from .lsh import sorted_unique
 
 if TYPE_CHECKING:
     import numpy as np
@@ -95,21 +96,23 @@ def _buckets(store: IndexStore, step: Step = _no_step) -> Iterator[list[int]]:
         yield members
 
 
-def _order_key(store: IndexStore) -> Callable[[int], tuple[str, int, str]]:
-    cache: dict[int, tuple[str, int, str]] = {}
+def _order_rank(store: IndexStore) -> npt.NDArray[np.int64]:
+    """Rank of every unit id in (document key, start, kind) order, the order the Spark engine
+    uses for large buckets too. One sorted scan instead of a query and a cached Python tuple
+    per unit: at a million paragraphs the cache alone held gigabytes."""
+    import numpy as np
 
-    def key(unit: int) -> tuple[str, int, str]:
-        got = cache.get(unit)
-        if got is None:
-            row = store.con.execute(
-                "SELECT d.key, u.start, u.kind FROM units u JOIN docs d ON d.id = u.doc "
-                "WHERE u.id = ?",
-                (unit,),
-            ).fetchone()
-            got = cache[unit] = (row[0], row[1], row[2]) if row else ("", 0, "")
-        return got
-
-    return key
+    top = store.con.execute("SELECT max(id) FROM units").fetchone()[0] or 0
+    rank = np.zeros(top + 1, dtype=np.int64)
+    cursor = store.con.execute(
+        "SELECT u.id FROM units u JOIN docs d ON d.id = u.doc ORDER BY d.key, u.start, u.kind"
+    )
+    done = 0
+    while rows := cursor.fetchmany(65536):
+        ids = np.asarray(rows, dtype=np.int64).ravel()
+        rank[ids] = np.arange(done, done + len(ids))
+        done += len(ids)
+    return rank
 
 
 _CHUNK = 1 << 20  # candidate pairs handled per numpy step
@@ -119,21 +122,32 @@ def _candidate_pairs(store: IndexStore, step: Step = _no_step) -> npt.NDArray[np
     """Distinct candidate pairs (a < b) packed as a << 32 | b, from shared band keys."""
     import numpy as np
 
-    order = _order_key(store)
+    rank: npt.NDArray[np.int64] | None = None  # made on the first large bucket
+    merged = np.zeros(0, dtype=np.int64)
     parts: list[npt.NDArray[np.int64]] = []
     buf: list[int] = []
 
     def flush() -> None:
+        nonlocal merged, parts
         if buf:
-            parts.append(np.unique(np.asarray(buf, dtype=np.int64)))
+            parts.append(sorted_unique(np.asarray(buf, dtype=np.int64)))
             buf.clear()
+        # The same pair comes back from every band it shares: fold the chunks into one
+        # distinct array whenever they outgrow it, so duplicates never pile up (geometric, so
+        # each pair is re-sorted O(log n) times).
+        if sum(len(x) for x in parts) > max(len(merged), _CHUNK * 8):
+            merged = sorted_unique(np.concatenate([merged, *parts]))
+            parts = []
 
     for members in _buckets(store, step):
         if len(members) <= ALL_PAIRS_UP_TO:
             ms = sorted(members)
             buf.extend(ms[y] << 32 | ms[x] for x in range(len(ms)) for y in range(x))
         else:
-            ms = sorted(members, key=order)
+            if rank is None:
+                rank = _order_rank(store)
+            arr = np.asarray(members, dtype=np.int64)
+            ms = arr[np.argsort(rank[arr], kind="stable")].tolist()
             for x in range(1, len(ms)):
                 for y in range(max(0, x - PER_BUCKET), x):
                     a, b = min(ms[x], ms[y]), max(ms[x], ms[y])
@@ -141,9 +155,7 @@ def _candidate_pairs(store: IndexStore, step: Step = _no_step) -> npt.NDArray[np
         if len(buf) >= _CHUNK:
             flush()
     flush()
-    if not parts:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts))
+    return sorted_unique(np.concatenate([merged, *parts]))
 
 
 def _unit_table(store: IndexStore) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int8]]:
@@ -161,25 +173,26 @@ def _unit_table(store: IndexStore) -> tuple[npt.NDArray[np.int64], npt.NDArray[n
     return doc, kind
 
 
-def _signatures(store: IndexStore, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32]:
-    """Stored MinHash signatures of `ids` (sorted, distinct), one row each."""
+def _low_bytes(store: IndexStore, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+    """The low 8 bits of each stored MinHash value of `ids` (sorted, distinct), one row each:
+    a b-bit MinHash sketch, a quarter of the memory of the full signatures."""
     import numpy as np
 
-    out = np.zeros((len(ids), store.settings.num_perm), dtype=np.uint32)
+    out = np.zeros((len(ids), store.settings.num_perm), dtype=np.uint8)
     step = 500
     for i in range(0, len(ids), step):
         chunk = ids[i : i + step].tolist()
         q = f"SELECT id, sig FROM units WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id"
         rows = store.con.execute(q, chunk).fetchall()
         pos = np.searchsorted(ids, [r[0] for r in rows])
-        out[pos] = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint32).reshape(
-            len(rows), -1
-        )
+        sig = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint32)
+        out[pos] = (sig & 0xFF).astype(np.uint8).reshape(len(rows), -1)
     return out
 
 
 # Pairs whose MinHash estimate is this far below the threshold are not verified exactly: at
-# 128 permutations the estimate's standard error is at most 0.045, so the margin is 4.5 of them.
+# 128 permutations the estimate's standard error is at most 0.045 (8-bit values add a chance
+# match of 1/256, corrected for below), so the margin is over 4 of them.
 _ESTIMATE_MARGIN = 0.2
 
 
@@ -194,15 +207,18 @@ def _plausible(
     doc, kind = _unit_table(store)
     ok = (kind[a] >= 0) & (kind[b] >= 0) & (kind[a] == kind[b]) & (doc[a] != doc[b])
     pairs, a, b = pairs[ok], a[ok], b[ok]
-    ids = np.unique(np.concatenate([a, b]))
-    sigs = _signatures(store, ids)
+    del doc, kind
+    ids = sorted_unique(np.concatenate([a, b]))
+    sketch = _low_bytes(store, ids)
     keep = np.zeros(len(pairs), dtype=bool)
-    for i in range(0, len(pairs), _CHUNK):
-        sa = sigs[np.searchsorted(ids, a[i : i + _CHUNK])]
-        sb = sigs[np.searchsorted(ids, b[i : i + _CHUNK])]
-        est = (sa == sb).mean(axis=1)
-        keep[i : i + _CHUNK] = est >= threshold - _ESTIMATE_MARGIN
-        step("screening pairs", min(i + _CHUNK, len(pairs)), len(pairs))
+    chunk = _CHUNK // 4  # bounds the two (chunk, num_perm) temporaries
+    chance = 1 / 256
+    for i in range(0, len(pairs), chunk):
+        sa = sketch[np.searchsorted(ids, a[i : i + chunk])]
+        sb = sketch[np.searchsorted(ids, b[i : i + chunk])]
+        est = ((sa == sb).mean(axis=1) - chance) / (1 - chance)
+        keep[i : i + chunk] = est >= threshold - _ESTIMATE_MARGIN
+        step("screening pairs", min(i + chunk, len(pairs)), len(pairs))
     return pairs[keep]
 
 
