@@ -179,13 +179,10 @@ def _low_bytes(store: IndexStore, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.
     import numpy as np
 
     out = np.zeros((len(ids), store.settings.num_perm), dtype=np.uint8)
-    step = 500
-    for i in range(0, len(ids), step):
-        chunk = ids[i : i + step].tolist()
-        q = f"SELECT id, sig FROM units WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id"
-        rows = store.con.execute(q, chunk).fetchall()
-        pos = np.searchsorted(ids, [r[0] for r in rows])
+    for i in range(0, len(ids), 65536):
+        rows = list(store.unit_sigs(ids[i : i + 65536].tolist()))
         sig = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint32)
+        pos = np.searchsorted(ids, [r[0] for r in rows])
         out[pos] = (sig & 0xFF).astype(np.uint8).reshape(len(rows), -1)
     return out
 

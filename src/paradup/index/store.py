@@ -411,13 +411,17 @@ class IndexStore:
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
         """(unit id, doc id, kind, start, end, hashes) for the given units."""
+        yield from self._units_in("id, doc, kind, start, end, hashes", ids)
+
+    def unit_sigs(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
+        """(unit id, stored MinHash signature) for the given units."""
+        yield from self._units_in("id, sig", ids)
+
+    def _units_in(self, columns: str, ids: Iterable[int]) -> Iterator[Any]:
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            q = (
-                "SELECT id, doc, kind, start, end, hashes FROM units "
-                f"WHERE id IN ({','.join('?' * len(chunk))})"
-            )
+            q = f"SELECT {columns} FROM units WHERE id IN ({','.join('?' * len(chunk))})"
             yield from self.con.execute(q, chunk)
 
 
