@@ -335,3 +335,35 @@ def test_prepare_around_spans_matches_full_prepare_there() -> None:
     assert any(p.hashes for p in part.sentences)
     pairs = zip(full.sentences, part.sentences, strict=True)
     assert any(f.hashes and not p.hashes for f, p in pairs)
+
+
+def test_documents_replaced_while_a_bulk_build_is_pending(tmp_path: Path) -> None:
+    # An interrupted bulk build leaves band rows in bands_new; replacing a document then
+    # deletes units whose rows wait there. `finish` must drop exactly those rows.
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, 12)
+    idx = tmp_path / "a.paradup"
+    config = CheckConfig()
+    settings = index_settings(config)
+    recs = list(iter_records([str(src)]))
+    with IndexStore.create_or_open(str(idx), settings) as store:
+        assert store.bulk_mode()
+        store.write_batch(_work(recs, config, settings), bulk=True)  # killed before finish
+    lines = src.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["text"] = article(99)
+    lines[0] = json.dumps(first, ensure_ascii=False)
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stats = build_index([str(src)], str(idx), jobs=1)
+    assert stats.indexed == 1 and stats.unchanged == 11
+    con = sqlite3.connect(idx)
+    assert con.execute("SELECT count(*) FROM bands_new").fetchone()[0] == 0
+    orphans = "SELECT count(*) FROM bands WHERE unit NOT IN (SELECT id FROM units)"
+    assert con.execute(orphans).fetchone()[0] == 0
+    per_unit = con.execute("SELECT count(*) FROM units").fetchone()[0] * settings.bands
+    assert con.execute("SELECT count(*) FROM bands").fetchone()[0] == per_unit
+    assert con.execute("SELECT count(*) FROM meta WHERE key = 'bands_new_stale'").fetchone()[0] == 0
+    con.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paradup.normalize import PARA, normalize
 from paradup.units import paragraphs, sentences
@@ -131,3 +132,39 @@ def test_plain_sentence_raw_text_normalizes_back(raw: str) -> None:
     n = normalize(raw)
     for s in sentences(n):
         assert normalize(raw[s.raw_start : s.raw_end]).text == n.text[s.start : s.end]
+
+
+def _ends_by_character(text: str, start: int, end: int) -> list[int]:
+    """The sentence-end scan as one loop per character: the reference for the regex scan."""
+    from paradup.units import _CLOSERS, _TERMINATORS
+
+    out, i = [], start
+    while i < end:
+        ch, stop = text[i], False
+        if ch in _TERMINATORS:
+            stop = True
+        elif ch == ".":
+            run = i
+            while run + 1 < end and text[run + 1] == ".":
+                run += 1
+            nxt = text[run + 1] if run + 1 < end else " "
+            stop = run > i or nxt == " " or not (nxt.isascii() and nxt.isalnum())
+            i = run
+        if stop:
+            j = i + 1
+            while j < end and (text[j] in _TERMINATORS or text[j] in _CLOSERS):
+                j += 1
+            out.append(j)
+            i = j
+            continue
+        i += 1
+    return [*out, end]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet="。!?;….a1 \"')」中文", max_size=40), st.integers(0, 5), st.integers(0, 5))
+def test_sentence_ends_match_the_per_character_scan(text: str, lo: int, hi: int) -> None:
+    from paradup.units import _sentence_ends
+
+    start, end = min(lo, len(text)), max(min(lo, len(text)), len(text) - hi)
+    assert list(_sentence_ends(text, start, end)) == _ends_by_character(text, start, end)

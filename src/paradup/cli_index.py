@@ -88,10 +88,12 @@ def _build(
         err.print(f"skipped: {msg}", highlight=False, markup=False)
     if not quiet:
         rate = stats.bytes / 1e6 / stats.seconds if stats.seconds else 0.0
+        sort = stats.finish_seconds
         err.print(
             f"{index}: {stats.seen} documents seen, {stats.indexed} fingerprinted, "
             f"{stats.unchanged} unchanged, {stats.deleted} removed, {len(stats.bad)} bad records "
-            f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)",
+            f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)"
+            + (f", {sort:.1f} s of it sorting band keys" if sort else ""),
             highlight=False,
             markup=False,
         )

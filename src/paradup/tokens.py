@@ -84,6 +84,28 @@ def tokenizer(user_dict: str | None = None, engine: str = "auto") -> Tokenize:
         return fn
 
 
+Cut = Callable[[str], list[str]]
+_cutters: dict[tuple[str, str | None], Cut] = {}
+
+
+def cutter(user_dict: str | None = None, engine: str = "auto") -> Cut:
+    """A function text -> [word]: `tokenizer` without offsets (the words concatenate back to
+    the text, so offsets are their running lengths), for callers that batch the offsets."""
+    name = resolve_engine(engine, user_dict)
+    key = (name, user_dict)
+    with _lock:
+        fn = _cutters.get(key)
+        if fn is None:
+            if name == "rjieba":
+                import rjieba
+
+                fn = rjieba.cut
+            else:
+                fn = _tokenizer(user_dict).lcut
+            _cutters[key] = fn
+        return fn
+
+
 _CANON_CACHE: dict[str, tuple[str, ...]] = {}
 _HASH_CACHE: dict[str, int] = {}
 _CACHE_LIMIT = 1 << 20  # entries; words and shingles repeat heavily in news text
@@ -94,16 +116,24 @@ def canonical(word: str) -> tuple[str, ...]:
     punctuation none. Memoized: the vocabulary of a corpus is small next to its tokens."""
     got = _CANON_CACHE.get(word)
     if got is None:
-        if word.isascii():
-            raw = _ASCII_RUN.findall(word.lower())
-        else:
-            raw = [word] if any(c.isalnum() for c in word) else []
-        got = tuple(w for w in raw if w not in STOP_WORDS)
-        if not raw:
-            got = () if all(c in _JOINERS for c in word) or word.isspace() else ("",)
+        got = canonical_uncached(word)
         if len(_CANON_CACHE) >= _CACHE_LIMIT:
             _CANON_CACHE.clear()
         _CANON_CACHE[word] = got
+    return got
+
+
+def canonical_uncached(word: str) -> tuple[str, ...]:
+    """`canonical` without the memo (for callers with their own vocabulary)."""
+    if word.isalnum() and not word.isascii():  # most CJK words: the word itself
+        return () if word in STOP_WORDS else (word,)
+    if word.isascii():
+        raw = _ASCII_RUN.findall(word.lower())
+    else:
+        raw = [word] if any(c.isalnum() for c in word) else []
+    got = tuple(w for w in raw if w not in STOP_WORDS)
+    if not raw:
+        got = () if all(c in _JOINERS for c in word) or word.isspace() else ("",)
     return got
 
 

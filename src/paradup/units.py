@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .normalize import PARA, Normalized
 
 _TERMINATORS = frozenset("。!?;…")
+_CANDIDATES = re.compile("[。!?;….]")
 _CLOSERS = frozenset("\"')]}」』】》〉")
 # Raw opening quotes that normalize to the same '"' or "'" as closing ones: never closers.
 _RAW_OPENERS = frozenset("“‘「『〝„‚«‹")
@@ -33,32 +35,32 @@ def _sentence_ends(
 
     A closing quote or bracket after the terminator stays with the sentence; `opener(j)` says
     whether the quote at j opens the next sentence instead (quotes are unified by normalize).
+    A regex jumps between candidate terminators: a per-character loop was a fifth of the
+    index build.
     """
     i = start
-    while i < end:
-        ch = text[i]
-        stop = False
-        if ch in _TERMINATORS:
-            stop = True
-        elif ch == ".":
-            run = i
+    for m in _CANDIDATES.finditer(text, start, end):
+        k = m.start()
+        if k < i:  # inside a run already consumed
+            continue
+        if text[k] == ".":
+            run = k
             while run + 1 < end and text[run + 1] == ".":
                 run += 1
             nxt = text[run + 1] if run + 1 < end else " "
             # An ellipsis, or a full stop before a space/CJK/end; never "2.2" or "a.b".
-            stop = run > i or nxt == " " or not (nxt.isascii() and nxt.isalnum())
-            i = run
-        if stop:
-            j = i + 1
-            while j < end and (
-                text[j] in _TERMINATORS
-                or (text[j] in _CLOSERS and not (opener is not None and opener(j)))
-            ):
-                j += 1
-            yield j
-            i = j
-            continue
-        i += 1
+            if not (run > k or nxt == " " or not (nxt.isascii() and nxt.isalnum())):
+                i = run + 1
+                continue
+            k = run
+        j = k + 1
+        while j < end and (
+            text[j] in _TERMINATORS
+            or (text[j] in _CLOSERS and not (opener is not None and opener(j)))
+        ):
+            j += 1
+        yield j
+        i = j
     yield end
 
 

@@ -106,8 +106,10 @@ def _ignore_sigint() -> None:
 
 
 def _work(batch: list[ArchiveRecord], config: CheckConfig, settings: IndexSettings) -> list[DocRow]:
+    from ..batch import fingerprint_batch
+
     # The writer stores only the compressed text: the plain copy would double the pickling.
-    return [replace(fingerprint_record(r, config, settings), text="") for r in batch]
+    return [replace(d, text="") for d in fingerprint_batch(batch, config, settings)]
 
 
 @dataclass

@@ -1,0 +1,393 @@
+"""Batch fingerprinting for the archive index: the per-token work of a whole batch of documents
+runs as numpy arrays (vocabulary ids, packed shingle keys, hashes, minima) instead of a Python
+call per token.
+
+The output is exactly `index.build.fingerprint_record`'s, document by document; that function
+stays the reference (and the path for character n-grams and n > 3), and tests compare the two on
+real and random text. Only three things remain per Python object: normalization and sentence
+splitting per document, one segmenter call per paragraph, and one dictionary lookup per token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
+
+from .config import CheckConfig
+from .tokens import SEPARATOR, canonical_uncached, cutter
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from .archive import ArchiveRecord
+    from .index.store import DocRow, IndexSettings
+
+MAX_SHINGLE = 3  # word n-grams packed into one int64 key: 63 // n bits per word id
+_MEMO_LIMIT = 1 << 20  # words / shingle hashes remembered per process (~100 MB)
+_ROWS = 1 << 15  # shingle rows per permutation chunk: bounds the (rows, num_perm) temporary
+
+
+class _Growing:
+    """A numpy array with amortized appends (per-word tables indexed by id)."""
+
+    def __init__(self, dtype: str = "int64") -> None:
+        import numpy as np
+
+        self.data = np.zeros(1024, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: Sequence[int] | bytes) -> None:
+        import numpy as np
+
+        need = self.size + len(values)
+        if need > len(self.data):
+            grown = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : need] = (
+            np.frombuffer(values, dtype=np.uint8) if isinstance(values, bytes) else values
+        )
+        self.size = need
+
+
+class Vocabulary:
+    """Per-process tables: segmenter word -> canonical words, canonical word -> id, and packed
+    shingle key -> hash32. Words and shingles repeat heavily, so each is worked out once."""
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self.ids: dict[str, int] = {}
+        self.clen = _Growing()  # canonical words per segmenter word; -1 ends a clause
+        self.cfirst = _Growing()  # where its canonical ids start in `cflat`
+        self.cflat = _Growing()
+        self.cids: dict[str, int] = {}
+        self.cbytes = _Growing("uint8")  # UTF-8 of the canonical words, end to end
+        self.coff = _Growing()
+        self.cblen = _Growing()
+        self.memo: dict[int, int] = {}
+
+    def overflow(self) -> bool:
+        """Canonical ids no longer fit the packed key: start a new vocabulary."""
+        return len(self.cids) + 1 >= (1 << self.bits)
+
+    def full(self) -> bool:
+        return self.overflow() or max(len(self.ids), len(self.memo)) > _MEMO_LIMIT
+
+    def word_ids(self, words: list[str]) -> npt.NDArray[np.int64]:
+        import numpy as np
+
+        get = self.ids.get
+        ids = np.fromiter(map(get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        miss = np.flatnonzero(ids < 0).tolist()
+        if miss:
+            self._add(dict.fromkeys(words[i] for i in miss))
+            ids[miss] = [self.ids[words[i]] for i in miss]
+        return ids
+
+    def _add(self, new: Iterable[str]) -> None:
+        clen: list[int] = []
+        cfirst: list[int] = []
+        flat: list[int] = []
+        fresh: list[bytes] = []
+        for word in new:
+            self.ids[word] = len(self.ids)  # ids index clen/cfirst: assigned in order
+            canon = canonical_uncached(word)
+            cfirst.append(self.cflat.size + len(flat))
+            if canon == ("",):
+                clen.append(-1)
+                continue
+            clen.append(len(canon))
+            for c in canon:
+                cid = self.cids.get(c)
+                if cid is None:
+                    cid = self.cids[c] = len(self.cids)
+                    fresh.append(c.encode("utf-8", "surrogatepass"))
+                flat.append(cid)
+        self.clen.extend(clen)
+        self.cfirst.extend(cfirst)
+        self.cflat.extend(flat)
+        sizes = [len(b) for b in fresh]
+        self.coff.extend([self.cbytes.size + x for x in _starts(sizes)])
+        self.cblen.extend(sizes)
+        self.cbytes.extend(b"".join(fresh))
+
+    def hashes(self, keys: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.uint32]:
+        """hash32 of the shingle string behind each packed key (memoized)."""
+        import numpy as np
+
+        memo = self.memo
+        out = np.fromiter(map(memo.get, keys.tolist(), repeat(-1)), dtype=np.int64)
+        miss = np.flatnonzero(out < 0)
+        if len(miss):
+            from .sha1 import hash32_joined
+
+            new = keys[miss]
+            mask = (1 << self.bits) - 1
+            # Word ids of each shingle (packed as id + 1; 0, i.e. -1 here, is no word).
+            parts = np.stack([(new >> (self.bits * (n - 1 - j))) & mask for j in range(n)], 1) - 1
+            cb = self.cbytes
+            got = hash32_joined(
+                cb.data[: cb.size], self.coff.data, self.cblen.data, parts, ord(SEPARATOR)
+            )
+            memo.update(zip(new.tolist(), got.tolist(), strict=True))
+            out[miss] = got
+        return out.astype(np.uint32)
+
+
+def _starts(sizes: list[int]) -> list[int]:
+    out, at = [], 0
+    for x in sizes:
+        out.append(at)
+        at += x
+    return out
+
+
+_vocab: dict[int, Vocabulary] = {}
+
+
+def _vocabulary(n: int) -> Vocabulary:
+    bits = 63 // n
+    v = _vocab.get(bits)
+    if v is None or v.full():
+        v = _vocab[bits] = Vocabulary(bits)
+    return v
+
+
+@dataclass
+class _Sent:
+    doc: int
+    paragraph: int
+    start: int  # normalized offsets within the document
+    end: int
+    raw_start: int
+    raw_end: int
+    chars: int
+    prose: bool
+
+
+def supported(config: CheckConfig) -> bool:
+    return config.ngram == "word" and config.shingle <= MAX_SHINGLE
+
+
+def _runs(x: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """Start index of each run of equal values in x (x non-empty)."""
+    import numpy as np
+
+    return np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+
+
+def _minhash(
+    rows: npt.NDArray[np.uint32], starts: npt.NDArray[np.intp], num_perm: int, seed: int
+) -> npt.NDArray[np.uint32]:
+    """Per group of `rows` (groups begin at `starts`), the MinHash signature of its hashes."""
+    import numpy as np
+
+    from .fingerprint import fmix32, permutations
+
+    a, b = permutations(num_perm, seed)
+    out = np.empty((len(starts), num_perm), dtype=np.uint32)
+    ends = np.append(starts[1:], len(rows))
+    g = 0
+    while g < len(starts):
+        # As many whole groups as fit in _ROWS rows (at least one).
+        h = max(g + 1, int(np.searchsorted(ends, starts[g] + _ROWS, side="right")))
+        lo, hi = int(starts[g]), int(ends[h - 1])
+        perm = fmix32(rows[lo:hi])[:, None] * a[None, :] + b[None, :]
+        out[g:h] = np.minimum.reduceat(perm, starts[g:h] - lo, axis=0)
+        g = h
+    return out
+
+
+def fingerprint_batch(
+    records: Sequence[ArchiveRecord], config: CheckConfig, settings: IndexSettings
+) -> list[DocRow]:
+    """`[fingerprint_record(r, config, settings) for r in records]`, computed batch-wide."""
+    import numpy as np
+
+    from .index.build import fingerprint_record, norm_hash
+    from .index.store import DocRow, UnitRow, compress_text
+    from .lsh import band_keys, index_keys, sorted_unique
+    from .normalize import normalize
+    from .units import sentences
+
+    if not supported(config):
+        return [fingerprint_record(r, config, settings) for r in records]
+    n = config.shingle
+    cut = cutter(config.user_dict, config.engine)
+    vocab = _vocabulary(n)
+
+    # 1. Per document: normalize, split, one cut per paragraph. Offsets are made global by
+    #    placing the documents end to end (`base`), so one searchsorted serves the batch.
+    sents: list[_Sent] = []
+    texts: list[str] = []
+    words: list[str] = []
+    chunk_at: list[int] = []  # global offset of each cut text
+    chunk_len: list[int] = []  # its number of words
+    starts: list[int] = []  # global sentence starts / ends
+    ends: list[int] = []
+    base = 0
+    for d, rec in enumerate(records):
+        norm = normalize(rec.text)
+        text = norm.text
+        texts.append(text)
+        ss = sentences(norm)
+        i = 0
+        while i < len(ss):
+            j = i
+            while j < len(ss) and ss[j].paragraph == ss[i].paragraph:
+                j += 1
+            got = cut(text[ss[i].start : ss[j - 1].end])
+            words.extend(got)
+            chunk_at.append(base + ss[i].start)
+            chunk_len.append(len(got))
+            i = j
+        for s in ss:
+            body = text[s.start : s.end]
+            sents.append(
+                _Sent(d, s.paragraph, s.start, s.end, s.raw_start, s.raw_end,
+                      len(body) - body.count(" "), not s.heading)
+            )  # fmt: skip
+            starts.append(base + s.start)
+            ends.append(base + s.end)
+        base += len(text) + 1
+
+    # 2. Tokens -> sentence, canonical words, clause segments.
+    ids = vocab.word_ids(words)
+    if vocab.overflow():  # a batch with millions of new words: start afresh, once
+        vocab = _vocab[vocab.bits] = Vocabulary(vocab.bits)
+        ids = vocab.word_ids(words)
+        if vocab.overflow():
+            return [fingerprint_record(r, config, settings) for r in records]
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    counts = np.asarray(chunk_len, dtype=np.int64)
+    excl = np.cumsum(lengths) - lengths  # offset of each word in the batch's cut texts
+    firsts = np.cumsum(counts) - counts
+    # Each cut text restarts at its own global offset (chunks without words repeat 0 times).
+    at_first = np.append(excl, 0)[np.minimum(firsts, len(words))]
+    pos = excl + np.repeat(np.asarray(chunk_at, dtype=np.int64) - at_first, counts)
+    s_start = np.asarray(starts, dtype=np.int64)
+    s_end = np.asarray(ends, dtype=np.int64)
+    prose = np.fromiter((s.prose for s in sents), dtype=bool, count=len(sents))
+    sent = np.searchsorted(s_end, pos, side="right")
+    ok = sent < len(sents)
+    ok[ok] &= s_start[sent[ok]] <= pos[ok]
+    ok[ok] &= prose[sent[ok]]
+    ids, sent = ids[ok], sent[ok]
+    clen = vocab.clen.data[ids]
+    ends_clause = clen < 0
+    # A clause starts after punctuation and at every sentence start.
+    new = np.ones(len(ids), dtype=bool)
+    new[1:] = ends_clause[:-1] | (sent[1:] != sent[:-1])
+    seg = np.cumsum(new)
+    lens = np.maximum(clen, 0)
+    total = int(lens.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    cw = vocab.cflat.data[np.repeat(vocab.cfirst.data[ids], lens) + within] + 1  # 0 = no word
+    cseg = np.repeat(seg, lens)
+    csent = np.repeat(sent, lens)
+
+    # 3. Shingles: every n-gram inside a clause; a clause shorter than n is one shingle.
+    bits = vocab.bits
+    heads: list[npt.NDArray[np.intp]] = []
+    if total:
+        first = _runs(cseg)
+        size = np.diff(np.append(first, total))
+        full = np.flatnonzero(cseg[: total - n + 1] == cseg[n - 1 :]) if total >= n else first[:0]
+        heads = [full, first[size < n]]
+    start_at = np.concatenate(heads) if heads else np.empty(0, dtype=np.intp)
+    short = np.zeros(len(start_at), dtype=bool)
+    if heads:
+        short[len(heads[0]) :] = True
+    key = np.zeros(len(start_at), dtype=np.int64)
+    seg_of = cseg[start_at] if total else key
+    for j in range(n):
+        at = np.minimum(start_at + j, max(total - 1, 0))
+        word = cw[at] if total else key
+        # A short shingle stops at its clause's end.
+        word = np.where(short & ((start_at + j >= total) | (cseg[at] != seg_of)), 0, word)
+        key |= word << (bits * (n - 1 - j))
+    uniq_keys = sorted_unique(key)
+    hashes = vocab.hashes(uniq_keys, n)[np.searchsorted(uniq_keys, key)]
+
+    # 4. Per sentence: its distinct hashes, sorted (code = sentence << 32 | hash).
+    code = sorted_unique((csent[start_at].astype(np.int64) << 32) | hashes.astype(np.int64))
+    code_sent = code >> 32
+    code_hash = (code & 0xFFFFFFFF).astype(np.uint32)
+    has = np.bincount(code_sent, minlength=len(sents))
+    bounds = np.concatenate(([0], np.cumsum(has)))  # sentence i: code_hash[bounds[i]:bounds[i+1]]
+    kept = np.flatnonzero(has > 0)  # prose sentences with shingles (fingerprint_record's)
+    sig_kept = (
+        _minhash(code_hash, bounds[kept], settings.num_perm, settings.seed)
+        if len(kept)
+        else np.empty((0, settings.num_perm), dtype=np.uint32)
+    )
+
+    # 5. Units per document: its sentences of min_chars or more, then its paragraphs of more
+    #    than one kept sentence (signature: the minimum over its sentences).
+    plan: list[tuple[int, str, int, int]] = []  # (doc, kind, first kept, last kept + 1)
+    k = 0
+    while k < len(kept):
+        d = sents[kept[k]].doc
+        e = k
+        while e < len(kept) and sents[kept[e]].doc == d:
+            e += 1
+        plan.extend(
+            (d, "s", i, i + 1) for i in range(k, e) if sents[kept[i]].chars >= settings.min_chars
+        )
+        p = k
+        while p < e:
+            q = p
+            while q < e and sents[kept[q]].paragraph == sents[kept[p]].paragraph:
+                q += 1
+            if q - p > 1:
+                plan.append((d, "p", p, q))
+            p = q
+        k = e
+    rows_by_doc: list[list[UnitRow]] = [[] for _ in records]
+    if plan:
+        lo = np.fromiter((u[2] for u in plan), dtype=np.intp, count=len(plan))
+        sigs = sig_kept[lo].copy()
+        multi = [u for u, (_, kind, a, b) in enumerate(plan) if kind == "p"]
+        for u in multi:
+            sigs[u] = sig_kept[plan[u][2] : plan[u][3]].min(axis=0)
+        keys = index_keys(band_keys(sigs, settings.bands, settings.rows))
+        for u, (d, kind, a, b) in enumerate(plan):
+            first_s, last_s = sents[kept[a]], sents[kept[b - 1]]
+            if kind == "s":
+                blob = code_hash[bounds[kept[a]] : bounds[kept[a] + 1]].tobytes()
+            else:
+                parts = [code_hash[bounds[i] : bounds[i + 1]] for i in kept[a:b]]
+                blob = sorted_unique(np.concatenate(parts)).tobytes()
+            rows_by_doc[d].append(
+                UnitRow(
+                    kind,
+                    first_s.raw_start,
+                    last_s.raw_end,
+                    norm_hash(texts[d][first_s.start : last_s.end]),
+                    sigs[u].tobytes(),
+                    blob,
+                    keys[u].tobytes(),
+                )
+            )
+    chars = [0] * len(records)
+    for sent_ in sents:
+        if sent_.prose:
+            chars[sent_.doc] += sent_.chars
+    return [
+        DocRow(
+            rec.key,
+            rec.path,
+            rec.title,
+            rec.date,
+            rec.content_hash,
+            chars[d],
+            rec.text,
+            rows_by_doc[d],
+            compress_text(rec.text),
+            len(rec.text.encode("utf-8", "surrogatepass")),
+        )
+        for d, rec in enumerate(records)
+    ]

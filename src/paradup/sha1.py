@@ -1,0 +1,97 @@
+"""datasketch's sha1_hash32 for many short messages at once: SHA-1 vectorized with numpy.
+
+An index build hashes millions of distinct shingles; `hashlib.sha1` costs about 2 µs a call
+from Python, almost all of it call overhead. A shingle of two or three words fits one 64-byte
+SHA-1 block, so the 80 rounds run once per batch over arrays of messages instead (tests check
+every value against hashlib). Longer messages go to hashlib.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+ONE_BLOCK = 55  # longest message whose padding fits a single 64-byte block
+_H = (0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0)
+_K = (0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6)
+
+
+def _rotl(x: npt.NDArray[np.uint32], n: int) -> npt.NDArray[np.uint32]:
+    import numpy as np
+
+    return (x << np.uint32(n)) | (x >> np.uint32(32 - n))
+
+
+def _first_word(blocks: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint32]:
+    """The first 32-bit word of the SHA-1 digest of each padded (m, 64) block."""
+    import numpy as np
+
+    m = blocks.shape[0]
+    w = np.empty((80, m), dtype=np.uint32)
+    w[:16] = blocks.view(">u4").astype(np.uint32).T
+    for t in range(16, 80):
+        w[t] = _rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1)
+    a, b, c, d, e = (np.full(m, h, dtype=np.uint32) for h in _H)
+    for t in range(80):
+        if t < 20:
+            f = (b & c) | (~b & d)
+        elif 40 <= t < 60:
+            f = (b & c) | (b & d) | (c & d)
+        else:
+            f = b ^ c ^ d
+        tmp = _rotl(a, 5) + f + e + np.uint32(_K[t // 20]) + w[t]
+        a, b, c, d, e = tmp, a, _rotl(b, 30), c, d
+    return a + np.uint32(_H[0])
+
+
+def hash32_joined(
+    buf: npt.NDArray[np.uint8],
+    offsets: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    parts: npt.NDArray[np.int64],
+    sep: int,
+) -> npt.NDArray[np.uint32]:
+    """sha1_hash32 of each row of `parts` joined by the byte `sep`.
+
+    Word i is `buf[offsets[i] : offsets[i] + lengths[i]]`; `parts` is (m, n) word indices, -1
+    for none (absent words come last in a row). The value is
+    `int.from_bytes(sha1(message).digest()[:4], "little")`, as datasketch computes it.
+    """
+    import numpy as np
+
+    m, n = parts.shape
+    out = np.empty(m, dtype=np.uint32)
+    present = parts >= 0
+    lens = np.where(present, lengths[np.maximum(parts, 0)], 0)
+    total = lens.sum(axis=1) + np.maximum(present.sum(axis=1) - 1, 0)
+    short = np.flatnonzero(total <= ONE_BLOCK)
+    blocks = np.zeros((len(short), 64), dtype=np.uint8)
+    flat = blocks.reshape(-1)
+    row0 = np.arange(len(short), dtype=np.int64) * 64
+    at = row0.copy()  # where the next word of each message starts
+    for j in range(n):
+        has = present[short, j]
+        if j:  # a separator before every word but the first
+            flat[at[has]] = sep
+            at[has] += 1
+        size = lens[short, j]
+        cnt = int(size.sum())
+        if cnt:
+            within = np.arange(cnt) - np.repeat(np.cumsum(size) - size, size)
+            src = np.repeat(offsets[np.maximum(parts[short, j], 0)], size) + within
+            flat[np.repeat(at, size) + within] = buf[src]
+        at += size
+    flat[at] = 0x80  # padding: a one bit, zeros, then the length in bits (big-endian)
+    bits = total[short] * 8
+    blocks[:, 62] = bits >> 8
+    blocks[:, 63] = bits & 0xFF
+    out[short] = _first_word(blocks).byteswap()
+    for i in np.flatnonzero(total > ONE_BLOCK).tolist():
+        words = [bytes(buf[offsets[p] : offsets[p] + lengths[p]]) for p in parts[i] if p >= 0]
+        digest = hashlib.sha1(bytes([sep]).join(words)).digest()
+        out[i] = int.from_bytes(digest[:4], "little")
+    return out
