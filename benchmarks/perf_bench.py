@@ -69,10 +69,11 @@ def _paras(recs: Sequence[Rec]) -> int:
 
 def _clear_caches() -> None:
     """paradup's word and shingle-hash memos start empty, as in a fresh worker."""
-    from paradup import tokens
+    from paradup import batch, tokens
 
     tokens._CANON_CACHE.clear()
     tokens._HASH_CACHE.clear()
+    batch._vocab.clear()
 
 
 def _profile(fn: Callable[[], Any], sort: str, n: int) -> str:
@@ -164,162 +165,108 @@ def bench_naive(subset: Sequence[Rec], bands: int, rows: int) -> dict[str, Any]:
 
 
 def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
-    """fingerprint_record's stages, timed one by one (same code path), then the SQLite write."""
-    import numpy as np
-
+    """`index build`'s code path (paradup.batch, batches of 256, then the SQLite write), with
+    each stage timed by a wrapper around its function; the per-document reference
+    (`fingerprint_record`) is timed on the same records and checked equal."""
+    from paradup import batch, normalize, units
     from paradup.archive import Fields, iter_records
     from paradup.config import CheckConfig
-    from paradup.fingerprint import signatures
-    from paradup.index.build import fingerprint_record, index_settings, norm_hash
-    from paradup.index.store import DocRow, IndexStore, UnitRow
-    from paradup.lsh import band_keys, index_keys
-    from paradup.normalize import normalize
-    from paradup.tokens import (
-        clause_shingle_strings,
-        group_clauses,
-        resolve_engine,
-        shingle_hashes,
-        tokenizer,
-    )
-    from paradup.units import sentences
+    from paradup.index import build, store
+    from paradup.index.build import fingerprint_record, index_settings
+    from paradup.index.store import IndexStore
+    from paradup.tokens import cutter
 
     cfg = CheckConfig()
     st = index_settings(cfg)
-    cut = tokenizer(cfg.user_dict, cfg.engine)
-    cut("预热")  # dictionary load is not part of the per-document cost
+    cutter(cfg.user_dict, cfg.engine)("预热")  # dictionary load is not per-document cost
     d = work / "stages"
     d.mkdir(parents=True, exist_ok=True)
-    jl = d / "a.jsonl"
-    write_jsonl(jl, subset)
+    write_jsonl(d / "a.jsonl", subset)
     T: dict[str, float] = defaultdict(float)
-    _clear_caches()
-    c0 = time.process_time()
-    w0 = time.perf_counter()
-    t = time.perf_counter()
-    recs = list(iter_records([str(d)], Fields(), None))
-    T["read (JSONL parse, content hash)"] += time.perf_counter() - t
-    docs: list[DocRow] = []
-    for rec in recs:
+    patched: list[tuple[Any, str, Any]] = []
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                T[label] += time.perf_counter() - t
+
+        patched.append((owner, name, fn))
+        setattr(owner, name, wrapper)
+
+    timed(normalize, "normalize", "normalize (vectorized per document)")
+    timed(units, "sentences", "sentences (regex scan)")
+    timed(batch.Vocabulary, "word_ids", "word ids (vocabulary; canonical words of new words)")
+    timed(batch.Vocabulary, "hashes", "shingle hashes (memo; vectorized SHA-1 of new ones)")
+    timed(batch, "_minhash", "MinHash signatures (numpy)")
+    timed(build, "norm_hash", "unit norm hashes (blake2b)")
+    timed(store, "compress_text", "zlib text")
+    cut = cutter(cfg.user_dict, cfg.engine)
+
+    def timed_cut(text: str) -> list[str]:
         t = time.perf_counter()
-        norm = normalize(rec.text)
-        t1 = time.perf_counter()
-        T["normalize"] += t1 - t
-        sents = sentences(norm)
-        t2 = time.perf_counter()
-        T["sentences (units)"] += t2 - t1
-        text = norm.text
-        kept = []  # (sentence, hashes)
-        i = 0
-        while i < len(sents):
-            j = i
-            while j < len(sents) and sents[j].paragraph == sents[i].paragraph:
-                j += 1
-            para = sents[i:j]
-            base = para[0].start
-            ta = time.perf_counter()
-            toks = cut(text[base : para[-1].end])
-            tb = time.perf_counter()
-            T[f"segment ({resolve_engine(cfg.engine, None)})"] += tb - ta
-            k = 0
-            for s in para:
-                tc = time.perf_counter()
-                mine = []
-                while k < len(toks) and base + toks[k][1] < s.end:
-                    if base + toks[k][1] >= s.start:
-                        mine.append(toks[k])
-                    k += 1
-                td = time.perf_counter()
-                groups = group_clauses(mine)
-                te = time.perf_counter()
-                sh = clause_shingle_strings(groups, cfg.shingle)
-                tf = time.perf_counter()
-                hashes = tuple(shingle_hashes(sh)) if not s.heading else ()
-                tg = time.perf_counter()
-                T["tokens→sentences"] += td - tc
-                T["group_clauses (canonical)"] += te - td
-                T["shingle strings"] += tf - te
-                T["hash32 (sha1) + sort"] += tg - tf
-                if not s.heading and hashes:
-                    kept.append((s, hashes))
-            i = j
-        t3 = time.perf_counter()
-        units: list[tuple[str, list[int]]] = []
-        by_para: dict[int, list[int]] = {}
-        for ix, (s, _h) in enumerate(kept):
-            chars = (s.end - s.start) - text[s.start : s.end].count(" ")
-            by_para.setdefault(s.paragraph, []).append(ix)
-            if chars >= st.min_chars:
-                units.append(("s", [ix]))
-        for members in by_para.values():
-            if len(members) > 1:
-                units.append(("p", members))
-        rows: list[UnitRow] = []
-        t4 = time.perf_counter()
-        T["unit selection"] += t4 - t3
-        if units:
-            sent_sigs = signatures([list(h) for _s, h in kept], st.num_perm, st.seed)
-            t5 = time.perf_counter()
-            sigs = np.stack([sent_sigs[m].min(axis=0) for _, m in units])
-            t6 = time.perf_counter()
-            keys = index_keys(band_keys(sigs, st.bands, st.rows))
-            t7 = time.perf_counter()
-            for u, (kind, members) in enumerate(units):
-                first, last = kept[members[0]][0], kept[members[-1]][0]
-                hs = sorted({h for m in members for h in kept[m][1]})
-                rows.append(
-                    UnitRow(
-                        kind,
-                        first.raw_start,
-                        last.raw_end,
-                        norm_hash(text[first.start : last.end]),
-                        sigs[u].tobytes(),
-                        np.asarray(hs, dtype=np.uint32).tobytes(),
-                        keys[u].tobytes(),
-                    )
-                )
-            t8 = time.perf_counter()
-            T["MinHash signatures (numpy)"] += t5 - t4
-            T["window signatures (min)"] += t6 - t5
-            T["band keys"] += t7 - t6
-            T["unit rows (norm hash, blobs)"] += t8 - t7
-        docs.append(
-            DocRow(rec.key, rec.path, rec.title, rec.date, rec.content_hash, 0, rec.text, rows)
-        )
-    idx = d / "stages.paradup"
-    t = time.perf_counter()
-    with IndexStore.create_or_open(str(idx), st, force=True) as store:
-        for b in range(0, len(docs), 256):
-            store.write_batch(docs[b : b + 256], bulk=True)
-        store.finish()
-    T["SQLite write (zlib text, units, bands)"] += time.perf_counter() - t
-    wall = time.perf_counter() - w0
-    cpu = time.process_time() - c0
-    # the same code path as `index build`, for the check of equality and its own timing
+        try:
+            return cut(text)
+        finally:
+            T["segment (rjieba cut, one call per paragraph)"] += time.perf_counter() - t
+
+    orig_cutter = batch.cutter
+    batch.cutter = lambda *a, **k: timed_cut  # type: ignore[assignment]
+    _clear_caches()
+    try:
+        c0 = time.process_time()
+        w0 = time.perf_counter()
+        t = time.perf_counter()
+        recs = list(iter_records([str(d)], Fields(), None))
+        T["read (JSONL parse, content hash)"] += time.perf_counter() - t
+        t = time.perf_counter()
+        docs = [
+            x for b in range(0, len(recs), 256) for x in build._work(recs[b : b + 256], cfg, st)
+        ]
+        fp_wall = time.perf_counter() - t
+        idx = d / "stages.paradup"
+        t = time.perf_counter()
+        with IndexStore.create_or_open(str(idx), st, force=True) as ix:
+            for b in range(0, len(docs), 256):
+                ix.write_batch(docs[b : b + 256], bulk=True)
+            t1 = time.perf_counter()
+            ix.finish()
+        T["SQLite write (units, band rows)"] += t1 - t
+        T["SQLite final sort of band rows"] += time.perf_counter() - t1
+        wall = time.perf_counter() - w0
+        cpu = time.process_time() - c0
+    finally:
+        for owner, name, fn in patched:
+            setattr(owner, name, fn)
+        batch.cutter = orig_cutter
+    inner = sum(v for k, v in T.items() if not k.startswith(("read", "SQLite")))
+    T["numpy glue (offsets, shingle keys, units, band keys)"] = fp_wall - inner
+    # The per-document reference, cold caches, same records: equal rows and its own time.
     _clear_caches()
     t = time.perf_counter()
     ref = [fingerprint_record(r, cfg, st) for r in recs]
     fp_s = time.perf_counter() - t
-    same = all(
-        [u.sig for u in a.units] == [u.sig for u in b.units]
-        and [list(u.band_keys) for u in a.units] == [list(u.band_keys) for u in b.units]
-        for a, b in zip(ref, docs, strict=True)
-    )
+    same = all(replace_text(a) == b for a, b in zip(ref, docs, strict=True))
     n_units = sum(len(x.units) for x in ref)
     mb = _mb(subset)
     paras = _paras(subset)
     _clear_caches()
-    prof_fp = _profile(lambda: [fingerprint_record(r, cfg, st) for r in recs], "tottime", 18)
+    prof_fp = _profile(lambda: build._work(recs, cfg, st), "tottime", 18)
     _clear_caches()
-    prof_cum = _profile(lambda: [fingerprint_record(r, cfg, st) for r in recs], "cumulative", 22)
+    prof_cum = _profile(lambda: build._work(recs, cfg, st), "cumulative", 22)
     idx2 = d / "prof.paradup"
 
     def write_all() -> None:
-        with IndexStore.create_or_open(str(idx2), st, force=True) as store:
-            for b in range(0, len(ref), 256):
-                store.write_batch(ref[b : b + 256])
+        with IndexStore.create_or_open(str(idx2), st, force=True) as ix:
+            for b in range(0, len(docs), 256):
+                ix.write_batch(docs[b : b + 256], bulk=True)
+            ix.finish()
 
     prof_write = _profile(write_all, "tottime", 8)
-    timed = sum(T.values())
     return {
         "articles": len(subset),
         "paragraphs": paras,
@@ -327,20 +274,28 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
         "mb": mb,
         "wall_s": wall,
         "cpu_s": cpu,
-        "untimed_s": wall - timed,
         "mb_s_wall": mb / wall,
         "mb_per_cpu_s": mb / cpu,
         "paras_s_wall": paras / wall,
         "paras_per_cpu_s": paras / cpu,
         "stages_s": dict(T),
         "share": {k: v / wall for k, v in T.items()},
+        "batch_fingerprint_s": fp_wall,
         "fingerprint_record_s": fp_s,
         "fingerprint_record_mb_s": mb / fp_s,
+        "batch_vs_fingerprint_record": fp_s / fp_wall,
         "same_as_fingerprint_record": same,
         "profile_fingerprint_tottime": prof_fp,
         "profile_fingerprint_cumulative": prof_cum,
         "profile_write_tottime": prof_write,
     }
+
+
+def replace_text(doc: Any) -> Any:
+    """A DocRow as `_work` sends it to the writer (without the plain text)."""
+    import dataclasses
+
+    return dataclasses.replace(doc, text="")
 
 
 # -- 3. memory per unit ----------------------------------------------------------------------
@@ -665,6 +620,7 @@ def main() -> None:
         res["ratio_subset"] = {
             "wall": n["wall_s"] / s["wall_s"],
             "cpu": n["cpu_s"] / s["cpu_s"],
+            "fingerprint_only_wall": n["wall_s"] / s["batch_fingerprint_s"],
             "fingerprint_record_only_wall": n["wall_s"] / s["fingerprint_record_s"],
         }
     if "memory" in sections:
