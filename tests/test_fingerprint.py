@@ -33,6 +33,7 @@ def test_hash32_is_datasketch_sha1_hash32() -> None:
 
 @pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (16, 0), (256, 42), (2, 3)])
 def test_permutations_match_datasketch(num_perm: int, seed: int) -> None:
+    # (128, 1) comes from the stored copy in paradup._permutations, the others from RandomState.
     m = MinHash(num_perm=num_perm, seed=seed)
     a, b = permutations(num_perm, seed)
     ref_a, ref_b = m.permutations

@@ -34,6 +34,13 @@ def permutations(num_perm: int, seed: int) -> npt.NDArray[np.uint32]:
     """(2, num_perm) array of (a, b), identical to datasketch.MinHash(num_perm, seed)."""
     import numpy as np
 
+    from . import _permutations as stored
+
+    if (num_perm, seed) == (stored.NUM_PERM, stored.SEED):
+        import base64
+
+        raw = base64.b64decode("".join(stored.DATA))
+        return np.frombuffer(raw, dtype="<u4").astype(np.uint32).reshape(2, num_perm)
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)

@@ -105,6 +105,15 @@ def index_keys(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int32]:
     return (keys >> np.uint64(32)).astype(np.uint32).view(np.int32)
 
 
+@lru_cache(maxsize=256)
+def _pairs_of(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """np.triu_indices(n, 1), cached: a check meets hundreds of small buckets of few sizes,
+    and building the indices took half of a cold check's matching time."""
+    import numpy as np
+
+    return np.triu_indices(n, 1)
+
+
 def candidate_pair_array(
     keys: npt.NDArray[np.uint64],
     valid: npt.NDArray[np.bool_] | None = None,
@@ -146,7 +155,7 @@ def candidate_pair_array(
             for s, e in zip(starts[~two], ends[~two], strict=True):
                 members = ids[order[s : e + 1]].astype(np.int64)  # ascending
                 if len(members) <= max_bucket + 1:  # every pair, in one numpy step
-                    i, k = np.triu_indices(len(members), 1)
+                    i, k = _pairs_of(len(members))
                     codes.append(members[i] << 32 | members[k])
                     continue
                 run: list[int] = []
