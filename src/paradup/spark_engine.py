@@ -1,6 +1,7 @@
 """The archive audit on Apache Spark: the local engine's audit for archives beyond one machine.
 
-Per-document work is `paradup.index.build.fingerprint_record`, called inside Spark tasks
+Per-document work is `index build`'s own (`paradup.batch.fingerprint_batch`, the batched
+`fingerprint_record`), called inside Spark tasks
 (`mapPartitions`: the jieba/rjieba dictionary is loaded once per Python worker process, which
 Spark reuses across tasks). Candidate pairs come from grouping band keys; every pair is verified
 on exact shingle-hash sets (Spark SQL `array_intersect`, no Python); clusters are connected
@@ -199,22 +200,31 @@ def _fingerprinter(
         import numpy as np
 
         from .archive import ArchiveRecord, content_hash
-        from .index.build import fingerprint_record
+        from .batch import fingerprint_batch
 
-        n = 0
+        n = 0  # units numbered in record order: unique and deterministic for an input split
+
+        def emit(batch: list[ArchiveRecord]) -> Iterator[tuple[Any, ...]]:
+            nonlocal n
+            for d in fingerprint_batch(batch, config, settings):  # as `index build` does
+                units = []
+                for u in d.units:
+                    uid = (pid << 32) | n
+                    n += 1
+                    hashes = np.frombuffer(u.hashes, dtype=np.int32).tolist()
+                    units.append((uid, u.kind, u.start, u.end, hashes, sorted(set(u.band_keys))))
+                yield (d.key, d.path, d.title, d.date, d.content_hash, d.chars, d.text, None, units)
+
+        batch: list[ArchiveRecord] = []
         for key, path, title, date, text, bad in rows:
             if bad is not None or key is None or text is None:
                 yield (None, path, None, None, None, 0, None, bad or "bad record", [])
                 continue
-            rec = ArchiveRecord(key, path, text, title, date, content_hash(text))
-            d = fingerprint_record(rec, config, settings)
-            units = []
-            for u in d.units:
-                uid = (pid << 32) | n  # unique and deterministic for a given input split
-                n += 1
-                hashes = np.frombuffer(u.hashes, dtype=np.int32).tolist()
-                units.append((uid, u.kind, u.start, u.end, hashes, sorted(set(u.band_keys))))
-            yield (d.key, d.path, d.title, d.date, d.content_hash, d.chars, d.text, None, units)
+            batch.append(ArchiveRecord(key, path, text, title, date, content_hash(text)))
+            if len(batch) >= 256:
+                yield from emit(batch)
+                batch = []
+        yield from emit(batch)
 
     return work
 
@@ -453,7 +463,7 @@ def spark_audit(
         want = partitions or sc.defaultParallelism * 4
         if parsed.getNumPartitions() < want:
             parsed = parsed.repartition(want)
-        say("fingerprinting (paradup.index.build.fingerprint_record in Spark tasks)")
+        say("fingerprinting (paradup.batch.fingerprint_batch in Spark tasks)")
         fp = parsed.mapPartitionsWithIndex(_fingerprinter(config, settings))
         all_docs = keep(spark.createDataFrame(fp, _doc_schema()))
         bad = all_docs.where(F.col("bad").isNotNull())
