@@ -32,7 +32,7 @@ Token = tuple[str, int, int]  # word, start, end
 Tokenize = Callable[[str], list[Token]]
 
 _lock = threading.Lock()
-_tokenizers: dict[tuple[str, str | None], Tokenize] = {}
+_built: dict[tuple[str, str, str | None], Any] = {}
 
 
 def _tokenizer(user_dict: str | None) -> Any:
@@ -62,48 +62,49 @@ def resolve_engine(engine: str, user_dict: str | None) -> str:
     return engine
 
 
-def tokenizer(user_dict: str | None = None, engine: str = "auto") -> Tokenize:
-    """A function text -> [(word, start, end)], built once per process and settings."""
-    name = resolve_engine(engine, user_dict)
-    key = (name, user_dict)
+def _once(kind: str, user_dict: str | None, engine: str, make: Callable[[str], Any]) -> Any:
+    """`make(engine name)`, built once per process, kind and settings."""
+    key = (kind, resolve_engine(engine, user_dict), user_dict)
     with _lock:
-        fn = _tokenizers.get(key)
+        fn = _built.get(key)
         if fn is None:
-            if name == "rjieba":
-                import rjieba
-
-                def fn(text: str) -> list[Token]:
-                    return list(rjieba.tokenize(text))
-            else:
-                tok = _tokenizer(user_dict)
-
-                def fn(text: str) -> list[Token]:
-                    return list(tok.tokenize(text, HMM=True))
-
-            _tokenizers[key] = fn
+            fn = _built[key] = make(key[1])
         return fn
 
 
+def tokenizer(user_dict: str | None = None, engine: str = "auto") -> Tokenize:
+    """A function text -> [(word, start, end)], built once per process and settings."""
+
+    def make(name: str) -> Tokenize:
+        if name == "rjieba":
+            import rjieba
+
+            return lambda text: list(rjieba.tokenize(text))
+        tok = _tokenizer(user_dict)
+        return lambda text: list(tok.tokenize(text, HMM=True))
+
+    fn: Tokenize = _once("tokenize", user_dict, engine, make)
+    return fn
+
+
 Cut = Callable[[str], list[str]]
-_cutters: dict[tuple[str, str | None], Cut] = {}
 
 
 def cutter(user_dict: str | None = None, engine: str = "auto") -> Cut:
     """A function text -> [word]: `tokenizer` without offsets (the words concatenate back to
     the text, so offsets are their running lengths), for callers that batch the offsets."""
-    name = resolve_engine(engine, user_dict)
-    key = (name, user_dict)
-    with _lock:
-        fn = _cutters.get(key)
-        if fn is None:
-            if name == "rjieba":
-                import rjieba
 
-                fn = rjieba.cut
-            else:
-                fn = _tokenizer(user_dict).lcut
-            _cutters[key] = fn
+    def make(name: str) -> Cut:
+        if name == "rjieba":
+            import rjieba
+
+            fn: Cut = rjieba.cut
+            return fn
+        fn = _tokenizer(user_dict).lcut
         return fn
+
+    fn: Cut = _once("cut", user_dict, engine, make)
+    return fn
 
 
 _CANON_CACHE: dict[str, tuple[str, ...]] = {}
