@@ -367,3 +367,18 @@ def test_documents_replaced_while_a_bulk_build_is_pending(tmp_path: Path) -> Non
     assert con.execute("SELECT count(*) FROM bands").fetchone()[0] == per_unit
     assert con.execute("SELECT count(*) FROM meta WHERE key = 'bands_new_stale'").fetchone()[0] == 0
     con.close()
+
+
+def test_unpaired_surrogate_escape_is_a_bad_record(tmp_path: Path) -> None:
+    # JSON allows "\ud800"; UTF-8, the segmenter and SQLite do not: skip the record, say why.
+    src = tmp_path / "archive.jsonl"
+    good = {"id": "ok", "text": article(1)}
+    bad = {"id": "bad", "text": article(2) + "\ud800"}
+    lines = [json.dumps(good, ensure_ascii=False), json.dumps(bad)]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    idx = tmp_path / "a.paradup"
+    r = run_paradup("index", "build", str(src), "--index", str(idx), "-j", "2")
+    assert r.returncode == 0, r.stderr
+    assert f"{src}:2: an unpaired surrogate escape" in " ".join(r.stderr.split())
+    assert "Traceback" not in r.stderr
+    assert IndexStore.open(idx).counts()["docs"] == 1

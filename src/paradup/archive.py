@@ -49,6 +49,21 @@ def _scalar(value: object) -> str | None:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+SURROGATE_MSG = "an unpaired surrogate escape (\\ud800-\\udfff) is not text; fix the export"
+
+
+def has_surrogate(*values: str | None) -> bool:
+    """True when a value holds a lone UTF-16 surrogate, which JSON's \\u escapes allow but
+    UTF-8, the segmenter and SQLite refuse."""
+    for v in values:
+        if v is not None and not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
 def iter_jsonl(path: str, fields: Fields, on_bad: Callable[[str], None]) -> Iterator[ArchiveRecord]:
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below; streamed line by line
@@ -77,12 +92,16 @@ def iter_jsonl(path: str, fields: Fields, on_bad: Callable[[str], None]) -> Iter
                 on_bad(f"{where}: no text in field {fields.text!r}; pass --text-field")
                 continue
             rid = _scalar(rec.get(fields.id))
+            title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
+            if has_surrogate(text, title, date, rid):
+                on_bad(f"{where}: {SURROGATE_MSG}")
+                continue
             yield ArchiveRecord(
                 key=f"{path}#{rid}" if rid else where,
                 path=where,
                 text=text,
-                title=_scalar(rec.get(fields.title)),
-                date=_scalar(rec.get(fields.date)),
+                title=title,
+                date=date,
                 content_hash=content_hash(text),
                 size=len(raw),
             )

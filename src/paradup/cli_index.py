@@ -93,7 +93,7 @@ def _build(
             f"{index}: {stats.seen} documents seen, {stats.indexed} fingerprinted, "
             f"{stats.unchanged} unchanged, {stats.deleted} removed, {len(stats.bad)} bad records "
             f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)"
-            + (f", {sort:.1f} s of it sorting band keys" if sort else ""),
+            + (f", {sort:.1f} s of it sorting band keys" if sort >= 0.1 else ""),
             highlight=False,
             markup=False,
         )

@@ -133,7 +133,7 @@ Parsed = tuple[str | None, str, str | None, str | None, str | None, str | None]
 def _jsonl_lines(fields: Fields) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
     import json
 
-    from .archive import _scalar
+    from .archive import SURROGATE_MSG, _scalar, has_surrogate
 
     def parse(rows: Iterable[Any]) -> Iterator[Parsed]:
         for line, path in rows:
@@ -159,6 +159,9 @@ def _jsonl_lines(fields: Fields) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
                 yield None, path, None, None, None, msg
                 continue
             title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
+            if has_surrogate(text, title, date, rid):
+                yield None, path, None, None, None, f"{path}: {SURROGATE_MSG}"
+                continue
             yield f"{path}#{rid}", path, title, date, text, None
 
     return parse
