@@ -115,3 +115,10 @@ def test_sha1_block_edges() -> None:
     got = hash32_joined(buf, offsets, lengths, parts, 0x1F)
     want = [int.from_bytes(hashlib.sha1(b).digest()[:4], "little") for b in encoded]
     assert got.tolist() == want
+
+
+def test_long_batches_are_split_with_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch over MAX_CHARS is fingerprinted in parts (memory); rows stay the same.
+    texts = [c for _t, c in inews_articles("dev")[:40]]
+    monkeypatch.setattr(batch, "MAX_CHARS", 3000)
+    assert_same(texts, CheckConfig(), size=40)

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 MAX_SHINGLE = 3  # word n-grams packed into one int64 key: 63 // n bits per word id
 _MEMO_LIMIT = 1 << 20  # words / shingle hashes remembered per process (~100 MB)
 _ROWS = 1 << 15  # shingle rows per permutation chunk: bounds the (rows, num_perm) temporary
+# Text per pass: the batch's per-token arrays peak at ≈ 200-400 bytes per character
+# (tracemalloc on real news), so long documents are fingerprinted a few at a time.
+MAX_CHARS = 1 << 20
 
 
 class _Growing:
@@ -215,6 +218,17 @@ def fingerprint_batch(
 
     if not supported(config):
         return [fingerprint_record(r, config, settings) for r in records]
+    if len(records) > 1 and sum(len(r.text) for r in records) > MAX_CHARS:
+        out: list[DocRow] = []
+        part: list[ArchiveRecord] = []
+        chars = 0
+        for r in records:
+            if part and chars + len(r.text) > MAX_CHARS:
+                out += fingerprint_batch(part, config, settings)
+                part, chars = [], 0
+            part.append(r)
+            chars += len(r.text)
+        return out + fingerprint_batch(part, config, settings)
     n = config.shingle
     cut = cutter(config.user_dict, config.engine)
     vocab = _vocabulary(n)
@@ -294,9 +308,9 @@ def fingerprint_batch(
     heads: list[npt.NDArray[np.intp]] = []
     if total:
         first = _runs(cseg)
-        size = np.diff(np.append(first, total))
+        clause_len = np.diff(np.append(first, total))
         full = np.flatnonzero(cseg[: total - n + 1] == cseg[n - 1 :]) if total >= n else first[:0]
-        heads = [full, first[size < n]]
+        heads = [full, first[clause_len < n]]
     start_at = np.concatenate(heads) if heads else np.empty(0, dtype=np.intp)
     short = np.zeros(len(start_at), dtype=bool)
     if heads:
@@ -372,10 +386,10 @@ def fingerprint_batch(
                     keys[u].tobytes(),
                 )
             )
-    chars = [0] * len(records)
+    prose_chars = [0] * len(records)
     for sent_ in sents:
         if sent_.prose:
-            chars[sent_.doc] += sent_.chars
+            prose_chars[sent_.doc] += sent_.chars
     return [
         DocRow(
             rec.key,
@@ -383,7 +397,7 @@ def fingerprint_batch(
             rec.title,
             rec.date,
             rec.content_hash,
-            chars[d],
+            prose_chars[d],
             rec.text,
             rows_by_doc[d],
             compress_text(rec.text),
