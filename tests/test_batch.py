@@ -104,6 +104,21 @@ def test_vectorized_sha1_equals_hashlib(words: list[str], rows: list[list[int]])
     assert got.tolist() == want
 
 
+def test_sha1_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import paradup.sha1 as sha1
+
+    words = [f"词{i}" for i in range(50)]
+    encoded = [w.encode() for w in words]
+    buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    parts = np.array([[i, (i * 7) % 50] for i in range(50)], dtype=np.int64)
+    whole = hash32_joined(buf, offsets, lengths, parts, 0x1F)
+    monkeypatch.setattr(sha1, "_CHUNK", 7)
+    assert hash32_joined(buf, offsets, lengths, parts, 0x1F).tolist() == whole.tolist()
+    assert whole.tolist() == [hash32(f"{words[i]}\x1f{words[(i * 7) % 50]}") for i in range(50)]
+
+
 def test_sha1_block_edges() -> None:
     # Messages of every length around the one-block limit, padding included.
     words = ["x" * k for k in range(ONE_BLOCK + 10)]
@@ -118,7 +133,10 @@ def test_sha1_block_edges() -> None:
 
 
 def test_long_batches_are_split_with_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A batch over MAX_CHARS is fingerprinted in parts (memory); rows stay the same.
+    # A batch over MAX_CHARS is fingerprinted in parts, and a single document over it by the
+    # per-document path (memory); rows stay the same.
     texts = [c for _t, c in inews_articles("dev")[:40]]
     monkeypatch.setattr(batch, "MAX_CHARS", 3000)
     assert_same(texts, CheckConfig(), size=40)
+    assert len("\n\n".join(texts[:5])) > 3000
+    assert_same(["\n\n".join(texts[:5])], CheckConfig(), size=1)

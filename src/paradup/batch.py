@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 MAX_SHINGLE = 3  # word n-grams packed into one int64 key: 63 // n bits per word id
 _MEMO_LIMIT = 1 << 20  # words / shingle hashes remembered per process (~100 MB)
 _ROWS = 1 << 15  # shingle rows per permutation chunk: bounds the (rows, num_perm) temporary
-# Text per pass: the batch's per-token arrays peak at ≈ 200-400 bytes per character
-# (tracemalloc on real news), so long documents are fingerprinted a few at a time.
+# Text per pass: the batch's per-token arrays peak at ≈ 200-400 bytes per character of real
+# news (tracemalloc; ≈ 740 on random CJK text), so long documents go a few at a time, and a
+# single document over the limit takes the per-document path (≈ 225 bytes per character).
 MAX_CHARS = 1 << 20
 
 
@@ -218,7 +219,10 @@ def fingerprint_batch(
 
     if not supported(config):
         return [fingerprint_record(r, config, settings) for r in records]
-    if len(records) > 1 and sum(len(r.text) for r in records) > MAX_CHARS:
+    if len(records) == 1 and len(records[0].text) > MAX_CHARS:
+        # One long document: the per-document path peaks at about a third of the memory.
+        return [fingerprint_record(records[0], config, settings)]
+    if sum(len(r.text) for r in records) > MAX_CHARS:
         out: list[DocRow] = []
         part: list[ArchiveRecord] = []
         chars = 0

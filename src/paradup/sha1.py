@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 ONE_BLOCK = 55  # longest message whose padding fits a single 64-byte block
+_CHUNK = 1 << 15  # messages per pass; of 2k, 8k, 32k and 200k, 32k ran fastest
 _H = (0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0)
 _K = (0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6)
 
@@ -65,6 +66,11 @@ def hash32_joined(
 
     m, n = parts.shape
     out = np.empty(m, dtype=np.uint32)
+    if m > _CHUNK:  # the rounds' working arrays take ≈ 600 bytes per message
+        for lo in range(0, m, _CHUNK):
+            part = parts[lo : lo + _CHUNK]
+            out[lo : lo + _CHUNK] = hash32_joined(buf, offsets, lengths, part, sep)
+        return out
     present = parts >= 0
     lens = np.where(present, lengths[np.maximum(parts, 0)], 0)
     total = lens.sum(axis=1) + np.maximum(present.sum(axis=1) - 1, 0)
