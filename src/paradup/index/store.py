@@ -22,9 +22,13 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParadupError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 SCHEMA_VERSION = 2
 
@@ -319,16 +323,12 @@ class IndexStore:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
                 if bulk:
-                    con.executemany(
-                        "INSERT INTO bands_new (key, unit) VALUES (?, ?)",
-                        zip(keys.tolist(), units.tolist(), strict=True),
-                    )
+                    _insert_pairs(con, "INSERT INTO bands_new (key, unit)", keys, units)
                 else:
                     # Sorted, so the B-tree pages of one batch are visited in order.
                     order = np.lexsort((units, keys))
-                    con.executemany(
-                        "INSERT OR IGNORE INTO bands (key, unit) VALUES (?, ?)",
-                        zip(keys[order].tolist(), units[order].tolist(), strict=True),
+                    _insert_pairs(
+                        con, "INSERT OR IGNORE INTO bands (key, unit)", keys[order], units[order]
                     )
             con.execute("COMMIT")
         except BaseException:
@@ -448,6 +448,30 @@ class IndexStore:
             chunk = ids[i : i + 500]
             q = f"SELECT {columns} FROM units WHERE id IN ({','.join('?' * len(chunk))})"
             yield from self.con.execute(q, chunk)
+
+
+def _insert_pairs(
+    con: sqlite3.Connection, insert: str, keys: npt.NDArray[np.int64], units: npt.NDArray[np.int64]
+) -> None:
+    """`insert` (key, unit) rows, in order. They travel as one JSON array of key << 32 | unit
+    codes unpacked by SQLite's json_each: half the cost of an executemany of 20 rows per unit,
+    the writer's largest share. executemany where SQLite lacks JSON (before 3.38)."""
+    if _HAS_JSON[0] and len(units) and int(units.min()) >= 0 and int(units.max()) < 1 << 32:
+        codes = (keys << 32) | units
+        try:
+            con.execute(
+                f"{insert} SELECT value >> 32, value & 4294967295 FROM json_each(?)",
+                ("[" + ",".join(map(str, codes.tolist())) + "]",),
+            )
+            return
+        except sqlite3.OperationalError as exc:
+            if "json_each" not in str(exc):
+                raise
+            _HAS_JSON[0] = False
+    con.executemany(f"{insert} VALUES (?, ?)", zip(keys.tolist(), units.tolist(), strict=True))
+
+
+_HAS_JSON = [True]
 
 
 def compress_text(text: str) -> bytes:
