@@ -382,3 +382,33 @@ def test_unpaired_surrogate_escape_is_a_bad_record(tmp_path: Path) -> None:
     assert f"{src}:2: an unpaired surrogate escape" in " ".join(r.stderr.split())
     assert "Traceback" not in r.stderr
     assert IndexStore.open(idx).counts()["docs"] == 1
+
+
+def test_interrupted_statement_keeps_its_own_error(tmp_path: Path) -> None:
+    # An interrupted statement makes SQLite roll the transaction back itself; write_batch must
+    # re-raise that interruption, not fail on a second ROLLBACK, and the batch must be gone.
+    # The interruption is tried at many points of the write (a progress handler).
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, 40)
+    config = CheckConfig()
+    settings = index_settings(config)
+    docs = _work(list(iter_records([str(src)])), config, settings)
+    for after in (1, 5, 10, 20, 40, 80, 160, 320):
+        idx = tmp_path / f"a{after}.paradup"
+        with IndexStore.create_or_open(str(idx), settings) as store:
+            calls = [0]
+
+            def handler(calls: list[int] = calls, after: int = after) -> int:
+                calls[0] += 1
+                return int(calls[0] >= after)
+
+            store.con.set_progress_handler(handler, 100)
+            with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+                store.write_batch(docs, bulk=True)
+            store.con.set_progress_handler(None, 0)
+            assert store.counts()["docs"] == 0
+            store.write_batch(docs, bulk=True)
+            assert store.counts()["docs"] == 40

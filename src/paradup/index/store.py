@@ -332,7 +332,7 @@ class IndexStore:
                     )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
 
     def _next_unit_id(self) -> int:
@@ -366,7 +366,7 @@ class IndexStore:
             self.con.execute("DELETE FROM bands_new")
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            _rollback(self.con)
             raise
         return int(n)
 
@@ -472,6 +472,13 @@ def _insert_pairs(
 
 
 _HAS_JSON = [True]
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    """Undo the open transaction, if any: SQLite has already rolled back after some errors (an
+    interrupted statement), and a second ROLLBACK would hide the original exception."""
+    if con.in_transaction:
+        con.execute("ROLLBACK")
 
 
 def compress_text(text: str) -> bytes:
