@@ -21,7 +21,10 @@ def paradup_exe() -> str:
 
 
 def run_paradup(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+    *args: str,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed command; `stdin` is passed as raw bytes (any encoding)."""
     proc = subprocess.run(
@@ -30,7 +33,12 @@ def run_paradup(
         stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
         cwd=cwd or ROOT,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"},
+        env={
+            **(os.environ if env is None else env),
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+            "PYTHONIOENCODING": "utf-8",
+        },
         timeout=300,
     )
     return subprocess.CompletedProcess(
@@ -49,9 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def check_json(*args: str, stdin: bytes | None = None) -> tuple[int, dict[str, Any], str]:
+def check_json(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     """Run `paradup check ... --format json`; return (exit code, parsed report, stderr)."""
-    proc = run_paradup("check", *args, "--format", "json", stdin=stdin)
+    proc = run_paradup("check", *args, "--format", "json", stdin=stdin, env=env)
     data: dict[str, Any] = json.loads(proc.stdout) if proc.stdout.strip() else {}
     return proc.returncode, data, proc.stderr
 

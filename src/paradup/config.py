@@ -22,7 +22,7 @@ class CheckConfig:
     windows: tuple[int, ...] = (2, 3)  # sizes of sliding sentence windows besides single ones
     min_chars: int = 12  # shortest passage side reported, in normalized characters
     user_dict: str | None = None
-    engine: Literal["auto", "jieba", "rjieba"] = "auto"  # segmentation engine (same tokens)
+    engine: Literal["auto", "jieba", "rjieba", "mmap"] = "auto"  # segmentation engine (same tokens)
     encoding: str | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -49,8 +49,8 @@ class CheckConfig:
             raise bad("windows", f"sizes must be between 2 and 8, got {self.windows}")
         if self.min_chars < 1:
             raise bad("min-chars", f"must be at least 1, got {self.min_chars}")
-        if self.engine not in ("auto", "jieba", "rjieba"):
-            raise bad("engine", f"must be auto, jieba or rjieba, got {self.engine!r}")
+        if self.engine not in ("auto", "jieba", "rjieba", "mmap"):
+            raise bad("engine", f"must be auto, jieba, rjieba or mmap, got {self.engine!r}")
         if self.max_bytes < 1:
             raise bad("max-bytes", f"must be positive, got {self.max_bytes}")
 
