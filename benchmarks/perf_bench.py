@@ -388,7 +388,7 @@ from paradup.report.text import render
 import rich.console
 t2 = time.perf_counter()
 from paradup.tokens import tokenizer
-tokenizer(None)("预热")
+tokenizer(None)("预热")  # auto: the mmap engine's dictionary
 t3 = time.perf_counter()
 doc = read_document(PATH)
 res = check_documents([doc], CheckConfig())
@@ -417,7 +417,22 @@ def bench_coldstart(n: int) -> dict[str, Any]:
     res["paradup check sample -f json"] = stat(
         _times([*PARADUP, "check", str(SAMPLE), "-f", "json"], n, ok=(1,))
     )
+    res["paradup check sample --engine rjieba (the previous default)"] = stat(
+        _times([*PARADUP, "check", str(SAMPLE), "--engine", "rjieba"], n, ok=(1,))
+    )
     res["import paradup.cli"] = stat(_times([PY, "-c", "import paradup.cli"], n))
+    res["mmap dictionary: import + open + first cut"] = stat(
+        _times([PY, "-c", "from paradup import mmapseg; mmapseg.load().cut('中文分词')"], n)
+    )
+    # The mmap dictionary's cache is built once per machine (by jieba's own parser).
+    builds = []
+    for _ in range(min(n, 3)):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**_ENV, "PARADUP_CACHE_DIR": tmp}
+            t = time.perf_counter()
+            subprocess.run([*PARADUP, "check", str(SAMPLE)], capture_output=True, env=env)
+            builds.append(time.perf_counter() - t)
+    res["paradup check sample, first run on a machine (builds the mmap cache)"] = stat(builds)
     res["import rjieba"] = stat(_times([PY, "-c", "import rjieba"], n))
     res["import rjieba + first cut"] = stat(
         _times([PY, "-c", "import rjieba; rjieba.tokenize('中文分词')"], n)
@@ -508,9 +523,11 @@ def bench_equivalence(recs: Sequence[Rec]) -> dict[str, Any]:
 
     jb = tokenizer(None, "jieba")
     rj = tokenizer(None, "rjieba")
-    n_sent = n_same = n_raw_same = n_para = n_para_same = 0
+    mm = tokenizer(None, "mmap")
+    n_sent = n_same = n_raw_same = n_para = n_para_same = n_mm_same = 0
     diffs: list[dict[str, Any]] = []
-    t_jb = t_rj = 0.0
+    mm_diffs: list[str] = []
+    t_jb = t_rj = t_mm = 0.0
     for r in recs:
         norm = normalize(r.text)
         text = norm.text
@@ -521,9 +538,16 @@ def bench_equivalence(recs: Sequence[Rec]) -> dict[str, Any]:
             a = jb(body)
             t1 = time.perf_counter()
             b = rj(body)
-            t_rj += time.perf_counter() - t1
+            t2 = time.perf_counter()
+            c = mm(body)
+            t_mm += time.perf_counter() - t2
+            t_rj += t2 - t1
             t_jb += t1 - t
             n_sent += 1
+            if c == a:  # raw tokens with offsets, before canonicalization
+                n_mm_same += 1
+            else:
+                mm_diffs.append(body)
             n_raw_same += [w for w, *_ in a] == [w for w, *_ in b]
             ga, gb = group_clauses(a), group_clauses(b)
             ok = ga == gb
@@ -557,6 +581,9 @@ def bench_equivalence(recs: Sequence[Rec]) -> dict[str, Any]:
         "paragraph_share": n_para_same / n_para,
         "jieba_s": t_jb,
         "rjieba_s": t_rj,
+        "mmap_s": t_mm,
+        "mmap_raw_tokens_identical_to_jieba": n_mm_same,
+        "mmap_differences": mm_diffs,
         "differences": diffs,
     }
 
@@ -688,7 +715,7 @@ def summary(res: dict[str, Any]) -> str:
             f"{b['disk_bytes_per_unit']:.0f} B/unit on disk"
         )
     if "equivalence" in res:
-        e = {k: v for k, v in res["equivalence"].items() if k != "differences"}
+        e = {k: v for k, v in res["equivalence"].items() if not k.endswith("differences")}
         out.append(f"equivalence: {json.dumps(e)}")
         for dd in res["equivalence"]["differences"]:
             out.append(f"  diff {json.dumps(dd, ensure_ascii=False)}")

@@ -22,8 +22,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,20 +97,27 @@ def build(dest: Path) -> None:
     tok = jieba.Tokenizer()
     freq, total = tok.gen_pfdict(tok.get_dict_file())
     words = list(freq)
+    fr = np.fromiter(freq.values(), dtype=np.int64, count=len(words))
     chars, offs = _codes(words)
     for base in _BASES:
         h = _hash_words(chars, offs, base)
-        if len(np.unique(h)) == len(h):  # distinct keys, so a lookup finds the only candidate
+        order = np.argsort(h, kind="stable")
+        if not np.any(h[order][1:] == h[order][:-1]):  # distinct: a lookup has one candidate
             break
     else:  # pragma: no cover - three independent 64-bit bases all colliding
         raise RuntimeError("jieba dictionary: no collision-free hash base")
-    order = np.argsort(h, kind="stable")
-    words = [words[i] for i in order.tolist()]
-    chars, offs = _codes(words)
+    lens = np.diff(offs)[order]
+    new_offs = np.zeros_like(offs)
+    np.cumsum(lens, out=new_offs[1:])
+    gather = np.repeat(offs[:-1][order] - new_offs[:-1], lens) + np.arange(int(new_offs[-1]))
+    chars, offs = chars[gather], new_offs
     logtotal = math.log(total)
-    # jieba's `log(FREQ.get(w) or 1) - logtotal`, computed by Python's math.log as jieba does.
-    lp = np.array([math.log(freq[w] or 1) - logtotal for w in words], dtype=np.float64)
-    pos = np.array([freq[w] > 0 for w in words], dtype=bool)
+    # jieba's `log(FREQ.get(w) or 1) - logtotal`, by Python's math.log as jieba computes it
+    # (once per distinct frequency).
+    distinct, inverse = np.unique(fr[order], return_inverse=True)
+    logs = [math.log(v or 1) - logtotal for v in distinct.tolist()]
+    lp = np.array(logs, dtype=np.float64)[inverse.reshape(-1)]
+    pos = fr[order] > 0
     emit_keys = sorted(set().union(*(finalseg.emit_P[s].keys() for s in _STATES)))
     emit_p = np.full((len(emit_keys), 4), _MIN_FLOAT, dtype=np.float64)
     for j, s in enumerate(_STATES):
@@ -403,6 +408,9 @@ def load(root: Path | None = None) -> Dictionary | None:
 def _open(path: Path) -> Dictionary | None:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         return Dictionary(path)
+    import shutil  # only to build: a start with the cache in place needs neither
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=path.parent))
