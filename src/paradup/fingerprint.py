@@ -59,7 +59,7 @@ def fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
 
 
 def signatures(
-    hash_sets: list[list[int]], num_perm: int = 128, seed: int = 1, chunk: int = 8192
+    hash_sets: list[list[int]], num_perm: int = 128, seed: int = 1, chunk: int = 1024
 ) -> npt.NDArray[np.uint32]:
     """MinHash signature of each set of 32-bit shingle hashes, shape (len(hash_sets), num_perm).
 
@@ -82,8 +82,8 @@ def signatures(
             j += 1
         idx = nonempty[i:j]
         flat = np.fromiter((h for k in idx for h in hash_sets[k]), dtype=np.uint32, count=total)
-        mixed = fmix32(flat)
-        perm = mixed[:, None] * a[None, :] + b[None, :]
+        perm = np.multiply(fmix32(flat)[:, None], a[None, :])  # small chunks stay in cache
+        perm += b
         offsets = np.concatenate(([0], np.cumsum(lengths[idx])[:-1]))
         out[idx] = np.minimum.reduceat(perm, offsets, axis=0)
         i = j
