@@ -201,7 +201,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
     timed(normalize, "normalize", "normalize (vectorized per document)")
     timed(units, "sentences", "sentences (regex scan)")
     timed(batch.Vocabulary, "word_ids", "word ids (vocabulary; canonical words of new words)")
-    timed(batch.Vocabulary, "hashes", "shingle hashes (memo; vectorized SHA-1 of new ones)")
+    timed(batch.Vocabulary, "hashes", "shingle hashes (vectorized SHA-1)")
     timed(batch, "_minhash", "MinHash signatures (numpy)")
     timed(build, "norm_hash", "unit norm hashes (blake2b)")
     timed(store, "compress_text", "zlib text")
