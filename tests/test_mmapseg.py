@@ -61,6 +61,7 @@ _PIECES = [
     "ｆｕｌｌ",
     "１２",
     "😀",
+    "\ud800",  # a lone surrogate (text decoded with surrogatepass)
     "新冠肺炎",
     "中华人民共和国",
     "习近平新时代中国特色社会主义思想",

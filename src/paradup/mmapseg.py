@@ -199,15 +199,6 @@ class Dictionary:
         hit[hit] = same
         return np.where(hit, j, -1)
 
-    def freq_positive(self, word: str) -> bool:
-        """`FREQ.get(word)` is truthy: a dictionary word, not only a prefix of one."""
-        c = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-        h = np.zeros(1, dtype=np.uint64)
-        for x in c.tolist():
-            h = h * self.base + np.uint64(x)
-        j = int(self._find(h, np.zeros(1, dtype=np.int64), len(c), c)[0])
-        return j >= 0 and bool(self.pos[j])
-
     def dag(self, c: np.ndarray, block: np.ndarray) -> Dag:
         """jieba's DAG for every position of a text: (end index, log probability) of the
         dictionary words starting there, inside the position's han block (block id >= 0)."""
@@ -241,7 +232,8 @@ class Dictionary:
         """jieba.Tokenizer.cut(text, HMM=True) as a list."""
         if not text:
             return []
-        c = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        # surrogatepass: a lone surrogate is one code unit, as in the str (jieba passes it on).
+        c = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         block = np.full(len(c), -1, dtype=np.int64)
         spans = [m.span() for m in _RE_HAN.finditer(text)]
         for i, (s, e) in enumerate(spans):
