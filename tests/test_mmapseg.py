@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jieba
@@ -134,6 +136,22 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     d = mmapseg.load(tmp_path)
     assert d is not None
     assert d.cut("中华人民共和国成立了") == jieba.lcut("中华人民共和国成立了")
+
+
+def test_concurrent_first_runs_share_one_cache(tmp_path: Path) -> None:
+    """Processes that find no cache build it at once; all get jieba's tokens, one cache stays."""
+    probe = (
+        "from paradup import mmapseg; print('|'.join(mmapseg.load().cut('中华人民共和国成立了')))"
+    )
+    env = {**os.environ, "PARADUP_CACHE_DIR": str(tmp_path)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", probe], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outs == ["|".join(jieba.lcut("中华人民共和国成立"))] * 3
+    assert len(list(tmp_path.iterdir())) == 1  # no build or aside directories left
 
 
 def test_unusable_cache_root_gives_none(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -397,8 +398,11 @@ def load(root: Path | None = None) -> Dictionary | None:
         return got
 
 
+_BROKEN = (OSError, ValueError, KeyError, TypeError)  # a missing, partial or foreign cache
+
+
 def _open(path: Path) -> Dictionary | None:
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+    with contextlib.suppress(*_BROKEN):
         return Dictionary(path)
     import shutil  # only to build: a start with the cache in place needs neither
     import tempfile
@@ -410,18 +414,25 @@ def _open(path: Path) -> Dictionary | None:
         return None
     try:
         build(tmp / "d")
-        if path.exists():  # a broken cache, or another process finished first
-            old = path.with_name(f".old-{os.getpid()}-{path.name}")
+        with contextlib.suppress(*_BROKEN):
+            return Dictionary(path)  # a concurrent process finished first: use its cache
+        if path.exists():  # broken: move it aside, then take its place
+            old = Path(tempfile.mkdtemp(prefix=".old-", dir=path.parent))
             with contextlib.suppress(OSError):
-                path.rename(old)
-                shutil.rmtree(old, ignore_errors=True)
+                path.rename(old / "d")
         with contextlib.suppress(OSError):
             (tmp / "d").rename(path)  # atomic; loses harmlessly to a concurrent builder
         return Dictionary(path)
-    except (OSError, ValueError, KeyError, TypeError):
+    except _BROKEN:
         return None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        for stale in path.parent.glob(".old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in path.parent.glob(".build-*"):  # left by a builder killed an hour ago
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > 3600:
+                    shutil.rmtree(stale, ignore_errors=True)
 
 
 def available() -> bool:
