@@ -291,11 +291,12 @@ def _normalize_fast(
         _TABLE.append(_CharTable())
     tab = _TABLE[0]
     cps = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    uniq = sorted_unique(cps)
-    tab.learn(uniq)
-    if (tab.flags[uniq] & (tab.COMBINING | tab.UNSUPPORTED)).any():
-        return None
+    new = ~tab.known[cps]
+    if new.any():  # only characters this process has not seen need sorting out
+        tab.learn(sorted_unique(cps[new]))
     flags_all = tab.flags[cps]
+    if (flags_all & (tab.COMBINING | tab.UNSUPPORTED)).any():
+        return None
     ws = (flags_all & tab.WS) != 0
     kept = np.frombuffer(bytes(skip), dtype=np.uint8) == 0
     pos = np.flatnonzero(kept & ~ws)  # raw offsets of emitted characters
@@ -310,8 +311,11 @@ def _normalize_fast(
     inside = kw < k_n
     kw, wpos = kw[inside], wpos[inside]
     first_ws = np.full(k_n, -1, dtype=np.int64)
-    ks, first_idx = np.unique(kw, return_index=True)
-    first_ws[ks] = wpos[first_idx]
+    # kw is non-decreasing (both sides sorted): the first whitespace before each character
+    # starts each run of equal kw (np.unique would sort again).
+    if len(kw):
+        first_idx = np.flatnonzero(np.concatenate(([True], kw[1:] != kw[:-1])))
+        first_ws[kw[first_idx]] = wpos[first_idx]
     newlines = np.bincount(kw[cps[wpos] == 10], minlength=k_n)
     para = newlines >= (1 if line_paragraphs else 2)
     marks = np.array(sorted(set(breaks) | set(heading_lines)), dtype=np.int64)
