@@ -76,13 +76,13 @@ def _no_step(_phase: str, _done: int, _total: int) -> None:
 def _buckets(store: IndexStore, step: Step = _no_step) -> Iterator[list[int]]:
     """Members of every band bucket with at least two units, from an ordered scan."""
     total = store.con.execute("SELECT count(*) FROM units").fetchone()[0] * store.settings.bands
+    if store.bands_pending():  # an unfinished bulk build: its runs are merged in by key range
+        yield from _buckets_with_runs(store, step, total)
+        return
     done = 0
-    q = "SELECT key, unit FROM bands ORDER BY key"
-    if store.bands_pending():  # an unfinished bulk build: its rows are sorted in too
-        q = "SELECT key, unit FROM bands UNION ALL SELECT key, unit FROM bands_new ORDER BY key"
     cur_key: int | None = None
     members: list[int] = []
-    cursor = store.con.execute(q)
+    cursor = store.con.execute("SELECT key, unit FROM bands ORDER BY key")
     while rows := cursor.fetchmany(65536):
         done += len(rows)
         step("grouping band keys", done, max(total, done))
@@ -94,6 +94,33 @@ def _buckets(store: IndexStore, step: Step = _no_step) -> Iterator[list[int]]:
             members.append(unit)
     if len(members) > 1:
         yield members
+
+
+def _buckets_with_runs(store: IndexStore, step: Step, total: int) -> Iterator[list[int]]:
+    """`_buckets` over `bands` and the pending runs: each 1/64 of the key range is read from
+    both, merged as `key << 32 | unit` codes by numpy, and grouped by key."""
+    import numpy as np
+
+    from .index.store import PARTS
+
+    done = 0
+    for part in range(PARTS):
+        lo, hi = (part - 32) << 26, ((part - 31) << 26) - 1  # the band keys of this range
+        rows = store.con.execute(
+            "SELECT key, unit FROM bands WHERE key BETWEEN ? AND ?", (lo, hi)
+        ).fetchall()
+        codes = np.array([(k << 32) | u for k, u in rows], dtype=np.int64)
+        codes = np.sort(np.concatenate((codes, store.pending_codes(part))))
+        done += len(codes)
+        step("grouping band keys", done, max(total, done))
+        if not len(codes):
+            continue
+        keys = codes >> 32
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        sizes = np.diff(np.append(starts, len(codes)))
+        units = codes & 0xFFFFFFFF
+        for a, n in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+            yield units[a : a + n].tolist()
 
 
 def _order_rank(store: IndexStore) -> npt.NDArray[np.int64]:

@@ -93,7 +93,7 @@ def _build(
             f"{index}: {stats.seen} documents seen, {stats.indexed} fingerprinted, "
             f"{stats.unchanged} unchanged, {stats.deleted} removed, {len(stats.bad)} bad records "
             f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)"
-            + (f", {sort:.1f} s of it sorting band keys" if sort >= 0.1 else ""),
+            + (f", {sort:.1f} s of it merging band keys" if sort >= 0.1 else ""),
             highlight=False,
             markup=False,
         )
@@ -156,7 +156,7 @@ def info(index: IndexOpt) -> None:
             )
             if store.bands_pending():
                 typer.echo(
-                    "band keys: an interrupted build left some unsorted (queries are slower); "
+                    "band keys: an interrupted build left some unmerged (queries are slower); "
                     "run `paradup index update` to finish"
                 )
             typer.echo(f"settings: {store.settings.to_json()}")

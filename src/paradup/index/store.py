@@ -7,10 +7,12 @@ WAL and are never blocked. An index written with other settings or another schem
 Band keys (20 per unit, the bulk of the index) are looked up through `bands`, a table keyed by
 (key, unit). Inserting batches of random keys into that B-tree dirties nearly every page of it
 once it outgrows the page cache, so an archive-sized build slows down as it grows. A build into
-an empty index therefore appends band rows to the unindexed `bands_new` and moves them into
-`bands` with one sorted insert at the end (`finish`); small updates insert directly. Readers
-consult both tables, so an index whose build was killed before `finish` still answers queries
-(slower), and the next build or update completes it.
+an empty index therefore keeps each batch's band rows as sorted runs -- `key << 32 | unit`
+codes packed in blobs, one per batch and per 1/64 of the key range (`band_runs`) -- and moves
+them into `bands` at the end (`finish`): one key range at a time, the runs are merged by numpy
+and inserted in order, so SQLite neither stores a row per pending band key nor sorts them.
+Small updates insert directly. Readers consult `band_runs` too, so an index whose build was
+killed before `finish` still answers queries, and the next build or update completes it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Schema 2 kept pending band rows one per row in `bands_new`; an index of it whose build was
+# finished is the same index and is upgraded in place (`_upgrade_v2`).
+_READABLE = ("2", "3")
+PARTS = 64  # key ranges of the pending runs: code >> 58 (+ 32), in code order
+_RUN_CHUNK = 1 << 18  # codes per ordered insert at finish (the JSON text stays a few MB)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,8 +67,14 @@ CREATE TABLE IF NOT EXISTS bands (
     unit INTEGER NOT NULL,
     PRIMARY KEY (key, unit)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS bands_new (key INTEGER NOT NULL, unit INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS band_runs (
+    id INTEGER PRIMARY KEY,
+    part INTEGER NOT NULL,
+    codes BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 """
+# band_runs.codes: sorted little-endian int64 `key << 32 | unit` of one batch in one key range.
 # AUTOINCREMENT: unit ids are never reused, so a band row left behind for a deleted unit can
 # never point at a new one (readers skip ids that no longer exist).
 
@@ -158,6 +171,8 @@ class IndexStore:
         self.con = con
         self.settings = settings
         self._lock_fd: int | None = None
+        # A finished schema-2 index opened for reading has no band_runs table (nothing pending).
+        self._runs = _has_table(con, "band_runs")
 
     # -- opening -------------------------------------------------------------------------
     @staticmethod
@@ -176,7 +191,7 @@ class IndexStore:
         from .. import __version__
 
         schema = meta.get("schema_version")
-        if schema != str(SCHEMA_VERSION):
+        if schema not in _READABLE:
             raise IndexError_(
                 f"{path}: index schema {schema} written by paradup {meta.get('paradup_version')}, "
                 f"this paradup {__version__} reads schema {SCHEMA_VERSION}; "
@@ -202,7 +217,10 @@ class IndexStore:
         if not p.is_file():
             raise IndexError_(f"{p}: no index here; build one with `paradup index build`")
         con = _connect(p)
-        stored = cls._check(p, cls._read_meta(con, p), settings)
+        meta = cls._read_meta(con, p)
+        stored = cls._check(p, meta, settings)
+        if meta.get("schema_version") == "2":
+            _refuse_unfinished_v2(con, p)
         return cls(p, con, stored)
 
     @classmethod
@@ -230,6 +248,8 @@ class IndexStore:
             meta = cls._read_meta(con, p) if _has_meta(con) else {}
             if meta:
                 cls._check(p, meta, settings)
+                if meta.get("schema_version") == "2":
+                    _upgrade_v2(con, p)
             else:
                 con.executescript(_SCHEMA)
                 con.execute("BEGIN")
@@ -266,8 +286,10 @@ class IndexStore:
         return dict(self.con.execute("SELECT key, content_hash FROM docs").fetchall())
 
     def bands_pending(self) -> bool:
-        """True while band rows wait in `bands_new` for `finish` (a bulk build in progress)."""
-        return self.con.execute("SELECT 1 FROM bands_new LIMIT 1").fetchone() is not None
+        """True while band runs wait in `band_runs` for `finish` (a bulk build in progress)."""
+        if not self._runs:
+            return False
+        return self.con.execute("SELECT 1 FROM band_runs LIMIT 1").fetchone() is not None
 
     def bulk_mode(self) -> bool:
         """Append band rows for a final sorted insert: the index is new or a bulk build resumes."""
@@ -323,7 +345,7 @@ class IndexStore:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
                 if bulk:
-                    _insert_pairs(con, "INSERT INTO bands_new (key, unit)", keys, units)
+                    _append_runs(con, np.sort((keys << 32) | units))
                 else:
                     # Sorted, so the B-tree pages of one batch are visited in order.
                     order = np.lexsort((units, keys))
@@ -344,31 +366,65 @@ class IndexStore:
         return int(row[0]) + 1
 
     def finish(self) -> int:
-        """Move pending band rows into `bands` with one sorted insert; returns how many moved.
+        """Move pending band runs into `bands`; returns how many band rows moved.
 
-        One transaction: a kill during it leaves the rows pending for the next run."""
-        n = self.con.execute("SELECT count(*) FROM bands_new").fetchone()[0]
-        if not n:
+        Key range by key range (1/64 of the codes at a time): the runs of the range are merged
+        by numpy and inserted in order, which appends to the `bands` B-tree. One transaction: a
+        kill during it leaves the runs pending for the next run."""
+        import numpy as np
+
+        if not self.bands_pending():
             return 0
-        # SQLite's sorter may use helper threads: about a quarter off this step on 2 cores.
-        self.con.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
-        self.con.execute("BEGIN IMMEDIATE")
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        moved = 0
         try:
-            # Rows of units deleted meanwhile are dropped here, not searched for one by one;
-            # without such deletions the per-row check (a units lookup each) is skipped.
-            stale = self.con.execute("SELECT 1 FROM meta WHERE key = 'bands_new_stale'").fetchone()
-            where = "WHERE EXISTS (SELECT 1 FROM units u WHERE u.id = b.unit) " if stale else ""
-            self.con.execute(
-                "INSERT OR IGNORE INTO bands (key, unit) SELECT b.key, b.unit FROM bands_new b "
-                f"{where}ORDER BY b.key, b.unit"
-            )
-            self.con.execute("DELETE FROM meta WHERE key = 'bands_new_stale'")
-            self.con.execute("DELETE FROM bands_new")
-            self.con.execute("COMMIT")
+            # Rows of units deleted meanwhile are dropped here (their runs cannot be edited);
+            # without such deletions there is nothing to check.
+            stale = con.execute("SELECT 1 FROM meta WHERE key = 'band_runs_stale'").fetchone()
+            live = None
+            if stale:
+                live = np.fromiter(
+                    (r[0] for r in con.execute("SELECT id FROM units ORDER BY id")), np.int64
+                )
+            for part in range(PARTS):
+                codes = self._runs_of(part)
+                if not len(codes):
+                    continue
+                codes.sort()
+                if live is not None:
+                    codes = codes[np.isin(codes & 0xFFFFFFFF, live)]
+                for i in range(0, len(codes), _RUN_CHUNK):
+                    _insert_codes(
+                        con, "INSERT OR IGNORE INTO bands (key, unit)", codes[i : i + _RUN_CHUNK]
+                    )
+                moved += len(codes)
+            con.execute("DELETE FROM meta WHERE key = 'band_runs_stale'")
+            con.execute("DELETE FROM band_runs")
+            con.execute("COMMIT")
         except BaseException:
-            _rollback(self.con)
+            _rollback(con)
             raise
-        return int(n)
+        return moved
+
+    def _runs_of(self, part: int) -> npt.NDArray[np.int64]:
+        """All pending codes of one key range, concatenated (each run sorted, not the whole)."""
+        import numpy as np
+
+        blobs = [
+            r[0] for r in self.con.execute("SELECT codes FROM band_runs WHERE part = ?", (part,))
+        ]
+        return np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64)
+
+    def pending_codes(self, part: int) -> npt.NDArray[np.int64]:
+        """The pending codes of one key range, sorted (empty when nothing is pending)."""
+        if not self._runs:
+            import numpy as np
+
+            return np.empty(0, dtype=np.int64)
+        codes = self._runs_of(part)
+        codes.sort()
+        return codes
 
     def _delete(self, key: str) -> None:
         import numpy as np
@@ -380,8 +436,8 @@ class IndexStore:
             return
         units = self.con.execute("SELECT id, sig FROM units WHERE doc = ?", (row[0],)).fetchall()
         if units and self.bands_pending():
-            # Its rows may wait in bands_new (no index to find them): `finish` must filter.
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('bands_new_stale', '1')")
+            # Its rows may wait in band_runs (blobs, not rows): `finish` must filter.
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('band_runs_stale', '1')")
         if units:
             # Band keys are recomputed from the stored signatures: the (key, unit) primary key
             # finds each row directly instead of scanning the table for the unit ids.
@@ -400,9 +456,11 @@ class IndexStore:
     def counts(self) -> dict[str, int]:
         out = {
             t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("docs", "units", "bands", "bands_new")
+            for t in ("docs", "units", "bands")
         }
-        out["bands"] += out.pop("bands_new")
+        if self._runs:
+            q = "SELECT coalesce(sum(length(codes)), 0) / 8 FROM band_runs"
+            out["bands"] += self.con.execute(q).fetchone()[0]
         return out
 
     def doc(self, doc_id: int) -> dict[str, Any]:
@@ -420,18 +478,30 @@ class IndexStore:
 
     def units_for_keys(self, keys: Iterable[int]) -> dict[int, list[int]]:
         """Band key -> indexed units holding it, for the keys that occur in the index."""
+        import numpy as np
+
         out: dict[int, list[int]] = {}
-        ks = list(set(keys))
-        tables = ["bands"]
-        if self.bands_pending():
-            tables.append("bands_new")  # an unfinished bulk build: unindexed, scanned once
-        for table in tables:
-            step = 500 if table == "bands" else 30000
-            for i in range(0, len(ks), step):
-                chunk = ks[i : i + step]
-                q = f"SELECT key, unit FROM {table} WHERE key IN ({','.join('?' * len(chunk))})"
-                for key, unit in self.con.execute(q, chunk):
-                    out.setdefault(key, []).append(unit)
+        ks = sorted(set(keys))
+        for i in range(0, len(ks), 500):
+            chunk = ks[i : i + 500]
+            q = f"SELECT key, unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
+            for key, unit in self.con.execute(q, chunk):
+                out.setdefault(key, []).append(unit)
+        if ks and self.bands_pending():  # an unfinished bulk build: search its runs too
+            lo = np.asarray(ks, dtype=np.int64) << 32
+            part = (lo >> 58) + 32
+            for p in np.unique(part).tolist():
+                mine = lo[part == p]
+                for (blob,) in self.con.execute("SELECT codes FROM band_runs WHERE part = ?", (p,)):
+                    run = np.frombuffer(blob, dtype="<i8")
+                    first = np.searchsorted(run, mine)
+                    last = np.searchsorted(run, mine | 0xFFFFFFFF, side="right")
+                    for k, a, b in zip(
+                        (mine >> 32).tolist(), first.tolist(), last.tolist(), strict=True
+                    ):
+                        if b > a:
+                            units = (run[a:b] & 0xFFFFFFFF).tolist()
+                            out.setdefault(k, []).extend(units)
         return out
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
@@ -453,11 +523,15 @@ class IndexStore:
 def _insert_pairs(
     con: sqlite3.Connection, insert: str, keys: npt.NDArray[np.int64], units: npt.NDArray[np.int64]
 ) -> None:
-    """`insert` (key, unit) rows, in order. They travel as one JSON array of key << 32 | unit
-    codes unpacked by SQLite's json_each: half the cost of an executemany of 20 rows per unit,
-    the writer's largest share. executemany where SQLite lacks JSON (before 3.38)."""
-    if _HAS_JSON[0] and len(units) and int(units.min()) >= 0 and int(units.max()) < 1 << 32:
-        codes = (keys << 32) | units
+    """`insert` (key, unit) rows, in order (units are below 2**32)."""
+    _insert_codes(con, insert, (keys << 32) | units)
+
+
+def _insert_codes(con: sqlite3.Connection, insert: str, codes: npt.NDArray[np.int64]) -> None:
+    """`insert` the (key, unit) rows of `key << 32 | unit` codes, in order. They travel as one
+    JSON array unpacked by SQLite's json_each: half the cost of an executemany of 20 rows per
+    unit, the writer's largest share. executemany where SQLite lacks JSON (before 3.38)."""
+    if _HAS_JSON[0] and len(codes):
         try:
             con.execute(
                 f"{insert} SELECT value >> 32, value & 4294967295 FROM json_each(?)",
@@ -468,7 +542,58 @@ def _insert_pairs(
             if "json_each" not in str(exc):
                 raise
             _HAS_JSON[0] = False
-    con.executemany(f"{insert} VALUES (?, ?)", zip(keys.tolist(), units.tolist(), strict=True))
+    rows = zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True)
+    con.executemany(f"{insert} VALUES (?, ?)", rows)
+
+
+def _append_runs(con: sqlite3.Connection, codes: npt.NDArray[np.int64]) -> None:
+    """Store sorted codes as one run per key range they touch."""
+    import numpy as np
+
+    bounds = np.searchsorted((codes >> 58) + 32, np.arange(PARTS + 1)).tolist()
+    con.executemany(
+        "INSERT INTO band_runs (part, codes) VALUES (?, ?)",
+        [
+            (p, codes[bounds[p] : bounds[p + 1]].astype("<i8").tobytes())
+            for p in range(PARTS)
+            if bounds[p + 1] > bounds[p]
+        ],
+    )
+
+
+def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    q = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return con.execute(q, (name,)).fetchone() is not None
+
+
+def _refuse_unfinished_v2(con: sqlite3.Connection, path: Path) -> None:
+    """A schema-2 index whose bulk build never finished keeps rows this version cannot read."""
+    if _has_table(con, "bands_new") and con.execute("SELECT 1 FROM bands_new LIMIT 1").fetchone():
+        raise IndexError_(
+            f"{path}: an older paradup's build of this index was interrupted before it finished; "
+            "rebuild it with `paradup index build --force`"
+        )
+
+
+def _upgrade_v2(con: sqlite3.Connection, path: Path) -> None:
+    """A finished schema-2 index is a schema-3 index without band_runs: add it (writer only)."""
+    _refuse_unfinished_v2(con, path)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        con.execute("DROP TABLE IF EXISTS bands_new")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS band_runs "
+            "(id INTEGER PRIMARY KEY, part INTEGER NOT NULL, codes BLOB NOT NULL)"
+        )
+        con.execute("CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part)")
+        con.execute("DELETE FROM meta WHERE key = 'bands_new_stale'")
+        con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
 
 
 _HAS_JSON = [True]
