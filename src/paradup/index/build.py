@@ -209,7 +209,7 @@ def build_index(
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
         if store.bands_pending():
-            stats.phase = "sorting band keys"
+            stats.phase = "merging band keys"
             if progress:
                 progress(stats)
             t1 = time.perf_counter()
