@@ -479,11 +479,16 @@ def _as_schema_2(idx: Path, pending: bool) -> None:
     con.close()
 
 
-def test_finished_schema_2_index_is_read_and_upgraded(tmp_path: Path) -> None:
-    src = tmp_path / "a.jsonl"
-    write_jsonl(src, 30)
-    idx = tmp_path / "old.paradup"
+def _built(tmp_path: Path, n: int) -> tuple[Path, Path]:
+    """(archive, index) of n articles, built."""
+    src, idx = tmp_path / "a.jsonl", tmp_path / "old.paradup"
+    write_jsonl(src, n)
     build_index([str(src)], str(idx), jobs=1)
+    return src, idx
+
+
+def test_finished_schema_2_index_is_read_and_upgraded(tmp_path: Path) -> None:
+    src, idx = _built(tmp_path, 30)
     with IndexStore.open(idx) as store:
         before = store.counts(), _clusters(store)
     _as_schema_2(idx, pending=False)
@@ -502,10 +507,7 @@ def test_finished_schema_2_index_is_read_and_upgraded(tmp_path: Path) -> None:
 
 
 def test_unfinished_schema_2_index_is_refused_with_the_fix(tmp_path: Path) -> None:
-    src = tmp_path / "a.jsonl"
-    write_jsonl(src, 10)
-    idx = tmp_path / "old.paradup"
-    build_index([str(src)], str(idx), jobs=1)
+    src, idx = _built(tmp_path, 10)
     _as_schema_2(idx, pending=True)
     data = idx.read_bytes()
     for args in (
