@@ -235,8 +235,8 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
                 ix.write_batch(docs[b : b + 256], bulk=True)
             t1 = time.perf_counter()
             ix.finish()
-        T["SQLite write (units, band rows)"] += t1 - t
-        T["SQLite final sort of band rows"] += time.perf_counter() - t1
+        T["SQLite write (docs, units, band runs)"] += t1 - t
+        T["SQLite: merge band runs into bands (finish)"] += time.perf_counter() - t1
         wall = time.perf_counter() - w0
         cpu = time.process_time() - c0
     finally:
