@@ -168,7 +168,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
     """`index build`'s code path (paradup.batch, batches of 256, then the SQLite write), with
     each stage timed by a wrapper around its function; the per-document reference
     (`fingerprint_record`) is timed on the same records and checked equal."""
-    from paradup import batch, normalize, units
+    from paradup import batch, fingerprint, normalize, units
     from paradup.archive import Fields, iter_records
     from paradup.config import CheckConfig
     from paradup.index import build, store
@@ -202,7 +202,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
     timed(units, "sentences", "sentences (regex scan)")
     timed(batch.Vocabulary, "word_ids", "word ids (vocabulary; canonical words of new words)")
     timed(batch.Vocabulary, "hashes", "shingle hashes (vectorized SHA-1)")
-    timed(batch, "_minhash", "MinHash signatures (numpy)")
+    timed(fingerprint, "minhash_groups", "MinHash signatures (numpy)")
     timed(build, "norm_hash", "unit norm hashes (blake2b)")
     timed(store, "compress_text", "zlib text")
     cut = cutter(cfg.user_dict, cfg.engine)

@@ -97,20 +97,14 @@ def _buckets(store: IndexStore, step: Step = _no_step) -> Iterator[list[int]]:
 
 
 def _buckets_with_runs(store: IndexStore, step: Step, total: int) -> Iterator[list[int]]:
-    """`_buckets` over `bands` and the pending runs: each 1/64 of the key range is read from
-    both, merged as `key << 32 | unit` codes by numpy, and grouped by key."""
+    """`_buckets` over `bands` and the pending runs, one key range at a time (`band_codes`)."""
     import numpy as np
 
     from .index.store import PARTS
 
     done = 0
     for part in range(PARTS):
-        lo, hi = (part - 32) << 26, ((part - 31) << 26) - 1  # the band keys of this range
-        rows = store.con.execute(
-            "SELECT key, unit FROM bands WHERE key BETWEEN ? AND ?", (lo, hi)
-        ).fetchall()
-        codes = np.array([(k << 32) | u for k, u in rows], dtype=np.int64)
-        codes = np.sort(np.concatenate((codes, store.pending_codes(part))))
+        codes = store.band_codes(part)
         done += len(codes)
         step("grouping band keys", done, max(total, done))
         if not len(codes):

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 
 MAX_SHINGLE = 3  # word n-grams packed into one int64 key: 63 // n bits per word id
 _MEMO_LIMIT = 1 << 20  # segmenter words remembered per process, then a fresh vocabulary
-# Shingle rows per permutation chunk: the (rows, num_perm) temporary stays in the CPU cache
-# (512 KB at num_perm 128). 1024 rows ran 2.7x faster than 32768 on 200,000 random rows.
-_ROWS = 1 << 10
 # Text per pass: the batch's per-token arrays peak at ≈ 200-400 bytes per character of real
 # news (tracemalloc; ≈ 740 on random CJK text), so long documents go a few at a time, and a
 # single document over the limit takes the per-document path (≈ 225 bytes per character).
@@ -181,36 +178,13 @@ def _runs(x: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
     return np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
 
 
-def _minhash(
-    rows: npt.NDArray[np.uint32], starts: npt.NDArray[np.intp], num_perm: int, seed: int
-) -> npt.NDArray[np.uint32]:
-    """Per group of `rows` (groups begin at `starts`), the MinHash signature of its hashes."""
-    import numpy as np
-
-    from .fingerprint import fmix32, permutations
-
-    a, b = permutations(num_perm, seed)
-    out = np.empty((len(starts), num_perm), dtype=np.uint32)
-    ends = np.append(starts[1:], len(rows))
-    mixed = fmix32(rows)
-    g = 0
-    while g < len(starts):
-        # As many whole groups as fit in _ROWS rows (at least one).
-        h = max(g + 1, int(np.searchsorted(ends, starts[g] + _ROWS, side="right")))
-        lo, hi = int(starts[g]), int(ends[h - 1])
-        perm = np.multiply(mixed[lo:hi, None], a[None, :])
-        perm += b
-        out[g:h] = np.minimum.reduceat(perm, starts[g:h] - lo, axis=0)
-        g = h
-    return out
-
-
 def fingerprint_batch(
     records: Sequence[ArchiveRecord], config: CheckConfig, settings: IndexSettings
 ) -> list[DocRow]:
     """`[fingerprint_record(r, config, settings) for r in records]`, computed batch-wide."""
     import numpy as np
 
+    from . import fingerprint
     from .index.build import fingerprint_record, norm_hash
     from .index.store import DocRow, UnitRow, compress_text
     from .lsh import band_keys, index_keys, sorted_unique
@@ -338,7 +312,7 @@ def fingerprint_batch(
     bounds = np.concatenate(([0], np.cumsum(has)))  # sentence i: code_hash[bounds[i]:bounds[i+1]]
     kept = np.flatnonzero(has > 0)  # prose sentences with shingles (fingerprint_record's)
     sig_kept = (
-        _minhash(code_hash, bounds[kept], settings.num_perm, settings.seed)
+        fingerprint.minhash_groups(code_hash, bounds[kept], settings.num_perm, settings.seed)
         if len(kept)
         else np.empty((0, settings.num_perm), dtype=np.uint32)
     )

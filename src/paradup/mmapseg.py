@@ -80,7 +80,7 @@ def _codes(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hash_words(chars: np.ndarray, offs: np.ndarray, base: int) -> np.ndarray:
-    """The rolling hash of each word, exactly as `_Dict.dag` computes it for substrings."""
+    """The rolling hash of each word, exactly as `Dictionary.dag` computes it for substrings."""
     lens = np.diff(offs)
     h = np.zeros(len(lens), dtype=np.uint64)
     b = np.uint64(base)
@@ -433,8 +433,3 @@ def _open(path: Path) -> Dictionary | None:
             with contextlib.suppress(OSError):
                 if time.time() - stale.stat().st_mtime > 3600:
                     shutil.rmtree(stale, ignore_errors=True)
-
-
-def available() -> bool:
-    """Whether the memory-mapped dictionary can be used in this process."""
-    return load() is not None

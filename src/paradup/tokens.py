@@ -95,11 +95,10 @@ def tokenizer(user_dict: str | None = None, engine: str = "auto") -> Tokenize:
             import rjieba
 
             return lambda text: list(rjieba.tokenize(text))
-        if name == "mmap" and user_dict is None:
-            d = _mmap_dictionary()
-            if d is not None:
-                fn: Tokenize = d.tokenize
-                return fn
+        # resolve_engine makes mmap with a user dictionary jieba; None: no usable cache.
+        if name == "mmap" and (d := _mmap_dictionary()) is not None:
+            fn: Tokenize = d.tokenize
+            return fn
         tok = _tokenizer(user_dict)
         return lambda text: list(tok.tokenize(text, HMM=True))
 
@@ -144,11 +143,9 @@ def cutter(user_dict: str | None = None, engine: str = "auto") -> Cut:
 
             fn: Cut = rjieba.cut
             return fn
-        if name == "mmap" and user_dict is None:
-            d = _mmap_dictionary()
-            if d is not None:
-                fn = d.cut
-                return fn
+        if name == "mmap" and (d := _mmap_dictionary()) is not None:
+            fn = d.cut
+            return fn
         fn = _tokenizer(user_dict).lcut
         return fn
 

@@ -36,7 +36,7 @@ SCHEMA_VERSION = 3
 # Schema 2 kept pending band rows one per row in `bands_new`; an index of it whose build was
 # finished is the same index and is upgraded in place (`_upgrade_v2`).
 _READABLE = ("2", "3")
-PARTS = 64  # key ranges of the pending runs: code >> 58 (+ 32), in code order
+PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _RUN_CHUNK = 1 << 18  # codes per ordered insert at finish (the JSON text stays a few MB)
 
 _SCHEMA = """
@@ -344,14 +344,12 @@ class IndexStore:
             if uids:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
+                codes = np.sort((keys << 32) | units)  # (key, unit) order
                 if bulk:
-                    _append_runs(con, np.sort((keys << 32) | units))
+                    _append_runs(con, codes)
                 else:
                     # Sorted, so the B-tree pages of one batch are visited in order.
-                    order = np.lexsort((units, keys))
-                    _insert_pairs(
-                        con, "INSERT OR IGNORE INTO bands (key, unit)", keys[order], units[order]
-                    )
+                    _insert_codes(con, "INSERT OR IGNORE INTO bands (key, unit)", codes)
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
@@ -388,10 +386,9 @@ class IndexStore:
                     (r[0] for r in con.execute("SELECT id FROM units ORDER BY id")), np.int64
                 )
             for part in range(PARTS):
-                codes = self._runs_of(part)
+                codes = self.pending_codes(part)
                 if not len(codes):
                     continue
-                codes.sort()
                 if live is not None:
                     codes = codes[np.isin(codes & 0xFFFFFFFF, live)]
                 for i in range(0, len(codes), _RUN_CHUNK):
@@ -407,24 +404,27 @@ class IndexStore:
             raise
         return moved
 
-    def _runs_of(self, part: int) -> npt.NDArray[np.int64]:
-        """All pending codes of one key range, concatenated (each run sorted, not the whole)."""
+    def pending_codes(self, part: int) -> npt.NDArray[np.int64]:
+        """The pending codes of one key range (`part_of`), sorted; empty when none wait."""
         import numpy as np
 
-        blobs = [
-            r[0] for r in self.con.execute("SELECT codes FROM band_runs WHERE part = ?", (part,))
-        ]
-        return np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64)
-
-    def pending_codes(self, part: int) -> npt.NDArray[np.int64]:
-        """The pending codes of one key range, sorted (empty when nothing is pending)."""
         if not self._runs:
-            import numpy as np
-
             return np.empty(0, dtype=np.int64)
-        codes = self._runs_of(part)
+        q = "SELECT codes FROM band_runs WHERE part = ?"
+        blobs = [r[0] for r in self.con.execute(q, (part,))]
+        codes = np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64)
         codes.sort()
         return codes
+
+    def band_codes(self, part: int) -> npt.NDArray[np.int64]:
+        """Every band row of one key range, from `bands` and the pending runs, as sorted
+        `key << 32 | unit` codes."""
+        import numpy as np
+
+        lo, hi = (part - PARTS // 2) << 26, ((part - PARTS // 2 + 1) << 26) - 1
+        rows = self.con.execute("SELECT key, unit FROM bands WHERE key BETWEEN ? AND ?", (lo, hi))
+        stored = np.array([(k << 32) | u for k, u in rows], dtype=np.int64)
+        return np.sort(np.concatenate((stored, self.pending_codes(part))))
 
     def _delete(self, key: str) -> None:
         import numpy as np
@@ -489,19 +489,16 @@ class IndexStore:
                 out.setdefault(key, []).append(unit)
         if ks and self.bands_pending():  # an unfinished bulk build: search its runs too
             lo = np.asarray(ks, dtype=np.int64) << 32
-            part = (lo >> 58) + 32
+            part = part_of(lo)
             for p in np.unique(part).tolist():
                 mine = lo[part == p]
-                for (blob,) in self.con.execute("SELECT codes FROM band_runs WHERE part = ?", (p,)):
-                    run = np.frombuffer(blob, dtype="<i8")
-                    first = np.searchsorted(run, mine)
-                    last = np.searchsorted(run, mine | 0xFFFFFFFF, side="right")
-                    for k, a, b in zip(
-                        (mine >> 32).tolist(), first.tolist(), last.tolist(), strict=True
-                    ):
-                        if b > a:
-                            units = (run[a:b] & 0xFFFFFFFF).tolist()
-                            out.setdefault(k, []).extend(units)
+                run = self.pending_codes(p)
+                first = np.searchsorted(run, mine)
+                last = np.searchsorted(run, mine | 0xFFFFFFFF, side="right")
+                spans = zip((mine >> 32).tolist(), first.tolist(), last.tolist(), strict=True)
+                for k, a, b in spans:
+                    if b > a:
+                        out.setdefault(k, []).extend((run[a:b] & 0xFFFFFFFF).tolist())
         return out
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
@@ -518,13 +515,6 @@ class IndexStore:
             chunk = ids[i : i + 500]
             q = f"SELECT {columns} FROM units WHERE id IN ({','.join('?' * len(chunk))})"
             yield from self.con.execute(q, chunk)
-
-
-def _insert_pairs(
-    con: sqlite3.Connection, insert: str, keys: npt.NDArray[np.int64], units: npt.NDArray[np.int64]
-) -> None:
-    """`insert` (key, unit) rows, in order (units are below 2**32)."""
-    _insert_codes(con, insert, (keys << 32) | units)
 
 
 def _insert_codes(con: sqlite3.Connection, insert: str, codes: npt.NDArray[np.int64]) -> None:
@@ -546,11 +536,16 @@ def _insert_codes(con: sqlite3.Connection, insert: str, codes: npt.NDArray[np.in
     con.executemany(f"{insert} VALUES (?, ?)", rows)
 
 
+def part_of(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The key range (0 .. PARTS - 1) of each code: its top 6 bits, in code order."""
+    return (codes >> 58) + PARTS // 2
+
+
 def _append_runs(con: sqlite3.Connection, codes: npt.NDArray[np.int64]) -> None:
     """Store sorted codes as one run per key range they touch."""
     import numpy as np
 
-    bounds = np.searchsorted((codes >> 58) + 32, np.arange(PARTS + 1)).tolist()
+    bounds = np.searchsorted(part_of(codes), np.arange(PARTS + 1)).tolist()
     con.executemany(
         "INSERT INTO band_runs (part, codes) VALUES (?, ?)",
         [
@@ -578,14 +573,10 @@ def _refuse_unfinished_v2(con: sqlite3.Connection, path: Path) -> None:
 def _upgrade_v2(con: sqlite3.Connection, path: Path) -> None:
     """A finished schema-2 index is a schema-3 index without band_runs: add it (writer only)."""
     _refuse_unfinished_v2(con, path)
+    con.executescript(_SCHEMA)  # IF NOT EXISTS throughout: adds band_runs only
     con.execute("BEGIN IMMEDIATE")
     try:
         con.execute("DROP TABLE IF EXISTS bands_new")
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS band_runs "
-            "(id INTEGER PRIMARY KEY, part INTEGER NOT NULL, codes BLOB NOT NULL)"
-        )
-        con.execute("CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part)")
         con.execute("DELETE FROM meta WHERE key = 'bands_new_stale'")
         con.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
