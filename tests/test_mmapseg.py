@@ -121,6 +121,33 @@ def test_cache_is_built_once_and_reused(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [built.name]  # no temp dirs left
 
 
+def test_build_prunes_caches_of_removed_installations(tmp_path: Path) -> None:
+    """A build removes caches whose dict.txt is gone or changed (a deleted virtual
+    environment, a reinstall), and keeps caches of live installations and unknown ones."""
+    live = tmp_path / "live-dict.txt"
+    live.write_text("x")
+    gone = {"source": str(tmp_path / "deleted-venv" / "dict.txt")}
+    changed = {"source": str(live)}  # the file exists, but this is not its current cache
+    kept = {"source": str(live)}
+    for name, meta in [
+        ("jieba-dict-gone", gone),
+        ("jieba-dict-changed", changed),
+        (mmapseg._cache_name(live), kept),
+        ("jieba-dict-nosource", {"format": mmapseg.FORMAT}),
+    ]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "meta.json").write_text(json.dumps(meta))
+    assert mmapseg.load(tmp_path) is not None
+    left = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+    real = mmapseg._cache_name(mmapseg._dict_source())  # type: ignore[arg-type]
+    assert left == sorted([real, mmapseg._cache_name(live), "jieba-dict-nosource"])
+    mmapseg._loaded.clear()  # a start with the cache in place prunes nothing
+    (tmp_path / "jieba-dict-gone").mkdir()
+    (tmp_path / "jieba-dict-gone" / "meta.json").write_text(json.dumps(gone))
+    assert mmapseg.load(tmp_path) is not None
+    assert (tmp_path / "jieba-dict-gone").is_dir()
+
+
 @pytest.mark.parametrize("damage", ["truncate", "meta", "missing"])
 def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     assert mmapseg.load(tmp_path) is not None

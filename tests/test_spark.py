@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from paradup.archive import Fields
-from paradup.audit import Cluster, _UnionFind, audit
+from paradup.audit import Cluster, audit
 from paradup.errors import ParadupError
 from paradup.index.build import build_index
 from paradup.index.store import IndexStore
@@ -26,6 +26,7 @@ from paradup.spark_engine import (
 )
 
 from .conftest import run_paradup
+from .graph import smallest_in_component
 from .inews import inews_articles
 from .test_index import SHARED, article
 
@@ -100,16 +101,14 @@ def test_connected_components_match_union_find(spark: Any) -> None:
     rng = random.Random(7)
     edges = [(rng.randrange(300), rng.randrange(300)) for _ in range(220)]
     edges += [(i, i + 1) for i in range(1000, 1060)]  # a long chain: diameter 60
-    uf = _UnionFind()
-    for a, b in edges:
-        uf.union(a, b)
+    smallest = smallest_in_component(edges)
     df = spark.createDataFrame(edges, "src long, dst long")
     labels, rounds = connected_components(df)
     got = {r["node"]: r["comp"] for r in labels.collect()}
     nodes = {n for e in edges for n in e if e[0] != e[1]}
     assert set(got) == nodes
     for n in nodes:
-        assert got[n] == uf.find(n)  # the smallest node of the component
+        assert got[n] == smallest[n]
     assert rounds <= 12  # logarithmic, not the chain's diameter
 
 

@@ -48,24 +48,6 @@ class Cluster:
     members: tuple[Member, ...]
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while self.parent.get(x, x) != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 Step = Callable[[str, int, int], None]  # (phase, done, total): drives a progress bar
 
 
@@ -73,48 +55,19 @@ def _no_step(_phase: str, _done: int, _total: int) -> None:
     pass
 
 
-def _buckets(store: IndexStore, step: Step = _no_step) -> Iterator[list[int]]:
-    """Members of every band bucket with at least two units, from an ordered scan."""
-    total = store.con.execute("SELECT count(*) FROM units").fetchone()[0] * store.settings.bands
-    if store.bands_pending():  # an unfinished bulk build: its runs are merged in by key range
-        yield from _buckets_with_runs(store, step, total)
-        return
-    done = 0
-    cur_key: int | None = None
-    members: list[int] = []
-    cursor = store.con.execute("SELECT key, unit FROM bands ORDER BY key")
-    while rows := cursor.fetchmany(65536):
-        done += len(rows)
-        step("grouping band keys", done, max(total, done))
-        for key, unit in rows:
-            if key != cur_key:
-                if len(members) > 1:
-                    yield members
-                cur_key, members = key, []
-            members.append(unit)
-    if len(members) > 1:
-        yield members
-
-
-def _buckets_with_runs(store: IndexStore, step: Step, total: int) -> Iterator[list[int]]:
-    """`_buckets` over `bands` and the pending runs, one key range at a time (`band_codes`)."""
-    import numpy as np
-
+def _bucket_chunks(store: IndexStore, step: Step) -> Iterator[npt.NDArray[np.int64]]:
+    """Every band row as sorted `key << 32 | unit` codes, one key range at a time, so no
+    bucket is split between two chunks (`band_codes` merges any pending runs in)."""
     from .index.store import PARTS
 
+    total = store.con.execute("SELECT count(*) FROM units").fetchone()[0] * store.settings.bands
     done = 0
     for part in range(PARTS):
         codes = store.band_codes(part)
         done += len(codes)
         step("grouping band keys", done, max(total, done))
-        if not len(codes):
-            continue
-        keys = codes >> 32
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        sizes = np.diff(np.append(starts, len(codes)))
-        units = codes & 0xFFFFFFFF
-        for a, n in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-            yield units[a : a + n].tolist()
+        if len(codes):
+            yield codes
 
 
 def _order_rank(store: IndexStore) -> npt.NDArray[np.int64]:
@@ -139,59 +92,109 @@ def _order_rank(store: IndexStore) -> npt.NDArray[np.int64]:
 _CHUNK = 1 << 20  # candidate pairs handled per numpy step
 
 
+def _bucket_pairs(
+    codes: npt.NDArray[np.int64], rank: Callable[[], npt.NDArray[np.int64]]
+) -> list[npt.NDArray[np.int64]]:
+    """Candidate pairs (a < b, packed a << 32 | b) of the buckets in sorted codes: every pair
+    of a bucket of at most ALL_PAIRS_UP_TO units, and in larger buckets each unit with the
+    PER_BUCKET before it in `rank` order. Vectorized per bucket size: at a million paragraphs
+    a Python loop over 118 M band rows took most of the audit."""
+    import numpy as np
+
+    keys, units = codes >> 32, codes & 0xFFFFFFFF  # units ascend within a bucket
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    sizes = np.diff(np.append(starts, len(codes)))
+    out: list[npt.NDArray[np.int64]] = []
+    for k in np.unique(sizes[(sizes > 1) & (sizes <= ALL_PAIRS_UP_TO)]).tolist():
+        first = starts[sizes == k]
+        members = units[first[:, None] + np.arange(k)]  # (buckets, k), each row ascending
+        x, y = np.triu_indices(k, 1)
+        out.append(((members[:, x] << 32) | members[:, y]).ravel())
+    big = np.flatnonzero(sizes > ALL_PAIRS_UP_TO)
+    if len(big):
+        order = rank()
+        for a, n in zip(starts[big].tolist(), sizes[big].tolist(), strict=True):
+            arr = units[a : a + n]
+            ms = arr[np.argsort(order[arr], kind="stable")]
+            for d in range(1, PER_BUCKET + 1):
+                lo, hi = np.minimum(ms[d:], ms[:-d]), np.maximum(ms[d:], ms[:-d])
+                out.append((lo << 32) | hi)
+    return out
+
+
 def _candidate_pairs(store: IndexStore, step: Step = _no_step) -> npt.NDArray[np.int64]:
     """Distinct candidate pairs (a < b) packed as a << 32 | b, from shared band keys."""
     import numpy as np
 
-    rank: npt.NDArray[np.int64] | None = None  # made on the first large bucket
+    ranks: list[npt.NDArray[np.int64]] = []  # made on the first large bucket
+
+    def rank() -> npt.NDArray[np.int64]:
+        if not ranks:
+            ranks.append(_order_rank(store))
+        return ranks[0]
+
     merged = np.zeros(0, dtype=np.int64)
     parts: list[npt.NDArray[np.int64]] = []
-    buf: list[int] = []
-
-    def flush() -> None:
-        nonlocal merged, parts
-        if buf:
-            parts.append(sorted_unique(np.asarray(buf, dtype=np.int64)))
-            buf.clear()
+    for codes in _bucket_chunks(store, step):
+        pairs = _bucket_pairs(codes, rank)
+        if pairs:
+            parts.append(sorted_unique(np.concatenate(pairs)))
         # The same pair comes back from every band it shares: fold the chunks into one
         # distinct array whenever they outgrow it, so duplicates never pile up (geometric, so
         # each pair is re-sorted O(log n) times).
         if sum(len(x) for x in parts) > max(len(merged), _CHUNK * 8):
-            merged = sorted_unique(np.concatenate([merged, *parts]))
-            parts = []
-
-    for members in _buckets(store, step):
-        if len(members) <= ALL_PAIRS_UP_TO:
-            ms = sorted(members)
-            buf.extend(ms[y] << 32 | ms[x] for x in range(len(ms)) for y in range(x))
-        else:
-            if rank is None:
-                rank = _order_rank(store)
-            arr = np.asarray(members, dtype=np.int64)
-            ms = arr[np.argsort(rank[arr], kind="stable")].tolist()
-            for x in range(1, len(ms)):
-                for y in range(max(0, x - PER_BUCKET), x):
-                    a, b = min(ms[x], ms[y]), max(ms[x], ms[y])
-                    buf.append(a << 32 | b)
-        if len(buf) >= _CHUNK:
-            flush()
-    flush()
-    return sorted_unique(np.concatenate([merged, *parts]))
+            parts.append(merged)
+            merged = np.zeros(0, dtype=np.int64)
+            merged = _fold(parts)
+    parts.append(merged)
+    del merged
+    return _fold(parts)
 
 
-def _unit_table(store: IndexStore) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int8]]:
-    """Document id and kind (0 sentence, 1 paragraph; -1 gone) of every unit id, as arrays."""
+def _fold(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    """The distinct values of `arrays`, sorted. The list is emptied once they are copied into
+    one array, which is sorted in place: the inputs are freed before the sort."""
+    import numpy as np
+
+    out = np.concatenate(arrays)
+    arrays.clear()
+    out.sort()
+    if len(out) < 2:
+        return out
+    keep = np.empty(len(out), dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
+
+
+@dataclass
+class _Units:
+    """Document id, kind (0 sentence, 1 paragraph; -1 gone), start and end of every unit id:
+    17 bytes a unit as arrays, where a dict of tuples and shingle sets took kilobytes."""
+
+    doc: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int8]
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+
+
+def _unit_table(store: IndexStore) -> _Units:
     import numpy as np
 
     top = store.con.execute("SELECT max(id) FROM units").fetchone()[0] or 0
-    doc = np.full(top + 1, -1, dtype=np.int64)
-    kind = np.full(top + 1, -1, dtype=np.int8)
-    cursor = store.con.execute("SELECT id, doc, kind = 'p' FROM units")
+    units = _Units(
+        np.full(top + 1, -1, dtype=np.int64),
+        np.full(top + 1, -1, dtype=np.int8),
+        np.zeros(top + 1, dtype=np.int64),
+        np.zeros(top + 1, dtype=np.int64),
+    )
+    cursor = store.con.execute("SELECT id, doc, kind = 'p', start, end FROM units")
     while rows := cursor.fetchmany(65536):
         arr = np.asarray(rows, dtype=np.int64)
-        doc[arr[:, 0]] = arr[:, 1]
-        kind[arr[:, 0]] = arr[:, 2]
-    return doc, kind
+        ids = arr[:, 0]
+        units.doc[ids], units.kind[ids] = arr[:, 1], arr[:, 2]
+        units.start[ids], units.end[ids] = arr[:, 3], arr[:, 4]
+    return units
 
 
 def _low_bytes(store: IndexStore, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
@@ -215,29 +218,290 @@ _ESTIMATE_MARGIN = 0.2
 
 
 def _plausible(
-    store: IndexStore, pairs: npt.NDArray[np.int64], threshold: float, step: Step = _no_step
+    store: IndexStore,
+    pairs: npt.NDArray[np.int64],
+    threshold: float,
+    units: _Units,
+    step: Step = _no_step,
 ) -> npt.NDArray[np.int64]:
     """Pairs across documents, of one kind, whose signatures estimate Jaccard near or above
-    `threshold`: a vectorized screen so exact verification sees few pairs."""
+    `threshold`: a vectorized screen so exact verification sees few pairs. Works through the
+    pairs a chunk at a time, so no temporary is as large as `pairs`."""
+    import numpy as np
+
+    chunk = _CHUNK // 4  # bounds the two (chunk, num_perm) temporaries
+    doc, kind = units.doc, units.kind
+
+    def cross(lo: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        part = pairs[lo : lo + chunk]
+        a, b = part >> 32, part & 0xFFFFFFFF
+        ok = (kind[a] >= 0) & (kind[a] == kind[b]) & (doc[a] != doc[b])
+        return a[ok], b[ok]
+
+    used = np.zeros(len(kind), dtype=bool)
+    for i in range(0, len(pairs), chunk):
+        a, b = cross(i)
+        used[a] = used[b] = True
+    ids = np.flatnonzero(used)
+    del used
+    row = np.zeros(len(kind), dtype=np.int64)  # unit id -> its sketch row
+    row[ids] = np.arange(len(ids))
+    sketch = _low_bytes(store, ids)
+    kept: list[npt.NDArray[np.int64]] = []
+    chance = 1 / 256
+    for i in range(0, len(pairs), chunk):
+        a, b = cross(i)
+        agree = (sketch[row[a]] == sketch[row[b]]).mean(axis=1)
+        est = (agree - chance) / (1 - chance)
+        kept.append(((a << 32) | b)[est >= threshold - _ESTIMATE_MARGIN])
+        step("screening pairs", min(i + chunk, len(pairs)), len(pairs))
+    return np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+
+
+def _ranges(starts: npt.NDArray[np.int64], lens: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The concatenation of arange(s, s + n) for each (s, n)."""
+    import numpy as np
+
+    ends = np.cumsum(lens)
+    return np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+
+
+def _shingle_sets(
+    store: IndexStore, ids: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """The stored shingle hashes of `ids` (sorted, distinct) as one flat array and offsets:
+    unit i's set is flat[offs[i]:offs[i + 1]], sorted and distinct as the index stores it."""
+    import numpy as np
+
+    blobs: list[bytes] = [b""] * len(ids)
+    for i in range(0, len(ids), 65536):
+        chunk = ids[i : i + 65536]
+        for uid, blob in store.unit_hashes(chunk.tolist()):
+            blobs[i + int(np.searchsorted(chunk, uid))] = blob
+    lens = np.fromiter((len(b) // 4 for b in blobs), dtype=np.int64, count=len(blobs))
+    offs = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offs[1:])
+    return np.frombuffer(b"".join(blobs), dtype=np.uint32), offs
+
+
+_VERIFY_BLOCK = 1 << 23  # shingles compared per numpy step (64 MB of int64 keys)
+
+
+def _verify(
+    store: IndexStore, pairs: npt.NDArray[np.int64], step: Step = _no_step
+) -> npt.NDArray[np.float64]:
+    """The exact Jaccard similarity of the shingle sets of every pair. Each pair's two sets
+    become `pair << 32 | hash` keys, sorted together: a key seen twice is in both sets."""
     import numpy as np
 
     a, b = pairs >> 32, pairs & 0xFFFFFFFF
-    doc, kind = _unit_table(store)
-    ok = (kind[a] >= 0) & (kind[b] >= 0) & (kind[a] == kind[b]) & (doc[a] != doc[b])
-    pairs, a, b = pairs[ok], a[ok], b[ok]
-    del doc, kind
     ids = sorted_unique(np.concatenate([a, b]))
-    sketch = _low_bytes(store, ids)
-    keep = np.zeros(len(pairs), dtype=bool)
-    chunk = _CHUNK // 4  # bounds the two (chunk, num_perm) temporaries
-    chance = 1 / 256
-    for i in range(0, len(pairs), chunk):
-        sa = sketch[np.searchsorted(ids, a[i : i + chunk])]
-        sb = sketch[np.searchsorted(ids, b[i : i + chunk])]
-        est = ((sa == sb).mean(axis=1) - chance) / (1 - chance)
-        keep[i : i + chunk] = est >= threshold - _ESTIMATE_MARGIN
-        step("screening pairs", min(i + chunk, len(pairs)), len(pairs))
-    return pairs[keep]
+    flat, offs = _shingle_sets(store, ids)
+    pa, pb = np.searchsorted(ids, a), np.searchsorted(ids, b)
+    la, lb = offs[pa + 1] - offs[pa], offs[pb + 1] - offs[pb]
+    sims = np.zeros(len(pairs), dtype=np.float64)
+    cum = np.cumsum(la + lb)
+    i = 0
+    while i < len(pairs):
+        j = max(i + 1, int(np.searchsorted(cum, (cum[i - 1] if i else 0) + _VERIFY_BLOCK)))
+        n = j - i
+        own = np.arange(n, dtype=np.int64) << 32
+        # Pair by pair, set a then set b: two sorted runs per pair, which the sort merges.
+        keys = np.concatenate(
+            (
+                np.repeat(own, la[i:j]) | flat[_ranges(offs[pa[i:j]], la[i:j])],
+                np.repeat(own, lb[i:j]) | flat[_ranges(offs[pb[i:j]], lb[i:j])],
+            )
+        )
+        keys.sort()
+        twice = keys[1:][keys[1:] == keys[:-1]] >> 32
+        inter = np.bincount(twice, minlength=n)
+        union = la[i:j] + lb[i:j] - inter
+        nonempty = (la[i:j] > 0) & (lb[i:j] > 0)
+        sims[i:j][nonempty] = inter[nonempty] / union[nonempty]
+        step("verifying pairs", j, len(pairs))
+        i = j
+    return sims
+
+
+def _components(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """For the graph with edges (a[i], b[i]): the smallest node of each edge's component, by
+    min-label hooking and pointer jumping on arrays (no per-node Python objects)."""
+    import numpy as np
+
+    nodes = sorted_unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    label = np.arange(len(nodes))
+    while True:
+        low = np.minimum(label[ia], label[ib])
+        new = label.copy()
+        np.minimum.at(new, ia, low)
+        np.minimum.at(new, ib, low)
+        while not np.array_equal(jumped := new[new], new):
+            new = jumped
+        if np.array_equal(new, label):
+            return nodes[label[ia]]
+        label = new
+
+
+@dataclass
+class AuditResult:
+    """Clusters in rank order, built lazily: only the text of the cluster being written is in
+    memory. `duplicate` and `boilerplate` count them."""
+
+    duplicate: int
+    boilerplate: int
+    _build: Callable[[], Iterator[Cluster]]
+
+    def __len__(self) -> int:
+        return self.duplicate + self.boilerplate
+
+    def __iter__(self) -> Iterator[Cluster]:
+        return self._build()
+
+
+def audit_stream(
+    store: IndexStore,
+    threshold: float = 0.7,
+    boilerplate_docs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    step: Step | None = None,
+) -> AuditResult:
+    """Verified duplicate clusters across documents, largest first, as an `AuditResult`.
+
+    `progress` gets a line per phase; `step` gets (phase, done, total) as each phase advances.
+    Memory stays near the candidate pairs' arrays plus a few arrays per unit."""
+    import numpy as np
+
+    say = progress or (lambda _msg: None)
+    tick = step or _no_step
+    say("grouping band keys")
+    candidates = _candidate_pairs(store, tick)
+    say(f"screening {len(candidates)} candidate pairs with their signatures")
+    units = _unit_table(store)
+    packed = _plausible(store, candidates, threshold, units, tick)
+    del candidates
+    say(f"verifying {len(packed)} candidate pairs")
+    sims = _verify(store, packed, tick)
+    # Within-document repeats are the check's business; kinds cluster apart (screened).
+    edges, sims = packed[sims >= threshold], sims[sims >= threshold]
+    del packed
+    a, b = edges >> 32, edges & 0xFFFFFFFF
+    root = _components(a, b)
+    # One row per (cluster, member): the units of each cluster, and its similarity range.
+    labels = sorted_unique(root)
+    where = np.searchsorted(labels, root)  # each edge's cluster index
+    lo = np.full(len(labels), np.inf)
+    hi = np.full(len(labels), -np.inf)
+    np.minimum.at(lo, where, sims)
+    np.maximum.at(hi, where, sims)
+    member = sorted_unique(np.concatenate([a, b]))
+    cluster_of = np.empty(len(member), dtype=np.int64)
+    cluster_of[np.searchsorted(member, a)] = where
+    cluster_of[np.searchsorted(member, b)] = where
+    say(f"{len(labels)} raw clusters")
+    # Drop sentence clusters whose members all sit inside paragraph-cluster members.
+    kind = units.kind[member]
+    para = kind == 1
+    covered = _covered(units, member[para], member[~para])
+    all_covered = np.ones(len(labels), dtype=bool)
+    np.logical_and.at(all_covered, cluster_of[~para], covered)
+    sentence_cluster = ~np.isin(np.arange(len(labels)), cluster_of[para])
+    kept_cluster = ~(sentence_cluster & all_covered)
+    # Members in (first occurrence by date, then unit) order; clusters by (documents, length of
+    # the first member's text, its unit), largest first.
+    doc_rank = _date_rank(store, units)
+    mdoc = units.doc[member]
+    order = np.lexsort((member, doc_rank[mdoc], cluster_of))
+    member, cluster_of, mdoc = member[order], cluster_of[order], mdoc[order]
+    # Every cluster has members, so cluster c's run starts at bounds[c].
+    bounds = np.searchsorted(cluster_of, np.arange(len(labels) + 1))
+    heads = member[bounds[:-1]]
+    sizes = np.bincount(sorted_unique((cluster_of << 32) | mdoc) >> 32, minlength=len(labels))
+    length = units.end[heads] - units.start[heads]
+    ranked = np.flatnonzero(kept_cluster)
+    ranked = ranked[np.lexsort((heads[ranked], -length[ranked], -sizes[ranked]))]
+    n_docs = store.counts()["docs"]
+    bp_min = boilerplate_docs or max(10, n_docs // 200)
+    n_bp = int(np.count_nonzero(sizes[ranked] >= bp_min))
+
+    def build() -> Iterator[Cluster]:
+        docs_cache: dict[int, dict[str, object]] = {}
+        for n, c in enumerate(ranked.tolist()):
+            if n % 1024 == 0:
+                tick("writing clusters", n, len(ranked))
+            s, e = int(bounds[c]), int(bounds[c + 1])
+            built = []
+            for u, d in zip(member[s:e].tolist(), mdoc[s:e].tolist(), strict=True):
+                row = docs_cache.get(d) or docs_cache.setdefault(d, store.doc(d))
+                start, end = int(units.start[u]), int(units.end[u])
+                built.append(
+                    Member(
+                        str(row["key"]),
+                        str(row["path"]),
+                        start,
+                        end,
+                        str(row["text"])[start:end],
+                        row["date"] if isinstance(row["date"], str) else None,
+                        row["title"] if isinstance(row["title"], str) else None,
+                        u,
+                        "p" if units.kind[u] == 1 else "s",
+                    )
+                )
+            size = int(sizes[c])
+            yield Cluster(
+                n + 1,
+                "boilerplate" if size >= bp_min else "duplicate",
+                size,
+                (round(float(lo[c]), 4), round(float(hi[c]), 4)),
+                tuple(built),
+            )
+            if len(docs_cache) > 5000:
+                docs_cache.clear()
+
+    return AuditResult(len(ranked) - n_bp, n_bp, build)
+
+
+def _covered(
+    units: _Units, para: npt.NDArray[np.int64], sent: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Whether each unit of `sent` lies inside some unit of `para` of the same document."""
+    import numpy as np
+
+    if not len(para):
+        return np.zeros(len(sent), dtype=bool)
+    # Spans sorted by (doc, start); the running maximum of doc << 32 | end stays within a
+    # document because doc is the high part, so it is the farthest end reached so far there.
+    pkey = (units.doc[para] << 32) | units.start[para]
+    order = np.argsort(pkey, kind="stable")
+    pkey = pkey[order]
+    reach = np.maximum.accumulate(((units.doc[para] << 32) | units.end[para])[order])
+    sdoc = units.doc[sent]
+    at = np.searchsorted(pkey, (sdoc << 32) | units.start[sent], side="right") - 1
+    found = at >= 0
+    at = np.maximum(at, 0)
+    inside: npt.NDArray[np.bool_] = (
+        found & ((pkey[at] >> 32) == sdoc) & (reach[at] >= ((sdoc << 32) | units.end[sent]))
+    )
+    return inside
+
+
+def _date_rank(store: IndexStore, units: _Units) -> npt.NDArray[np.int64]:
+    """Rank of every document id by (no date last, date): first occurrence first."""
+    import numpy as np
+
+    rows = store.con.execute("SELECT id, date FROM docs").fetchall()
+    top = max((r[0] for r in rows), default=0)
+    rank = np.zeros(top + 1, dtype=np.int64)
+    ordered = sorted(rows, key=lambda r: (not isinstance(r[1], str), r[1] or ""))
+    keys = [(not isinstance(r[1], str), r[1] or "") for r in ordered]
+    # Documents with the same date share a rank, so the unit id decides between them.
+    n = 0
+    for i, (doc_id, _) in enumerate(ordered):
+        if i and keys[i] != keys[i - 1]:
+            n += 1
+        rank[doc_id] = n
+    return rank
 
 
 def audit(
@@ -247,89 +511,5 @@ def audit(
     progress: Callable[[str], None] | None = None,
     step: Step | None = None,
 ) -> list[Cluster]:
-    """Verified duplicate clusters across documents, largest first.
-
-    `progress` gets a line per phase; `step` gets (phase, done, total) as each phase advances."""
-    import numpy as np
-
-    say = progress or (lambda _msg: None)
-    tick = step or _no_step
-    say("grouping band keys")
-    candidates = _candidate_pairs(store, tick)
-    say(f"screening {len(candidates)} candidate pairs with their signatures")
-    packed = _plausible(store, candidates, threshold, tick)
-    pairs = list(zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist(), strict=True))
-    say(f"verifying {len(pairs)} candidate pairs")
-    needed = {u for p in pairs for u in p}
-    info: dict[int, tuple[int, str, int, int, set[int]]] = {}
-    for uid, doc, kind, start, end, blob in store.unit_rows(sorted(needed)):
-        info[uid] = (doc, kind, start, end, set(np.frombuffer(blob, dtype=np.uint32).tolist()))
-    uf = _UnionFind()
-    edge_sims: dict[int, list[float]] = {}
-    for n, (a, b) in enumerate(pairs):
-        if n % 65536 == 0:
-            tick("verifying pairs", n, len(pairs))
-        # Within-document repeats are the check's business; kinds cluster apart (screened).
-        _, _, _, _, ha = info[a]
-        _, _, _, _, hb = info[b]
-        inter = len(ha & hb)
-        sim = inter / (len(ha) + len(hb) - inter) if ha and hb else 0.0
-        if sim >= threshold:
-            uf.union(a, b)
-            edge_sims.setdefault(a, []).append(sim)
-            edge_sims.setdefault(b, []).append(sim)
-    groups: dict[int, list[int]] = {}
-    for u in edge_sims:
-        groups.setdefault(uf.find(u), []).append(u)
-    say(f"{len(groups)} raw clusters")
-    # Drop sentence clusters whose members all sit inside paragraph-cluster members.
-    para_spans: dict[int, list[tuple[int, int]]] = {}
-    for members in groups.values():
-        if info[members[0]][1] == "p":
-            for u in members:
-                doc, _, s, e, _ = info[u]
-                para_spans.setdefault(doc, []).append((s, e))
-
-    def covered(u: int) -> bool:
-        doc, _, s, e, _ = info[u]
-        return any(ps <= s and e <= pe for ps, pe in para_spans.get(doc, ()))
-
-    n_docs = store.counts()["docs"]
-    bp_min = boilerplate_docs or max(10, n_docs // 200)
-    docs_cache: dict[int, dict[str, object]] = {}
-    clusters: list[Cluster] = []
-    for n, members in enumerate(groups.values()):
-        if n % 1024 == 0:
-            tick("building clusters", n, len(groups))
-        if info[members[0]][1] == "s" and all(covered(u) for u in members):
-            continue
-        sims = [s for u in members for s in edge_sims[u]]
-        built = []
-        for u in sorted(members, key=lambda u: (info[u][0], info[u][2])):
-            doc, kind, s, e, _ = info[u]
-            d = docs_cache.get(doc) or docs_cache.setdefault(doc, store.doc(doc))
-            text = str(d["text"])
-            built.append(
-                Member(
-                    str(d["key"]),
-                    str(d["path"]),
-                    s,
-                    e,
-                    text[s:e],
-                    d["date"] if isinstance(d["date"], str) else None,
-                    d["title"] if isinstance(d["title"], str) else None,
-                    u,
-                    kind,
-                )
-            )
-        # First occurrence first: by date where known, then by index order.
-        built.sort(key=lambda m: (m.date is None, m.date or "", m.unit))
-        size = len({m.doc for m in built})
-        kind = "boilerplate" if size >= bp_min else "duplicate"
-        clusters.append(
-            Cluster(0, kind, size, (round(min(sims), 4), round(max(sims), 4)), tuple(built))
-        )
-        if len(docs_cache) > 5000:
-            docs_cache.clear()
-    clusters.sort(key=lambda c: (-c.size, -len(c.members[0].text), c.members[0].unit))
-    return [Cluster(i + 1, c.kind, c.size, c.similarity, c.members) for i, c in enumerate(clusters)]
+    """`audit_stream`'s clusters as a list, for small archives and tests."""
+    return list(audit_stream(store, threshold, boilerplate_docs, progress, step))

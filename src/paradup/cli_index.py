@@ -13,6 +13,8 @@ import typer
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .index.build import BuildStats
 
 index_app = typer.Typer(help="Build and update a persistent archive index.", no_args_is_help=True)
@@ -222,14 +224,38 @@ def audit_command(
     """Duplicate clusters and boilerplate templates across the archive."""
     from rich.console import Console
 
-    from .audit import Cluster, audit
+    from .audit import Cluster, audit_stream
     from .report import audit as rep
 
     if not 0 < threshold <= 1:
         raise _fail(f"option threshold: must be in (0, 1], got {threshold}")
     err = Console(stderr=True)
     say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
-    clusters: list[Cluster]
+
+    def emit(clusters: Iterable[Cluster], dup: int, bp: int, name: str, more: str) -> None:
+        """Write the report as the clusters come: at a million paragraphs they would not fit
+        in memory at once."""
+        if output is None and quiet and format is AuditFormat.text:
+            return
+        try:
+            out = sys.stdout if output is None else output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"{output}: cannot write ({exc.strerror}); check --output") from None
+        try:
+            if format is AuditFormat.text:
+                out.write("\n".join(rep.summary_lines(clusters, dup, bp, more=more)) + "\n")
+            elif format is AuditFormat.jsonl:
+                rep.write_jsonl(clusters, out)
+            elif format is AuditFormat.csv:
+                rep.write_csv(clusters, out)
+            else:
+                rep.write_html(clusters, out, dup, bp, f"paradup audit of {name}")
+        except OSError as exc:
+            raise _fail(f"{output or 'stdout'}: cannot write ({exc.strerror})") from None
+        finally:
+            if out is not sys.stdout:
+                out.close()
+
     if engine is AuditEngine.spark:
         from .archive import Fields
         from .spark_engine import parse_conf, spark_audit
@@ -259,72 +285,51 @@ def audit_command(
                 f"({result.bad_count} bad records skipped); {result.seconds:.1f} s"
             )
         clusters = result.collected if result.collected is not None else result.top
-        found = result.clusters > 0
-        name = ", ".join(input)
-    else:
-        from .index.store import IndexStore
+        more = "see --output-dir" if result.collected is None else "use --format jsonl/csv/html"
+        emit(clusters, result.duplicate, result.boilerplate, ", ".join(input), more)
+        raise typer.Exit(EXIT_FINDINGS if result.clusters > 0 else EXIT_CLEAN)
 
-        if index is None:
-            raise _fail("--engine local audits an index: pass --index PATH")
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=quiet or not err.is_terminal,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("opening the index", total=None)
-            current = [""]
+    from .index.store import IndexStore
 
-            def step(phase: str, done: int, total: int) -> None:
-                if phase != current[0]:  # a new phase: its own rate and ETA
-                    current[0] = phase
-                    bar.reset(task, description=phase, total=total)
-                bar.update(task, completed=done, total=total)
+    if index is None:
+        raise _fail("--engine local audits an index: pass --index PATH")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("opening the index", total=None)
+        current = [""]
 
-            try:
-                with IndexStore.open(index) as store:
-                    clusters = audit(store, threshold, boilerplate_docs, progress=say, step=step)
-            except ParadupError as exc:
-                raise _fail(str(exc)) from None
-        found = bool(clusters)
-        name = index.name
-    if format is AuditFormat.text and engine is AuditEngine.spark and output is None:
-        dup, bp = result.duplicate, result.boilerplate
-        lines = rep.summary_lines(clusters)
-        lines[0] = f"{dup} duplicate clusters, {bp} boilerplate templates"
-        if result.clusters > len(clusters):
-            lines.append(f"… {result.clusters - len(clusters)} more (see --output-dir)")
-        text = "\n".join(lines) + "\n"
-    elif format is AuditFormat.text:
-        text = "\n".join(rep.summary_lines(clusters)) + "\n"
-    elif format is AuditFormat.jsonl:
-        text = rep.to_jsonl(clusters)
-    elif format is AuditFormat.csv:
-        text = rep.to_csv(clusters)
-    else:
-        text = rep.to_html(clusters, f"paradup audit of {name}")
-    if output is None:
-        if not quiet or format is not AuditFormat.text:
-            sys.stdout.write(text)
-    else:
+        def step(phase: str, done: int, total: int) -> None:
+            if phase != current[0]:  # a new phase: its own rate and ETA
+                current[0] = phase
+                bar.reset(task, description=phase, total=total)
+            bar.update(task, completed=done, total=total)
+
         try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"{output}: cannot write ({exc.strerror}); check --output") from None
-    raise typer.Exit(EXIT_FINDINGS if found else EXIT_CLEAN)
+            with IndexStore.open(index) as store:
+                found = audit_stream(store, threshold, boilerplate_docs, progress=say, step=step)
+                # The clusters are built while they are written, so the index stays open.
+                more = "use --format jsonl/csv/html"
+                emit(found, found.duplicate, found.boilerplate, index.name, more)
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
+    raise typer.Exit(EXIT_FINDINGS if len(found) else EXIT_CLEAN)
 
 
 def register(app: typer.Typer) -> None:

@@ -63,10 +63,12 @@ def _dict_source() -> Path | None:
     return path if path.is_file() else None
 
 
-def _cache_dir(source: Path) -> Path:
+def _cache_name(source: Path) -> str:
+    """The cache's directory name: the dictionary file's path, size and mtime, so a reinstall
+    or another environment gets its own cache."""
     st = source.stat()
     tag = f"{FORMAT}|{source.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    return cache_root() / f"jieba-dict-{hashlib.sha1(tag.encode()).hexdigest()[:16]}"
+    return f"jieba-dict-{hashlib.sha1(tag.encode()).hexdigest()[:16]}"
 
 
 def _codes(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +92,10 @@ def _hash_words(chars: np.ndarray, offs: np.ndarray, base: int) -> np.ndarray:
     return h
 
 
-def build(dest: Path) -> None:
-    """Write the dictionary cache into `dest` (a new directory), from jieba's own tables."""
+def build(dest: Path, source: Path | None = None) -> None:
+    """Write the dictionary cache into `dest` (a new directory), from jieba's own tables.
+    `source` (jieba's dict.txt) is recorded so a later build can prune caches of removed
+    installations."""
     import jieba
     from jieba import finalseg
 
@@ -146,6 +150,7 @@ def build(dest: Path) -> None:
         "start": finalseg.start_P,
         "trans": finalseg.trans_P,
         "force_split": sorted(finalseg.Force_Split_Words),
+        "source": str(source) if source else None,
     }
     # meta.json last: its presence marks a complete cache.
     (dest / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -387,13 +392,13 @@ def load(root: Path | None = None) -> Dictionary | None:
     if source is None:
         return None
     try:
-        path = _cache_dir(source) if root is None else root / _cache_dir(source).name
+        path = (cache_root() if root is None else root) / _cache_name(source)
     except OSError:
         return None
     with _lock:
         if path in _loaded:
             return _loaded[path]
-        got = _open(path)
+        got = _open(path, source)
         _loaded[path] = got
         return got
 
@@ -401,7 +406,30 @@ def load(root: Path | None = None) -> Dictionary | None:
 _BROKEN = (OSError, ValueError, KeyError, TypeError)  # a missing, partial or foreign cache
 
 
-def _open(path: Path) -> Dictionary | None:
+def _prune(root: Path) -> None:
+    """Remove caches whose dictionary file is gone or changed. The key names the dict.txt
+    path, so every virtual environment gets its own cache (18 MB); without this, deleted
+    environments (CI clones, tox runs) would leave theirs behind for good. Run only after a
+    build, so a start with the cache in place never scans. A cache without a recorded source
+    is kept."""
+    import shutil
+
+    for meta in root.glob("jieba-dict-*/meta.json"):
+        with contextlib.suppress(*_BROKEN):
+            source = json.loads(meta.read_text(encoding="utf-8")).get("source")
+            if isinstance(source, str) and not _current(Path(source), meta.parent.name):
+                # Processes still using it keep their maps: unlinking does not unmap.
+                shutil.rmtree(meta.parent, ignore_errors=True)
+
+
+def _current(source: Path, name: str) -> bool:
+    try:
+        return _cache_name(source) == name
+    except OSError:
+        return False
+
+
+def _open(path: Path, source: Path) -> Dictionary | None:
     with contextlib.suppress(*_BROKEN):
         return Dictionary(path)
     import shutil  # only to build: a start with the cache in place needs neither
@@ -413,7 +441,7 @@ def _open(path: Path) -> Dictionary | None:
     except OSError:
         return None
     try:
-        build(tmp / "d")
+        build(tmp / "d", source.resolve())
         with contextlib.suppress(*_BROKEN):
             return Dictionary(path)  # a concurrent process finished first: use its cache
         if path.exists():  # broken: move it aside, then take its place
@@ -422,6 +450,7 @@ def _open(path: Path) -> Dictionary | None:
                 path.rename(old / "d")
         with contextlib.suppress(OSError):
             (tmp / "d").rename(path)  # atomic; loses harmlessly to a concurrent builder
+        _prune(path.parent)
         return Dictionary(path)
     except _BROKEN:
         return None

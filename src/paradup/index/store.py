@@ -17,6 +17,7 @@ killed before `finish` still answers queries, and the next build or update compl
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -422,9 +423,13 @@ class IndexStore:
         import numpy as np
 
         lo, hi = (part - PARTS // 2) << 26, ((part - PARTS // 2 + 1) << 26) - 1
-        rows = self.con.execute("SELECT key, unit FROM bands WHERE key BETWEEN ? AND ?", (lo, hi))
-        stored = np.array([(k << 32) | u for k, u in rows], dtype=np.int64)
-        return np.sort(np.concatenate((stored, self.pending_codes(part))))
+        rows = self.con.execute(
+            "SELECT key << 32 | unit FROM bands WHERE key BETWEEN ? AND ? ORDER BY key, unit",
+            (lo, hi),
+        )
+        stored = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64)
+        pending = self.pending_codes(part)
+        return np.sort(np.concatenate((stored, pending))) if len(pending) else stored
 
     def _delete(self, key: str) -> None:
         import numpy as np
@@ -504,6 +509,10 @@ class IndexStore:
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
         """(unit id, doc id, kind, start, end, hashes) for the given units."""
         yield from self._units_in("id, doc, kind, start, end, hashes", ids)
+
+    def unit_hashes(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
+        """(unit id, stored shingle hashes: sorted distinct uint32) for the given units."""
+        yield from self._units_in("id, hashes", ids)
 
     def unit_sigs(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
         """(unit id, stored MinHash signature) for the given units."""

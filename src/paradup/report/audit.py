@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from ..audit import Cluster, Member
 
@@ -27,42 +28,43 @@ def _member(m: Member) -> dict[str, Any]:
     return out
 
 
-def to_jsonl(clusters: Sequence[Cluster]) -> str:
-    return "".join(
-        json.dumps(
-            {
-                "cluster": c.cluster,
-                "kind": c.kind,
-                "size": c.size,
-                "similarity": list(c.similarity),
-                "members": [_member(m) for m in c.members],
-            },
-            ensure_ascii=False,
-        )
-        + "\n"
-        for c in clusters
-    )
+def write_jsonl(clusters: Iterable[Cluster], out: TextIO) -> None:
+    for c in clusters:
+        record = {
+            "cluster": c.cluster,
+            "kind": c.kind,
+            "size": c.size,
+            "similarity": list(c.similarity),
+            "members": [_member(m) for m in c.members],
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def to_csv(clusters: Sequence[Cluster]) -> str:
+def to_jsonl(clusters: Iterable[Cluster]) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(
-        [
-            "cluster",
-            "kind",
-            "size",
-            "sim_min",
-            "sim_max",
-            "doc",
-            "path",
-            "start",
-            "end",
-            "date",
-            "title",
-            "text",
-        ]
-    )
+    write_jsonl(clusters, buf)
+    return buf.getvalue()
+
+
+_CSV_HEADER = [
+    "cluster",
+    "kind",
+    "size",
+    "sim_min",
+    "sim_max",
+    "doc",
+    "path",
+    "start",
+    "end",
+    "date",
+    "title",
+    "text",
+]
+
+
+def write_csv(clusters: Iterable[Cluster], out: TextIO) -> None:
+    w = csv.writer(out)
+    w.writerow(_CSV_HEADER)
     for c in clusters:
         for m in c.members:
             w.writerow(
@@ -80,6 +82,11 @@ def to_csv(clusters: Sequence[Cluster]) -> str:
                     m.text,
                 ]
             )
+
+
+def to_csv(clusters: Iterable[Cluster]) -> str:
+    buf = io.StringIO()
+    write_csv(clusters, buf)
     return buf.getvalue()
 
 
@@ -106,23 +113,32 @@ def _diff_html(first: str, other: str) -> str:
     return "".join(out)
 
 
-def to_html(clusters: Sequence[Cluster], title: str = "paradup audit") -> str:
-    parts = [
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p>{sum(c.kind == 'duplicate' for c in clusters)} duplicate clusters, "
-        f"{sum(c.kind == 'boilerplate' for c in clusters)} boilerplate templates, "
-        "ranked by the number of documents.</p>",
-    ]
+def write_html(
+    clusters: Iterable[Cluster],
+    out: TextIO,
+    duplicate: int,
+    boilerplate: int,
+    title: str = "paradup audit",
+) -> None:
+    out.write(
+        "\n".join(
+            [
+                "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
+                f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+                f"<h1>{html.escape(title)}</h1>",
+                f"<p>{duplicate} duplicate clusters, {boilerplate} boilerplate templates, "
+                "ranked by the number of documents.</p>",
+            ]
+        )
+    )
     for c in clusters:
         first = c.members[0]
-        parts.append(
+        parts = [
             f"<div class='c {c.kind}' id='c{c.cluster}'><p><b>#{c.cluster}</b> "
             f"<span class='k'>{c.kind}</span> {c.size} documents, similarity "
-            f"{c.similarity[0]:.2f}–{c.similarity[1]:.2f}</p>"
-        )
-        parts.append("<details open><summary>members</summary>")
+            f"{c.similarity[0]:.2f}–{c.similarity[1]:.2f}</p>",
+            "<details open><summary>members</summary>",
+        ]
         for i, m in enumerate(c.members):
             src = " · ".join(
                 html.escape(x)
@@ -133,20 +149,34 @@ def to_html(clusters: Sequence[Cluster], title: str = "paradup audit") -> str:
             label = "first occurrence" if i == 0 else ""
             parts.append(f"<div class='m'><div class='src'>{src} {label}</div>{body}</div>")
         parts.append("</details></div>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        out.write("\n" + "\n".join(parts))
+    out.write("\n</body></html>")
 
 
-def summary_lines(clusters: Sequence[Cluster], limit: int = 20) -> list[str]:
-    dup = [c for c in clusters if c.kind == "duplicate"]
-    bp = [c for c in clusters if c.kind == "boilerplate"]
-    lines = [f"{len(dup)} duplicate clusters, {len(bp)} boilerplate templates"]
-    for c in clusters[:limit]:
+def to_html(clusters: Iterable[Cluster], title: str = "paradup audit") -> str:
+    listed = list(clusters)
+    buf = io.StringIO()
+    dup = sum(c.kind == "duplicate" for c in listed)
+    write_html(listed, buf, dup, len(listed) - dup, title)
+    return buf.getvalue()
+
+
+def summary_lines(
+    clusters: Iterable[Cluster],
+    duplicate: int,
+    boilerplate: int,
+    limit: int = 20,
+    more: str = "use --format jsonl/csv/html",
+) -> list[str]:
+    """The counts and the first `limit` clusters (only those are taken from `clusters`)."""
+    lines = [f"{duplicate} duplicate clusters, {boilerplate} boilerplate templates"]
+    for c in itertools.islice(clusters, limit):
         text = c.members[0].text.replace("\n", " ")
         lines.append(
             f"#{c.cluster} {c.kind} {c.size} docs sim {c.similarity[0]:.2f}-{c.similarity[1]:.2f}"
             f"  {c.members[0].path}:{c.members[0].start}  {text[:60]}"
         )
-    if len(clusters) > limit:
-        lines.append(f"… {len(clusters) - limit} more (use --format jsonl/csv/html)")
+    shown = len(lines) - 1
+    if duplicate + boilerplate > shown:
+        lines.append(f"… {duplicate + boilerplate - shown} more ({more})")
     return lines
