@@ -137,10 +137,13 @@ def test_exact_jaccard_matches_python_sets(
     assert (sims == 1.0).any() and ((sims > 0) & (sims < 1)).any()
 
 
-def test_streamed_audit_equals_the_list_and_the_cli(news_index: Path, tmp_path: Path) -> None:
+def test_streamed_audit_equals_the_list_and_the_cli(
+    news_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The lazy result, the list and every CLI format tell the same clusters."""
     with IndexStore.open(news_index) as store:
         listed = A.audit(store)
+        monkeypatch.setattr(A, "_WINDOW", 3)  # documents read for 3 clusters at a time
         streamed = A.audit_stream(store)
         assert list(streamed) == listed == list(streamed)  # iterable again
         assert len(streamed) == len(listed) > 20

@@ -284,6 +284,7 @@ def _shingle_sets(
     return np.frombuffer(b"".join(blobs), dtype=np.uint32), offs
 
 
+_WINDOW = 2048  # clusters whose documents are read together when the report is written
 _VERIFY_BLOCK = 1 << 23  # shingles compared per numpy step (64 MB of int64 keys)
 
 
@@ -426,38 +427,44 @@ def audit_stream(
     n_bp = int(np.count_nonzero(sizes[ranked] >= bp_min))
 
     def build() -> Iterator[Cluster]:
-        docs_cache: dict[int, dict[str, object]] = {}
-        for n, c in enumerate(ranked.tolist()):
-            if n % 1024 == 0:
-                tick("writing clusters", n, len(ranked))
-            s, e = int(bounds[c]), int(bounds[c + 1])
-            built = []
-            for u, d in zip(member[s:e].tolist(), mdoc[s:e].tolist(), strict=True):
-                row = docs_cache.get(d) or docs_cache.setdefault(d, store.doc(d))
-                start, end = int(units.start[u]), int(units.end[u])
-                built.append(
-                    Member(
-                        str(row["key"]),
-                        str(row["path"]),
-                        start,
-                        end,
-                        str(row["text"])[start:end],
-                        row["date"] if isinstance(row["date"], str) else None,
-                        row["title"] if isinstance(row["title"], str) else None,
-                        u,
-                        "p" if units.kind[u] == 1 else "s",
+        # A window of clusters at a time: its documents are read in id order in a few queries
+        # and decompressed once, then dropped; only the window's text is held.
+        for w in range(0, len(ranked), _WINDOW):
+            tick("writing clusters", w, len(ranked))
+            window = ranked[w : w + _WINDOW]
+            at = _ranges(bounds[window], bounds[window + 1] - bounds[window])
+            docs = {int(r["id"]): r for r in store.docs(sorted_unique(mdoc[at]).tolist())}
+            units_ = member[at].tolist()
+            docs_ = mdoc[at].tolist()
+            starts, ends = units.start[member[at]].tolist(), units.end[member[at]].tolist()
+            kinds = units.kind[member[at]].tolist()
+            i = 0
+            for n, c in enumerate(window.tolist(), w + 1):
+                built = []
+                for k in range(i, i + int(bounds[c + 1] - bounds[c])):
+                    row = docs[docs_[k]]
+                    built.append(
+                        Member(
+                            str(row["key"]),
+                            str(row["path"]),
+                            starts[k],
+                            ends[k],
+                            str(row["text"])[starts[k] : ends[k]],
+                            row["date"] if isinstance(row["date"], str) else None,
+                            row["title"] if isinstance(row["title"], str) else None,
+                            units_[k],
+                            "p" if kinds[k] == 1 else "s",
+                        )
                     )
+                i += len(built)
+                size = int(sizes[c])
+                yield Cluster(
+                    n,
+                    "boilerplate" if size >= bp_min else "duplicate",
+                    size,
+                    (round(float(lo[c]), 4), round(float(hi[c]), 4)),
+                    tuple(built),
                 )
-            size = int(sizes[c])
-            yield Cluster(
-                n + 1,
-                "boilerplate" if size >= bp_min else "duplicate",
-                size,
-                (round(float(lo[c]), 4), round(float(hi[c]), 4)),
-                tuple(built),
-            )
-            if len(docs_cache) > 5000:
-                docs_cache.clear()
 
     return AuditResult(len(ranked) - n_bp, n_bp, build)
 

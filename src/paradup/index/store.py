@@ -469,17 +469,15 @@ class IndexStore:
         return out
 
     def doc(self, doc_id: int) -> dict[str, Any]:
-        row = self.con.execute(
-            "SELECT id, key, path, title, date, text FROM docs WHERE id = ?", (doc_id,)
-        ).fetchone()
-        return {
-            "id": row[0],
-            "key": row[1],
-            "path": row[2],
-            "title": row[3],
-            "date": row[4],
-            "text": zlib.decompress(row[5]).decode("utf-8", "surrogatepass"),
-        }
+        row = self.con.execute(f"SELECT {_DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,))
+        return _doc_dict(row.fetchone())
+
+    def docs(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+        """`doc` for many ids, 500 per query (ids sorted: the pages are read in order)."""
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT {_DOC_COLUMNS} FROM docs WHERE id IN ({','.join('?' * len(chunk))})"
+            yield from map(_doc_dict, self.con.execute(q, chunk))
 
     def units_for_keys(self, keys: Iterable[int]) -> dict[int, list[int]]:
         """Band key -> indexed units holding it, for the keys that occur in the index."""
@@ -524,6 +522,20 @@ class IndexStore:
             chunk = ids[i : i + 500]
             q = f"SELECT {columns} FROM units WHERE id IN ({','.join('?' * len(chunk))})"
             yield from self.con.execute(q, chunk)
+
+
+_DOC_COLUMNS = "id, key, path, title, date, text"
+
+
+def _doc_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "key": row[1],
+        "path": row[2],
+        "title": row[3],
+        "date": row[4],
+        "text": zlib.decompress(row[5]).decode("utf-8", "surrogatepass"),
+    }
 
 
 def _insert_codes(con: sqlite3.Connection, insert: str, codes: npt.NDArray[np.int64]) -> None:
