@@ -56,16 +56,13 @@ def _no_step(_phase: str, _done: int, _total: int) -> None:
 
 
 def _bucket_chunks(store: IndexStore, step: Step) -> Iterator[npt.NDArray[np.int64]]:
-    """Every band row as sorted `key << 32 | unit` codes, one key range at a time, so no
-    bucket is split between two chunks (`band_codes` merges any pending runs in)."""
+    """The band rows of shared keys as sorted `key << 32 | unit` codes, one key range at a
+    time, so no bucket is split between two chunks (`band_codes` merges pending runs in)."""
     from .index.store import PARTS
 
-    total = store.con.execute("SELECT count(*) FROM units").fetchone()[0] * store.settings.bands
-    done = 0
     for part in range(PARTS):
-        codes = store.band_codes(part)
-        done += len(codes)
-        step("grouping band keys", done, max(total, done))
+        codes = store.band_codes(part, shared=True)
+        step("grouping band keys", part + 1, PARTS)
         if len(codes):
             yield codes
 
