@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -183,3 +185,20 @@ def test_sentence_clusters_inside_paragraph_clusters_are_dropped(news_index: Pat
         assert not all(
             any(d == m.doc and s <= m.start and m.end <= e for d, s, e in spans) for m in c.members
         )
+
+
+def test_report_piped_into_a_reader_that_stops_early(news_index: Path) -> None:
+    """`paradup audit -f jsonl | head`: no error, no traceback, the usual exit code."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "paradup", "audit", "--index", str(news_index), "-f", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.read(200)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert first.startswith(b'{"cluster": 1,')
+    assert "Traceback" not in err and "error" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from enum import Enum
@@ -250,6 +251,12 @@ def audit_command(
                 rep.write_csv(clusters, out)
             else:
                 rep.write_html(clusters, out, dup, bp, f"paradup audit of {name}")
+        except BrokenPipeError:
+            if output is not None:
+                raise _fail(f"{output}: cannot write (broken pipe)") from None
+            # The reader has what it wanted (`| head`): stop quietly, as other tools do, and
+            # point stdout at /dev/null so the interpreter's final flush does not fail.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as exc:
             raise _fail(f"{output or 'stdout'}: cannot write ({exc.strerror})") from None
         finally:
