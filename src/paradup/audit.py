@@ -156,13 +156,7 @@ def _fold(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
 
     out = np.concatenate(arrays)
     arrays.clear()
-    out.sort()
-    if len(out) < 2:
-        return out
-    keep = np.empty(len(out), dtype=bool)
-    keep[0] = True
-    np.not_equal(out[1:], out[:-1], out=keep[1:])
-    return out[keep]
+    return sorted_unique(out, in_place=True)
 
 
 @dataclass

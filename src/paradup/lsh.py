@@ -81,12 +81,15 @@ def band_keys(sigs: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArra
     return x
 
 
-def sorted_unique(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def sorted_unique(x: npt.NDArray[Any], in_place: bool = False) -> npt.NDArray[Any]:
     """np.unique without its masked-array check: numpy 2.4's np.unique imports numpy.ma on
-    first use, a fifth of a cold `paradup check`'s numpy start-up."""
+    first use, a fifth of a cold `paradup check`'s numpy start-up. `in_place` sorts `x` itself
+    instead of a copy (large arrays)."""
     import numpy as np
 
-    s = np.sort(x)
+    if in_place:
+        x.sort()
+    s = x if in_place else np.sort(x)
     if len(s) < 2:
         return s
     keep = np.empty(len(s), dtype=bool)
