@@ -202,3 +202,20 @@ def test_report_piped_into_a_reader_that_stops_early(news_index: Path) -> None:
     assert proc.wait(timeout=120) == 1
     assert first.startswith(b'{"cluster": 1,')
     assert "Traceback" not in err and "error" not in err
+
+
+@pytest.mark.parametrize("stride", [1, 5])
+def test_unit_blobs_dense_and_sparse_match_plain_lookups(news_index: Path, stride: int) -> None:
+    """Ranges for dense ids, IN lists for sparse ones; b"" for a unit that is not there."""
+    with IndexStore.open(news_index) as store:
+        top = store.con.execute("SELECT max(id) FROM units").fetchone()[0]
+        ids = np.arange(1, top + 1, stride, dtype=np.int64)
+        ids = np.append(ids, [top + 7, top + 9])
+        want = dict(store.unit_hashes(ids.tolist()))
+        got = store.unit_blobs("hashes", ids)
+        assert got == [want.get(u, b"") for u in ids.tolist()]
+        assert got[-1] == b"" and sum(map(len, got)) > 0
+        sigs = store.unit_blobs("sig", ids[:50])
+        assert all(len(b) == 4 * store.settings.num_perm for b in sigs)
+        with pytest.raises(ValueError):
+            store.unit_blobs("text", ids)

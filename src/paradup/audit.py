@@ -194,12 +194,13 @@ def _low_bytes(store: IndexStore, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.
     a b-bit MinHash sketch, a quarter of the memory of the full signatures."""
     import numpy as np
 
-    out = np.zeros((len(ids), store.settings.num_perm), dtype=np.uint8)
+    width = store.settings.num_perm
+    out = np.zeros((len(ids), width), dtype=np.uint8)
     for i in range(0, len(ids), 65536):
-        rows = list(store.unit_sigs(ids[i : i + 65536].tolist()))
-        sig = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint32)
-        pos = np.searchsorted(ids, [r[0] for r in rows])
-        out[pos] = (sig & 0xFF).astype(np.uint8).reshape(len(rows), -1)
+        blobs = store.unit_blobs("sig", ids[i : i + 65536])
+        got = [n for n, b in enumerate(blobs) if len(b) == 4 * width]  # all, unless some gone
+        sig = np.frombuffer(b"".join(blobs[n] for n in got), dtype=np.uint32)
+        out[i + np.asarray(got, dtype=np.int64)] = (sig & 0xFF).astype(np.uint8).reshape(-1, width)
     return out
 
 
@@ -265,11 +266,7 @@ def _shingle_sets(
     unit i's set is flat[offs[i]:offs[i + 1]], sorted and distinct as the index stores it."""
     import numpy as np
 
-    blobs: list[bytes] = [b""] * len(ids)
-    for i in range(0, len(ids), 65536):
-        chunk = ids[i : i + 65536]
-        for uid, blob in store.unit_hashes(chunk.tolist()):
-            blobs[i + int(np.searchsorted(chunk, uid))] = blob
+    blobs = store.unit_blobs("hashes", ids)
     lens = np.fromiter((len(b) // 4 for b in blobs), dtype=np.int64, count=len(blobs))
     offs = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(lens, out=offs[1:])

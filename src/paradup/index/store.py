@@ -523,9 +523,30 @@ class IndexStore:
         """(unit id, stored shingle hashes: sorted distinct uint32) for the given units."""
         yield from self._units_in("id, hashes", ids)
 
-    def unit_sigs(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
-        """(unit id, stored MinHash signature) for the given units."""
-        yield from self._units_in("id, sig", ids)
+    def unit_blobs(self, column: str, ids: npt.NDArray[np.int64]) -> list[bytes]:
+        """The `sig` or `hashes` blob of each unit of `ids` (sorted, distinct), b"" where the
+        unit is gone. Dense stretches of ids are read as one id range (the audit asks for most
+        units: 1.4× faster than IN lists at 86 % density), sparse ones by IN lists."""
+        import numpy as np
+
+        if column not in ("sig", "hashes"):
+            raise ValueError(f"not a blob column of units: {column}")
+        out = [b""] * len(ids)
+        for i in range(0, len(ids), 65536):
+            chunk = ids[i : i + 65536]
+            lo, hi = int(chunk[0]), int(chunk[-1])
+            if hi - lo < 2 * len(chunk):
+                q = f"SELECT id, {column} FROM units WHERE id BETWEEN ? AND ?"
+                rows = self.con.execute(q, (lo, hi)).fetchall()
+            else:
+                rows = list(self._units_in(f"id, {column}", chunk.tolist()))
+            rid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            pos = np.minimum(np.searchsorted(chunk, rid), len(chunk) - 1)
+            wanted = (chunk[pos] == rid).tolist()
+            for p, row, ok in zip(pos.tolist(), rows, wanted, strict=True):
+                if ok:
+                    out[i + p] = row[1]
+        return out
 
     def _units_in(self, columns: str, ids: Iterable[int]) -> Iterator[Any]:
         ids = list(ids)
