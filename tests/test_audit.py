@@ -125,7 +125,7 @@ def test_exact_jaccard_matches_python_sets(
 ) -> None:
     monkeypatch.setattr(A, "_VERIFY_BLOCK", block)
     with IndexStore.open(news_index) as store:
-        pairs = A._candidate_pairs(store)
+        pairs = A._candidate_pairs(store, A._unit_table(store))
         assert len(pairs) > 1000
         sims = A._verify(store, pairs)
         ids = sorted({int(x) for p in pairs.tolist() for x in (p >> 32, p & 0xFFFFFFFF)})
@@ -219,3 +219,16 @@ def test_unit_blobs_dense_and_sparse_match_plain_lookups(news_index: Path, strid
         assert all(len(b) == 4 * store.settings.num_perm for b in sigs)
         with pytest.raises(ValueError):
             store.unit_blobs("text", ids)
+
+
+def test_unit_order_rank_matches_sqlite_order(news_index: Path) -> None:
+    """The rank that orders large buckets equals SQLite's ORDER BY (document key, start, kind),
+    the order the Spark engine uses; gone ids rank 0."""
+    with IndexStore.open(news_index) as store:
+        units = A._unit_table(store)
+        got = A._order_rank(store, units)
+        q = "SELECT u.id FROM units u JOIN docs d ON d.id = u.doc ORDER BY d.key, u.start, u.kind"
+        ids = [r[0] for r in store.con.execute(q)]
+    want = np.zeros(len(units.kind), dtype=np.int64)
+    want[ids] = np.arange(len(ids))
+    assert len(ids) > 1000 and got.tolist() == want.tolist()

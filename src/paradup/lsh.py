@@ -81,15 +81,19 @@ def band_keys(sigs: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArra
     return x
 
 
-def sorted_unique(x: npt.NDArray[Any], in_place: bool = False) -> npt.NDArray[Any]:
+def sorted_unique(
+    x: npt.NDArray[Any], in_place: bool = False, runs: bool = False
+) -> npt.NDArray[Any]:
     """np.unique without its masked-array check: numpy 2.4's np.unique imports numpy.ma on
     first use, a fifth of a cold `paradup check`'s numpy start-up. `in_place` sorts `x` itself
-    instead of a copy (large arrays)."""
+    instead of a copy (large arrays). `runs`: x is a few sorted runs end to end, which the
+    stable sort merges (0.42 s against 4.7 s for 56 M int64 in four runs)."""
     import numpy as np
 
+    kind: Any = "stable" if runs else None
     if in_place:
-        x.sort()
-    s = x if in_place else np.sort(x)
+        x.sort(kind=kind)
+    s = x if in_place else np.sort(x, kind=kind)
     if len(s) < 2:
         return s
     keep = np.empty(len(s), dtype=bool)
