@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jieba
@@ -123,7 +124,8 @@ def test_cache_is_built_once_and_reused(tmp_path: Path) -> None:
 
 def test_build_prunes_caches_of_removed_installations(tmp_path: Path) -> None:
     """A build removes caches whose dict.txt is gone or changed (a deleted virtual
-    environment, a reinstall), and keeps caches of live installations and unknown ones."""
+    environment, a reinstall) and unknown ones older than 30 days; it keeps caches of live
+    installations and recent unknown ones."""
     live = tmp_path / "live-dict.txt"
     live.write_text("x")
     gone = {"source": str(tmp_path / "deleted-venv" / "dict.txt")}
@@ -134,9 +136,12 @@ def test_build_prunes_caches_of_removed_installations(tmp_path: Path) -> None:
         ("jieba-dict-changed", changed),
         (mmapseg._cache_name(live), kept),
         ("jieba-dict-nosource", {"format": mmapseg.FORMAT}),
+        ("jieba-dict-nosource-old", {"format": mmapseg.FORMAT}),
     ]:
         (tmp_path / name).mkdir()
         (tmp_path / name / "meta.json").write_text(json.dumps(meta))
+    month_ago = time.time() - 31 * 86400
+    os.utime(tmp_path / "jieba-dict-nosource-old" / "meta.json", (month_ago, month_ago))
     assert mmapseg.load(tmp_path) is not None
     left = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
     real = mmapseg._cache_name(mmapseg._dict_source())  # type: ignore[arg-type]

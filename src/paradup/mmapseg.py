@@ -411,15 +411,23 @@ def _prune(root: Path) -> None:
     path, so every virtual environment gets its own cache (18 MB); without this, deleted
     environments (CI clones, tox runs) would leave theirs behind for good. Run only after a
     build, so a start with the cache in place never scans. A cache without a recorded source
-    is kept."""
+    (written before sources were recorded) goes once it is 30 days old: an environment still
+    using it rebuilds it in about a second."""
     import shutil
 
     for meta in root.glob("jieba-dict-*/meta.json"):
         with contextlib.suppress(*_BROKEN):
             source = json.loads(meta.read_text(encoding="utf-8")).get("source")
-            if isinstance(source, str) and not _current(Path(source), meta.parent.name):
+            if isinstance(source, str):
+                stale = not _current(Path(source), meta.parent.name)
+            else:
+                stale = time.time() - meta.stat().st_mtime > _LEGACY_AGE
+            if stale:
                 # Processes still using it keep their maps: unlinking does not unmap.
                 shutil.rmtree(meta.parent, ignore_errors=True)
+
+
+_LEGACY_AGE = 30 * 86400  # seconds
 
 
 def _current(source: Path, name: str) -> bool:
