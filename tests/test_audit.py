@@ -145,7 +145,7 @@ def test_streamed_audit_equals_the_list_and_the_cli(
     """The lazy result, the list and every CLI format tell the same clusters."""
     with IndexStore.open(news_index) as store:
         listed = A.audit(store)
-        monkeypatch.setattr(A, "_WINDOW", 3)  # documents read for 3 clusters at a time
+        monkeypatch.setattr(A, "_WINDOW", 3)  # member rows listed 3 clusters at a time
         streamed = A.audit_stream(store)
         assert list(streamed) == listed == list(streamed)  # iterable again
         assert len(streamed) == len(listed) > 20

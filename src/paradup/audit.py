@@ -1,11 +1,12 @@
 """Audit: clusters of passages that recur across documents of an index, and boilerplate.
 
-Candidate pairs come from shared band keys (an ordered scan of the bands table) and are kept as
-packed int64 arrays; a vectorized screen on the stored MinHash signatures drops pairs far below
-the threshold, and every remaining pair is verified on exact shingle sets. Clusters are
-connected components (union-find) of the verified pairs. Sentence clusters whose members all
-lie inside a paragraph cluster's members are dropped as redundant. Units that recur in very
-many documents are boilerplate templates.
+Candidate pairs come from the band keys that two or more units share and are kept as packed
+int64 arrays; a vectorized screen on the stored MinHash signatures drops pairs far below the
+threshold, and every remaining pair is verified on exact shingle sets. Clusters are connected
+components of the verified pairs. Sentence clusters whose members all lie inside a paragraph
+cluster's members are dropped as redundant. Units that recur in very many documents are
+boilerplate templates. Every step works on numpy arrays, and clusters are built while the
+report is written (`audit_stream`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .index.store import IndexStore
-from .lsh import sorted_unique
+from .lsh import run_starts, sorted_unique
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,7 +63,7 @@ def _bucket_chunks(store: IndexStore, step: Step) -> Iterator[npt.NDArray[np.int
     from .index.store import PARTS
 
     for part in range(PARTS):
-        codes = store.band_codes(part, shared=True)
+        codes = store.shared_band_codes(part)
         step("grouping band keys", part + 1, PARTS)
         if len(codes):
             yield codes
@@ -74,11 +75,8 @@ def _order_rank(store: IndexStore, units: _Units) -> npt.NDArray[np.int64]:
     document keys: SQLite's ORDER BY over a join of both took 19 s at a million paragraphs."""
     import numpy as np
 
-    rows = store.con.execute("SELECT id, key FROM docs").fetchall()
-    doc_rank = np.zeros(max((r[0] for r in rows), default=0) + 1, dtype=np.int64)
     # Python orders str by code point, as SQLite's BINARY collation orders their UTF-8.
-    for n, (doc_id, _key) in enumerate(sorted(rows, key=lambda r: r[1])):
-        doc_rank[doc_id] = n
+    doc_rank = _doc_rank(store, "key", str)
     ids = np.flatnonzero(units.kind >= 0)
     # kind 1 is "p", 0 is "s": "p" sorts first.
     order = np.lexsort((1 - units.kind[ids], units.start[ids], doc_rank[units.doc[ids]]))
@@ -100,7 +98,7 @@ def _bucket_pairs(
     import numpy as np
 
     keys, units = codes >> 32, codes & 0xFFFFFFFF  # units ascend within a bucket
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    starts = run_starts(keys)
     sizes = np.diff(np.append(starts, len(codes)))
     out: list[npt.NDArray[np.int64]] = []
     for k in np.unique(sizes[(sizes > 1) & (sizes <= ALL_PAIRS_UP_TO)]).tolist():
@@ -275,7 +273,7 @@ def _shingle_sets(
     return np.frombuffer(b"".join(blobs), dtype=np.uint32), offs
 
 
-_WINDOW = 2048  # clusters whose documents are read together when the report is written
+_WINDOW = 2048  # clusters whose member rows become Python lists at once in the report
 _VERIFY_BLOCK = 1 << 23  # shingles compared per numpy step (64 MB of int64 keys)
 
 
@@ -402,7 +400,7 @@ def audit_stream(
     kept_cluster = ~(sentence_cluster & all_covered)
     # Members in (first occurrence by date, then unit) order; clusters by (documents, length of
     # the first member's text, its unit), largest first.
-    doc_rank = _date_rank(store, units)
+    doc_rank = _doc_rank(store, "date", lambda d: (not isinstance(d, str), d or ""))
     mdoc = units.doc[member]
     order = np.lexsort((member, doc_rank[mdoc], cluster_of))
     member, cluster_of, mdoc = member[order], cluster_of[order], mdoc[order]
@@ -549,19 +547,17 @@ def _covered(
     return inside
 
 
-def _date_rank(store: IndexStore, units: _Units) -> npt.NDArray[np.int64]:
-    """Rank of every document id by (no date last, date): first occurrence first."""
+def _doc_rank(store: IndexStore, column: str, key: Callable[[Any], Any]) -> npt.NDArray[np.int64]:
+    """Rank of every document id by `key` of its `column` (dates: undated last, so first
+    occurrence first; keys: the order large buckets are read in). Equal keys share a rank."""
     import numpy as np
 
-    rows = store.con.execute("SELECT id, date FROM docs").fetchall()
-    top = max((r[0] for r in rows), default=0)
-    rank = np.zeros(top + 1, dtype=np.int64)
-    ordered = sorted(rows, key=lambda r: (not isinstance(r[1], str), r[1] or ""))
-    keys = [(not isinstance(r[1], str), r[1] or "") for r in ordered]
-    # Documents with the same date share a rank, so the unit id decides between them.
+    rows = store.con.execute(f"SELECT id, {column} FROM docs").fetchall()
+    rank = np.zeros(max((r[0] for r in rows), default=0) + 1, dtype=np.int64)
+    ordered = sorted(((key(v), i) for i, v in rows), key=lambda kv: kv[0])
     n = 0
-    for i, (doc_id, _) in enumerate(ordered):
-        if i and keys[i] != keys[i - 1]:
+    for j, (k, doc_id) in enumerate(ordered):
+        if j and k != ordered[j - 1][0]:
             n += 1
         rank[doc_id] = n
     return rank

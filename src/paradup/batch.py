@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import CheckConfig
 from .tokens import SEPARATOR, canonical_uncached, cutter
@@ -171,13 +171,6 @@ def supported(config: CheckConfig) -> bool:
     return config.ngram == "word" and config.shingle <= MAX_SHINGLE
 
 
-def _runs(x: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
-    """Start index of each run of equal values in x (x non-empty)."""
-    import numpy as np
-
-    return np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
-
-
 def fingerprint_batch(
     records: Sequence[ArchiveRecord], config: CheckConfig, settings: IndexSettings
 ) -> list[DocRow]:
@@ -187,7 +180,7 @@ def fingerprint_batch(
     from . import fingerprint
     from .index.build import fingerprint_record, norm_hash
     from .index.store import DocRow, UnitRow, compress_text
-    from .lsh import band_keys, index_keys, sorted_unique
+    from .lsh import band_keys, index_keys, run_starts, sorted_unique
     from .normalize import normalize
     from .units import sentences
 
@@ -285,7 +278,7 @@ def fingerprint_batch(
     bits = vocab.bits
     heads: list[npt.NDArray[np.intp]] = []
     if total:
-        first = _runs(cseg)
+        first = run_starts(cseg)
         clause_len = np.diff(np.append(first, total))
         full = np.flatnonzero(cseg[: total - n + 1] == cseg[n - 1 :]) if total >= n else first[:0]
         heads = [full, first[clause_len < n]]

@@ -102,6 +102,13 @@ def sorted_unique(
     return s[keep]
 
 
+def run_starts(x: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """Start index of each run of equal values in x (x non-empty)."""
+    import numpy as np
+
+    return np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+
+
 def index_keys(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int32]:
     """The stored form of band keys: their high 32 bits (well mixed by `band_keys`).
 

@@ -285,7 +285,7 @@ def _normalize_fast(
     """
     import numpy as np
 
-    from .lsh import sorted_unique
+    from .lsh import run_starts, sorted_unique
 
     if not _TABLE:
         _TABLE.append(_CharTable())
@@ -314,7 +314,7 @@ def _normalize_fast(
     # kw is non-decreasing (both sides sorted): the first whitespace before each character
     # starts each run of equal kw (np.unique would sort again).
     if len(kw):
-        first_idx = np.flatnonzero(np.concatenate(([True], kw[1:] != kw[:-1])))
+        first_idx = run_starts(kw)
         first_ws[kw[first_idx]] = wpos[first_idx]
     newlines = np.bincount(kw[cps[wpos] == 10], minlength=k_n)
     para = newlines >= (1 if line_paragraphs else 2)
