@@ -232,7 +232,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
         t = time.perf_counter()
         with IndexStore.create_or_open(str(idx), st, force=True) as ix:
             for b in range(0, len(docs), 256):
-                ix.write_batch(docs[b : b + 256], bulk=True)
+                ix.write_batch(docs[b : b + 256])
             t1 = time.perf_counter()
             ix.finish()
         T["SQLite write (docs, units, band runs)"] += t1 - t
@@ -263,7 +263,7 @@ def bench_stages(subset: Sequence[Rec], work: Path) -> dict[str, Any]:
     def write_all() -> None:
         with IndexStore.create_or_open(str(idx2), st, force=True) as ix:
             for b in range(0, len(docs), 256):
-                ix.write_batch(docs[b : b + 256], bulk=True)
+                ix.write_batch(docs[b : b + 256])
             ix.finish()
 
     prof_write = _profile(write_all, "tottime", 8)

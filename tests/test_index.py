@@ -212,31 +212,6 @@ def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
     assert f"{3000 - kept} fingerprinted, {kept} unchanged" in again.stderr
 
 
-def test_update_keeps_band_rows_exact(tmp_path: Path) -> None:
-    """Changed and deleted documents take their band rows with them; new ones add theirs."""
-    src = tmp_path / "s.jsonl"
-    write_jsonl(src, 40)
-    idx = tmp_path / "u.paradup"
-    build_index([str(src)], str(idx), jobs=1)
-    lines = src.read_text("utf-8").splitlines()
-    changed = json.loads(lines[5])
-    changed["text"] += "\n\n补充报道：本市今天还发布了新的交通管理办法，自下月起施行。"
-    lines[5] = json.dumps(changed, ensure_ascii=False)
-    del lines[7]
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write_jsonl(tmp_path / "more.jsonl", 3, start=100)
-    stats = build_index([str(src), str(tmp_path / "more.jsonl")], str(idx), jobs=1)
-    assert (stats.indexed, stats.deleted) == (4, 1)
-    with IndexStore.open(idx) as store:
-        assert not store.bands_pending()
-        c = store.counts()
-        assert c["docs"] == 42 and c["bands"] == c["units"] * store.settings.bands
-        dangling = store.con.execute(
-            "SELECT count(*) FROM bands WHERE unit NOT IN (SELECT id FROM units)"
-        )
-        assert dangling.fetchone()[0] == 0
-
-
 def test_two_writers_get_clear_error_reader_not_blocked(tmp_path: Path) -> None:
     src = tmp_path / "s.jsonl"
     write_jsonl(src, 5)
@@ -337,38 +312,6 @@ def test_prepare_around_spans_matches_full_prepare_there() -> None:
     assert any(f.hashes and not p.hashes for f, p in pairs)
 
 
-def test_documents_replaced_while_a_bulk_build_is_pending(tmp_path: Path) -> None:
-    # An interrupted bulk build leaves band runs pending; replacing a document then
-    # deletes units whose rows wait there. `finish` must drop exactly those rows.
-    from paradup.config import CheckConfig
-    from paradup.index.build import _work, index_settings
-
-    src = tmp_path / "archive.jsonl"
-    write_jsonl(src, 12)
-    idx = tmp_path / "a.paradup"
-    config = CheckConfig()
-    settings = index_settings(config)
-    recs = list(iter_records([str(src)]))
-    with IndexStore.create_or_open(str(idx), settings) as store:
-        assert store.bulk_mode()
-        store.write_batch(_work(recs, config, settings), bulk=True)  # killed before finish
-    lines = src.read_text(encoding="utf-8").splitlines()
-    first = json.loads(lines[0])
-    first["text"] = article(99)
-    lines[0] = json.dumps(first, ensure_ascii=False)
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    stats = build_index([str(src)], str(idx), jobs=1)
-    assert stats.indexed == 1 and stats.unchanged == 11
-    con = sqlite3.connect(idx)
-    assert con.execute("SELECT count(*) FROM band_runs").fetchone()[0] == 0
-    orphans = "SELECT count(*) FROM bands WHERE unit NOT IN (SELECT id FROM units)"
-    assert con.execute(orphans).fetchone()[0] == 0
-    per_unit = con.execute("SELECT count(*) FROM units").fetchone()[0] * settings.bands
-    assert con.execute("SELECT count(*) FROM bands").fetchone()[0] == per_unit
-    assert con.execute("SELECT count(*) FROM meta WHERE key = 'band_runs_stale'").fetchone()[0] == 0
-    con.close()
-
-
 def test_unpaired_surrogate_escape_is_a_bad_record(tmp_path: Path) -> None:
     # JSON allows "\ud800"; UTF-8, the segmenter and SQLite do not: skip the record, say why.
     src = tmp_path / "archive.jsonl"
@@ -405,7 +348,7 @@ def test_interrupted_statement_keeps_its_own_error(tmp_path: Path) -> None:
             return 0
 
         store.con.set_progress_handler(count, 100)
-        store.write_batch(docs, bulk=True)
+        store.write_batch(docs)
     assert seen[0] >= 8
     for after in sorted({1, 2, *(seen[0] * k // 8 for k in range(1, 8)), seen[0] - 1}):
         idx = tmp_path / f"a{after}.paradup"
@@ -418,105 +361,8 @@ def test_interrupted_statement_keeps_its_own_error(tmp_path: Path) -> None:
 
             store.con.set_progress_handler(handler, 100)
             with pytest.raises(sqlite3.OperationalError, match="interrupted"):
-                store.write_batch(docs, bulk=True)
+                store.write_batch(docs)
             store.con.set_progress_handler(None, 0)
             assert store.counts()["docs"] == 0
-            store.write_batch(docs, bulk=True)
+            store.write_batch(docs)
             assert store.counts()["docs"] == 40
-
-
-def _pending_index(tmp_path: Path, n: int, name: str) -> tuple[Path, list[int]]:
-    """An index whose bulk write stopped before `finish`, and its band keys."""
-    from paradup.config import CheckConfig
-    from paradup.index.build import _work, index_settings
-
-    src = tmp_path / f"{name}.jsonl"
-    write_jsonl(src, n)
-    idx = tmp_path / f"{name}.paradup"
-    config = CheckConfig()
-    settings = index_settings(config)
-    docs = _work(list(iter_records([str(src)])), config, settings)
-    with IndexStore.create_or_open(str(idx), settings) as store:
-        for i in range(0, len(docs), 7):  # several batches: several runs per key range
-            store.write_batch(docs[i : i + 7], bulk=True)
-    keys = sorted({k for d in docs for u in d.units for k in u.band_keys})
-    return idx, keys
-
-
-def _clusters(store: IndexStore) -> list[list[tuple[str, int, int]]]:
-    return [sorted((m.doc, m.start, m.end) for m in c.members) for c in audit(store)]
-
-
-def test_pending_runs_answer_like_the_finished_index(tmp_path: Path) -> None:
-    """Lookups and the audit read the pending runs exactly as they later read `bands`."""
-    idx, keys = _pending_index(tmp_path, 60, "p")
-    with IndexStore.open(idx) as store:
-        assert store.bands_pending()
-        pending_units = {k: sorted(v) for k, v in store.units_for_keys(keys).items()}
-        pending_clusters = _clusters(store)
-        pending_count = store.counts()["bands"]
-    with IndexStore.create_or_open(str(idx), IndexStore.open(idx).settings) as store:
-        moved = store.finish()
-    with IndexStore.open(idx) as store:
-        assert not store.bands_pending()
-        assert moved == pending_count == store.counts()["bands"]
-        assert {k: sorted(v) for k, v in store.units_for_keys(keys).items()} == pending_units
-        assert _clusters(store) == pending_clusters and pending_clusters
-        rows = store.con.execute("SELECT key, unit FROM bands ORDER BY key, unit").fetchall()
-    assert len(rows) == len(set(rows)) == moved
-    assert set(pending_units) == set(keys)
-
-
-def _as_schema_2(idx: Path, pending: bool) -> None:
-    """Rewrite an index into schema 2's form (pending rows one per row in `bands_new`)."""
-    con = sqlite3.connect(idx)
-    con.execute("DROP TABLE band_runs")
-    con.execute("CREATE TABLE bands_new (key INTEGER NOT NULL, unit INTEGER NOT NULL)")
-    if pending:
-        con.execute("INSERT INTO bands_new SELECT key, unit FROM bands LIMIT 5")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    con.commit()
-    con.close()
-
-
-def _built(tmp_path: Path, n: int) -> tuple[Path, Path]:
-    """(archive, index) of n articles, built."""
-    src, idx = tmp_path / "a.jsonl", tmp_path / "old.paradup"
-    write_jsonl(src, n)
-    build_index([str(src)], str(idx), jobs=1)
-    return src, idx
-
-
-def test_finished_schema_2_index_is_read_and_upgraded(tmp_path: Path) -> None:
-    src, idx = _built(tmp_path, 30)
-    with IndexStore.open(idx) as store:
-        before = store.counts(), _clusters(store)
-    _as_schema_2(idx, pending=False)
-    with IndexStore.open(idx) as store:  # a reader leaves the file as it is
-        assert (store.counts(), _clusters(store)) == before and not store.bands_pending()
-    meta = "SELECT value FROM meta WHERE key = 'schema_version'"
-    assert sqlite3.connect(idx).execute(meta).fetchone()[0] == "2"
-    write_jsonl(tmp_path / "more.jsonl", 2, start=100)
-    stats = build_index([str(src), str(tmp_path / "more.jsonl")], str(idx), jobs=1)
-    assert (stats.indexed, stats.unchanged) == (2, 30)
-    con = sqlite3.connect(idx)
-    assert con.execute(meta).fetchone()[0] == "3"
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert "band_runs" in tables and "bands_new" not in tables
-    con.close()
-
-
-def test_unfinished_schema_2_index_is_refused_with_the_fix(tmp_path: Path) -> None:
-    src, idx = _built(tmp_path, 10)
-    _as_schema_2(idx, pending=True)
-    data = idx.read_bytes()
-    for args in (
-        ["index", "info", "--index", str(idx)],
-        ["index", "build", str(src), "--index", str(idx)],
-    ):
-        r = run_paradup(*args)
-        assert r.returncode == 2, r.stderr
-        assert str(idx) in r.stderr and "--force" in r.stderr and "Traceback" not in r.stderr
-    assert idx.read_bytes() == data  # untouched
-    r = run_paradup("index", "build", str(src), "--index", str(idx), "--force")
-    assert r.returncode == 0, r.stderr

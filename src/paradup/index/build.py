@@ -125,7 +125,7 @@ class BuildStats:
     phase: str = "indexing"
     read_bytes: int = 0  # source bytes read so far, unchanged documents included
     total_bytes: int = 0  # source bytes in all (0 when the archive cannot be sized)
-    finish_seconds: float = 0.0  # the final sorted insert of band rows (bulk builds)
+    finish_seconds: float = 0.0  # merging band runs into blocks at the end
 
 
 def _batches(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[ArchiveRecord]]:
@@ -177,10 +177,8 @@ def build_index(
                     continue
                 yield rec
 
-        bulk = store.bulk_mode()
-
         def commit(docs: list[DocRow]) -> None:
-            store.write_batch(docs, bulk=bulk)
+            store.write_batch(docs)
             stats.indexed += len(docs)
             stats.units += sum(len(d.units) for d in docs)
             stats.bytes += sum(d.nbytes for d in docs)

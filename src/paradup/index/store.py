@@ -4,15 +4,18 @@ Writes are transactional per batch: a run killed half-way keeps every committed 
 loses at most the batch in flight. One writer at a time (an advisory lock file); readers use
 WAL and are never blocked. An index written with other settings or another schema is refused.
 
-Band keys (20 per unit, the bulk of the index) are looked up through `bands`, a table keyed by
-(key, unit). Inserting batches of random keys into that B-tree dirties nearly every page of it
-once it outgrows the page cache, so an archive-sized build slows down as it grows. A build into
-an empty index therefore keeps each batch's band rows as sorted runs -- `key << 32 | unit`
-codes packed in blobs, one per batch and per 1/64 of the key range (`band_runs`) -- and moves
-them into `bands` at the end (`finish`): one key range at a time, the runs are merged by numpy
-and inserted in order, so SQLite neither stores a row per pending band key nor sorts them.
-Small updates insert directly. Readers consult `band_runs` too, so an index whose build was
-killed before `finish` still answers queries, and the next build or update completes it.
+Band keys (20 per unit, the bulk of the index) are stored as sorted `key << 32 | unit` codes
+packed in blobs, not as a row per key: a B-tree row per key cost SQLite a sort or a random page
+write per key and 15 bytes each on disk. Each batch appends its codes as sorted runs, one per
+1/64 of the key range (`band_runs`). `finish`, at the end of a build or update, merges the runs
+in numpy into blocks of at most `_BLOCK` codes (`band_blocks`, found by their last code),
+like a two-level log-structured merge tree: level 0 holds the bulk; small updates merge into
+level 1, and level 1 is folded into level 0 once it outgrows an eighth of it. Deleting a
+document leaves its codes in place (unit ids are never reused, readers skip the dead ones);
+the merge that rewrites a level drops them. Readers consult the pending runs too, so an index
+whose build was killed before `finish` still answers queries, and the next run completes it.
+Indexes of schema 2 and 3 (a `bands` table keyed by (key, unit)) are read as they are and
+converted by the next writer.
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-SCHEMA_VERSION = 3
-# Schema 2 kept pending band rows one per row in `bands_new`; an index of it whose build was
-# finished is the same index and is upgraded in place (`_upgrade_v2`).
-_READABLE = ("2", "3")
+SCHEMA_VERSION = 4
+# Schemas 2 and 3 kept band keys in `bands`, a row per (key, unit); schema 2 also kept pending
+# rows in `bands_new`. Readers use such an index as it is; a writer converts it (`_upgrade`).
+_READABLE = ("2", "3", "4")
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
-_RUN_CHUNK = 1 << 18  # codes per ordered insert at finish (the JSON text stays a few MB)
+_BLOCK = 500  # codes per block: 4,000 bytes, so a block fits in one 4 KiB page
+_LEVEL1_SHARE = 8  # level 1 is folded into level 0 when it holds more than 1/8 as many codes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,11 +67,13 @@ CREATE TABLE IF NOT EXISTS units (
     hashes BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS units_doc ON units(doc);
-CREATE TABLE IF NOT EXISTS bands (
-    key INTEGER NOT NULL,
-    unit INTEGER NOT NULL,
-    PRIMARY KEY (key, unit)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS band_blocks (
+    id INTEGER PRIMARY KEY,
+    level INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    codes BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS band_blocks_last ON band_blocks(level, last);
 CREATE TABLE IF NOT EXISTS band_runs (
     id INTEGER PRIMARY KEY,
     part INTEGER NOT NULL,
@@ -76,8 +82,12 @@ CREATE TABLE IF NOT EXISTS band_runs (
 CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 """
 # band_runs.codes: sorted little-endian int64 `key << 32 | unit` of one batch in one key range.
-# AUTOINCREMENT: unit ids are never reused, so a band row left behind for a deleted unit can
-# never point at a new one (readers skip ids that no longer exist).
+# band_blocks.codes: the same, distinct, at most _BLOCK of them, never across two key ranges;
+# `last` is the block's last code. meta keeps the code counts: codes_0, codes_1 (per level)
+# and codes_dead (codes of deleted units still stored).
+# AUTOINCREMENT: unit ids are never reused, so a code left behind for a deleted unit can never
+# point at a new one (readers skip ids that no longer exist).
+_COUNTS = ("codes_0", "codes_1", "codes_dead")
 
 
 class IndexError_(ParadupError):
@@ -174,6 +184,8 @@ class IndexStore:
         self._lock_fd: int | None = None
         # A finished schema-2 index opened for reading has no band_runs table (nothing pending).
         self._runs = _has_table(con, "band_runs")
+        self._legacy = _has_table(con, "bands")  # schema 2 or 3, read as it is
+        self._live: npt.NDArray[np.int64] | None = None  # sorted live unit ids, when needed
 
     # -- opening -------------------------------------------------------------------------
     @staticmethod
@@ -249,8 +261,8 @@ class IndexStore:
             meta = cls._read_meta(con, p) if _has_meta(con) else {}
             if meta:
                 cls._check(p, meta, settings)
-                if meta.get("schema_version") == "2":
-                    _upgrade_v2(con, p)
+                if meta.get("schema_version") in ("2", "3"):
+                    _upgrade(con, p)
             else:
                 con.executescript(_SCHEMA)
                 con.execute("BEGIN")
@@ -287,19 +299,12 @@ class IndexStore:
         return dict(self.con.execute("SELECT key, content_hash FROM docs").fetchall())
 
     def bands_pending(self) -> bool:
-        """True while band runs wait in `band_runs` for `finish` (a bulk build in progress)."""
+        """True while band runs wait in `band_runs` for `finish` (a build in progress)."""
         if not self._runs:
             return False
         return self.con.execute("SELECT 1 FROM band_runs LIMIT 1").fetchone() is not None
 
-    def bulk_mode(self) -> bool:
-        """Append band rows for a final sorted insert: the index is new or a bulk build resumes."""
-        empty = self.con.execute("SELECT 1 FROM bands LIMIT 1").fetchone() is None
-        return empty or self.bands_pending()
-
-    def write_batch(
-        self, docs: Iterable[DocRow], delete_keys: Iterable[str] = (), bulk: bool = False
-    ) -> None:
+    def write_batch(self, docs: Iterable[DocRow], delete_keys: Iterable[str] = ()) -> None:
         """Replace the given documents (and delete others) in one transaction."""
         import numpy as np
 
@@ -345,12 +350,7 @@ class IndexStore:
             if uids:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
-                codes = np.sort((keys << 32) | units)  # (key, unit) order
-                if bulk:
-                    _append_runs(con, codes)
-                else:
-                    # Sorted, so the B-tree pages of one batch are visited in order.
-                    _insert_codes(con, "INSERT OR IGNORE INTO bands (key, unit)", codes)
+                _append_runs(con, np.sort((keys << 32) | units))  # (key, unit) order
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
@@ -365,45 +365,95 @@ class IndexStore:
         return int(row[0]) + 1
 
     def finish(self) -> int:
-        """Move pending band runs into `bands`; returns how many band rows moved.
+        """Merge the pending band runs into blocks; returns how many codes were pending.
 
-        Key range by key range (1/64 of the codes at a time): the runs of the range are merged
-        by numpy and inserted in order, which appends to the `bands` B-tree. One transaction: a
-        kill during it leaves the runs pending for the next run."""
+        Into level 1 when level 1 and the runs together stay under 1/8 of level 0 (an update
+        then rewrites only the small level), else everything into level 0; either rewrite
+        drops the codes of deleted units from what it rewrites. Key range by key range (1/64
+        of the codes at a time), merged by numpy's sort, which merges sorted runs. One
+        transaction: a kill during it leaves the runs pending for the next run."""
         import numpy as np
 
         if not self.bands_pending():
             return 0
         con = self.con
         con.execute("BEGIN IMMEDIATE")
-        moved = 0
         try:
-            # Rows of units deleted meanwhile are dropped here (their runs cannot be edited);
-            # without such deletions there is nothing to check.
-            stale = con.execute("SELECT 1 FROM meta WHERE key = 'band_runs_stale'").fetchone()
-            live = None
-            if stale:
-                live = np.fromiter(
-                    (r[0] for r in con.execute("SELECT id FROM units ORDER BY id")), np.int64
-                )
+            n = self._code_counts()
+            pending = self._pending_count()
+            major = n["codes_1"] + pending > n["codes_0"] // _LEVEL1_SHARE or (
+                n["codes_dead"] > n["codes_0"] // _LEVEL1_SHARE
+            )
+            levels = (0, 1) if major else (1,)
+            live = self._live_units() if n["codes_dead"] else None
+            kept = 0
             for part in range(PARTS):
-                codes = self.pending_codes(part)
-                if not len(codes):
-                    continue
+                old = [self._block_codes(part, level) for level in levels]
+                codes = np.concatenate([*old, self.pending_codes(part)])
+                codes.sort(kind="stable")
+                if len(codes):  # a unit whose bands collide in 32 bits holds a code twice
+                    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
                 if live is not None:
-                    codes = codes[np.isin(codes & 0xFFFFFFFF, live)]
-                for i in range(0, len(codes), _RUN_CHUNK):
-                    _insert_codes(
-                        con, "INSERT OR IGNORE INTO bands (key, unit)", codes[i : i + _RUN_CHUNK]
-                    )
-                moved += len(codes)
-            con.execute("DELETE FROM meta WHERE key = 'band_runs_stale'")
+                    codes = codes[_isin_sorted(codes & 0xFFFFFFFF, live)]
+                lo, hi = part_bounds(part)
+                con.execute(
+                    f"DELETE FROM band_blocks WHERE level IN ({','.join(map(str, levels))}) "
+                    "AND last BETWEEN ? AND ?",
+                    (lo, hi),
+                )
+                _write_blocks(con, levels[0], codes)
+                kept += len(codes)
+            # What the rewrite dropped were dead codes (or duplicates, rarely).
+            before = pending + sum(n[f"codes_{level}"] for level in levels)
+            n["codes_dead"] = max(0, n["codes_dead"] - (before - kept))
+            if major:
+                n["codes_0"], n["codes_1"], n["codes_dead"] = kept, 0, 0
+            else:
+                n["codes_1"] = kept
+            self._set_code_counts(n)
             con.execute("DELETE FROM band_runs")
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
             raise
-        return moved
+        return pending
+
+    def _code_counts(self) -> dict[str, int]:
+        rows = self.con.execute(f"SELECT key, value FROM meta WHERE key IN {_COUNTS}")
+        return {"codes_0": 0, "codes_1": 0, "codes_dead": 0} | {k: int(v) for k, v in rows}
+
+    def _set_code_counts(self, n: dict[str, int]) -> None:
+        self.con.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(n[k])) for k in _COUNTS]
+        )
+
+    def _pending_count(self) -> int:
+        if not self._runs:
+            return 0
+        q = "SELECT coalesce(sum(length(codes)), 0) / 8 FROM band_runs"
+        return int(self.con.execute(q).fetchone()[0])
+
+    def _live_units(self) -> npt.NDArray[np.int64]:
+        """Sorted ids of the units that exist."""
+        import numpy as np
+
+        cur = self.con.execute("SELECT id FROM units ORDER BY id")
+        return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+
+    def _block_codes(self, part: int, level: int) -> npt.NDArray[np.int64]:
+        """The stored codes of one key range and level, sorted (dead units included)."""
+        import numpy as np
+
+        lo, hi = part_bounds(part)
+        if self._legacy:  # schema 2 or 3: one level, a row per code
+            if level:
+                return np.empty(0, dtype=np.int64)
+            q = "SELECT key << 32 | unit FROM bands WHERE key BETWEEN ? AND ? ORDER BY key, unit"
+            cur = self.con.execute(q, (lo >> 32, hi >> 32))
+            return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+        q = "SELECT codes FROM band_blocks WHERE level = ? AND last BETWEEN ? AND ? ORDER BY last"
+        blobs = [r[0] for r in self.con.execute(q, (level, lo, hi))]
+        return np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64)
 
     def pending_codes(self, part: int) -> npt.NDArray[np.int64]:
         """The pending codes of one key range (`part_of`), sorted; empty when none wait."""
@@ -414,34 +464,27 @@ class IndexStore:
         q = "SELECT codes FROM band_runs WHERE part = ?"
         blobs = [r[0] for r in self.con.execute(q, (part,))]
         codes = np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64)
-        codes.sort()
+        codes.sort(kind="stable")
         return codes
 
     def shared_band_codes(self, part: int) -> npt.NDArray[np.int64]:
-        """The band rows of one key range whose key is held by two or more rows, from `bands`
-        and the pending runs, as sorted `key << 32 | unit` codes. Most keys have one row, and
-        each row fetched into Python costs ≈ 0.5 µs, so SQLite groups those away."""
+        """The codes of one key range whose key is held by two or more live units, from every
+        level and the pending runs, sorted. Reading a key range's blocks costs ≈ 8 bytes a code
+        (the row-per-key table needed SQLite to scan and group 118 M rows at 1M paragraphs)."""
         import numpy as np
 
-        lo, hi = (part - PARTS // 2) << 26, ((part - PARTS // 2 + 1) << 26) - 1
-        pending = self.pending_codes(part)
-        if len(pending):  # merged in numpy, then filtered there
-            q = "SELECT key << 32 | unit FROM bands WHERE key BETWEEN ?1 AND ?2"
-        else:
-            q = (
-                "SELECT b.key << 32 | b.unit FROM bands b JOIN (SELECT key FROM bands"
-                " WHERE key BETWEEN ?1 AND ?2 GROUP BY key HAVING count(*) > 1) m"
-                " ON b.key = m.key ORDER BY b.key, b.unit"
-            )
-        codes = np.fromiter(
-            itertools.chain.from_iterable(self.con.execute(q, (lo, hi))), dtype=np.int64
-        )
-        if len(pending):
-            codes = np.sort(np.concatenate((codes, pending)))
-            keys = codes >> 32
-            same = keys[1:] == keys[:-1]
-            codes = codes[np.concatenate((same, [False])) | np.concatenate(([False], same))]
-        return codes
+        codes = np.concatenate([self._block_codes(part, 0), self._block_codes(part, 1)])
+        codes = np.concatenate([codes, self.pending_codes(part)])
+        codes.sort(kind="stable")
+        if len(codes):
+            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        if self._code_counts()["codes_dead"] or self.bands_pending():
+            if self._live is None:
+                self._live = self._live_units()
+            codes = codes[_isin_sorted(codes & 0xFFFFFFFF, self._live)]
+        keys = codes >> 32
+        same = keys[1:] == keys[:-1]
+        return codes[np.concatenate((same, [False])) | np.concatenate(([False], same))]
 
     def _delete(self, key: str) -> None:
         import numpy as np
@@ -452,32 +495,33 @@ class IndexStore:
         if row is None:
             return
         units = self.con.execute("SELECT id, sig FROM units WHERE doc = ?", (row[0],)).fetchall()
-        if units and self.bands_pending():
-            # Its rows may wait in band_runs (blobs, not rows): `finish` must filter.
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('band_runs_stale', '1')")
         if units:
-            # Band keys are recomputed from the stored signatures: the (key, unit) primary key
-            # finds each row directly instead of scanning the table for the unit ids.
+            # Their codes stay where they are (blocks and runs are not edited) and are counted
+            # as dead until a merge rewrites them away; the count comes from the signatures.
             sigs = np.frombuffer(b"".join(u[1] for u in units), dtype=np.uint32)
-            sigs = sigs.reshape(len(units), -1)
             st = self.settings
-            keys = index_keys(band_keys(sigs, st.bands, st.rows))
-            self.con.executemany(
-                "DELETE FROM bands WHERE key = ? AND unit = ?",
-                [(int(k), uid) for (uid, _), ks in zip(units, keys, strict=True) for k in ks],
-            )
+            keys = index_keys(band_keys(sigs.reshape(len(units), -1), st.bands, st.rows))
+            uids = np.asarray([u[0] for u in units], dtype=np.int64)
+            dead = len(np.unique((keys.astype(np.int64) << 32) | uids[:, None]))
+            n = self._code_counts()
+            n["codes_dead"] += dead
+            self._set_code_counts(n)
         self.con.execute("DELETE FROM units WHERE doc = ?", (row[0],))
         self.con.execute("DELETE FROM docs WHERE id = ?", (row[0],))
 
     # -- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
+        """Documents, units, and band codes of live units (pending ones included)."""
         out = {
             t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("docs", "units", "bands")
+            for t in ("docs", "units")
         }
-        if self._runs:
-            q = "SELECT coalesce(sum(length(codes)), 0) / 8 FROM band_runs"
-            out["bands"] += self.con.execute(q).fetchone()[0]
+        if self._legacy:
+            out["bands"] = self.con.execute("SELECT count(*) FROM bands").fetchone()[0]
+        else:
+            n = self._code_counts()
+            out["bands"] = n["codes_0"] + n["codes_1"] - n["codes_dead"]
+        out["bands"] += self._pending_count()
         return out
 
     def doc(self, doc_id: int) -> dict[str, Any]:
@@ -492,29 +536,52 @@ class IndexStore:
             yield from map(_doc_dict, self.con.execute(q, chunk))
 
     def units_for_keys(self, keys: Iterable[int]) -> dict[int, list[int]]:
-        """Band key -> indexed units holding it, for the keys that occur in the index."""
+        """Band key -> indexed units holding it, for the keys that occur in the index. Units
+        deleted since the last merge may be among them; their rows are gone, so callers that
+        read the units find nothing for them."""
         import numpy as np
 
         out: dict[int, list[int]] = {}
         ks = sorted(set(keys))
-        for i in range(0, len(ks), 500):
-            chunk = ks[i : i + 500]
-            q = f"SELECT key, unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
-            for key, unit in self.con.execute(q, chunk):
-                out.setdefault(key, []).append(unit)
-        if ks and self.bands_pending():  # an unfinished bulk build: search its runs too
+        if self._legacy:
+            for i in range(0, len(ks), 500):
+                chunk = ks[i : i + 500]
+                q = f"SELECT key, unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
+                for key, unit in self.con.execute(q, chunk):
+                    out.setdefault(key, []).append(unit)
+        else:
+            n = self._code_counts()
+            for level in (0, 1):
+                if n[f"codes_{level}"]:
+                    for k, units in self._lookup_blocks(level, ks):
+                        out.setdefault(k, []).extend(units)
+        if ks and self.bands_pending():  # an unfinished build: search its runs too
             lo = np.asarray(ks, dtype=np.int64) << 32
             part = part_of(lo)
             for p in np.unique(part).tolist():
-                mine = lo[part == p]
-                run = self.pending_codes(p)
-                first = np.searchsorted(run, mine)
-                last = np.searchsorted(run, mine | 0xFFFFFFFF, side="right")
-                spans = zip((mine >> 32).tolist(), first.tolist(), last.tolist(), strict=True)
-                for k, a, b in spans:
-                    if b > a:
-                        out.setdefault(k, []).extend((run[a:b] & 0xFFFFFFFF).tolist())
+                for k, units in _lookup(self.pending_codes(p), (lo[part == p] >> 32).tolist()):
+                    out.setdefault(k, []).extend(units)
         return out
+
+    def _lookup_blocks(self, level: int, ks: list[int]) -> Iterator[tuple[int, list[int]]]:
+        """(key, units) for the sorted keys `ks` found in one level's blocks: the first block
+        whose last code reaches the key, then the next ones while the key runs on."""
+        import numpy as np
+
+        q = "SELECT last, codes FROM band_blocks WHERE level = ? AND last >= ? ORDER BY last"
+        block = np.empty(0, dtype=np.int64)
+        for k in ks:
+            lo, hi = k << 32, (k << 32) | 0xFFFFFFFF
+            if not (len(block) and block[0] <= lo and block[-1] >= hi):
+                parts = []
+                for last, blob in self.con.execute(q, (level, lo)):
+                    parts.append(np.frombuffer(blob, dtype="<i8").astype(np.int64))
+                    if last >= hi:
+                        break
+                if not parts:
+                    return  # every later key is past the last block too
+                block = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            yield from _lookup(block, [k])
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
         """(unit id, doc id, kind, start, end, hashes) for the given units."""
@@ -571,28 +638,15 @@ def _doc_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _insert_codes(con: sqlite3.Connection, insert: str, codes: npt.NDArray[np.int64]) -> None:
-    """`insert` the (key, unit) rows of `key << 32 | unit` codes, in order. They travel as one
-    JSON array unpacked by SQLite's json_each: half the cost of an executemany of 20 rows per
-    unit, the writer's largest share. executemany where SQLite lacks JSON (before 3.38)."""
-    if _HAS_JSON[0] and len(codes):
-        try:
-            con.execute(
-                f"{insert} SELECT value >> 32, value & 4294967295 FROM json_each(?)",
-                ("[" + ",".join(map(str, codes.tolist())) + "]",),
-            )
-            return
-        except sqlite3.OperationalError as exc:
-            if "json_each" not in str(exc):
-                raise
-            _HAS_JSON[0] = False
-    rows = zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True)
-    con.executemany(f"{insert} VALUES (?, ?)", rows)
-
-
 def part_of(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """The key range (0 .. PARTS - 1) of each code: its top 6 bits, in code order."""
     return (codes >> 58) + PARTS // 2
+
+
+def part_bounds(part: int) -> tuple[int, int]:
+    """The first and last code of a key range."""
+    lo = (part - PARTS // 2) << 58
+    return lo, min(lo + (1 << 58), 1 << 63) - 1
 
 
 def _append_runs(con: sqlite3.Connection, codes: npt.NDArray[np.int64]) -> None:
@@ -610,6 +664,48 @@ def _append_runs(con: sqlite3.Connection, codes: npt.NDArray[np.int64]) -> None:
     )
 
 
+def _write_blocks(con: sqlite3.Connection, level: int, codes: npt.NDArray[np.int64]) -> None:
+    """Store sorted distinct codes of one key range as blocks of `_BLOCK`."""
+    le = codes.astype("<i8")
+    rows = []
+    for i in range(0, len(le), _BLOCK):
+        block = le[i : i + _BLOCK]
+        rows.append((level, int(block[-1]), block.tobytes()))
+    con.executemany("INSERT INTO band_blocks (level, last, codes) VALUES (?, ?, ?)", rows)
+
+
+def _legacy_codes(con: sqlite3.Connection, part: int) -> npt.NDArray[np.int64]:
+    """The codes of one key range from a schema-2/3 `bands` table, sorted."""
+    import numpy as np
+
+    lo, hi = part_bounds(part)
+    q = "SELECT key << 32 | unit FROM bands WHERE key BETWEEN ? AND ? ORDER BY key, unit"
+    cur = con.execute(q, (lo >> 32, hi >> 32))
+    return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+
+
+def _isin_sorted(x: npt.NDArray[np.int64], table: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """x in table, for a sorted table (a binary search: no hash or sort of `table`)."""
+    import numpy as np
+
+    if not len(table):
+        return np.zeros(len(x), dtype=bool)
+    pos = np.minimum(np.searchsorted(table, x), len(table) - 1)
+    found: npt.NDArray[np.bool_] = table[pos] == x
+    return found
+
+
+def _lookup(codes: npt.NDArray[np.int64], ks: Iterable[int]) -> Iterator[tuple[int, list[int]]]:
+    """(key, units) for each key of `ks` present in the sorted codes."""
+    import numpy as np
+
+    for k in ks:
+        a = np.searchsorted(codes, k << 32)
+        b = np.searchsorted(codes, (k << 32) | 0xFFFFFFFF, side="right")
+        if b > a:
+            yield k, (codes[a:b] & 0xFFFFFFFF).tolist()
+
+
 def _has_table(con: sqlite3.Connection, name: str) -> bool:
     q = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     return con.execute(q, (name,)).fetchone() is not None
@@ -624,14 +720,45 @@ def _refuse_unfinished_v2(con: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def _upgrade_v2(con: sqlite3.Connection, path: Path) -> None:
-    """A finished schema-2 index is a schema-3 index without band_runs: add it (writer only)."""
+def _upgrade(con: sqlite3.Connection, path: Path) -> None:
+    """Convert a schema-2 or -3 index to schema 4 (writer only, one transaction): the rows of
+    `bands` become level-0 blocks; pending runs of an interrupted schema-3 build stay pending."""
+    import numpy as np
+
     _refuse_unfinished_v2(con, path)
-    con.executescript(_SCHEMA)  # IF NOT EXISTS throughout: adds band_runs only
+    con.executescript(_SCHEMA)  # IF NOT EXISTS throughout: adds the new tables only
     con.execute("BEGIN IMMEDIATE")
     try:
+        total = dead = 0
+        live = None
+        if con.execute("SELECT 1 FROM meta WHERE key = 'band_runs_stale'").fetchone():
+            # Documents replaced while runs were pending: count their codes as dead.
+            cur = con.execute("SELECT id FROM units ORDER BY id")
+            live = np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+        for part in range(PARTS):
+            if _has_table(con, "bands"):
+                codes = _legacy_codes(con, part)
+                _write_blocks(con, 0, codes)
+                total += len(codes)
+            if live is not None:
+                q = "SELECT codes FROM band_runs WHERE part = ?"
+                blob = b"".join(r[0] for r in con.execute(q, (part,)))
+                units = np.frombuffer(blob, dtype="<i8") & 0xFFFFFFFF
+                dead += int((~_isin_sorted(units.astype(np.int64), live)).sum())
+        con.execute("DROP TABLE IF EXISTS bands")
         con.execute("DROP TABLE IF EXISTS bands_new")
-        con.execute("DELETE FROM meta WHERE key = 'bands_new_stale'")
+        con.execute(
+            "DELETE FROM meta WHERE key IN ('bands_new_stale', 'band_runs_stale', "
+            "'codes_0', 'codes_1', 'codes_dead')"
+        )
+        con.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [
+                ("codes_0", str(total)),
+                ("codes_1", "0"),
+                ("codes_dead", str(dead)),
+            ],
+        )
         con.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
         )
@@ -639,9 +766,6 @@ def _upgrade_v2(con: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         _rollback(con)
         raise
-
-
-_HAS_JSON = [True]
 
 
 def _rollback(con: sqlite3.Connection) -> None:

@@ -1,0 +1,335 @@
+"""Band keys stored as sorted code blocks in two levels: exact after updates and deletions,
+identical answers from pending runs, either level and a fresh build, keys that span blocks,
+and indexes of schemas 2 and 3 read as they are and converted by a writer."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from paradup.archive import iter_records
+from paradup.audit import audit
+from paradup.index.build import build_index
+from paradup.index.store import _BLOCK, PARTS, IndexStore
+from paradup.lsh import band_keys, index_keys
+
+from .conftest import run_paradup
+from .test_index import SHARED, article, write_jsonl
+
+Place = tuple[str, int, int]
+
+
+def _stored(con: sqlite3.Connection, level: int | None = None) -> np.ndarray:
+    """Every code in the blocks (of one level, or all) and in the pending runs, sorted."""
+    q = "SELECT codes FROM band_blocks" + ("" if level is None else f" WHERE level = {level}")
+    blobs = [r[0] for r in con.execute(q)]
+    if level is None:
+        blobs += [r[0] for r in con.execute("SELECT codes FROM band_runs")]
+    return np.sort(np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64))
+
+
+def _expected(con: sqlite3.Connection, bands: int, rows: int) -> np.ndarray:
+    """The codes of the units that exist, recomputed from their signatures."""
+    units = con.execute("SELECT id, sig FROM units ORDER BY id").fetchall()
+    sigs = np.frombuffer(b"".join(u[1] for u in units), dtype=np.uint32).reshape(len(units), -1)
+    keys = index_keys(band_keys(sigs, bands, rows)).astype(np.int64)
+    ids = np.asarray([u[0] for u in units], dtype=np.int64)
+    return np.unique((keys << 32) | ids[:, None])
+
+
+def _meta(con: sqlite3.Connection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+def _live(con: sqlite3.Connection, codes: np.ndarray) -> np.ndarray:
+    ids = np.asarray([r[0] for r in con.execute("SELECT id FROM units")], dtype=np.int64)
+    return codes[np.isin(codes & 0xFFFFFFFF, ids)]
+
+
+def _places(store: IndexStore) -> dict[int, Place]:
+    rows = store.con.execute(
+        "SELECT u.id, d.key, u.start, u.end FROM units u JOIN docs d ON d.id = u.doc"
+    )
+    return {uid: (key, start, end) for uid, key, start, end in rows}
+
+
+def _lookups(store: IndexStore, keys: list[int]) -> dict[int, list[Place]]:
+    """units_for_keys with each unit named by its place (ids differ between builds)."""
+    places = _places(store)
+    found = store.units_for_keys(keys)
+    return {k: sorted(places[u] for u in us if u in places) for k, us in found.items()}
+
+
+def _clusters(store: IndexStore) -> list[list[Place]]:
+    return sorted(sorted((m.doc, m.start, m.end) for m in c.members) for c in audit(store))
+
+
+def _all_keys(store: IndexStore) -> list[int]:
+    con = store.con
+    return sorted(set((_expected(con, store.settings.bands, store.settings.rows) >> 32).tolist()))
+
+
+def _answers(idx: Path) -> tuple[dict[str, int], dict[int, list[Place]], list[list[Place]]]:
+    with IndexStore.open(idx) as store:
+        return store.counts(), _lookups(store, _all_keys(store)), _clusters(store)
+
+
+def _edit(src: Path, change: int, delete: int) -> None:
+    lines = src.read_text("utf-8").splitlines()
+    rec = json.loads(lines[change])
+    rec["text"] += "\n\n补充报道：本市今天还发布了新的交通管理办法，自下月起施行。"
+    lines[change] = json.dumps(rec, ensure_ascii=False)
+    del lines[delete]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_update_keeps_band_codes_exact(tmp_path: Path) -> None:
+    """A small update merges into level 1; the codes of changed and deleted documents stay
+    stored but are counted dead and never answered; new documents add theirs."""
+    src, more, idx = tmp_path / "s.jsonl", tmp_path / "more.jsonl", tmp_path / "u.paradup"
+    write_jsonl(src, 40)
+    build_index([str(src)], str(idx), jobs=1)
+    _edit(src, change=5, delete=7)
+    write_jsonl(more, 3, start=100)
+    stats = build_index([str(src), str(more)], str(idx), jobs=1)
+    assert (stats.indexed, stats.deleted) == (4, 1)
+    with IndexStore.open(idx) as store:
+        con, st = store.con, store.settings
+        assert not store.bands_pending()
+        stored, expected = _stored(con), _expected(con, st.bands, st.rows)
+        assert np.array_equal(_live(con, stored), expected)
+        meta = _meta(con)
+        dead = len(stored) - len(expected)
+        assert dead > 0 and int(meta["codes_dead"]) == dead  # left in level 0, counted
+        assert len(_stored(con, 1)) == int(meta["codes_1"]) > 0  # the update went to level 1
+        assert store.counts()["bands"] == len(expected) == store.counts()["units"] * st.bands
+        # Lookups may name dead units (callers find no row for them); the live ones are exact.
+        live_ids = {r[0] for r in con.execute("SELECT id FROM units")}
+        found = store.units_for_keys(sorted(set((stored >> 32).tolist())))
+        live_found = {k: sorted(u for u in us if u in live_ids) for k, us in found.items()}
+        want: dict[int, list[int]] = {}
+        for code in expected.tolist():
+            want.setdefault(code >> 32, []).append(code & 0xFFFFFFFF)
+        assert {k: v for k, v in live_found.items() if v} == want
+        # The audit's grouping: codes of keys shared by two or more live units, nothing else.
+        shared = np.concatenate([store.shared_band_codes(p) for p in range(PARTS)])
+        keys = expected >> 32
+        twice = np.isin(keys, keys[1:][keys[1:] == keys[:-1]])
+        assert np.array_equal(shared, expected[twice]) and len(shared)
+
+
+def test_levels_answer_like_a_fresh_build(tmp_path: Path) -> None:
+    """Lookups, counts and the audit after small updates (level 1), and after the update that
+    folds level 1 into level 0, equal those of one build of the same archive."""
+    src, idx = tmp_path / "a.jsonl", tmp_path / "lsm.paradup"
+    write_jsonl(src, 120)  # three small updates stay under an eighth of it
+    build_index([str(src)], str(idx), jobs=1)
+    for r in range(3):
+        _edit(src, change=3 + r, delete=10 + r)
+        write_jsonl(tmp_path / f"m{r}.jsonl", 2, start=200 + 10 * r)
+        roots = [str(src), *(str(tmp_path / f"m{i}.jsonl") for i in range(r + 1))]
+        build_index(roots, str(idx), jobs=1)
+        with sqlite3.connect(idx) as con:
+            assert int(_meta(con)["codes_1"]) > 0 and int(_meta(con)["codes_dead"]) > 0
+        fresh = tmp_path / f"fresh{r}.paradup"
+        build_index(roots, str(fresh), jobs=1)
+        assert _answers(idx) == _answers(fresh)
+    write_jsonl(tmp_path / "big.jsonl", 30, start=500)
+    build_index([*roots, str(tmp_path / "big.jsonl")], str(idx), jobs=1)
+    with sqlite3.connect(idx) as con:
+        meta = _meta(con)
+        assert (meta["codes_1"], meta["codes_dead"]) == ("0", "0")  # folded, dead dropped
+        assert len(_stored(con)) == int(meta["codes_0"])
+    fresh = tmp_path / "fresh.paradup"
+    build_index([*roots, str(tmp_path / "big.jsonl")], str(fresh), jobs=1)
+    assert _answers(idx) == _answers(fresh)
+
+
+def test_a_key_held_by_more_units_than_a_block(tmp_path: Path) -> None:
+    """The keys of a sentence repeated in 2.5 blocks' worth of documents span several blocks:
+    every unit is found, pending or merged, and the audit clusters them all."""
+    n = _BLOCK * 5 // 2
+    src, idx = tmp_path / "rep.jsonl", tmp_path / "rep.paradup"
+    lines = [
+        json.dumps({"id": f"r{i}", "text": article(i) + "\n\n" + SHARED}, ensure_ascii=False)
+        for i in range(n)
+    ]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+
+    config = CheckConfig()
+    settings = index_settings(config)
+    recs = list(iter_records([str(src)]))
+    docs = _work(recs, config, settings)
+    with IndexStore.create_or_open(str(idx), settings) as store:
+        store.write_batch(docs)
+        texts = {r.key: r.text for r in recs}
+        shared = {u.keys for d in docs for u in d.units if texts[d.key][u.start : u.end] == SHARED}
+        assert len(shared) == 1  # the same sentence, the same keys everywhere
+        keys = np.frombuffer(shared.pop(), dtype=np.int32).tolist()
+        pending = {k: sorted(v) for k, v in store.units_for_keys(keys).items()}
+        store.finish()
+        merged = {k: sorted(v) for k, v in store.units_for_keys(keys).items()}
+    assert pending == merged and all(len(v) == n for v in merged.values())
+    with sqlite3.connect(idx) as con:
+        blocks = con.execute("SELECT count(*) FROM band_blocks").fetchone()[0]
+    assert blocks > len(docs) * settings.bands // _BLOCK
+    with IndexStore.open(idx) as store:
+        big = [c for c in audit(store) if c.members[0].text == SHARED]
+    assert len(big) == 1
+    assert {m.doc.rsplit("#", 1)[1] for m in big[0].members} == {f"r{i}" for i in range(n)}
+
+
+def test_documents_replaced_while_a_build_is_pending(tmp_path: Path) -> None:
+    # An interrupted build leaves band runs pending; replacing a document then deletes units
+    # whose codes wait there. The merge at the end must drop exactly those codes.
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, 12)
+    idx = tmp_path / "a.paradup"
+    config = CheckConfig()
+    settings = index_settings(config)
+    with IndexStore.create_or_open(str(idx), settings) as store:
+        store.write_batch(_work(list(iter_records([str(src)])), config, settings))  # killed
+    lines = src.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["text"] = article(99)
+    lines[0] = json.dumps(first, ensure_ascii=False)
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stats = build_index([str(src)], str(idx), jobs=1)
+    assert stats.indexed == 1 and stats.unchanged == 11
+    with sqlite3.connect(idx) as con:
+        assert con.execute("SELECT count(*) FROM band_runs").fetchone()[0] == 0
+        stored = _stored(con)
+        assert np.array_equal(stored, _expected(con, settings.bands, settings.rows))
+        meta = _meta(con)
+        assert (meta["codes_1"], meta["codes_dead"]) == ("0", "0")
+        assert int(meta["codes_0"]) == len(stored)
+
+
+def _pending_index(tmp_path: Path, n: int, name: str) -> tuple[Path, list[int]]:
+    """An index whose build stopped before `finish`, and its band keys."""
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+
+    src = tmp_path / f"{name}.jsonl"
+    write_jsonl(src, n)
+    idx = tmp_path / f"{name}.paradup"
+    config = CheckConfig()
+    settings = index_settings(config)
+    docs = _work(list(iter_records([str(src)])), config, settings)
+    with IndexStore.create_or_open(str(idx), settings) as store:
+        for i in range(0, len(docs), 7):  # several batches: several runs per key range
+            store.write_batch(docs[i : i + 7])
+    keys = sorted({k for d in docs for u in d.units for k in u.band_keys})
+    return idx, keys
+
+
+def test_pending_runs_answer_like_the_finished_index(tmp_path: Path) -> None:
+    """Lookups and the audit read the pending runs exactly as they later read the blocks."""
+    idx, keys = _pending_index(tmp_path, 60, "p")
+    with IndexStore.open(idx) as store:
+        assert store.bands_pending()
+        pending_units = {k: sorted(v) for k, v in store.units_for_keys(keys).items()}
+        pending_clusters = _clusters(store)
+        pending_count = store.counts()["bands"]
+    with IndexStore.create_or_open(str(idx), IndexStore.open(idx).settings) as store:
+        moved = store.finish()
+    with IndexStore.open(idx) as store:
+        assert not store.bands_pending()
+        assert moved == pending_count == store.counts()["bands"]
+        assert {k: sorted(v) for k, v in store.units_for_keys(keys).items()} == pending_units
+        assert _clusters(store) == pending_clusters and pending_clusters
+        codes = _stored(store.con)
+    assert len(np.unique(codes)) == len(codes) == moved
+    assert set(pending_units) == set(keys)
+
+
+def _as_schema_3(idx: Path) -> None:
+    """Rewrite an index into schema 3's form: a row per (key, unit) in `bands`."""
+    con = sqlite3.connect(idx)
+    codes = _stored(con, None)
+    con.execute(
+        "CREATE TABLE bands (key INTEGER NOT NULL, unit INTEGER NOT NULL, "
+        "PRIMARY KEY (key, unit)) WITHOUT ROWID"
+    )
+    rows = zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True)
+    con.executemany("INSERT INTO bands VALUES (?, ?)", rows)
+    con.execute("DROP TABLE band_blocks")
+    con.execute("DELETE FROM band_runs")
+    con.execute("DELETE FROM meta WHERE key IN ('codes_0', 'codes_1', 'codes_dead')")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+
+
+def _as_schema_2(idx: Path, pending: bool) -> None:
+    """Rewrite an index into schema 2's form (pending rows one per row in `bands_new`)."""
+    _as_schema_3(idx)
+    con = sqlite3.connect(idx)
+    con.execute("DROP TABLE band_runs")
+    con.execute("CREATE TABLE bands_new (key INTEGER NOT NULL, unit INTEGER NOT NULL)")
+    if pending:
+        con.execute("INSERT INTO bands_new SELECT key, unit FROM bands LIMIT 5")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+
+
+def _built(tmp_path: Path, n: int) -> tuple[Path, Path]:
+    """(archive, index) of n articles, built."""
+    src, idx = tmp_path / "a.jsonl", tmp_path / "old.paradup"
+    write_jsonl(src, n)
+    build_index([str(src)], str(idx), jobs=1)
+    return src, idx
+
+
+def _schema(idx: Path) -> str:
+    with sqlite3.connect(idx) as con:
+        return str(_meta(con)["schema_version"])
+
+
+def _tables(idx: Path) -> set[str]:
+    with sqlite3.connect(idx) as con:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_schema_2_and_3_indexes_are_read_and_converted(tmp_path: Path) -> None:
+    for version, convert in (("3", _as_schema_3), ("2", lambda p: _as_schema_2(p, False))):
+        (tmp_path / version).mkdir()
+        src, idx = _built(tmp_path / version, 30)
+        before = _answers(idx)
+        convert(idx)
+        assert _answers(idx) == before  # read as it is ...
+        assert _schema(idx) == version  # ... and left as it is
+        write_jsonl(src.parent / "more.jsonl", 2, start=100)
+        stats = build_index([str(src), str(src.parent / "more.jsonl")], str(idx), jobs=1)
+        assert (stats.indexed, stats.unchanged) == (2, 30)
+        assert _schema(idx) == "4"
+        tables = _tables(idx)
+        assert "band_blocks" in tables and not {"bands", "bands_new"} & tables
+        fresh = src.parent / "fresh.paradup"
+        build_index([str(src), str(src.parent / "more.jsonl")], str(fresh), jobs=1)
+        assert _answers(idx) == _answers(fresh)
+
+
+def test_unfinished_schema_2_index_is_refused_with_the_fix(tmp_path: Path) -> None:
+    src, idx = _built(tmp_path, 10)
+    _as_schema_2(idx, pending=True)
+    data = idx.read_bytes()
+    for args in (
+        ["index", "info", "--index", str(idx)],
+        ["index", "build", str(src), "--index", str(idx)],
+    ):
+        r = run_paradup(*args)
+        assert r.returncode == 2, r.stderr
+        assert str(idx) in r.stderr and "--force" in r.stderr and "Traceback" not in r.stderr
+    assert idx.read_bytes() == data  # untouched
+    r = run_paradup("index", "build", str(src), "--index", str(idx), "--force")
+    assert r.returncode == 0, r.stderr
