@@ -11,8 +11,8 @@ splitting per document, one segmenter call per paragraph, and one dictionary loo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .config import CheckConfig
@@ -70,6 +70,7 @@ class Vocabulary:
         self.cbytes = _Growing("uint8")  # UTF-8 of the canonical words, end to end
         self.coff = _Growing()
         self.cblen = _Growing()
+        self.wlen = _Growing()  # len() of each segmenter word, by id
 
     def overflow(self) -> bool:
         """Canonical ids no longer fit the packed key: start a new vocabulary."""
@@ -94,7 +95,9 @@ class Vocabulary:
         cfirst: list[int] = []
         flat: list[int] = []
         fresh: list[bytes] = []
+        wl: list[int] = []
         for word in new:
+            wl.append(len(word))
             self.ids[word] = len(self.ids)  # ids index clen/cfirst: assigned in order
             canon = canonical_uncached(word)
             cfirst.append(self.cflat.size + len(flat))
@@ -109,6 +112,7 @@ class Vocabulary:
                     fresh.append(c.encode("utf-8", "surrogatepass"))
                 flat.append(cid)
         self.clen.extend(clen)
+        self.wlen.extend(wl)
         self.cfirst.extend(cfirst)
         self.cflat.extend(flat)
         sizes = [len(b) for b in fresh]
@@ -155,16 +159,8 @@ def _vocabulary(n: int) -> Vocabulary:
     return v
 
 
-@dataclass
-class _Sent:
-    doc: int
-    paragraph: int
-    start: int  # normalized offsets within the document
-    end: int
-    raw_start: int
-    raw_end: int
-    chars: int
-    prose: bool
+_g_start, _g_end, _g_par = attrgetter("start"), attrgetter("end"), attrgetter("paragraph")
+_g_rs, _g_re, _g_head = attrgetter("raw_start"), attrgetter("raw_end"), attrgetter("heading")
 
 
 def supported(config: CheckConfig) -> bool:
@@ -206,15 +202,23 @@ def fingerprint_batch(
 
     # 1. Per document: normalize, split, one cut per paragraph. Offsets are made global by
     #    placing the documents end to end (`base`), so one searchsorted serves the batch.
-    sents: list[_Sent] = []
     texts: list[str] = []
+    # Per sentence of the batch, as columns (no object per sentence): paragraph, normalized
+    # and raw offsets within its document, characters without spaces, heading or not.
+    s_par: list[int] = []
+    s_lst: list[int] = []
+    s_lend: list[int] = []
+    s_rs: list[int] = []
+    s_re: list[int] = []
+    s_chars: list[int] = []
+    s_head: list[bool] = []
+    s_count: list[int] = []  # sentences per document
+    bases: list[int] = []
     words: list[str] = []
     chunk_at: list[int] = []  # global offset of each cut text
     chunk_len: list[int] = []  # its number of words
-    starts: list[int] = []  # global sentence starts / ends
-    ends: list[int] = []
     base = 0
-    for d, rec in enumerate(records):
+    for rec in records:
         norm = normalize(rec.text)
         text = norm.text
         texts.append(text)
@@ -229,15 +233,22 @@ def fingerprint_batch(
             chunk_at.append(base + ss[i].start)
             chunk_len.append(len(got))
             i = j
-        for s in ss:
-            body = text[s.start : s.end]
-            sents.append(
-                _Sent(d, s.paragraph, s.start, s.end, s.raw_start, s.raw_end,
-                      len(body) - body.count(" "), not s.heading)
-            )  # fmt: skip
-            starts.append(base + s.start)
-            ends.append(base + s.end)
+        starts = list(map(_g_start, ss))
+        ends = list(map(_g_end, ss))
+        s_lst += starts
+        s_lend += ends
+        s_par += map(_g_par, ss)
+        s_rs += map(_g_rs, ss)
+        s_re += map(_g_re, ss)
+        s_head += map(_g_head, ss)
+        count = text.count
+        s_chars += [y - x - count(" ", x, y) for x, y in zip(starts, ends, strict=True)]
+        s_count.append(len(ss))
+        bases.append(base)
         base += len(text) + 1
+    n_sents = len(s_lst)
+    s_doc = np.repeat(np.arange(len(records)), s_count)
+    s_base = np.repeat(np.asarray(bases, dtype=np.int64), s_count)
 
     # 2. Tokens -> sentence, canonical words, clause segments.
     ids = vocab.word_ids(words)
@@ -246,18 +257,18 @@ def fingerprint_batch(
         ids = vocab.word_ids(words)
         if vocab.overflow():
             return [fingerprint_record(r, config, settings) for r in records]
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    lengths = vocab.wlen.data[ids]
     counts = np.asarray(chunk_len, dtype=np.int64)
     excl = np.cumsum(lengths) - lengths  # offset of each word in the batch's cut texts
     firsts = np.cumsum(counts) - counts
     # Each cut text restarts at its own global offset (chunks without words repeat 0 times).
     at_first = np.append(excl, 0)[np.minimum(firsts, len(words))]
     pos = excl + np.repeat(np.asarray(chunk_at, dtype=np.int64) - at_first, counts)
-    s_start = np.asarray(starts, dtype=np.int64)
-    s_end = np.asarray(ends, dtype=np.int64)
-    prose = np.fromiter((s.prose for s in sents), dtype=bool, count=len(sents))
+    s_start = np.asarray(s_lst, dtype=np.int64) + s_base
+    s_end = np.asarray(s_lend, dtype=np.int64) + s_base
+    prose = ~np.asarray(s_head, dtype=bool)
     sent = np.searchsorted(s_end, pos, side="right")
-    ok = sent < len(sents)
+    ok = sent < n_sents
     ok[ok] &= s_start[sent[ok]] <= pos[ok]
     ok[ok] &= prose[sent[ok]]
     ids, sent = ids[ok], sent[ok]
@@ -294,14 +305,19 @@ def fingerprint_batch(
         # A short shingle stops at its clause's end.
         word = np.where(short & ((start_at + j >= total) | (cseg[at] != seg_of)), 0, word)
         key |= word << (bits * (n - 1 - j))
-    uniq_keys = sorted_unique(key)
-    hashes = vocab.hashes(uniq_keys, n)[np.searchsorted(uniq_keys, key)]
+    order = np.argsort(key)
+    sk = key[order]
+    first_of = np.ones(len(sk), dtype=bool)
+    np.not_equal(sk[1:], sk[:-1], out=first_of[1:])
+    inverse = np.empty(len(sk), dtype=np.intp)
+    inverse[order] = np.cumsum(first_of) - 1
+    hashes = vocab.hashes(sk[first_of], n)[inverse]
 
     # 4. Per sentence: its distinct hashes, sorted (code = sentence << 32 | hash).
     code = sorted_unique((csent[start_at].astype(np.int64) << 32) | hashes.astype(np.int64))
     code_sent = code >> 32
     code_hash = (code & 0xFFFFFFFF).astype(np.uint32)
-    has = np.bincount(code_sent, minlength=len(sents))
+    has = np.bincount(code_sent, minlength=n_sents)
     bounds = np.concatenate(([0], np.cumsum(has)))  # sentence i: code_hash[bounds[i]:bounds[i+1]]
     kept = np.flatnonzero(has > 0)  # prose sentences with shingles (fingerprint_record's)
     sig_kept = (
@@ -312,55 +328,96 @@ def fingerprint_batch(
 
     # 5. Units per document: its sentences of min_chars or more, then its paragraphs of more
     #    than one kept sentence (signature: the minimum over its sentences).
-    plan: list[tuple[int, str, int, int]] = []  # (doc, kind, first kept, last kept + 1)
-    k = 0
-    while k < len(kept):
-        d = sents[kept[k]].doc
-        e = k
-        while e < len(kept) and sents[kept[e]].doc == d:
-            e += 1
-        plan.extend(
-            (d, "s", i, i + 1) for i in range(k, e) if sents[kept[i]].chars >= settings.min_chars
-        )
-        p = k
-        while p < e:
-            q = p
-            while q < e and sents[kept[q]].paragraph == sents[kept[p]].paragraph:
-                q += 1
-            if q - p > 1:
-                plan.append((d, "p", p, q))
-            p = q
-        k = e
     rows_by_doc: list[list[UnitRow]] = [[] for _ in records]
-    if plan:
-        lo = np.fromiter((u[2] for u in plan), dtype=np.intp, count=len(plan))
-        sigs = sig_kept[lo].copy()
-        multi = [u for u, (_, kind, a, b) in enumerate(plan) if kind == "p"]
-        for u in multi:
-            sigs[u] = sig_kept[plan[u][2] : plan[u][3]].min(axis=0)
+    nk = len(kept)
+    if nk:
+        kd = s_doc[kept]
+        kp = np.asarray(s_par, dtype=np.int64)[kept]
+        kc = np.asarray(s_chars, dtype=np.int64)[kept]
+        # Runs of kept sentences in one paragraph of one document.
+        brk = np.ones(nk, dtype=bool)
+        brk[1:] = (kd[1:] != kd[:-1]) | (kp[1:] != kp[:-1])
+        run_a = np.flatnonzero(brk)
+        run_b = np.append(run_a[1:], nk)
+        multi = run_b - run_a > 1
+        sa = np.flatnonzero(kc >= settings.min_chars)
+        pa, pb = run_a[multi], run_b[multi]
+        # Per document its sentences, then its paragraphs (each in order): a stable sort.
+        u_a = np.concatenate((sa, pa))
+        u_b = np.concatenate((sa + 1, pb))
+        u_p = np.zeros(len(u_a), dtype=np.int64)
+        u_p[len(sa) :] = 1
+        order = np.argsort(kd[u_a] * 2 + u_p, kind="stable")
+        u_a, u_b, u_p = u_a[order], u_b[order], u_p[order]
+        sigs = sig_kept[u_a]
+        if len(pa):
+            # Minimum over each paragraph's rows: one numpy pass per sentence position.
+            red = sig_kept[pa]
+            plen_s = pb - pa
+            live = np.flatnonzero(plen_s > 1)
+            j = 1
+            while len(live):
+                red[live] = np.minimum(red[live], sig_kept[pa[live] + j])
+                j += 1
+                live = live[plen_s[live] > j]
+            pos_p = np.flatnonzero(u_p)
+            sigs[pos_p] = red[order[pos_p] - len(sa)]
         keys = index_keys(band_keys(sigs, settings.bands, settings.rows))
-        for u, (d, kind, a, b) in enumerate(plan):
-            first_s, last_s = sents[kept[a]], sents[kept[b - 1]]
-            if kind == "s":
-                blob = code_hash[bounds[kept[a]] : bounds[kept[a] + 1]].tobytes()
-            else:
-                parts = [code_hash[bounds[i] : bounds[i + 1]] for i in kept[a:b]]
-                blob = sorted_unique(np.concatenate(parts)).tobytes()
+        first_k, last_k = kept[u_a], kept[u_b - 1]
+        lo, hi = bounds[first_k], bounds[last_k + 1]  # a paragraph's hashes are contiguous in code
+        # Paragraph blobs: distinct hashes of each paragraph unit, all at once.
+        blob_lo, blob_hi = lo * 4, hi * 4
+        blob_src = [code_hash.tobytes()] * len(u_a)
+        if len(pa):
+            pos_p = np.flatnonzero(u_p)
+            plen = hi[pos_p] - lo[pos_p]
+            tot = int(plen.sum())
+            idx = np.arange(tot) + np.repeat(lo[pos_p] - (np.cumsum(plen) - plen), plen)
+            pc = sorted_unique(
+                (np.repeat(np.arange(len(pos_p), dtype=np.int64), plen) << 32)
+                | code_hash[idx].astype(np.int64)
+            )
+            pcnt = np.bincount(pc >> 32, minlength=len(pos_p))
+            pend = np.cumsum(pcnt)
+            pbytes = (pc & 0xFFFFFFFF).astype(np.uint32).tobytes()
+            blob_lo = blob_lo.copy()
+            blob_hi = blob_hi.copy()
+            blob_lo[pos_p] = (pend - pcnt) * 4
+            blob_hi[pos_p] = pend * 4
+            for i in pos_p.tolist():
+                blob_src[i] = pbytes
+        sig_b, ssz = sigs.tobytes(), sigs.shape[1] * 4
+        key_b, ksz = keys.tobytes(), keys.shape[1] * 4
+        kinds = ("s", "p")
+        raw_s = np.asarray(s_rs, dtype=np.int64)[first_k].tolist()
+        raw_e = np.asarray(s_re, dtype=np.int64)[last_k].tolist()
+        n_s = np.asarray(s_lst, dtype=np.int64)[first_k].tolist()
+        n_e = np.asarray(s_lend, dtype=np.int64)[last_k].tolist()
+        docs_u = s_doc[first_k].tolist()
+        for u, (d, p_, rs_, re_, ns_, ne_, src, bl, bh) in enumerate(
+            zip(docs_u, u_p.tolist(), raw_s, raw_e, n_s, n_e, blob_src,
+                blob_lo.tolist(), blob_hi.tolist(), strict=True)
+        ):  # fmt: skip
             rows_by_doc[d].append(
                 UnitRow(
-                    kind,
-                    first_s.raw_start,
-                    last_s.raw_end,
-                    norm_hash(texts[d][first_s.start : last_s.end]),
-                    sigs[u].tobytes(),
-                    blob,
-                    keys[u].tobytes(),
+                    kinds[p_],
+                    rs_,
+                    re_,
+                    norm_hash(texts[d][ns_:ne_]),
+                    sig_b[u * ssz : (u + 1) * ssz],
+                    src[bl:bh],
+                    key_b[u * ksz : (u + 1) * ksz],
                 )
             )
-    prose_chars = [0] * len(records)
-    for sent_ in sents:
-        if sent_.prose:
-            prose_chars[sent_.doc] += sent_.chars
+    prose_chars = (
+        np.bincount(
+            s_doc,
+            weights=np.where(prose, np.asarray(s_chars, dtype=np.int64), 0),
+            minlength=len(records),
+        )
+        .astype(np.int64)
+        .tolist()
+    )
     return [
         DocRow(
             rec.key,
