@@ -232,3 +232,43 @@ def test_unit_order_rank_matches_sqlite_order(news_index: Path) -> None:
     want = np.zeros(len(units.kind), dtype=np.int64)
     want[ids] = np.arange(len(ids))
     assert len(ids) > 1000 and got.tolist() == want.tolist()
+
+
+def test_full_temporary_disk_is_one_line_naming_it(
+    news_index: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The member texts go to a temporary file: a full disk there is reported as such (the
+    temporary directory and the fix), not as a failure to write the report."""
+    import errno
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from paradup.cli import app
+
+    class Full:
+        def __init__(self) -> None:
+            self.f = real()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.f, name)
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()
+
+    real = tempfile.TemporaryFile
+    monkeypatch.setattr(tempfile, "TemporaryFile", Full)
+    out = tmp_path / "clusters.jsonl"
+    args = ["audit", "--index", str(news_index), "-f", "jsonl", "-o", str(out), "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert tempfile.gettempdir() in lines[0] and "No space left on device" in lines[0]
+    assert "TMPDIR" in lines[0] and str(out) not in lines[0]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .errors import ParadupError
 from .index.store import IndexStore
 from .lsh import run_starts, sorted_unique
 
@@ -416,8 +417,15 @@ def audit_stream(
     n_bp = int(np.count_nonzero(sizes[ranked] >= bp_min))
 
     def build() -> Iterator[Cluster]:
-        with tempfile.TemporaryFile() as tmp:
-            texts, meta = _member_texts(store, member, mdoc, units, ranked, bounds, tmp, tick)
+        try:  # created apart from the `with` so that its own failure is named as such
+            tmp_file = tempfile.TemporaryFile()  # noqa: SIM115
+        except OSError as exc:
+            raise _temp_error(exc) from None
+        with tmp_file as tmp:
+            try:
+                texts, meta = _member_texts(store, member, mdoc, units, ranked, bounds, tmp, tick)
+            except OSError as exc:
+                raise _temp_error(exc) from None
             for w in range(0, len(ranked), _WINDOW):
                 tick("writing clusters", w, len(ranked))
                 window = ranked[w : w + _WINDOW]
@@ -459,6 +467,14 @@ def audit_stream(
 
 
 _DocMeta = tuple[str, str, str | None, str | None]  # key, path, date, title
+
+
+def _temp_error(exc: OSError) -> ParadupError:
+    """The member texts go to a temporary file; a full disk there is not the report's fault."""
+    return ParadupError(
+        f"{tempfile.gettempdir()}: cannot write the audit's temporary file of member texts "
+        f"({exc.strerror or exc}); free space there or set TMPDIR to a directory with room"
+    )
 
 
 def _member_texts(
