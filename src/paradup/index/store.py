@@ -8,8 +8,10 @@ Band keys (20 per unit, the bulk of the index) are stored as sorted `key << 32 |
 packed in blobs, not as a row per key: a B-tree row per key cost SQLite a sort or a random page
 write per key and 15 bytes each on disk. Each batch appends its codes as sorted runs, one per
 1/64 of the key range (`band_runs`). `finish`, at the end of a build or update, merges the runs
-in numpy into blocks of at most `_BLOCK` codes (`band_blocks`, found by their last code),
-like a two-level log-structured merge tree: level 0 holds the bulk; small updates merge into
+in numpy into blocks (`band_blocks`): all codes whose key shares its top `bits` bits, with
+`bits` chosen per level so that a block holds about `_PER_BLOCK` codes, and the block's rowid
+made of (level, bits, those top bits), so a lookup is a rowid seek per key. It works like a
+two-level log-structured merge tree: level 0 holds the bulk; small updates merge into
 level 1, and level 1 is folded into level 0 once it outgrows an eighth of it. Deleting a
 document leaves its codes in place (unit ids are never reused, readers skip the dead ones);
 the merge that rewrites a level drops them. Readers consult the pending runs too, so an index
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import sqlite3
 import zlib
@@ -41,7 +44,7 @@ SCHEMA_VERSION = 4
 # rows in `bands_new`. Readers use such an index as it is; a writer converts it (`_upgrade`).
 _READABLE = ("2", "3", "4")
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
-_BLOCK = 500  # codes per block: 4,000 bytes, so a block fits in one 4 KiB page
+_PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key
 _LEVEL1_SHARE = 8  # level 1 is folded into level 0 when it holds more than 1/8 as many codes
 
 _SCHEMA = """
@@ -67,13 +70,7 @@ CREATE TABLE IF NOT EXISTS units (
     hashes BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS units_doc ON units(doc);
-CREATE TABLE IF NOT EXISTS band_blocks (
-    id INTEGER PRIMARY KEY,
-    level INTEGER NOT NULL,
-    last INTEGER NOT NULL,
-    codes BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS band_blocks_last ON band_blocks(level, last);
+CREATE TABLE IF NOT EXISTS band_blocks (id INTEGER PRIMARY KEY, codes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS band_runs (
     id INTEGER PRIMARY KEY,
     part INTEGER NOT NULL,
@@ -82,12 +79,12 @@ CREATE TABLE IF NOT EXISTS band_runs (
 CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 """
 # band_runs.codes: sorted little-endian int64 `key << 32 | unit` of one batch in one key range.
-# band_blocks.codes: the same, distinct, at most _BLOCK of them, never across two key ranges;
-# `last` is the block's last code. meta keeps the code counts: codes_0, codes_1 (per level)
-# and codes_dead (codes of deleted units still stored).
+# band_blocks.codes: the same, distinct, for the keys of one bucket (`block_id`); meta keeps
+# per level its code count and bucket bits (codes_0, codes_1, bits_0, bits_1) and codes_dead
+# (codes of deleted units still stored).
 # AUTOINCREMENT: unit ids are never reused, so a code left behind for a deleted unit can never
 # point at a new one (readers skip ids that no longer exist).
-_COUNTS = ("codes_0", "codes_1", "codes_dead")
+_COUNTS = ("codes_0", "codes_1", "codes_dead", "bits_0", "bits_1")
 
 
 class IndexError_(ParadupError):
@@ -385,7 +382,10 @@ class IndexStore:
                 n["codes_dead"] > n["codes_0"] // _LEVEL1_SHARE
             )
             levels = (0, 1) if major else (1,)
+            target = levels[0]
             live = self._live_units() if n["codes_dead"] else None
+            expect = pending + sum(n[f"codes_{level}"] for level in levels) - n["codes_dead"]
+            bits = _bits_for(expect)
             kept = 0
             for part in range(PARTS):
                 old = [self._block_codes(part, level) for level in levels]
@@ -395,13 +395,10 @@ class IndexStore:
                     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
                 if live is not None:
                     codes = codes[_isin_sorted(codes & 0xFFFFFFFF, live)]
-                lo, hi = part_bounds(part)
-                con.execute(
-                    f"DELETE FROM band_blocks WHERE level IN ({','.join(map(str, levels))}) "
-                    "AND last BETWEEN ? AND ?",
-                    (lo, hi),
-                )
-                _write_blocks(con, levels[0], codes)
+                for level in levels:  # the ids carry the bits: old and new never collide
+                    q = "DELETE FROM band_blocks WHERE id BETWEEN ? AND ?"
+                    con.execute(q, _part_ids(level, n[f"bits_{level}"], part))
+                _write_blocks(con, target, bits, codes)
                 kept += len(codes)
             # What the rewrite dropped were dead codes (or duplicates, rarely).
             before = pending + sum(n[f"codes_{level}"] for level in levels)
@@ -410,6 +407,7 @@ class IndexStore:
                 n["codes_0"], n["codes_1"], n["codes_dead"] = kept, 0, 0
             else:
                 n["codes_1"] = kept
+            n[f"bits_{target}"] = bits
             self._set_code_counts(n)
             con.execute("DELETE FROM band_runs")
             con.execute("COMMIT")
@@ -420,7 +418,8 @@ class IndexStore:
 
     def _code_counts(self) -> dict[str, int]:
         rows = self.con.execute(f"SELECT key, value FROM meta WHERE key IN {_COUNTS}")
-        return {"codes_0": 0, "codes_1": 0, "codes_dead": 0} | {k: int(v) for k, v in rows}
+        empty = dict.fromkeys(_COUNTS, 0) | {"bits_0": 6, "bits_1": 6}  # 6: the least bits
+        return empty | {k: int(v) for k, v in rows}
 
     def _set_code_counts(self, n: dict[str, int]) -> None:
         self.con.executemany(
@@ -451,8 +450,9 @@ class IndexStore:
             q = "SELECT key << 32 | unit FROM bands WHERE key BETWEEN ? AND ? ORDER BY key, unit"
             cur = self.con.execute(q, (lo >> 32, hi >> 32))
             return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
-        q = "SELECT codes FROM band_blocks WHERE level = ? AND last BETWEEN ? AND ? ORDER BY last"
-        blobs = [r[0] for r in self.con.execute(q, (level, lo, hi))]
+        ids = _part_ids(level, self._code_counts()[f"bits_{level}"], part)
+        q = "SELECT codes FROM band_blocks WHERE id BETWEEN ? AND ? ORDER BY id"
+        blobs = [r[0] for r in self.con.execute(q, ids)]
         return np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64)
 
     def pending_codes(self, part: int) -> npt.NDArray[np.int64]:
@@ -564,24 +564,21 @@ class IndexStore:
         return out
 
     def _lookup_blocks(self, level: int, ks: list[int]) -> Iterator[tuple[int, list[int]]]:
-        """(key, units) for the sorted keys `ks` found in one level's blocks: the first block
-        whose last code reaches the key, then the next ones while the key runs on."""
+        """(key, units) for the sorted keys `ks` found in one level's blocks: a rowid seek per
+        distinct block, 500 to a query."""
         import numpy as np
 
-        q = "SELECT last, codes FROM band_blocks WHERE level = ? AND last >= ? ORDER BY last"
-        block = np.empty(0, dtype=np.int64)
-        for k in ks:
-            lo, hi = k << 32, (k << 32) | 0xFFFFFFFF
-            if not (len(block) and block[0] <= lo and block[-1] >= hi):
-                parts = []
-                for last, blob in self.con.execute(q, (level, lo)):
-                    parts.append(np.frombuffer(blob, dtype="<i8").astype(np.int64))
-                    if last >= hi:
-                        break
-                if not parts:
-                    return  # every later key is past the last block too
-                block = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            yield from _lookup(block, [k])
+        from ..lsh import sorted_unique
+
+        bits = self._code_counts()[f"bits_{level}"]
+        ids = sorted_unique(block_ids(level, bits, np.asarray(ks, dtype=np.int64) << 32))
+        got: dict[int, bytes] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500].tolist()
+            q = f"SELECT id, codes FROM band_blocks WHERE id IN ({','.join('?' * len(chunk))})"
+            got.update(self.con.execute(q, chunk))
+        blocks = [got[i] for i in sorted(got)]  # in id order, so the codes are sorted
+        yield from _lookup(np.frombuffer(b"".join(blocks), dtype="<i8").astype(np.int64), ks)
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
         """(unit id, doc id, kind, start, end, hashes) for the given units."""
@@ -664,14 +661,41 @@ def _append_runs(con: sqlite3.Connection, codes: npt.NDArray[np.int64]) -> None:
     )
 
 
-def _write_blocks(con: sqlite3.Connection, level: int, codes: npt.NDArray[np.int64]) -> None:
-    """Store sorted distinct codes of one key range as blocks of `_BLOCK`."""
-    le = codes.astype("<i8")
-    rows = []
-    for i in range(0, len(le), _BLOCK):
-        block = le[i : i + _BLOCK]
-        rows.append((level, int(block[-1]), block.tobytes()))
-    con.executemany("INSERT INTO band_blocks (level, last, codes) VALUES (?, ?, ?)", rows)
+def _bits_for(n: int) -> int:
+    """Bucket bits for a level of about n codes: ≈ `_PER_BLOCK` codes per block."""
+    return max(6, min(32, math.ceil(math.log2(max(n, 1) / _PER_BLOCK))))
+
+
+def block_ids(level: int, bits: int, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The rowid of the block holding each code: level, bits and the top `bits` bits of the
+    code (its key's top bits, offset to be non-negative), so ids follow code order."""
+    bucket = (codes >> (64 - bits)) + (1 << (bits - 1))
+    return (level << 40) | (bits << 34) | bucket
+
+
+def _part_ids(level: int, bits: int, part: int) -> tuple[int, int]:
+    """The first and last block id a key range can have (bits >= 6: parts are whole buckets)."""
+    import numpy as np
+
+    lo, hi = block_ids(level, bits, np.asarray(part_bounds(part), dtype=np.int64)).tolist()
+    return int(lo), int(hi)
+
+
+def _write_blocks(
+    con: sqlite3.Connection, level: int, bits: int, codes: npt.NDArray[np.int64]
+) -> None:
+    """Store sorted distinct codes as one block per bucket."""
+    from ..lsh import run_starts
+
+    if not len(codes):
+        return
+    ids = block_ids(level, bits, codes)
+    starts = run_starts(ids).tolist()
+    raw = codes.astype("<i8").tobytes()
+    bounds = [*starts[1:], len(codes)]
+    blobs = (raw[8 * a : 8 * b] for a, b in zip(starts, bounds, strict=True))
+    rows = zip(ids[starts].tolist(), blobs, strict=True)
+    con.executemany("INSERT INTO band_blocks (id, codes) VALUES (?, ?)", rows)
 
 
 def _legacy_codes(con: sqlite3.Connection, part: int) -> npt.NDArray[np.int64]:
@@ -695,15 +719,15 @@ def _isin_sorted(x: npt.NDArray[np.int64], table: npt.NDArray[np.int64]) -> npt.
     return found
 
 
-def _lookup(codes: npt.NDArray[np.int64], ks: Iterable[int]) -> Iterator[tuple[int, list[int]]]:
+def _lookup(codes: npt.NDArray[np.int64], ks: list[int]) -> Iterator[tuple[int, list[int]]]:
     """(key, units) for each key of `ks` present in the sorted codes."""
     import numpy as np
 
-    for k in ks:
-        a = np.searchsorted(codes, k << 32)
-        b = np.searchsorted(codes, (k << 32) | 0xFFFFFFFF, side="right")
-        if b > a:
-            yield k, (codes[a:b] & 0xFFFFFFFF).tolist()
+    lo = np.asarray(ks, dtype=np.int64) << 32
+    a = np.searchsorted(codes, lo)
+    b = np.searchsorted(codes, lo | 0xFFFFFFFF, side="right")
+    for i in np.flatnonzero(b > a).tolist():
+        yield ks[i], (codes[a[i] : b[i]] & 0xFFFFFFFF).tolist()
 
 
 def _has_table(con: sqlite3.Connection, name: str) -> bool:
@@ -735,10 +759,12 @@ def _upgrade(con: sqlite3.Connection, path: Path) -> None:
             # Documents replaced while runs were pending: count their codes as dead.
             cur = con.execute("SELECT id FROM units ORDER BY id")
             live = np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+        legacy = _has_table(con, "bands")
+        bits = _bits_for(con.execute("SELECT count(*) FROM bands").fetchone()[0] if legacy else 0)
         for part in range(PARTS):
-            if _has_table(con, "bands"):
+            if legacy:
                 codes = _legacy_codes(con, part)
-                _write_blocks(con, 0, codes)
+                _write_blocks(con, 0, bits, codes)
                 total += len(codes)
             if live is not None:
                 q = "SELECT codes FROM band_runs WHERE part = ?"
@@ -749,7 +775,7 @@ def _upgrade(con: sqlite3.Connection, path: Path) -> None:
         con.execute("DROP TABLE IF EXISTS bands_new")
         con.execute(
             "DELETE FROM meta WHERE key IN ('bands_new_stale', 'band_runs_stale', "
-            "'codes_0', 'codes_1', 'codes_dead')"
+            "'codes_0', 'codes_1', 'codes_dead', 'bits_0', 'bits_1')"
         )
         con.executemany(
             "INSERT INTO meta VALUES (?, ?)",
@@ -757,6 +783,8 @@ def _upgrade(con: sqlite3.Connection, path: Path) -> None:
                 ("codes_0", str(total)),
                 ("codes_1", "0"),
                 ("codes_dead", str(dead)),
+                ("bits_0", str(bits)),
+                ("bits_1", "6"),
             ],
         )
         con.execute(
