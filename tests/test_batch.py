@@ -140,3 +140,23 @@ def test_long_batches_are_split_with_the_same_rows(monkeypatch: pytest.MonkeyPat
     assert_same(texts, CheckConfig(), size=40)
     assert len("\n\n".join(texts[:5])) > 3000
     assert_same(["\n\n".join(texts[:5])], CheckConfig(), size=1)
+
+
+def test_unit_columns_read_as_their_rows() -> None:
+    """What workers send the writer (columns) reads back as the per-unit rows it packs."""
+    from paradup.index.store import UnitColumns
+
+    config = CheckConfig()
+    doc = fingerprint_record(
+        records([SAMPLE.read_text(encoding="utf-8")])[0], config, index_settings(config)
+    )
+    cols = doc.units
+    rows = list(cols)
+    assert len(rows) == len(cols) > 10 and {r.kind for r in rows} == {"s", "p"}
+    assert UnitColumns.from_rows(rows) == cols
+    assert cols[-1] == rows[-1] and cols[2:5] == rows[2:5] and cols[::7] == rows[::7]
+    assert all(len(r.sig) == 4 * config.num_perm and len(r.keys) == 80 for r in rows)
+    assert [len(r.hashes) % 4 for r in rows] == [0] * len(rows)
+    with pytest.raises(IndexError):
+        cols[len(cols)]
+    assert list(UnitColumns.from_rows([])) == []

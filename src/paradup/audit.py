@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import ParadupError
 from .index.store import IndexStore
-from .lsh import run_starts, sorted_unique
+from .lsh import ranges, run_starts, sorted_unique
 
 if TYPE_CHECKING:
     import numpy as np
@@ -252,14 +252,6 @@ def _plausible(
     return np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
 
 
-def _ranges(starts: npt.NDArray[np.int64], lens: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The concatenation of arange(s, s + n) for each (s, n)."""
-    import numpy as np
-
-    ends = np.cumsum(lens)
-    return np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]) if len(ends) else 0)
-
-
 def _shingle_sets(
     store: IndexStore, ids: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
@@ -300,8 +292,8 @@ def _verify(
         # Pair by pair, set a then set b: two sorted runs per pair, which the sort merges.
         keys = np.concatenate(
             (
-                np.repeat(own, la[i:j]) | flat[_ranges(offs[pa[i:j]], la[i:j])],
-                np.repeat(own, lb[i:j]) | flat[_ranges(offs[pb[i:j]], lb[i:j])],
+                np.repeat(own, la[i:j]) | flat[ranges(offs[pa[i:j]], la[i:j])],
+                np.repeat(own, lb[i:j]) | flat[ranges(offs[pb[i:j]], lb[i:j])],
             )
         )
         keys.sort()
@@ -429,7 +421,7 @@ def audit_stream(
             for w in range(0, len(ranked), _WINDOW):
                 tick("writing clusters", w, len(ranked))
                 window = ranked[w : w + _WINDOW]
-                at = _ranges(bounds[window], bounds[window + 1] - bounds[window])
+                at = ranges(bounds[window], bounds[window + 1] - bounds[window])
                 units_, docs_ = member[at].tolist(), mdoc[at].tolist()
                 starts, ends = units.start[member[at]].tolist(), units.end[member[at]].tolist()
                 kinds = units.kind[member[at]].tolist()
@@ -494,7 +486,7 @@ def _member_texts(
     million paragraphs); the texts go to a file so memory does not grow with the report."""
     import numpy as np
 
-    sel = _ranges(bounds[ranked], bounds[ranked + 1] - bounds[ranked])
+    sel = ranges(bounds[ranked], bounds[ranked + 1] - bounds[ranked])
     sel = sel[np.argsort(mdoc[sel], kind="stable")]
     docs_of = mdoc[sel]
     need = sorted_unique(docs_of)

@@ -175,8 +175,8 @@ def fingerprint_batch(
 
     from . import fingerprint
     from .index.build import fingerprint_record, norm_hash
-    from .index.store import DocRow, UnitRow, compress_text
-    from .lsh import band_keys, index_keys, run_starts, sorted_unique
+    from .index.store import DocRow, UnitColumns, compress_text
+    from .lsh import band_keys, index_keys, ranges, run_starts, sorted_unique
     from .normalize import normalize
     from .units import sentences
 
@@ -328,7 +328,7 @@ def fingerprint_batch(
 
     # 5. Units per document: its sentences of min_chars or more, then its paragraphs of more
     #    than one kept sentence (signature: the minimum over its sentences).
-    rows_by_doc: list[list[UnitRow]] = [[] for _ in records]
+    columns = [UnitColumns.from_rows([]) for _ in records]
     nk = len(kept)
     if nk:
         kd = s_doc[kept]
@@ -365,49 +365,51 @@ def fingerprint_batch(
         keys = index_keys(band_keys(sigs, settings.bands, settings.rows))
         first_k, last_k = kept[u_a], kept[u_b - 1]
         lo, hi = bounds[first_k], bounds[last_k + 1]  # a paragraph's hashes are contiguous in code
-        # Paragraph blobs: distinct hashes of each paragraph unit, all at once.
-        blob_lo, blob_hi = lo * 4, hi * 4
-        blob_src = [code_hash.tobytes()] * len(u_a)
-        if len(pa):
-            pos_p = np.flatnonzero(u_p)
-            plen = hi[pos_p] - lo[pos_p]
-            tot = int(plen.sum())
-            idx = np.arange(tot) + np.repeat(lo[pos_p] - (np.cumsum(plen) - plen), plen)
+        # Each unit's distinct hashes, all units end to end: a sentence's are its run of
+        # `code_hash`; a paragraph's are made distinct over its sentences, all at once.
+        src = code_hash
+        h_lo, h_len = lo.copy(), hi - lo
+        pos_p = np.flatnonzero(u_p)
+        if len(pos_p):
+            plen = h_len[pos_p]
+            idx = ranges(lo[pos_p], plen)
             pc = sorted_unique(
                 (np.repeat(np.arange(len(pos_p), dtype=np.int64), plen) << 32)
                 | code_hash[idx].astype(np.int64)
             )
             pcnt = np.bincount(pc >> 32, minlength=len(pos_p))
-            pend = np.cumsum(pcnt)
-            pbytes = (pc & 0xFFFFFFFF).astype(np.uint32).tobytes()
-            blob_lo = blob_lo.copy()
-            blob_hi = blob_hi.copy()
-            blob_lo[pos_p] = (pend - pcnt) * 4
-            blob_hi[pos_p] = pend * 4
-            for i in pos_p.tolist():
-                blob_src[i] = pbytes
-        sig_b, ssz = sigs.tobytes(), sigs.shape[1] * 4
-        key_b, ksz = keys.tobytes(), keys.shape[1] * 4
-        kinds = ("s", "p")
-        raw_s = np.asarray(s_rs, dtype=np.int64)[first_k].tolist()
-        raw_e = np.asarray(s_re, dtype=np.int64)[last_k].tolist()
+            src = np.concatenate((code_hash, (pc & 0xFFFFFFFF).astype(np.uint32)))
+            h_lo[pos_p] = len(code_hash) + np.cumsum(pcnt) - pcnt
+            h_len[pos_p] = pcnt
+        unit_hashes = src[ranges(h_lo, h_len)].tobytes()
+        h_end = np.cumsum(h_len) * 4  # byte offset where each unit's hashes end
         n_s = np.asarray(s_lst, dtype=np.int64)[first_k].tolist()
         n_e = np.asarray(s_lend, dtype=np.int64)[last_k].tolist()
-        docs_u = s_doc[first_k].tolist()
-        for u, (d, p_, rs_, re_, ns_, ne_, src, bl, bh) in enumerate(
-            zip(docs_u, u_p.tolist(), raw_s, raw_e, n_s, n_e, blob_src,
-                blob_lo.tolist(), blob_hi.tolist(), strict=True)
-        ):  # fmt: skip
-            rows_by_doc[d].append(
-                UnitRow(
-                    kinds[p_],
-                    rs_,
-                    re_,
-                    norm_hash(texts[d][ns_:ne_]),
-                    sig_b[u * ssz : (u + 1) * ssz],
-                    src[bl:bh],
-                    key_b[u * ksz : (u + 1) * ksz],
-                )
+        docs_u = s_doc[first_k]
+        nh = np.fromiter(
+            (norm_hash(texts[d][a:b]) for d, a, b in zip(docs_u.tolist(), n_s, n_e, strict=True)),
+            dtype="<i8",
+            count=len(n_s),
+        )
+        raw_s = np.asarray(s_rs, dtype="<i8")[first_k]
+        raw_e = np.asarray(s_re, dtype="<i8")[last_k]
+        kinds = "".join(("s", "p")[p] for p in u_p.tolist())
+        sig_b, ssz = sigs.tobytes(), sigs.shape[1] * 4
+        key_b, ksz = keys.tobytes(), keys.shape[1] * 4
+        # Units are grouped by document: cut every column at the document boundaries.
+        doc_at = np.searchsorted(docs_u, np.arange(len(records) + 1)).tolist()
+        h_cut = [0, *h_end.tolist()]
+        for d in np.unique(docs_u).tolist():
+            a, b = doc_at[d], doc_at[d + 1]
+            columns[d] = UnitColumns(
+                kinds[a:b],
+                raw_s[a:b].tobytes(),
+                raw_e[a:b].tobytes(),
+                nh[a:b].tobytes(),
+                sig_b[a * ssz : b * ssz],
+                unit_hashes[h_cut[a] : h_cut[b]],
+                (h_end[a:b] - h_cut[a]).astype("<i8").tobytes(),
+                key_b[a * ksz : b * ksz],
             )
     prose_chars = (
         np.bincount(
@@ -427,7 +429,7 @@ def fingerprint_batch(
             rec.content_hash,
             prose_chars[d],
             rec.text,
-            rows_by_doc[d],
+            columns[d],
             compress_text(rec.text),
             len(rec.text.encode("utf-8", "surrogatepass")),
         )

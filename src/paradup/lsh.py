@@ -102,6 +102,14 @@ def sorted_unique(
     return s[keep]
 
 
+def ranges(starts: npt.NDArray[np.int64], lens: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The concatenation of arange(s, s + n) for each (s, n)."""
+    import numpy as np
+
+    ends = np.cumsum(lens)
+    return np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+
+
 def run_starts(x: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
     """Start index of each run of equal values in x (x non-empty)."""
     import numpy as np

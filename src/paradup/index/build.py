@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from ..archive import ArchiveRecord, Fields, archive_bytes, iter_records
 from ..config import CheckConfig
 from ..read import Document
-from .store import DocRow, IndexSettings, IndexStore, UnitRow, compress_text
+from .store import DocRow, IndexSettings, IndexStore, UnitColumns, UnitRow, compress_text
 
 INDEX_BANDS = 20
 INDEX_ROWS = 3
@@ -92,7 +92,7 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
         rec.content_hash,
         prep.prose_chars,
         rec.text,
-        rows,
+        UnitColumns.from_rows(rows),
         compress_text(rec.text),
         len(rec.text.encode("utf-8", "surrogatepass")),
     )
