@@ -355,3 +355,66 @@ def test_unfinished_schema_2_index_is_refused_with_the_fix(tmp_path: Path) -> No
     assert idx.read_bytes() == data  # untouched
     r = run_paradup("index", "build", str(src), "--index", str(idx), "--force")
     assert r.returncode == 0, r.stderr
+
+
+def test_an_update_that_only_deletes_compacts(tmp_path: Path) -> None:
+    """Deleting more than an eighth of level 0 triggers the full merge even though nothing
+    is added: dead codes do not stay for good."""
+    src, idx = tmp_path / "a.jsonl", tmp_path / "d.paradup"
+    write_jsonl(src, 40)
+    build_index([str(src)], str(idx), jobs=1)
+    lines = src.read_text("utf-8").splitlines()
+    src.write_text("\n".join(lines[:30]) + "\n", encoding="utf-8")  # a quarter deleted
+    stats = build_index([str(src)], str(idx), jobs=1)
+    assert (stats.indexed, stats.deleted) == (0, 10)
+    with sqlite3.connect(idx) as con:
+        meta = _meta(con)
+        assert meta["codes_dead"] == "0" and meta["codes_1"] == "0"
+        st = IndexStore.open(idx).settings
+        assert np.array_equal(_stored(con), _expected(con, st.bands, st.rows))
+
+
+def test_a_code_held_twice_by_one_unit_is_stored_once(tmp_path: Path) -> None:
+    """Two bands of a unit may share a 32-bit key; the runs hold the code once, so the code
+    counts stay exact through a merge."""
+    import dataclasses
+
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+    from paradup.index.store import UnitColumns
+
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 5)
+    config = CheckConfig()
+    settings = index_settings(config)
+    docs = _work(list(iter_records([str(src)])), config, settings)
+    rows = list(docs[0].units)
+    same = np.full(settings.bands, np.frombuffer(rows[0].keys, dtype=np.int32)[0], dtype=np.int32)
+    rows[0] = dataclasses.replace(rows[0], keys=same.tobytes())  # 20 bands, one key
+    docs[0] = dataclasses.replace(docs[0], units=UnitColumns.from_rows(rows))
+    idx = tmp_path / "c.paradup"
+    with IndexStore.create_or_open(str(idx), settings) as store:
+        store.write_batch(docs)
+        want = sum(len(d.units) for d in docs) * settings.bands - (settings.bands - 1)
+        assert store.counts()["bands"] == want
+        store.finish()
+        assert store.counts()["bands"] == want
+        assert store._code_counts()["codes_dead"] == 0
+
+
+def test_level_1_buckets_fit_level_1_after_deletions(tmp_path: Path) -> None:
+    """A small update after deletions sizes level 1's buckets by what level 1 holds, not
+    by level 0's dead codes."""
+    from paradup.index.store import _bits_for
+
+    src, more, idx = tmp_path / "a.jsonl", tmp_path / "m.jsonl", tmp_path / "b.paradup"
+    write_jsonl(src, 200)
+    build_index([str(src)], str(idx), jobs=1)
+    lines = src.read_text("utf-8").splitlines()
+    src.write_text("\n".join(lines[:180]) + "\n", encoding="utf-8")  # a tenth deleted
+    write_jsonl(more, 20, start=1000)  # and as many added: a small update
+    build_index([str(src), str(more)], str(idx), jobs=1)
+    with sqlite3.connect(idx) as con:
+        meta = _meta(con)
+    assert int(meta["codes_1"]) > 0 and int(meta["codes_dead"]) > 0
+    assert int(meta["bits_1"]) == _bits_for(int(meta["codes_1"]))

@@ -130,7 +130,7 @@ def _wait_for_docs(proc: subprocess.Popen[bytes], idx: Path, n: int) -> None:
     """Poll the index (read-only, as any reader) until it holds `n` documents or the build ends."""
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.3)
+        time.sleep(0.05)
         try:
             con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True)
             docs = con.execute("SELECT count(*) FROM docs").fetchone()[0]
@@ -189,7 +189,8 @@ def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
     from .conftest import paradup_exe
 
     src = tmp_path / "big.jsonl"
-    write_jsonl(src, 3000)
+    total = 12000  # 3,000 took under a second by 2026-12-02: too quick to interrupt reliably
+    write_jsonl(src, total)
     idx = tmp_path / "c.paradup"
     proc = subprocess.Popen(
         [paradup_exe(), "index", "build", str(src), "--index", str(idx), "-j", "2"],
@@ -209,7 +210,7 @@ def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
         assert store.con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     again = run_paradup("index", "build", str(src), "--index", str(idx), "-j", "1")
     assert again.returncode == 0, again.stderr
-    assert f"{3000 - kept} fingerprinted, {kept} unchanged" in again.stderr
+    assert f"{total - kept} fingerprinted, {kept} unchanged" in again.stderr
 
 
 def test_two_writers_get_clear_error_reader_not_blocked(tmp_path: Path) -> None:

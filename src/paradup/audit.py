@@ -59,8 +59,8 @@ def _no_step(_phase: str, _done: int, _total: int) -> None:
 
 
 def _bucket_chunks(store: IndexStore, step: Step) -> Iterator[npt.NDArray[np.int64]]:
-    """The band rows of shared keys as sorted `key << 32 | unit` codes, one key range at a
-    time, so no bucket is split between two chunks (`band_codes` merges pending runs in)."""
+    """The band codes of shared keys, sorted `key << 32 | unit`, one key range at a time, so
+    no bucket is split between two chunks (`shared_band_codes` merges pending runs in)."""
     from .index.store import PARTS
 
     for part in range(PARTS):
@@ -353,7 +353,8 @@ def audit_stream(
     """Verified duplicate clusters across documents, largest first, as an `AuditResult`.
 
     `progress` gets a line per phase; `step` gets (phase, done, total) as each phase advances.
-    Memory stays near the candidate pairs' arrays plus a few arrays per unit."""
+    Memory stays near the candidate pairs' arrays plus a few arrays per unit. Consume it inside
+    `store.snapshot()` for one consistent view while a writer may commit (`audit` does)."""
     import numpy as np
 
     say = progress or (lambda _msg: None)
@@ -414,10 +415,7 @@ def audit_stream(
         except OSError as exc:
             raise _temp_error(exc) from None
         with tmp_file as tmp:
-            try:
-                texts, meta = _member_texts(store, member, mdoc, units, ranked, bounds, tmp, tick)
-            except OSError as exc:
-                raise _temp_error(exc) from None
+            texts, meta = _member_texts(store, member, mdoc, units, ranked, bounds, tmp, tick)
             for w in range(0, len(ranked), _WINDOW):
                 tick("writing clusters", w, len(ranked))
                 window = ranked[w : w + _WINDOW]
@@ -511,7 +509,10 @@ def _member_texts(
         sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
         ends = pos + np.cumsum(sizes)
         spans[sel[k:upto], 0], spans[sel[k:upto], 1] = ends - sizes, ends
-        tmp.write(b"".join(blobs))
+        try:
+            tmp.write(b"".join(blobs))
+        except OSError as exc:
+            raise _temp_error(exc) from None
         pos = int(ends[-1]) if len(ends) else pos
         for d, r in rows.items():
             date, title = r["date"], r["title"]
@@ -522,7 +523,10 @@ def _member_texts(
                 title if isinstance(title, str) else None,
             )
         k = upto
-    tmp.flush()
+    try:
+        tmp.flush()
+    except OSError as exc:
+        raise _temp_error(exc) from None
     return spans, meta
 
 
@@ -579,4 +583,5 @@ def audit(
     step: Step | None = None,
 ) -> list[Cluster]:
     """`audit_stream`'s clusters as a list, for small archives and tests."""
-    return list(audit_stream(store, threshold, boilerplate_docs, progress, step))
+    with store.snapshot():
+        return list(audit_stream(store, threshold, boilerplate_docs, progress, step))

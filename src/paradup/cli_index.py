@@ -329,7 +329,7 @@ def audit_command(
             bar.update(task, completed=done, total=total)
 
         try:
-            with IndexStore.open(index) as store:
+            with IndexStore.open(index) as store, store.snapshot():
                 found = audit_stream(store, threshold, boilerplate_docs, progress=say, step=step)
                 # The clusters are built while they are written, so the index stays open.
                 more = "use --format jsonl/csv/html"

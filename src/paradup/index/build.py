@@ -217,7 +217,7 @@ def build_index(
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
-        if store.bands_pending():
+        if store.merge_due():  # runs to merge, or enough deleted codes to compact
             stats.phase = "merging band keys"
             if progress:
                 progress(stats)

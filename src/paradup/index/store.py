@@ -29,6 +29,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -79,7 +80,7 @@ CREATE TABLE IF NOT EXISTS band_runs (
 CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 """
 # band_runs.codes: sorted little-endian int64 `key << 32 | unit` of one batch in one key range.
-# band_blocks.codes: the same, distinct, for the keys of one bucket (`block_id`); meta keeps
+# band_blocks.codes: the same, distinct, for the keys of one bucket (`block_ids`); meta keeps
 # per level its code count and bucket bits (codes_0, codes_1, bits_0, bits_1) and codes_dead
 # (codes of deleted units still stored).
 # AUTOINCREMENT: unit ids are never reused, so a code left behind for a deleted unit can never
@@ -188,6 +189,25 @@ class UnitColumns(Sequence[UnitRow]):
             self.keys[i * k : (i + 1) * k],
         )
 
+    def __iter__(self) -> Iterator[UnitRow]:
+        n = len(self)
+        if not n:
+            return
+        ints = self.columns()
+        s, k = len(self.sigs) // n, len(self.keys) // n
+        lo = 0
+        for i, hi in enumerate(ints["hash_ends"]):
+            yield UnitRow(
+                self.kinds[i],
+                ints["starts"][i],
+                ints["ends"][i],
+                ints["norm_hashes"][i],
+                self.sigs[i * s : (i + 1) * s],
+                self.hashes[lo:hi],
+                self.keys[i * k : (i + 1) * k],
+            )
+            lo = hi
+
     def columns(self) -> dict[str, list[int]]:
         """The integer columns as lists."""
         import numpy as np
@@ -216,7 +236,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA foreign_keys=ON")
-        con.execute("PRAGMA cache_size=-65536")  # 64 MiB: band-key inserts touch many pages
+        con.execute("PRAGMA cache_size=-65536")  # 64 MiB: a batch's unit rows, merges
     except sqlite3.DatabaseError as exc:
         raise IndexError_(
             f"{path}: not a paradup index ({exc}); point --index at an index file"
@@ -432,7 +452,9 @@ class IndexStore:
             if uids:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
-                _append_runs(con, np.sort((keys << 32) | units))  # (key, unit) order
+                codes = np.sort((keys << 32) | units)  # (key, unit) order
+                # Two bands of a unit may share a 32-bit key: store each code once.
+                _append_runs(con, codes[np.concatenate(([True], codes[1:] != codes[:-1]))])
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
@@ -450,13 +472,14 @@ class IndexStore:
         """Merge the pending band runs into blocks; returns how many codes were pending.
 
         Into level 1 when level 1 and the runs together stay under 1/8 of level 0 (an update
-        then rewrites only the small level), else everything into level 0; either rewrite
-        drops the codes of deleted units from what it rewrites. Key range by key range (1/64
+        then rewrites only the small level), else everything into level 0, as also when dead
+        codes pass 1/8 of level 0; either rewrite drops the codes of deleted units from what
+        it rewrites. Key range by key range (1/64
         of the codes at a time), merged by numpy's sort, which merges sorted runs. One
         transaction: a kill during it leaves the runs pending for the next run."""
         import numpy as np
 
-        if not self.bands_pending():
+        if not self.merge_due():
             return 0
         con = self.con
         con.execute("BEGIN IMMEDIATE")
@@ -469,7 +492,9 @@ class IndexStore:
             levels = (0, 1) if major else (1,)
             target = levels[0]
             live = self._live_units() if n["codes_dead"] else None
-            expect = pending + sum(n[f"codes_{level}"] for level in levels) - n["codes_dead"]
+            # Dead codes in level 0 stay there on a small update: only a full merge drops them.
+            expect = pending + sum(n[f"codes_{level}"] for level in levels)
+            expect -= n["codes_dead"] if major else 0
             bits = _bits_for(expect)
             kept = 0
             for part in range(PARTS):
@@ -485,7 +510,7 @@ class IndexStore:
                     con.execute(q, _part_ids(level, n[f"bits_{level}"], part))
                 _write_blocks(con, target, bits, codes)
                 kept += len(codes)
-            # What the rewrite dropped were dead codes (or duplicates, rarely).
+            # What the rewrite dropped were dead codes (runs hold each code once).
             before = pending + sum(n[f"codes_{level}"] for level in levels)
             n["codes_dead"] = max(0, n["codes_dead"] - (before - kept))
             if major:
@@ -500,6 +525,31 @@ class IndexStore:
             _rollback(con)
             raise
         return pending
+
+    def merge_due(self) -> bool:
+        """Runs are pending, or deleted documents' codes exceed an eighth of level 0 (an
+        update that only deletes must compact too)."""
+        if self.bands_pending():
+            return True
+        if self._legacy:
+            return False
+        n = self._code_counts()
+        return n["codes_dead"] > n["codes_0"] // _LEVEL1_SHARE
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same committed state, even while
+        a writer merges (which changes the bucket bits) or adds runs."""
+        if self.con.in_transaction:
+            yield
+            return
+        self.con.execute("BEGIN")
+        self._live = None
+        try:
+            yield
+        finally:
+            if self.con.in_transaction:
+                self.con.execute("COMMIT")
 
     def _code_counts(self) -> dict[str, int]:
         rows = self.con.execute(f"SELECT key, value FROM meta WHERE key IN {_COUNTS}")
@@ -624,10 +674,13 @@ class IndexStore:
         """Band key -> indexed units holding it, for the keys that occur in the index. Units
         deleted since the last merge may be among them; their rows are gone, so callers that
         read the units find nothing for them."""
+        with self.snapshot():
+            return self._units_for_keys(sorted(set(keys)))
+
+    def _units_for_keys(self, ks: list[int]) -> dict[int, list[int]]:
         import numpy as np
 
         out: dict[int, list[int]] = {}
-        ks = sorted(set(keys))
         if self._legacy:
             for i in range(0, len(ks), 500):
                 chunk = ks[i : i + 500]
