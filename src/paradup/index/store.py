@@ -175,38 +175,26 @@ class UnitColumns(Sequence[UnitRow]):
         n = len(self)
         if not -n <= i < n:
             raise IndexError(i)
-        i %= n
-        ints = self.columns()
+        return self._row(self.columns(), i % n)
+
+    def __iter__(self) -> Iterator[UnitRow]:
+        ints = self.columns()  # decoded once, not once a unit
+        for i in range(len(self)):
+            yield self._row(ints, i)
+
+    def _row(self, ints: dict[str, list[int]], i: int) -> UnitRow:
+        n = len(self)
         s, k = len(self.sigs) // n, len(self.keys) // n
-        lo = ints["hash_ends"][i - 1] if i else 0
+        ends = ints["hash_ends"]
         return UnitRow(
             self.kinds[i],
             ints["starts"][i],
             ints["ends"][i],
             ints["norm_hashes"][i],
             self.sigs[i * s : (i + 1) * s],
-            self.hashes[lo : ints["hash_ends"][i]],
+            self.hashes[ends[i - 1] if i else 0 : ends[i]],
             self.keys[i * k : (i + 1) * k],
         )
-
-    def __iter__(self) -> Iterator[UnitRow]:
-        n = len(self)
-        if not n:
-            return
-        ints = self.columns()
-        s, k = len(self.sigs) // n, len(self.keys) // n
-        lo = 0
-        for i, hi in enumerate(ints["hash_ends"]):
-            yield UnitRow(
-                self.kinds[i],
-                ints["starts"][i],
-                ints["ends"][i],
-                ints["norm_hashes"][i],
-                self.sigs[i * s : (i + 1) * s],
-                self.hashes[lo:hi],
-                self.keys[i * k : (i + 1) * k],
-            )
-            lo = hi
 
     def columns(self) -> dict[str, list[int]]:
         """The integer columns as lists."""
