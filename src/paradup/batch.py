@@ -328,7 +328,7 @@ def fingerprint_batch(
 
     # 5. Units per document: its sentences of min_chars or more, then its paragraphs of more
     #    than one kept sentence (signature: the minimum over its sentences).
-    columns = [UnitColumns.from_rows([]) for _ in records]
+    columns = [UnitColumns.from_rows([])] * len(records)  # frozen: one empty value serves
     nk = len(kept)
     if nk:
         kd = s_doc[kept]
@@ -349,6 +349,7 @@ def fingerprint_batch(
         u_p[len(sa) :] = 1
         order = np.argsort(kd[u_a] * 2 + u_p, kind="stable")
         u_a, u_b, u_p = u_a[order], u_b[order], u_p[order]
+        pos_p = np.flatnonzero(u_p)  # the paragraph units, in output order
         sigs = sig_kept[u_a]
         if len(pa):
             # Minimum over each paragraph's rows: one numpy pass per sentence position.
@@ -360,7 +361,6 @@ def fingerprint_batch(
                 red[live] = np.minimum(red[live], sig_kept[pa[live] + j])
                 j += 1
                 live = live[plen_s[live] > j]
-            pos_p = np.flatnonzero(u_p)
             sigs[pos_p] = red[order[pos_p] - len(sa)]
         keys = index_keys(band_keys(sigs, settings.bands, settings.rows))
         first_k, last_k = kept[u_a], kept[u_b - 1]
@@ -369,7 +369,6 @@ def fingerprint_batch(
         # `code_hash`; a paragraph's are made distinct over its sentences, all at once.
         src = code_hash
         h_lo, h_len = lo.copy(), hi - lo
-        pos_p = np.flatnonzero(u_p)
         if len(pos_p):
             plen = h_len[pos_p]
             idx = ranges(lo[pos_p], plen)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import ParadupError
+from ..lsh import run_starts, sorted_unique
 
 if TYPE_CHECKING:
     import numpy as np
@@ -440,9 +441,8 @@ class IndexStore:
             if uids:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
                 units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
-                codes = np.sort((keys << 32) | units)  # (key, unit) order
-                # Two bands of a unit may share a 32-bit key: store each code once.
-                _append_runs(con, codes[np.concatenate(([True], codes[1:] != codes[:-1]))])
+                # In (key, unit) order; two bands of a unit may share a 32-bit key: each code once.
+                _append_runs(con, sorted_unique((keys << 32) | units, in_place=True))
             con.execute("COMMIT")
         except BaseException:
             _rollback(con)
@@ -462,9 +462,9 @@ class IndexStore:
         Into level 1 when level 1 and the runs together stay under 1/8 of level 0 (an update
         then rewrites only the small level), else everything into level 0, as also when dead
         codes pass 1/8 of level 0; either rewrite drops the codes of deleted units from what
-        it rewrites. Key range by key range (1/64
-        of the codes at a time), merged by numpy's sort, which merges sorted runs. One
-        transaction: a kill during it leaves the runs pending for the next run."""
+        it rewrites. Key range by key range (1/64 of the codes at a time), merged by numpy's
+        stable sort, which merges sorted runs. One transaction: a kill during it leaves the
+        runs pending for the next run."""
         import numpy as np
 
         if not self.merge_due():
@@ -487,10 +487,9 @@ class IndexStore:
             kept = 0
             for part in range(PARTS):
                 old = [self._block_codes(part, level) for level in levels]
-                codes = np.concatenate([*old, self.pending_codes(part)])
-                codes.sort(kind="stable")
-                if len(codes):  # a unit whose bands collide in 32 bits holds a code twice
-                    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+                codes = sorted_unique(
+                    np.concatenate([*old, self.pending_codes(part)]), in_place=True, runs=True
+                )
                 if live is not None:
                     codes = codes[_isin_sorted(codes & 0xFFFFFFFF, live)]
                 for level in levels:  # the ids carry the bits: old and new never collide
@@ -556,23 +555,14 @@ class IndexStore:
         return int(self.con.execute(q).fetchone()[0])
 
     def _live_units(self) -> npt.NDArray[np.int64]:
-        """Sorted ids of the units that exist."""
-        import numpy as np
-
-        cur = self.con.execute("SELECT id FROM units ORDER BY id")
-        return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+        return _live_unit_ids(self.con)
 
     def _block_codes(self, part: int, level: int) -> npt.NDArray[np.int64]:
         """The stored codes of one key range and level, sorted (dead units included)."""
         import numpy as np
 
-        lo, hi = part_bounds(part)
         if self._legacy:  # schema 2 or 3: one level, a row per code
-            if level:
-                return np.empty(0, dtype=np.int64)
-            q = "SELECT key << 32 | unit FROM bands WHERE key BETWEEN ? AND ? ORDER BY key, unit"
-            cur = self.con.execute(q, (lo >> 32, hi >> 32))
-            return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+            return _legacy_codes(self.con, part) if not level else np.empty(0, dtype=np.int64)
         ids = _part_ids(level, self._code_counts()[f"bits_{level}"], part)
         q = "SELECT codes FROM band_blocks WHERE id BETWEEN ? AND ? ORDER BY id"
         blobs = [r[0] for r in self.con.execute(q, ids)]
@@ -596,11 +586,10 @@ class IndexStore:
         (the row-per-key table needed SQLite to scan and group 118 M rows at 1M paragraphs)."""
         import numpy as np
 
-        codes = np.concatenate([self._block_codes(part, 0), self._block_codes(part, 1)])
-        codes = np.concatenate([codes, self.pending_codes(part)])
-        codes.sort(kind="stable")
-        if len(codes):
-            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        levels = [self._block_codes(part, 0), self._block_codes(part, 1)]
+        codes = sorted_unique(
+            np.concatenate([*levels, self.pending_codes(part)]), in_place=True, runs=True
+        )
         if self._code_counts()["codes_dead"] or self.bands_pending():
             if self._live is None:
                 self._live = self._live_units()
@@ -693,8 +682,6 @@ class IndexStore:
         """(key, units) for the sorted keys `ks` found in one level's blocks: a rowid seek per
         distinct block, 500 to a query."""
         import numpy as np
-
-        from ..lsh import sorted_unique
 
         bits = self._code_counts()[f"bits_{level}"]
         ids = sorted_unique(block_ids(level, bits, np.asarray(ks, dtype=np.int64) << 32))
@@ -811,8 +798,6 @@ def _write_blocks(
     con: sqlite3.Connection, level: int, bits: int, codes: npt.NDArray[np.int64]
 ) -> None:
     """Store sorted distinct codes as one block per bucket."""
-    from ..lsh import run_starts
-
     if not len(codes):
         return
     ids = block_ids(level, bits, codes)
@@ -822,6 +807,14 @@ def _write_blocks(
     blobs = (raw[8 * a : 8 * b] for a, b in zip(starts, bounds, strict=True))
     rows = zip(ids[starts].tolist(), blobs, strict=True)
     con.executemany("INSERT INTO band_blocks (id, codes) VALUES (?, ?)", rows)
+
+
+def _live_unit_ids(con: sqlite3.Connection) -> npt.NDArray[np.int64]:
+    """Sorted ids of the units that exist."""
+    import numpy as np
+
+    cur = con.execute("SELECT id FROM units ORDER BY id")
+    return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
 
 
 def _legacy_codes(con: sqlite3.Connection, part: int) -> npt.NDArray[np.int64]:
@@ -883,8 +876,7 @@ def _upgrade(con: sqlite3.Connection, path: Path) -> None:
         live = None
         if con.execute("SELECT 1 FROM meta WHERE key = 'band_runs_stale'").fetchone():
             # Documents replaced while runs were pending: count their codes as dead.
-            cur = con.execute("SELECT id FROM units ORDER BY id")
-            live = np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+            live = _live_unit_ids(con)
         legacy = _has_table(con, "bands")
         bits = _bits_for(con.execute("SELECT count(*) FROM bands").fetchone()[0] if legacy else 0)
         for part in range(PARTS):
