@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import repeat
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .config import CheckConfig
@@ -159,10 +158,6 @@ def _vocabulary(n: int) -> Vocabulary:
     return v
 
 
-_g_start, _g_end, _g_par = attrgetter("start"), attrgetter("end"), attrgetter("paragraph")
-_g_rs, _g_re, _g_head = attrgetter("raw_start"), attrgetter("raw_end"), attrgetter("heading")
-
-
 def supported(config: CheckConfig) -> bool:
     return config.ngram == "word" and config.shingle <= MAX_SHINGLE
 
@@ -178,7 +173,7 @@ def fingerprint_batch(
     from .index.store import DocRow, UnitColumns, compress_text
     from .lsh import band_keys, index_keys, ranges, run_starts, sorted_unique
     from .normalize import normalize
-    from .units import sentences
+    from .units import sentence_columns
 
     if not supported(config):
         return [fingerprint_record(r, config, settings) for r in records]
@@ -222,28 +217,26 @@ def fingerprint_batch(
         norm = normalize(rec.text)
         text = norm.text
         texts.append(text)
-        ss = sentences(norm)
+        par, starts, ends, head = sentence_columns(norm)
+        k = len(par)
         i = 0
-        while i < len(ss):
-            j = i
-            while j < len(ss) and ss[j].paragraph == ss[i].paragraph:
-                j += 1
-            got = cut(text[ss[i].start : ss[j - 1].end])
-            words.extend(got)
-            chunk_at.append(base + ss[i].start)
-            chunk_len.append(len(got))
-            i = j
-        starts = list(map(_g_start, ss))
-        ends = list(map(_g_end, ss))
+        for j in range(1, k + 1):  # one cut per paragraph: its sentences' run of `par`
+            if j == k or par[j] != par[i]:
+                got = cut(text[starts[i] : ends[j - 1]])
+                words.extend(got)
+                chunk_at.append(base + starts[i])
+                chunk_len.append(len(got))
+                i = j
         s_lst += starts
         s_lend += ends
-        s_par += map(_g_par, ss)
-        s_rs += map(_g_rs, ss)
-        s_re += map(_g_re, ss)
-        s_head += map(_g_head, ss)
+        s_par += par
+        raw_starts, raw_ends = norm.starts, norm.ends
+        s_rs += [raw_starts[a] for a in starts]
+        s_re += [raw_ends[b - 1] for b in ends]
+        s_head += head
         count = text.count
         s_chars += [y - x - count(" ", x, y) for x, y in zip(starts, ends, strict=True)]
-        s_count.append(len(ss))
+        s_count.append(k)
         bases.append(base)
         base += len(text) + 1
     n_sents = len(s_lst)

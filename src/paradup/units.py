@@ -81,10 +81,23 @@ def paragraphs(norm: Normalized) -> list[tuple[int, int]]:
 
 def sentences(norm: Normalized) -> list[Sentence]:
     """All sentences, in order, never crossing a paragraph, stripped of edge spaces."""
+    rs, re_ = norm.starts, norm.ends
+    return [
+        Sentence(i, p, a, b, rs[a], re_[b - 1], h)
+        for i, (p, a, b, h) in enumerate(zip(*sentence_columns(norm), strict=True))
+    ]
+
+
+def sentence_columns(norm: Normalized) -> tuple[list[int], list[int], list[int], list[bool]]:
+    """`sentences` as columns (paragraph, start, end, heading) without an object each, for
+    the batch indexer. A sentence's raw span is `norm.raw_span(start, end)`."""
     text = norm.text
-    out: list[Sentence] = []
+    par: list[int] = []
+    start: list[int] = []
+    end: list[int] = []
+    heading: list[bool] = []
     for p, (ps, pe) in enumerate(paragraphs(norm)):
-        heading = ps in norm.headings
+        head = ps in norm.headings
         s = ps
 
         def opener(j: int, ps: int = ps) -> bool:
@@ -101,7 +114,9 @@ def sentences(norm: Normalized) -> list[Sentence]:
             while b > a and text[b - 1] == " ":
                 b -= 1
             if b > a:
-                rs, re_ = norm.raw_span(a, b)
-                out.append(Sentence(len(out), p, a, b, rs, re_, heading))
+                par.append(p)
+                start.append(a)
+                end.append(b)
+                heading.append(head)
             s = e
-    return out
+    return par, start, end, heading
