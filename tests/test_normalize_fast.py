@@ -6,6 +6,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from paradup.normalize import (
+    _CharTable,
     _markup_mask,
     _maybe_markup,
     _normalize_fast,
@@ -162,3 +163,15 @@ def test_plain_path_serves_markup_free_news() -> None:
     # The paragraph break spans the blank line it replaces.
     brk = plain.text.index("\n")
     assert plain.raw_span(brk, brk + 1) == (raw.index("\n"), raw.index("会议指出"))
+
+
+def test_ideographs_learned_at_once_equal_the_character_loop() -> None:
+    import numpy as np
+
+    lo, hi = _CharTable.IDEOGRAPHS
+    block = np.arange(lo, hi + 1, dtype=np.uint32)
+    bulk, each = _CharTable(), _CharTable()
+    bulk.learn(block)
+    each.learn_each(block)
+    for name in ("known", "flags", "length", "codes", "kind", "space"):
+        assert np.array_equal(getattr(bulk, name)[lo : hi + 1], getattr(each, name)[lo : hi + 1])

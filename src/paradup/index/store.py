@@ -922,7 +922,9 @@ def _rollback(con: sqlite3.Connection) -> None:
 
 
 def compress_text(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+    # Level 1: on the news corpus 0.42 s against 0.62 s at level 6 for 4 % more bytes
+    # (0.52 of the UTF-8 against 0.50), a fraction of a percent of the index.
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
 
 
 def _has_meta(con: sqlite3.Connection) -> bool:
