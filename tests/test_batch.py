@@ -54,6 +54,15 @@ def test_sample_and_jieba_engine() -> None:
     assert_same([text], CheckConfig(engine="jieba"))
 
 
+@pytest.mark.parametrize("engine", ["jieba", "mmap", "rjieba"])
+def test_one_cut_per_batch_equals_cuts_per_document(engine: str) -> None:
+    # The batch is cut once, its texts joined by newlines; every engine must give the words
+    # of separate cuts (jieba segments each run of Han/alphanumeric characters on its own).
+    texts = [c for _t, c in inews_articles("dev")[:40]]
+    texts += ["结尾没有标点", "Hello world。", "2017年3月", "中国\n\n联通"]
+    assert_same(texts, CheckConfig(engine=engine), size=len(texts))
+
+
 def test_char_ngrams_and_long_shingles_take_the_reference_path() -> None:
     text = SAMPLE.read_text(encoding="utf-8")
     assert not batch.supported(CheckConfig(ngram="char"))
