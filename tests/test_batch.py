@@ -4,6 +4,7 @@ vectorized SHA-1 gives exactly hashlib's sha1_hash32."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,13 +55,24 @@ def test_sample_and_jieba_engine() -> None:
     assert_same([text], CheckConfig(engine="jieba"))
 
 
-@pytest.mark.parametrize("engine", ["jieba", "mmap", "rjieba"])
-def test_one_cut_per_batch_equals_cuts_per_document(engine: str) -> None:
-    # The batch is cut once, its texts joined by newlines; every engine must give the words
-    # of separate cuts (jieba segments each run of Han/alphanumeric characters on its own).
+@pytest.mark.parametrize("engine", ["jieba", "mmap", "rjieba", "jieba+dict"])
+@pytest.mark.parametrize("cut_chars", [1 << 16, 300])
+def test_joined_cuts_equal_cuts_per_document(
+    engine: str, cut_chars: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batch's texts are cut joined by newlines, a few large pieces at a time; every engine
+    # must give the words of separate cuts (each segments Han/alphanumeric runs on its own).
+    monkeypatch.setattr(batch, "_CUT_CHARS", cut_chars)
     texts = [c for _t, c in inews_articles("dev")[:40]]
     texts += ["结尾没有标点", "Hello world。", "2017年3月", "中国\n\n联通"]
-    assert_same(texts, CheckConfig(engine=engine), size=len(texts))
+    texts += ["中国联通召开新闻发布会。"]  # words of the user dictionary below
+    if engine == "jieba+dict":
+        words = tmp_path / "words.txt"
+        words.write_text("联通召开 100 n\n新闻发布会 50 n\n", encoding="utf-8")
+        config = CheckConfig(engine="jieba", user_dict=str(words))
+    else:
+        config = CheckConfig(engine=engine)
+    assert_same(texts, config, size=len(texts))
 
 
 def test_char_ngrams_and_long_shingles_take_the_reference_path() -> None:

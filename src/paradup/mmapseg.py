@@ -8,7 +8,7 @@ as sorted numpy arrays memory-mapped from a cache. The cache is built once per m
 own parser (`Tokenizer.gen_pfdict`) and its own HMM tables, so the tokens are jieba's, exactly
 (tests/test_mmapseg.py compares them on real news). Ported from jieba 0.42.1 (MIT licence).
 
-Dictionary lookups are vectorized per paragraph: every substring that extends a dictionary
+Dictionary lookups are vectorized per text cut: every substring that extends a dictionary
 prefix is hashed (a polynomial hash of its code points), found by binary search and then
 compared character by character with the stored word, so a hash collision cannot change a token.
 """

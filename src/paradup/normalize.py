@@ -150,7 +150,10 @@ def normalize(raw: str) -> Normalized:
     """Normalize `raw` for comparison; see the module docstring for the rules."""
     # Plain text without blank lines usually puts one paragraph on each line.
     line_paragraphs = "\n\n" not in raw.replace("\r\n", "\n") and "\n" in raw.strip()
-    if not _maybe_markup(raw):
+    # The plain path decides each whitespace run in Python (≈ 1.4 µs each): for Latin-heavy
+    # text, with a run every few characters, the vectorized path is faster.
+    runs = raw.count(" ") + raw.count("\n")
+    if runs <= 32 + len(raw) // 25 and not _maybe_markup(raw):
         plain = _normalize_plain(raw, line_paragraphs)
         if plain is not None:
             return plain
