@@ -167,7 +167,7 @@ def normalize(raw: str) -> Normalized:
 def _normalize_slow(
     raw: str, skip: bytearray, breaks: list[int], heading_lines: list[int], line_paragraphs: bool
 ) -> Normalized:
-    """The reference loop, one character at a time; `_normalize_fast` must agree with it."""
+    """The reference loop, one character at a time; the fast and plain paths must agree with it."""
     break_at = set(breaks)
     heading_at = set(heading_lines)
     out: list[str] = []
