@@ -266,8 +266,11 @@ def fingerprint_batch(
             return [fingerprint_record(r, config, settings) for r in records]
     lengths = vocab.wlen.data[ids]
     pos = np.cumsum(lengths) - lengths  # global offset of each word
-    s_start = np.asarray(s_lst, dtype=np.int64) + s_base
-    s_end = np.asarray(s_lend, dtype=np.int64) + s_base
+    lst = np.asarray(s_lst, dtype=np.int64)  # sentence offsets within their documents
+    lend = np.asarray(s_lend, dtype=np.int64)
+    sent_chars = np.asarray(s_chars, dtype=np.int64)
+    s_start = lst + s_base
+    s_end = lend + s_base
     prose = ~np.asarray(s_head, dtype=bool)
     sent = np.searchsorted(s_end, pos, side="right")
     ok = sent < n_sents
@@ -335,7 +338,7 @@ def fingerprint_batch(
     if nk:
         kd = s_doc[kept]
         kp = np.asarray(s_par, dtype=np.int64)[kept]
-        kc = np.asarray(s_chars, dtype=np.int64)[kept]
+        kc = sent_chars[kept]
         # Runs of kept sentences in one paragraph of one document.
         brk = np.ones(nk, dtype=bool)
         brk[1:] = (kd[1:] != kd[:-1]) | (kp[1:] != kp[:-1])
@@ -384,8 +387,8 @@ def fingerprint_batch(
             h_len[pos_p] = pcnt
         unit_hashes = src[ranges(h_lo, h_len)].tobytes()
         h_end = np.cumsum(h_len) * 4  # byte offset where each unit's hashes end
-        n_s = np.asarray(s_lst, dtype=np.int64)[first_k].tolist()
-        n_e = np.asarray(s_lend, dtype=np.int64)[last_k].tolist()
+        n_s = lst[first_k].tolist()
+        n_e = lend[last_k].tolist()
         docs_u = s_doc[first_k]
         nh = np.fromiter(
             (norm_hash(texts[d][a:b]) for d, a, b in zip(docs_u.tolist(), n_s, n_e, strict=True)),
@@ -415,7 +418,7 @@ def fingerprint_batch(
     prose_chars = (
         np.bincount(
             s_doc,
-            weights=np.where(prose, np.asarray(s_chars, dtype=np.int64), 0),
+            weights=np.where(prose, sent_chars, 0),
             minlength=len(records),
         )
         .astype(np.int64)

@@ -281,8 +281,14 @@ class _CharTable:
     # new to a fresh worker and the per-character loop cost 0.3 s a process on the corpus.
     IDEOGRAPHS = (0x4E00, 0x9FFF)
 
-    def learn(self, cps: npt.NDArray[np.uint32]) -> None:
-        cps = cps[~self.known[cps]]
+    def learn(self, cps: npt.NDArray[np.uint32]) -> bool:
+        """Learn the characters among `cps` this process has not seen; False if none."""
+        from .lsh import sorted_unique
+
+        new = cps[~self.known[cps]]
+        if not len(new):
+            return False
+        cps = sorted_unique(new)
         lo, hi = self.IDEOGRAPHS
         ideo = (cps >= lo) & (cps <= hi)
         if ideo.any():
@@ -294,6 +300,7 @@ class _CharTable:
             self.known[c] = True
             cps = cps[~ideo]
         self.learn_each(cps)
+        return True
 
     def learn_each(self, cps: npt.NDArray[np.uint32]) -> None:
         for cp in cps[~self.known[cps]].tolist():
@@ -343,11 +350,7 @@ def _normalize_plain(raw: str, line_paragraphs: bool) -> Normalized | None:
     cps = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     kind = tab.kind[cps]
     if not kind.all():
-        new = ~tab.known[cps]
-        if new.any():
-            from .lsh import sorted_unique
-
-            tab.learn(sorted_unique(cps[new]))
+        if tab.learn(cps):
             kind = tab.kind[cps]
         if not kind.all():
             return None
@@ -419,13 +422,11 @@ def _normalize_fast(
     """
     import numpy as np
 
-    from .lsh import run_starts, sorted_unique
+    from .lsh import run_starts
 
     tab = _table()
     cps = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    new = ~tab.known[cps]
-    if new.any():  # only characters this process has not seen need sorting out
-        tab.learn(sorted_unique(cps[new]))
+    tab.learn(cps)  # only characters this process has not seen need sorting out
     flags_all = tab.flags[cps]
     if (flags_all & (tab.COMBINING | tab.UNSUPPORTED)).any():
         return None

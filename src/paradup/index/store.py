@@ -171,38 +171,41 @@ class UnitColumns(Sequence[UnitRow]):
     @overload
     def __getitem__(self, i: slice) -> list[UnitRow]: ...
     def __getitem__(self, i: int | slice) -> UnitRow | list[UnitRow]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(i)
-        return self._row(self.columns(), i % n)
+        return list(self)[i]  # decodes every unit: iterate instead where that matters
 
     def __iter__(self) -> Iterator[UnitRow]:
-        ints = self.columns()  # decoded once, not once a unit
+        ints = self.columns()
+        sigs, hashes = self.blobs()
+        k = len(self.keys) // len(self) if len(self) else 0
         for i in range(len(self)):
-            yield self._row(ints, i)
-
-    def _row(self, ints: dict[str, list[int]], i: int) -> UnitRow:
-        n = len(self)
-        s, k = len(self.sigs) // n, len(self.keys) // n
-        ends = ints["hash_ends"]
-        return UnitRow(
-            self.kinds[i],
-            ints["starts"][i],
-            ints["ends"][i],
-            ints["norm_hashes"][i],
-            self.sigs[i * s : (i + 1) * s],
-            self.hashes[ends[i - 1] if i else 0 : ends[i]],
-            self.keys[i * k : (i + 1) * k],
-        )
+            yield UnitRow(
+                self.kinds[i],
+                ints["starts"][i],
+                ints["ends"][i],
+                ints["norm_hashes"][i],
+                sigs[i],
+                hashes[i],
+                self.keys[i * k : (i + 1) * k],
+            )
 
     def columns(self) -> dict[str, list[int]]:
         """The integer columns as lists."""
         import numpy as np
 
-        names = ("starts", "ends", "norm_hashes", "hash_ends")
+        names = ("starts", "ends", "norm_hashes")
         return {c: np.frombuffer(getattr(self, c), dtype="<i8").tolist() for c in names}
+
+    def blobs(self) -> tuple[list[bytes], list[bytes]]:
+        """Each unit's signature and each unit's shingle hashes (as `UnitRow` holds them)."""
+        import numpy as np
+
+        n = len(self)
+        s = len(self.sigs) // n if n else 0
+        ends = np.frombuffer(self.hash_ends, dtype="<i8").tolist()
+        return (
+            [self.sigs[i * s : i * s + s] for i in range(n)],
+            [self.hashes[a:b] for a, b in itertools.pairwise([0, *ends])],
+        )
 
 
 @dataclass(frozen=True)
@@ -414,8 +417,6 @@ class IndexStore:
                 if not n:
                     continue
                 ints = cols.columns()
-                s = len(cols.sigs) // n
-                ends = ints["hash_ends"]
                 ids = range(next_id, next_id + n)
                 rows.extend(
                     zip(
@@ -425,8 +426,7 @@ class IndexStore:
                         ints["starts"],
                         ints["ends"],
                         ints["norm_hashes"],
-                        [cols.sigs[i * s : i * s + s] for i in range(n)],
-                        [cols.hashes[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)],
+                        *cols.blobs(),
                         strict=True,
                     )
                 )
@@ -474,9 +474,7 @@ class IndexStore:
         try:
             n = self._code_counts()
             pending = self._pending_count()
-            major = n["codes_1"] + pending > n["codes_0"] // _LEVEL1_SHARE or (
-                n["codes_dead"] > n["codes_0"] // _LEVEL1_SHARE
-            )
+            major = n["codes_1"] + pending > n["codes_0"] // _LEVEL1_SHARE or _compaction_due(n)
             levels = (0, 1) if major else (1,)
             target = levels[0]
             live = self._live_units() if n["codes_dead"] else None
@@ -520,8 +518,7 @@ class IndexStore:
             return True
         if self._legacy:
             return False
-        n = self._code_counts()
-        return n["codes_dead"] > n["codes_0"] // _LEVEL1_SHARE
+        return _compaction_due(self._code_counts())
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -772,6 +769,11 @@ def _append_runs(con: sqlite3.Connection, codes: npt.NDArray[np.int64]) -> None:
             if bounds[p + 1] > bounds[p]
         ],
     )
+
+
+def _compaction_due(n: dict[str, int]) -> bool:
+    """Codes of deleted units pass an eighth of level 0: the next merge rewrites level 0."""
+    return n["codes_dead"] > n["codes_0"] // _LEVEL1_SHARE
 
 
 def _bits_for(n: int) -> int:
