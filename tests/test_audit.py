@@ -18,6 +18,7 @@ from paradup import audit as A
 from paradup.index.build import build_index
 from paradup.index.store import IndexStore
 
+from ._units import unit_rows
 from .conftest import run_paradup
 from .graph import smallest_in_component
 from .inews import inews_articles
@@ -208,7 +209,7 @@ def test_report_piped_into_a_reader_that_stops_early(news_index: Path) -> None:
 def test_unit_blobs_dense_and_sparse_match_plain_lookups(news_index: Path, stride: int) -> None:
     """Ranges for dense ids, IN lists for sparse ones; b"" for a unit that is not there."""
     with IndexStore.open(news_index) as store:
-        top = store.con.execute("SELECT max(id) FROM units").fetchone()[0]
+        top = unit_rows(store.con)[-1][0]
         ids = np.arange(1, top + 1, stride, dtype=np.int64)
         ids = np.append(ids, [top + 7, top + 9])
         want = dict(store.unit_hashes(ids.tolist()))
@@ -227,8 +228,9 @@ def test_unit_order_rank_matches_sqlite_order(news_index: Path) -> None:
     with IndexStore.open(news_index) as store:
         units = A._unit_table(store)
         got = A._order_rank(store, units)
-        q = "SELECT u.id FROM units u JOIN docs d ON d.id = u.doc ORDER BY d.key, u.start, u.kind"
-        ids = [r[0] for r in store.con.execute(q)]
+        keys = dict(store.con.execute("SELECT id, key FROM docs").fetchall())
+        rows = sorted(unit_rows(store.con), key=lambda u: (keys[u[1]], u[3], u[2]))
+        ids = [u[0] for u in rows]
     want = np.zeros(len(units.kind), dtype=np.int64)
     want[ids] = np.arange(len(ids))
     assert len(ids) > 1000 and got.tolist() == want.tolist()

@@ -1,6 +1,6 @@
 """Band keys stored as sorted code blocks in two levels: exact after updates and deletions,
 identical answers from pending runs, either level and a fresh build, keys that span blocks,
-and indexes of schemas 2 and 3 read as they are and converted by a writer."""
+and indexes of schemas 2 to 4 read as they are and converted by a writer."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from paradup.index.build import build_index
 from paradup.index.store import PARTS, IndexStore, _part_ids, block_ids, part_of
 from paradup.lsh import band_keys, index_keys
 
+from ._units import as_schema_4, unit_rows
 from .conftest import run_paradup
 from .test_index import SHARED, article, write_jsonl
 
@@ -35,7 +36,7 @@ def _stored(con: sqlite3.Connection, level: int | None = None) -> np.ndarray:
 
 def _expected(con: sqlite3.Connection, bands: int, rows: int) -> np.ndarray:
     """The codes of the units that exist, recomputed from their signatures."""
-    units = con.execute("SELECT id, sig FROM units ORDER BY id").fetchall()
+    units = [(u[0], u[5]) for u in unit_rows(con)]
     sigs = np.frombuffer(b"".join(u[1] for u in units), dtype=np.uint32).reshape(len(units), -1)
     keys = index_keys(band_keys(sigs, bands, rows)).astype(np.int64)
     ids = np.asarray([u[0] for u in units], dtype=np.int64)
@@ -47,15 +48,13 @@ def _meta(con: sqlite3.Connection) -> dict[str, str]:
 
 
 def _live(con: sqlite3.Connection, codes: np.ndarray) -> np.ndarray:
-    ids = np.asarray([r[0] for r in con.execute("SELECT id FROM units")], dtype=np.int64)
+    ids = np.asarray([r[0] for r in unit_rows(con)], dtype=np.int64)
     return codes[np.isin(codes & 0xFFFFFFFF, ids)]
 
 
 def _places(store: IndexStore) -> dict[int, Place]:
-    rows = store.con.execute(
-        "SELECT u.id, d.key, u.start, u.end FROM units u JOIN docs d ON d.id = u.doc"
-    )
-    return {uid: (key, start, end) for uid, key, start, end in rows}
+    keys = dict(store.con.execute("SELECT id, key FROM docs").fetchall())
+    return {u[0]: (keys[u[1]], u[3], u[4]) for u in unit_rows(store.con)}
 
 
 def _lookups(store: IndexStore, keys: list[int]) -> dict[int, list[Place]]:
@@ -109,7 +108,7 @@ def test_update_keeps_band_codes_exact(tmp_path: Path) -> None:
         assert len(_stored(con, 1)) == int(meta["codes_1"]) > 0  # the update went to level 1
         assert store.counts()["bands"] == len(expected) == store.counts()["units"] * st.bands
         # Lookups may name dead units (callers find no row for them); the live ones are exact.
-        live_ids = {r[0] for r in con.execute("SELECT id FROM units")}
+        live_ids = {r[0] for r in unit_rows(con)}
         found = store.units_for_keys(sorted(set((stored >> 32).tolist())))
         live_found = {k: sorted(u for u in us if u in live_ids) for k, us in found.items()}
         want: dict[int, list[int]] = {}
@@ -273,8 +272,17 @@ def test_pending_runs_answer_like_the_finished_index(tmp_path: Path) -> None:
     assert set(pending_units) == set(keys)
 
 
+def _as_schema_4(idx: Path) -> None:
+    """Rewrite an index into schema 4's form: a row per unit in `units`."""
+    con = sqlite3.connect(idx)
+    as_schema_4(con)
+    con.close()
+
+
 def _as_schema_3(idx: Path) -> None:
-    """Rewrite an index into schema 3's form: a row per (key, unit) in `bands`."""
+    """Rewrite an index into schema 3's form: a row per (key, unit) in `bands` (and a row per
+    unit, as in schema 4)."""
+    _as_schema_4(idx)
     con = sqlite3.connect(idx)
     codes = _stored(con, None)
     con.execute(
@@ -322,8 +330,13 @@ def _tables(idx: Path) -> set[str]:
         return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def test_schema_2_and_3_indexes_are_read_and_converted(tmp_path: Path) -> None:
-    for version, convert in (("3", _as_schema_3), ("2", lambda p: _as_schema_2(p, False))):
+def test_schema_2_to_4_indexes_are_read_and_converted(tmp_path: Path) -> None:
+    versions = (
+        ("4", _as_schema_4),
+        ("3", _as_schema_3),
+        ("2", lambda p: _as_schema_2(p, False)),
+    )
+    for version, convert in versions:
         (tmp_path / version).mkdir()
         src, idx = _built(tmp_path / version, 30)
         before = _answers(idx)
@@ -333,9 +346,10 @@ def test_schema_2_and_3_indexes_are_read_and_converted(tmp_path: Path) -> None:
         write_jsonl(src.parent / "more.jsonl", 2, start=100)
         stats = build_index([str(src), str(src.parent / "more.jsonl")], str(idx), jobs=1)
         assert (stats.indexed, stats.unchanged) == (2, 30)
-        assert _schema(idx) == "4"
+        assert _schema(idx) == "5"
         tables = _tables(idx)
-        assert "band_blocks" in tables and not {"bands", "bands_new"} & tables
+        assert {"band_blocks", "unit_blocks", "unit_sigs"} <= tables
+        assert not {"bands", "bands_new", "units"} & tables
         fresh = src.parent / "fresh.paradup"
         build_index([str(src), str(src.parent / "more.jsonl")], str(fresh), jobs=1)
         assert _answers(idx) == _answers(fresh)

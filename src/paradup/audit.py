@@ -174,19 +174,16 @@ class _Units:
 def _unit_table(store: IndexStore) -> _Units:
     import numpy as np
 
-    top = store.con.execute("SELECT max(id) FROM units").fetchone()[0] or 0
+    top = store.max_unit_id()
     units = _Units(
         np.full(top + 1, -1, dtype=np.int64),
         np.full(top + 1, -1, dtype=np.int8),
         np.zeros(top + 1, dtype=np.int64),
         np.zeros(top + 1, dtype=np.int64),
     )
-    cursor = store.con.execute("SELECT id, doc, kind = 'p', start, end FROM units")
-    while rows := cursor.fetchmany(65536):
-        arr = np.asarray(rows, dtype=np.int64)
-        ids = arr[:, 0]
-        units.doc[ids], units.kind[ids] = arr[:, 1], arr[:, 2]
-        units.start[ids], units.end[ids] = arr[:, 3], arr[:, 4]
+    for ids, doc, para, start, end in store.unit_spans():
+        units.doc[ids], units.kind[ids] = doc, para
+        units.start[ids], units.end[ids] = start, end
     return units
 
 

@@ -35,17 +35,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import ParadupError
-from ..lsh import run_starts, sorted_unique
+from ..lsh import ranges, run_starts, sorted_unique
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Schemas 2 and 3 kept band keys in `bands`, a row per (key, unit); schema 2 also kept pending
-# rows in `bands_new`. Readers use such an index as it is; a writer converts it (`_upgrade`).
-_READABLE = ("2", "3", "4")
+# rows in `bands_new`. Schemas 2 to 4 kept a row per unit in `units`. Readers use such an index
+# as it is; a writer converts it (`_upgrade`).
+_READABLE = ("2", "3", "4", "5")
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
+_SEEKS = 2000  # ids up to which a read seeks their blocks instead of reading the block index
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key
 _LEVEL1_SHARE = 8  # level 1 is folded into level 0 when it holds more than 1/8 as many codes
 
@@ -61,17 +63,20 @@ CREATE TABLE IF NOT EXISTS docs (
     chars INTEGER NOT NULL,
     text BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS units (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc INTEGER NOT NULL REFERENCES docs(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    norm_hash INTEGER NOT NULL,
-    sig BLOB NOT NULL,
+CREATE TABLE IF NOT EXISTS unit_blocks (
+    first INTEGER PRIMARY KEY,
+    doc INTEGER UNIQUE NOT NULL REFERENCES docs(id) ON DELETE CASCADE,
+    kinds TEXT NOT NULL,
+    starts BLOB NOT NULL,
+    ends BLOB NOT NULL,
+    norm_hashes BLOB NOT NULL,
+    hash_ends BLOB NOT NULL,
     hashes BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS units_doc ON units(doc);
+CREATE TABLE IF NOT EXISTS unit_sigs (
+    first INTEGER PRIMARY KEY REFERENCES unit_blocks(first) ON DELETE CASCADE,
+    sigs BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS band_blocks (id INTEGER PRIMARY KEY, codes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS band_runs (
     id INTEGER PRIMARY KEY,
@@ -84,9 +89,15 @@ CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 # band_blocks.codes: the same, distinct, for the keys of one bucket (`block_ids`); meta keeps
 # per level its code count and bucket bits (codes_0, codes_1, bits_0, bits_1) and codes_dead
 # (codes of deleted units still stored).
-# AUTOINCREMENT: unit ids are never reused, so a code left behind for a deleted unit can never
+# unit_blocks: the units of one document as the columns of `UnitColumns` (one row per document:
+# a row per unit cost the writer 6 µs each, 1.2 of its 3.7 CPU-s on the real corpus); its units
+# have the ids first .. first + len(kinds) - 1. Their signatures, the audit's screen, sit apart
+# in unit_sigs, so reading either kind of blob does not walk the other's overflow pages.
+# meta next_unit: unit ids are never reused, so a code left behind for a deleted unit can never
 # point at a new one (readers skip ids that no longer exist).
 _COUNTS = ("codes_0", "codes_1", "codes_dead", "bits_0", "bits_1")
+_BLOCK = "first, doc, kinds, starts, ends, norm_hashes, hash_ends, hashes"
+_QMARKS = ", ".join("?" * len(_BLOCK.split(", ")))
 
 
 class IndexError_(ParadupError):
@@ -263,6 +274,7 @@ class IndexStore:
         # A finished schema-2 index opened for reading has no band_runs table (nothing pending).
         self._runs = _has_table(con, "band_runs")
         self._legacy = _has_table(con, "bands")  # schema 2 or 3, read as it is
+        self._unit_rows = _has_table(con, "units")  # schema 2 to 4: a row per unit
         self._live: npt.NDArray[np.int64] | None = None  # sorted live unit ids, when needed
 
     # -- opening -------------------------------------------------------------------------
@@ -339,8 +351,8 @@ class IndexStore:
             meta = cls._read_meta(con, p) if _has_meta(con) else {}
             if meta:
                 cls._check(p, meta, settings)
-                if meta.get("schema_version") in ("2", "3"):
-                    _upgrade(con, p)
+                if meta.get("schema_version") != str(SCHEMA_VERSION):
+                    _upgrade(con, p, meta["schema_version"])
             else:
                 con.executescript(_SCHEMA)
                 con.execute("BEGIN")
@@ -387,14 +399,16 @@ class IndexStore:
         import numpy as np
 
         con = self.con
-        uids: list[int] = []
+        firsts: list[int] = []
+        sizes: list[int] = []
         blobs: list[bytes] = []
         con.execute("BEGIN IMMEDIATE")
         try:
             for key in delete_keys:
                 self._delete(key)
             rows: list[tuple[Any, ...]] = []
-            # Unit ids are assigned here (we hold the write lock), so all units of the batch go
+            sig_rows: list[tuple[int, bytes]] = []
+            # Unit ids are assigned here (we hold the write lock), so all blocks of the batch go
             # in with one executemany instead of one execute each for its rowid.
             next_id = self._next_unit_id()
             for d in docs:
@@ -416,31 +430,30 @@ class IndexStore:
                 cols, n = d.units, len(d.units)
                 if not n:
                     continue
-                ints = cols.columns()
-                ids = range(next_id, next_id + n)
-                rows.extend(
-                    zip(
-                        ids,
-                        itertools.repeat(doc_id, n),
+                rows.append(
+                    (
+                        next_id,
+                        doc_id,
                         cols.kinds,
-                        ints["starts"],
-                        ints["ends"],
-                        ints["norm_hashes"],
-                        *cols.blobs(),
-                        strict=True,
+                        cols.starts,
+                        cols.ends,
+                        cols.norm_hashes,
+                        cols.hash_ends,
+                        cols.hashes,
                     )
                 )
-                uids.extend(ids)
+                sig_rows.append((next_id, cols.sigs))
+                firsts.append(next_id)
+                sizes.append(n)
                 blobs.append(cols.keys)
                 next_id += n
-            con.executemany(
-                "INSERT INTO units (id, doc, kind, start, end, norm_hash, sig, hashes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            if uids:
+            con.executemany(f"INSERT INTO unit_blocks ({_BLOCK}) VALUES ({_QMARKS})", rows)
+            con.executemany("INSERT INTO unit_sigs (first, sigs) VALUES (?, ?)", sig_rows)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('next_unit', ?)", (str(next_id),))
+            if firsts:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
-                units = np.repeat(np.asarray(uids, dtype=np.int64), self.settings.bands)
+                uids = ranges(np.asarray(firsts, dtype=np.int64), np.asarray(sizes, dtype=np.int64))
+                units = np.repeat(uids, self.settings.bands)
                 # In (key, unit) order; two bands of a unit may share a 32-bit key: each code once.
                 _append_runs(con, sorted_unique((keys << 32) | units, in_place=True))
             con.execute("COMMIT")
@@ -449,12 +462,9 @@ class IndexStore:
             raise
 
     def _next_unit_id(self) -> int:
-        """The id AUTOINCREMENT would give the next unit (ids are never reused)."""
-        row = self.con.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'units'), 0), "
-            "coalesce((SELECT max(id) FROM units), 0))"
-        ).fetchone()
-        return int(row[0]) + 1
+        """The first id never given to a unit (ids are never reused)."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'next_unit'").fetchone()
+        return int(row[0]) if row else 1
 
     def finish(self) -> int:
         """Merge the pending band runs into blocks; returns how many codes were pending.
@@ -600,30 +610,40 @@ class IndexStore:
 
         from ..lsh import band_keys, index_keys
 
-        row = self.con.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
+        con = self.con
+        row = con.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
         if row is None:
             return
-        units = self.con.execute("SELECT id, sig FROM units WHERE doc = ?", (row[0],)).fetchall()
-        if units:
+        q = "SELECT b.first, s.sigs FROM unit_blocks b JOIN unit_sigs s USING (first) WHERE doc = ?"
+        block = con.execute(q, (row[0],)).fetchone()
+        if block is not None:
             # Their codes stay where they are (blocks and runs are not edited) and are counted
             # as dead until a merge rewrites them away; the count comes from the signatures.
-            sigs = np.frombuffer(b"".join(u[1] for u in units), dtype=np.uint32)
+            first, blob = block
             st = self.settings
-            keys = index_keys(band_keys(sigs.reshape(len(units), -1), st.bands, st.rows))
-            uids = np.asarray([u[0] for u in units], dtype=np.int64)
+            sigs = np.frombuffer(blob, dtype=np.uint32).reshape(-1, st.num_perm)
+            keys = index_keys(band_keys(sigs, st.bands, st.rows))
+            uids = np.arange(first, first + len(sigs), dtype=np.int64)
             dead = len(np.unique((keys.astype(np.int64) << 32) | uids[:, None]))
             n = self._code_counts()
             n["codes_dead"] += dead
             self._set_code_counts(n)
-        self.con.execute("DELETE FROM units WHERE doc = ?", (row[0],))
-        self.con.execute("DELETE FROM docs WHERE id = ?", (row[0],))
+            con.execute("DELETE FROM unit_sigs WHERE first = ?", (first,))
+            con.execute("DELETE FROM unit_blocks WHERE first = ?", (first,))
+        con.execute("DELETE FROM docs WHERE id = ?", (row[0],))
 
     # -- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Documents, units, and band codes of live units (pending ones included)."""
+        con = self.con
+        q = (
+            "SELECT count(*) FROM units"
+            if self._unit_rows
+            else "SELECT coalesce(sum(length(kinds)), 0) FROM unit_blocks"
+        )
         out = {
-            t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("docs", "units")
+            "docs": con.execute("SELECT count(*) FROM docs").fetchone()[0],
+            "units": con.execute(q).fetchone()[0],
         }
         if self._legacy:
             out["bands"] = self.con.execute("SELECT count(*) FROM bands").fetchone()[0]
@@ -691,21 +711,138 @@ class IndexStore:
         yield from _lookup(np.frombuffer(b"".join(blocks), dtype="<i8").astype(np.int64), ks)
 
     def unit_rows(self, ids: Iterable[int]) -> Iterator[tuple[int, int, str, int, int, bytes]]:
-        """(unit id, doc id, kind, start, end, hashes) for the given units."""
-        yield from self._units_in("id, doc, kind, start, end, hashes", ids)
+        """(unit id, doc id, kind, start, end, hashes) for the given units that exist."""
+        import numpy as np
+
+        if self._unit_rows:
+            yield from self._units_in("id, doc, kind, start, end, hashes", ids)
+            return
+        cols = "doc, kinds, starts, ends, hash_ends, hashes"
+        for first, us, (doc, kinds, starts, ends, hash_ends, blob) in self._blocks_of(ids, cols):
+            s, e = np.frombuffer(starts, "<i8"), np.frombuffer(ends, "<i8")
+            he = np.frombuffer(hash_ends, "<i8")
+            for u in us:
+                k = u - first
+                yield u, doc, kinds[k], int(s[k]), int(e[k]), blob[he[k - 1] if k else 0 : he[k]]
 
     def unit_hashes(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
         """(unit id, stored shingle hashes: sorted distinct uint32) for the given units."""
-        yield from self._units_in("id, hashes", ids)
+        if self._unit_rows:
+            yield from self._units_in("id, hashes", ids)
+            return
+        for u, _doc, _kind, _start, _end, blob in self.unit_rows(ids):
+            yield u, blob
 
     def unit_blobs(self, column: str, ids: npt.NDArray[np.int64]) -> list[bytes]:
         """The `sig` or `hashes` blob of each unit of `ids` (sorted, distinct), b"" where the
-        unit is gone. Dense stretches of ids are read as one id range (the audit asks for most
-        units: 1.4× faster than IN lists at 86 % density), sparse ones by IN lists."""
+        unit is gone."""
         import numpy as np
 
         if column not in ("sig", "hashes"):
             raise ValueError(f"not a blob column of units: {column}")
+        if self._unit_rows:
+            return self._legacy_blobs(column, ids)
+        out = [b""] * len(ids)
+        where = {u: i for i, u in enumerate(ids.tolist())}
+        if column == "sig":
+            w = 4 * self.settings.num_perm
+            for first, us, (blob,) in self._blocks_of(ids, "sigs", "unit_sigs"):
+                for u in us:
+                    k = (u - first) * w
+                    out[where[u]] = blob[k : k + w]
+        else:
+            for first, us, (hash_ends, blob) in self._blocks_of(ids, "hash_ends, hashes"):
+                he = np.frombuffer(hash_ends, "<i8").tolist()
+                for u in us:
+                    k = u - first
+                    out[where[u]] = blob[he[k - 1] if k else 0 : he[k]]
+        return out
+
+    def _blocks_of(
+        self, ids: Iterable[int], columns: str, table: str = "unit_blocks"
+    ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
+        """(first id, the asked ids it holds, its `columns`) for every block holding any of
+        `ids`, in id order. Ids of deleted units are skipped."""
+        import numpy as np
+
+        want = sorted_unique(np.fromiter(ids, dtype=np.int64))
+        if not len(want):
+            return
+        con = self.con
+        if len(want) > _SEEKS:  # many ids: read where every block starts
+            firsts, sizes = _block_index(con)
+        else:  # a few: one seek per block they fall in
+            found: dict[int, int] = {}
+            end = -1
+            q = "SELECT first, length(kinds) FROM unit_blocks WHERE first <= ? "
+            q += "ORDER BY first DESC LIMIT 1"
+            for u in want.tolist():
+                if u < end:
+                    continue
+                row = con.execute(q, (u,)).fetchone()
+                if row is not None:
+                    found[row[0]] = row[1]
+                    end = row[0] + row[1]
+            firsts = np.fromiter(found, dtype=np.int64, count=len(found))
+            sizes = np.fromiter(found.values(), dtype=np.int64, count=len(found))
+        if not len(firsts):
+            return
+        pos = np.searchsorted(firsts, want, side="right") - 1
+        ok = pos >= 0
+        ok[ok] &= want[ok] < firsts[pos[ok]] + sizes[pos[ok]]
+        want, pos = want[ok], pos[ok]
+        if not len(want):
+            return
+        cut = run_starts(pos).tolist()
+        groups = np.split(want, cut[1:])
+        blocks = firsts[pos[cut]].tolist()
+        for i in range(0, len(blocks), 500):
+            chunk = blocks[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            q = f"SELECT first, {columns} FROM {table} WHERE first IN ({marks})"
+            rows = {r[0]: r[1:] for r in con.execute(q, chunk)}
+            for j, first in enumerate(chunk):
+                if first in rows:
+                    yield first, groups[i + j].tolist(), rows[first]
+
+    def unit_spans(self) -> Iterator[tuple[npt.NDArray[np.int64], ...]]:
+        """Every unit as arrays, a chunk at a time: (id, doc, 1 for a paragraph else 0, raw
+        start, raw end)."""
+        import numpy as np
+
+        con = self.con
+        if self._unit_rows:
+            cursor = con.execute("SELECT id, doc, kind = 'p', start, end FROM units")
+            while rows := cursor.fetchmany(65536):
+                arr = np.asarray(rows, dtype=np.int64)
+                yield arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4]
+            return
+        cursor = con.execute("SELECT first, doc, kinds, starts, ends FROM unit_blocks")
+        while rows := cursor.fetchmany(4096):
+            sizes = np.fromiter((len(r[2]) for r in rows), dtype=np.int64, count=len(rows))
+            firsts = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            docs = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+            kinds = np.frombuffer("".join(r[2] for r in rows).encode("ascii"), dtype=np.uint8)
+            yield (
+                ranges(firsts, sizes),
+                np.repeat(docs, sizes),
+                (kinds == ord("p")).astype(np.int64),
+                np.frombuffer(b"".join(r[3] for r in rows), dtype="<i8").astype(np.int64),
+                np.frombuffer(b"".join(r[4] for r in rows), dtype="<i8").astype(np.int64),
+            )
+
+    def max_unit_id(self) -> int:
+        """The largest unit id given so far (0 when none)."""
+        if self._unit_rows:
+            return int(self.con.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()[0])
+        return self._next_unit_id() - 1
+
+    def _legacy_blobs(self, column: str, ids: npt.NDArray[np.int64]) -> list[bytes]:
+        """`unit_blobs` from a schema 2-4 `units` table. Dense stretches of ids are read as one
+        id range (the audit asks for most units: 1.4× faster than IN lists at 86 % density),
+        sparse ones by IN lists."""
+        import numpy as np
+
         out = [b""] * len(ids)
         for i in range(0, len(ids), 65536):
             chunk = ids[i : i + 65536]
@@ -815,8 +952,19 @@ def _live_unit_ids(con: sqlite3.Connection) -> npt.NDArray[np.int64]:
     """Sorted ids of the units that exist."""
     import numpy as np
 
-    cur = con.execute("SELECT id FROM units ORDER BY id")
-    return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+    if _has_table(con, "units"):  # schema 2 to 4
+        cur = con.execute("SELECT id FROM units ORDER BY id")
+        return np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+    return ranges(*_block_index(con))
+
+
+def _block_index(con: sqlite3.Connection) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First unit id and unit count of every unit block, in id order."""
+    import numpy as np
+
+    q = "SELECT first, length(kinds) FROM unit_blocks ORDER BY first"
+    rows = np.asarray(con.execute(q).fetchall(), dtype=np.int64).reshape(-1, 2)
+    return rows[:, 0], rows[:, 1]
 
 
 def _legacy_codes(con: sqlite3.Connection, part: int) -> npt.NDArray[np.int64]:
@@ -865,48 +1013,16 @@ def _refuse_unfinished_v2(con: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def _upgrade(con: sqlite3.Connection, path: Path) -> None:
-    """Convert a schema-2 or -3 index to schema 4 (writer only, one transaction): the rows of
-    `bands` become level-0 blocks; pending runs of an interrupted schema-3 build stay pending."""
-    import numpy as np
-
+def _upgrade(con: sqlite3.Connection, path: Path, schema: str) -> None:
+    """Convert a schema 2-4 index to this schema (writer only, one transaction)."""
     _refuse_unfinished_v2(con, path)
     con.executescript(_SCHEMA)  # IF NOT EXISTS throughout: adds the new tables only
     con.execute("BEGIN IMMEDIATE")
     try:
-        total = dead = 0
-        live = None
-        if con.execute("SELECT 1 FROM meta WHERE key = 'band_runs_stale'").fetchone():
-            # Documents replaced while runs were pending: count their codes as dead.
-            live = _live_unit_ids(con)
-        legacy = _has_table(con, "bands")
-        bits = _bits_for(con.execute("SELECT count(*) FROM bands").fetchone()[0] if legacy else 0)
-        for part in range(PARTS):
-            if legacy:
-                codes = _legacy_codes(con, part)
-                _write_blocks(con, 0, bits, codes)
-                total += len(codes)
-            if live is not None:
-                q = "SELECT codes FROM band_runs WHERE part = ?"
-                blob = b"".join(r[0] for r in con.execute(q, (part,)))
-                units = np.frombuffer(blob, dtype="<i8") & 0xFFFFFFFF
-                dead += int((~_isin_sorted(units.astype(np.int64), live)).sum())
-        con.execute("DROP TABLE IF EXISTS bands")
-        con.execute("DROP TABLE IF EXISTS bands_new")
-        con.execute(
-            "DELETE FROM meta WHERE key IN ('bands_new_stale', 'band_runs_stale', "
-            "'codes_0', 'codes_1', 'codes_dead', 'bits_0', 'bits_1')"
-        )
-        con.executemany(
-            "INSERT INTO meta VALUES (?, ?)",
-            [
-                ("codes_0", str(total)),
-                ("codes_1", "0"),
-                ("codes_dead", str(dead)),
-                ("bits_0", str(bits)),
-                ("bits_1", "6"),
-            ],
-        )
+        if schema in ("2", "3"):
+            _upgrade_bands(con)
+        if _has_table(con, "units"):
+            _upgrade_units(con, path)
         con.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
         )
@@ -914,6 +1030,81 @@ def _upgrade(con: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         _rollback(con)
         raise
+
+
+def _upgrade_units(con: sqlite3.Connection, path: Path) -> None:
+    """Schema 2-4's row per unit becomes a block per document (`unit_blocks`, `unit_sigs`);
+    unit ids stay as they are, so the band codes need no change."""
+    top = con.execute("SELECT coalesce(max(id), 0) FROM units").fetchone()[0]
+    if _has_table(con, "sqlite_sequence"):
+        q = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'units'"
+        top = max(top, con.execute(q).fetchone()[0])
+    q = "SELECT doc, id, kind, start, end, norm_hash, sig, hashes FROM units ORDER BY doc, id"
+    blocks: list[tuple[Any, ...]] = []
+    sigs: list[tuple[int, bytes]] = []
+
+    def flush() -> None:
+        con.executemany(f"INSERT INTO unit_blocks ({_BLOCK}) VALUES ({_QMARKS})", blocks)
+        con.executemany("INSERT INTO unit_sigs (first, sigs) VALUES (?, ?)", sigs)
+        blocks.clear()
+        sigs.clear()
+
+    for doc, group in itertools.groupby(con.execute(q).fetchall(), key=lambda r: r[0]):
+        rows = list(group)
+        first = rows[0][1]
+        if [r[1] for r in rows] != list(range(first, first + len(rows))):
+            raise IndexError_(
+                f"{path}: the units of a document do not have consecutive ids, which this "
+                "paradup needs; rebuild it with `paradup index build --force`"
+            )
+        c = UnitColumns.from_rows([UnitRow(r[2], r[3], r[4], r[5], r[6], r[7], b"") for r in rows])
+        blocks.append((first, doc, c.kinds, c.starts, c.ends, c.norm_hashes, c.hash_ends, c.hashes))
+        sigs.append((first, c.sigs))
+        if len(blocks) >= 1024:
+            flush()
+    flush()
+    con.execute("DROP TABLE units")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('next_unit', ?)", (str(top + 1),))
+
+
+def _upgrade_bands(con: sqlite3.Connection) -> None:
+    """Schema 2-3's rows of `bands` become level-0 blocks; pending runs of an interrupted
+    schema-3 build stay pending."""
+    import numpy as np
+
+    total = dead = 0
+    live = None
+    if con.execute("SELECT 1 FROM meta WHERE key = 'band_runs_stale'").fetchone():
+        # Documents replaced while runs were pending: count their codes as dead.
+        live = _live_unit_ids(con)
+    legacy = _has_table(con, "bands")
+    bits = _bits_for(con.execute("SELECT count(*) FROM bands").fetchone()[0] if legacy else 0)
+    for part in range(PARTS):
+        if legacy:
+            codes = _legacy_codes(con, part)
+            _write_blocks(con, 0, bits, codes)
+            total += len(codes)
+        if live is not None:
+            q = "SELECT codes FROM band_runs WHERE part = ?"
+            blob = b"".join(r[0] for r in con.execute(q, (part,)))
+            units = np.frombuffer(blob, dtype="<i8") & 0xFFFFFFFF
+            dead += int((~_isin_sorted(units.astype(np.int64), live)).sum())
+    con.execute("DROP TABLE IF EXISTS bands")
+    con.execute("DROP TABLE IF EXISTS bands_new")
+    con.execute(
+        "DELETE FROM meta WHERE key IN ('bands_new_stale', 'band_runs_stale', "
+        "'codes_0', 'codes_1', 'codes_dead', 'bits_0', 'bits_1')"
+    )
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [
+            ("codes_0", str(total)),
+            ("codes_1", "0"),
+            ("codes_dead", str(dead)),
+            ("bits_0", str(bits)),
+            ("bits_1", "6"),
+        ],
+    )
 
 
 def _rollback(con: sqlite3.Connection) -> None:
