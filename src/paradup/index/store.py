@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS unit_blocks (
     first INTEGER PRIMARY KEY,
     doc INTEGER UNIQUE NOT NULL REFERENCES docs(id) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
     kinds TEXT NOT NULL,
     starts BLOB NOT NULL,
     ends BLOB NOT NULL,
@@ -73,6 +74,7 @@ CREATE TABLE IF NOT EXISTS unit_blocks (
     hash_ends BLOB NOT NULL,
     hashes BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS unit_blocks_n ON unit_blocks(first, n);
 CREATE TABLE IF NOT EXISTS unit_sigs (
     first INTEGER PRIMARY KEY REFERENCES unit_blocks(first) ON DELETE CASCADE,
     sigs BLOB NOT NULL
@@ -91,12 +93,14 @@ CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 # (codes of deleted units still stored).
 # unit_blocks: the units of one document as the columns of `UnitColumns` (one row per document:
 # a row per unit cost the writer 6 µs each, 1.2 of its 3.7 CPU-s on the real corpus); its units
-# have the ids first .. first + len(kinds) - 1. Their signatures, the audit's screen, sit apart
-# in unit_sigs, so reading either kind of blob does not walk the other's overflow pages.
+# have the ids first .. first + n - 1. A block fills a page or more, so which block holds an id
+# is read from the small covering index unit_blocks_n, not from the table. Their signatures,
+# the audit's screen, sit apart in unit_sigs, so reading either kind of blob does not walk the
+# other's overflow pages.
 # meta next_unit: unit ids are never reused, so a code left behind for a deleted unit can never
 # point at a new one (readers skip ids that no longer exist).
 _COUNTS = ("codes_0", "codes_1", "codes_dead", "bits_0", "bits_1")
-_BLOCK = "first, doc, kinds, starts, ends, norm_hashes, hash_ends, hashes"
+_BLOCK = "first, doc, n, kinds, starts, ends, norm_hashes, hash_ends, hashes"
 _QMARKS = ", ".join("?" * len(_BLOCK.split(", ")))
 
 
@@ -434,6 +438,7 @@ class IndexStore:
                     (
                         next_id,
                         doc_id,
+                        n,
                         cols.kinds,
                         cols.starts,
                         cols.ends,
@@ -639,7 +644,7 @@ class IndexStore:
         q = (
             "SELECT count(*) FROM units"
             if self._unit_rows
-            else "SELECT coalesce(sum(length(kinds)), 0) FROM unit_blocks"
+            else "SELECT coalesce(sum(n), 0) FROM unit_blocks INDEXED BY unit_blocks_n"
         )
         out = {
             "docs": con.execute("SELECT count(*) FROM docs").fetchone()[0],
@@ -743,19 +748,20 @@ class IndexStore:
         if self._unit_rows:
             return self._legacy_blobs(column, ids)
         out = [b""] * len(ids)
-        where = {u: i for i, u in enumerate(ids.tolist())}
         if column == "sig":
             w = 4 * self.settings.num_perm
             for first, us, (blob,) in self._blocks_of(ids, "sigs", "unit_sigs"):
-                for u in us:
+                at = np.searchsorted(ids, us).tolist()
+                for i, u in zip(at, us, strict=True):
                     k = (u - first) * w
-                    out[where[u]] = blob[k : k + w]
+                    out[i] = blob[k : k + w]
         else:
             for first, us, (hash_ends, blob) in self._blocks_of(ids, "hash_ends, hashes"):
-                he = np.frombuffer(hash_ends, "<i8").tolist()
-                for u in us:
+                he = [0, *np.frombuffer(hash_ends, "<i8").tolist()]
+                at = np.searchsorted(ids, us).tolist()
+                for i, u in zip(at, us, strict=True):
                     k = u - first
-                    out[where[u]] = blob[he[k - 1] if k else 0 : he[k]]
+                    out[i] = blob[he[k] : he[k + 1]]
         return out
 
     def _blocks_of(
@@ -769,12 +775,12 @@ class IndexStore:
         if not len(want):
             return
         con = self.con
-        if len(want) > _SEEKS:  # many ids: read where every block starts
-            firsts, sizes = _block_index(con)
+        if len(want) > _SEEKS:  # many ids: read where the blocks of their range start
+            firsts, sizes = _block_index(con, int(want[0]), int(want[-1]))
         else:  # a few: one seek per block they fall in
             found: dict[int, int] = {}
             end = -1
-            q = "SELECT first, length(kinds) FROM unit_blocks WHERE first <= ? "
+            q = "SELECT first, n FROM unit_blocks INDEXED BY unit_blocks_n WHERE first <= ? "
             q += "ORDER BY first DESC LIMIT 1"
             for u in want.tolist():
                 if u < end:
@@ -819,7 +825,7 @@ class IndexStore:
             return
         cursor = con.execute("SELECT first, doc, kinds, starts, ends FROM unit_blocks")
         while rows := cursor.fetchmany(4096):
-            sizes = np.fromiter((len(r[2]) for r in rows), dtype=np.int64, count=len(rows))
+            sizes = np.fromiter(map(len, (r[2] for r in rows)), dtype=np.int64, count=len(rows))
             firsts = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             docs = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
             kinds = np.frombuffer("".join(r[2] for r in rows).encode("ascii"), dtype=np.uint8)
@@ -958,13 +964,20 @@ def _live_unit_ids(con: sqlite3.Connection) -> npt.NDArray[np.int64]:
     return ranges(*_block_index(con))
 
 
-def _block_index(con: sqlite3.Connection) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """First unit id and unit count of every unit block, in id order."""
+def _block_index(
+    con: sqlite3.Connection, lo: int = 0, hi: int = (1 << 63) - 1
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First unit id and unit count of the unit blocks holding ids lo..hi, in id order."""
     import numpy as np
 
-    q = "SELECT first, length(kinds) FROM unit_blocks ORDER BY first"
-    rows = np.asarray(con.execute(q).fetchall(), dtype=np.int64).reshape(-1, 2)
-    return rows[:, 0], rows[:, 1]
+    q = (
+        "SELECT first, n FROM unit_blocks INDEXED BY unit_blocks_n WHERE first BETWEEN "
+        "(SELECT coalesce(max(first), 0) FROM unit_blocks INDEXED BY unit_blocks_n "
+        "WHERE first <= ?) AND ? ORDER BY first"
+    )
+    cur = con.execute(q, (lo, hi))
+    flat = np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+    return flat[0::2], flat[1::2]
 
 
 def _legacy_codes(con: sqlite3.Connection, part: int) -> npt.NDArray[np.int64]:
@@ -1058,7 +1071,9 @@ def _upgrade_units(con: sqlite3.Connection, path: Path) -> None:
                 "paradup needs; rebuild it with `paradup index build --force`"
             )
         c = UnitColumns.from_rows([UnitRow(r[2], r[3], r[4], r[5], r[6], r[7], b"") for r in rows])
-        blocks.append((first, doc, c.kinds, c.starts, c.ends, c.norm_hashes, c.hash_ends, c.hashes))
+        blocks.append(
+            (first, doc, len(c), c.kinds, c.starts, c.ends, c.norm_hashes, c.hash_ends, c.hashes)
+        )
         sigs.append((first, c.sigs))
         if len(blocks) >= 1024:
             flush()
