@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
+
 from paradup.index.store import UnitColumns
 
 UnitTuple = tuple[int, int, str, int, int, bytes, bytes]  # id, doc, kind, start, end, sig, hashes
@@ -16,34 +18,43 @@ def unit_rows(con: sqlite3.Connection) -> list[UnitTuple]:
     if "units" in tables:
         q = "SELECT id, doc, kind, start, end, sig, hashes FROM units ORDER BY id"
         return [tuple(r) for r in con.execute(q)]  # type: ignore[misc]
+    return [(u[0], u[1], u[2], u[3], u[4], u[6], u[7]) for u in _block_units(con)]
+
+
+Full = tuple[int, int, str, int, int, int, bytes, bytes]
+
+
+def _block_units(con: sqlite3.Connection) -> list[Full]:
+    """(id, doc, kind, start, end, norm_hash, sig, hashes) from schema 5's unit tables."""
+    hashes: dict[int, bytes] = {}
+    for first, ends, blob in con.execute("SELECT first, ends, hashes FROM unit_hashes"):
+        e = [0, *np.frombuffer(ends, dtype="<i8").tolist()]
+        for k in range(len(e) - 1):
+            hashes[first + k] = blob[e[k] : e[k + 1]]
     q = (
-        "SELECT b.first, b.doc, b.kinds, b.starts, b.ends, b.norm_hashes, s.sigs, b.hashes, "
-        "b.hash_ends FROM unit_blocks b JOIN unit_sigs s USING (first) ORDER BY b.first"
+        "SELECT b.first, b.doc, b.kinds, b.starts, b.ends, b.norm_hashes, s.sigs "
+        "FROM unit_blocks b JOIN unit_sigs s USING (first) ORDER BY b.first"
     )
-    out: list[UnitTuple] = []
-    for first, doc, kinds, starts, ends, nh, sigs, hashes, hash_ends in con.execute(q):
-        cols = UnitColumns(kinds, starts, ends, nh, sigs, hashes, hash_ends, b"")
+    out = []
+    for first, doc, kinds, starts, ends, nh, sigs in con.execute(q).fetchall():
+        n = len(kinds)
+        mine = b"".join(hashes[first + k] for k in range(n))
+        cut = np.cumsum([len(hashes[first + k]) for k in range(n)]).astype("<i8").tobytes()
+        cols = UnitColumns(kinds, starts, ends, nh, sigs, mine, cut, b"")
         for k, u in enumerate(cols):
-            out.append((first + k, doc, u.kind, u.start, u.end, u.sig, u.hashes))
+            out.append((first + k, doc, u.kind, u.start, u.end, u.norm_hash, u.sig, u.hashes))
     return out
 
 
 def as_schema_4(con: sqlite3.Connection) -> None:
     """Rewrite the unit blocks of a schema-5 index into schema 4's `units` table (a row per
     unit, AUTOINCREMENT ids that are never reused)."""
-    q = (
-        "SELECT b.first, b.doc, b.kinds, b.starts, b.ends, b.norm_hashes, s.sigs, b.hashes, "
-        "b.hash_ends FROM unit_blocks b JOIN unit_sigs s USING (first) ORDER BY b.first"
-    )
-    rows = []
-    for first, doc, kinds, starts, ends, nh, sigs, hashes, hash_ends in con.execute(q).fetchall():
-        cols = UnitColumns(kinds, starts, ends, nh, sigs, hashes, hash_ends, b"")
-        for k, u in enumerate(cols):
-            rows.append((first + k, doc, u.kind, u.start, u.end, u.norm_hash, u.sig, u.hashes))
+    rows = _block_units(con)
     top = int(con.execute("SELECT value FROM meta WHERE key = 'next_unit'").fetchone()[0]) - 1
     con.executescript(
         """
         DROP TABLE unit_sigs;
+        DROP TABLE unit_hashes;
         DROP TABLE unit_blocks;
         CREATE TABLE units (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

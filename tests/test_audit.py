@@ -209,15 +209,21 @@ def test_report_piped_into_a_reader_that_stops_early(news_index: Path) -> None:
 def test_unit_blobs_dense_and_sparse_match_plain_lookups(news_index: Path, stride: int) -> None:
     """Ranges for dense ids, IN lists for sparse ones; b"" for a unit that is not there."""
     with IndexStore.open(news_index) as store:
-        top = unit_rows(store.con)[-1][0]
+        rows = unit_rows(store.con)  # decoded independently of the store's readers
+        top = rows[-1][0]
         ids = np.arange(1, top + 1, stride, dtype=np.int64)
         ids = np.append(ids, [top + 7, top + 9])
-        want = dict(store.unit_hashes(ids.tolist()))
+        want = {u[0]: u[6] for u in rows}
+        assert dict(store.unit_hashes(ids.tolist())) == {u: want[u] for u in ids if u in want}
         got = store.unit_blobs("hashes", ids)
         assert got == [want.get(u, b"") for u in ids.tolist()]
         assert got[-1] == b"" and sum(map(len, got)) > 0
         sigs = store.unit_blobs("sig", ids[:50])
-        assert all(len(b) == 4 * store.settings.num_perm for b in sigs)
+        assert sigs == [next(u[5] for u in rows if u[0] == i) for i in ids[:50].tolist()]
+        few = ids[:: max(1, len(ids) // 300)]  # under the seek limit: the seek path
+        assert store.unit_blobs("hashes", few) == [want.get(u, b"") for u in few.tolist()]
+        spans = {u: (d, k, s, e, h) for u, d, k, s, e, h in store.unit_rows(few.tolist())}
+        assert spans == {u[0]: (u[1], u[2], u[3], u[4], u[6]) for u in rows if u[0] in set(few)}
         with pytest.raises(ValueError):
             store.unit_blobs("text", ids)
 

@@ -107,6 +107,7 @@ def test_update_keeps_band_codes_exact(tmp_path: Path) -> None:
         assert dead > 0 and int(meta["codes_dead"]) == dead  # left in level 0, counted
         assert len(_stored(con, 1)) == int(meta["codes_1"]) > 0  # the update went to level 1
         assert store.counts()["bands"] == len(expected) == store.counts()["units"] * st.bands
+        _assert_unit_tables_agree(con)
         # Lookups may name dead units (callers find no row for them); the live ones are exact.
         live_ids = {r[0] for r in unit_rows(con)}
         found = store.units_for_keys(sorted(set((stored >> 32).tolist())))
@@ -432,3 +433,41 @@ def test_level_1_buckets_fit_level_1_after_deletions(tmp_path: Path) -> None:
         meta = _meta(con)
     assert int(meta["codes_1"]) > 0 and int(meta["codes_dead"]) > 0
     assert int(meta["bits_1"]) == _bits_for(int(meta["codes_1"]))
+
+
+def _assert_unit_tables_agree(con: sqlite3.Connection) -> None:
+    """Every live unit has its hashes and signature; nothing is left of deleted ones."""
+    blocks = con.execute("SELECT first, n FROM unit_blocks").fetchall()
+    ids = {f + k for f, n in blocks for k in range(n)}
+    hashed = [
+        (f, len(e) // 8) for f, e in con.execute("SELECT first, ends FROM unit_hashes").fetchall()
+    ]
+    covered = [f + k for f, n in hashed for k in range(n)]
+    assert sorted(covered) == sorted(ids) and len(covered) == len(set(covered))
+    sigs = dict(con.execute("SELECT first, length(sigs) FROM unit_sigs").fetchall())
+    assert sigs == {f: 4 * 128 * n for f, n in blocks}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 1200), min_size=1, max_size=40), st.integers(1, 10**6))
+def test_unit_hash_rows_hold_each_unit_once_within_a_page(sizes: list[int], first: int) -> None:
+    """A document's shingle hashes are cut into rows of consecutive units of at most
+    _HASH_CHUNK bytes (a larger unit alone), which put back together give every unit's own."""
+    from paradup.index.store import _HASH_CHUNK, UnitColumns, _UnitRows
+
+    blobs = [bytes([i % 251]) * (4 * n) for i, n in enumerate(sizes)]
+    ends = np.cumsum([len(b) for b in blobs]).astype("<i8").tobytes()
+    k = len(sizes)
+    zero = b"\0" * 8 * k
+    cols = UnitColumns("s" * k, zero, zero, zero, b"", b"".join(blobs), ends, b"")
+    rows = _UnitRows()
+    rows.add(first, 1, cols)
+    got: list[bytes] = []
+    at = first
+    for start, rel, blob in rows.hashes:
+        e = [0, *np.frombuffer(rel, dtype="<i8").tolist()]
+        assert start == at and e[-1] == len(blob)
+        assert len(blob) <= _HASH_CHUNK or len(e) == 2
+        got += [blob[e[i] : e[i + 1]] for i in range(len(e) - 1)]
+        at += len(e) - 1
+    assert got == blobs

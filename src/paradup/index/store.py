@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from ..errors import ParadupError
 from ..lsh import ranges, run_starts, sorted_unique
@@ -70,14 +70,17 @@ CREATE TABLE IF NOT EXISTS unit_blocks (
     kinds TEXT NOT NULL,
     starts BLOB NOT NULL,
     ends BLOB NOT NULL,
-    norm_hashes BLOB NOT NULL,
-    hash_ends BLOB NOT NULL,
-    hashes BLOB NOT NULL
+    norm_hashes BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS unit_blocks_n ON unit_blocks(first, n);
 CREATE TABLE IF NOT EXISTS unit_sigs (
     first INTEGER PRIMARY KEY REFERENCES unit_blocks(first) ON DELETE CASCADE,
     sigs BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unit_hashes (
+    first INTEGER PRIMARY KEY,
+    ends BLOB NOT NULL,
+    hashes BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS band_blocks (id INTEGER PRIMARY KEY, codes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS band_runs (
@@ -91,16 +94,19 @@ CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 # band_blocks.codes: the same, distinct, for the keys of one bucket (`block_ids`); meta keeps
 # per level its code count and bucket bits (codes_0, codes_1, bits_0, bits_1) and codes_dead
 # (codes of deleted units still stored).
-# unit_blocks: the units of one document as the columns of `UnitColumns` (one row per document:
-# a row per unit cost the writer 6 µs each, 1.2 of its 3.7 CPU-s on the real corpus); its units
-# have the ids first .. first + n - 1. A block fills a page or more, so which block holds an id
-# is read from the small covering index unit_blocks_n, not from the table. Their signatures,
-# the audit's screen, sit apart in unit_sigs, so reading either kind of blob does not walk the
-# other's overflow pages.
+# unit_blocks: the units of one document as columns (one row per document: a row per unit cost
+# the writer 6 µs each, 1.2 of its 3.7 CPU-s on the real corpus); its units have the ids
+# first .. first + n - 1. Their signatures (the audit's screen) are one row in unit_sigs. Their
+# shingle hashes are packed into unit_hashes rows of consecutive units up to `_HASH_CHUNK`
+# bytes (a unit with more gets a row of its own), each row's `ends` the int64 byte offsets where
+# its units' hashes end: a row fits one page, so `check --against`, which reads the hashes of
+# units scattered over the archive, reads a page per unit (a document's hashes in one blob
+# spanned 3-4 overflow pages: +40 ms per check at a million paragraphs).
 # meta next_unit: unit ids are never reused, so a code left behind for a deleted unit can never
 # point at a new one (readers skip ids that no longer exist).
 _COUNTS = ("codes_0", "codes_1", "codes_dead", "bits_0", "bits_1")
-_BLOCK = "first, doc, n, kinds, starts, ends, norm_hashes, hash_ends, hashes"
+_BLOCK = "first, doc, n, kinds, starts, ends, norm_hashes"
+_HASH_CHUNK = 3072  # bytes of shingle hashes per unit_hashes row: with its ends, one 4 KB page
 _QMARKS = ", ".join("?" * len(_BLOCK.split(", ")))
 
 
@@ -410,8 +416,7 @@ class IndexStore:
         try:
             for key in delete_keys:
                 self._delete(key)
-            rows: list[tuple[Any, ...]] = []
-            sig_rows: list[tuple[int, bytes]] = []
+            rows = _UnitRows()
             # Unit ids are assigned here (we hold the write lock), so all blocks of the batch go
             # in with one executemany instead of one execute each for its rowid.
             next_id = self._next_unit_id()
@@ -430,30 +435,16 @@ class IndexStore:
                         d.text_z or compress_text(d.text),
                     ),
                 )
-                doc_id = cur.lastrowid
+                doc_id = cast(int, cur.lastrowid)  # an INSERT always sets it
                 cols, n = d.units, len(d.units)
                 if not n:
                     continue
-                rows.append(
-                    (
-                        next_id,
-                        doc_id,
-                        n,
-                        cols.kinds,
-                        cols.starts,
-                        cols.ends,
-                        cols.norm_hashes,
-                        cols.hash_ends,
-                        cols.hashes,
-                    )
-                )
-                sig_rows.append((next_id, cols.sigs))
+                rows.add(next_id, doc_id, cols)
                 firsts.append(next_id)
                 sizes.append(n)
                 blobs.append(cols.keys)
                 next_id += n
-            con.executemany(f"INSERT INTO unit_blocks ({_BLOCK}) VALUES ({_QMARKS})", rows)
-            con.executemany("INSERT INTO unit_sigs (first, sigs) VALUES (?, ?)", sig_rows)
+            rows.write(con)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('next_unit', ?)", (str(next_id),))
             if firsts:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
@@ -634,6 +625,8 @@ class IndexStore:
             n["codes_dead"] += dead
             self._set_code_counts(n)
             con.execute("DELETE FROM unit_sigs WHERE first = ?", (first,))
+            q = "DELETE FROM unit_hashes WHERE first BETWEEN ? AND ?"
+            con.execute(q, (first, first + len(sigs) - 1))
             con.execute("DELETE FROM unit_blocks WHERE first = ?", (first,))
         con.execute("DELETE FROM docs WHERE id = ?", (row[0],))
 
@@ -722,21 +715,23 @@ class IndexStore:
         if self._unit_rows:
             yield from self._units_in("id, doc, kind, start, end, hashes", ids)
             return
-        cols = "doc, kinds, starts, ends, hash_ends, hashes"
-        for first, us, (doc, kinds, starts, ends, hash_ends, blob) in self._blocks_of(ids, cols):
+        want = sorted_unique(np.fromiter(ids, dtype=np.int64))
+        hashes = dict(self._hash_slices(want))
+        cols = "doc, kinds, starts, ends"
+        for first, us, (doc, kinds, starts, ends) in self._blocks_of(want, cols):
             s, e = np.frombuffer(starts, "<i8"), np.frombuffer(ends, "<i8")
-            he = np.frombuffer(hash_ends, "<i8")
             for u in us:
                 k = u - first
-                yield u, doc, kinds[k], int(s[k]), int(e[k]), blob[he[k - 1] if k else 0 : he[k]]
+                yield u, doc, kinds[k], int(s[k]), int(e[k]), hashes.get(u, b"")
 
     def unit_hashes(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
         """(unit id, stored shingle hashes: sorted distinct uint32) for the given units."""
         if self._unit_rows:
             yield from self._units_in("id, hashes", ids)
             return
-        for u, _doc, _kind, _start, _end, blob in self.unit_rows(ids):
-            yield u, blob
+        import numpy as np
+
+        yield from self._hash_slices(sorted_unique(np.fromiter(ids, dtype=np.int64)))
 
     def unit_blobs(self, column: str, ids: npt.NDArray[np.int64]) -> list[bytes]:
         """The `sig` or `hashes` blob of each unit of `ids` (sorted, distinct), b"" where the
@@ -756,13 +751,53 @@ class IndexStore:
                     k = (u - first) * w
                     out[i] = blob[k : k + w]
         else:
-            for first, us, (hash_ends, blob) in self._blocks_of(ids, "hash_ends, hashes"):
-                he = [0, *np.frombuffer(hash_ends, "<i8").tolist()]
-                at = np.searchsorted(ids, us).tolist()
-                for i, u in zip(at, us, strict=True):
-                    k = u - first
-                    out[i] = blob[he[k] : he[k + 1]]
+            order = ids.tolist()
+            i = 0
+            for u, blob in self._hash_slices(ids):
+                while order[i] != u:  # both in id order
+                    i += 1
+                out[i] = blob
         return out
+
+    def _hash_slices(self, ids: npt.NDArray[np.int64]) -> Iterator[tuple[int, bytes]]:
+        """(id, its stored shingle hashes) for each of `ids` (sorted, distinct) that exists, in
+        id order: a seek per row for a few ids, one scan of their id range for many."""
+        import bisect
+
+        import numpy as np
+
+        want = ids.tolist()
+        if not want:
+            return
+        con = self.con
+        seek = "SELECT first, ends, hashes FROM unit_hashes WHERE first <= ? "
+        seek += "ORDER BY first DESC LIMIT 1"
+        scan: Iterator[tuple[int, bytes, bytes]] | None = None
+        if len(want) > _SEEKS:
+            q = (
+                "SELECT first, ends, hashes FROM unit_hashes WHERE first BETWEEN "
+                "(SELECT coalesce(max(first), 0) FROM unit_hashes WHERE first <= ?) AND ? "
+                "ORDER BY first"
+            )
+            scan = iter(con.execute(q, (want[0], want[-1])))
+        i = 0
+        while i < len(want):
+            row = next(scan, None) if scan is not None else con.execute(seek, (want[i],)).fetchone()
+            if row is None:
+                if scan is not None:
+                    return
+                i += 1  # before the first row
+                continue
+            first, ends, blob = row
+            e = [0, *np.frombuffer(ends, dtype="<i8").tolist()]
+            i = bisect.bisect_left(want, first, i)
+            j = bisect.bisect_left(want, first + len(e) - 1, i)
+            for u in want[i:j]:
+                k = u - first
+                yield u, blob[e[k] : e[k + 1]]
+            if scan is None and j == i:
+                i += 1  # a deleted unit's id
+            i = max(i, j)
 
     def _blocks_of(
         self, ids: Iterable[int], columns: str, table: str = "unit_blocks"
@@ -775,6 +810,9 @@ class IndexStore:
         if not len(want):
             return
         con = self.con
+        if len(want) <= _SEEKS and table == "unit_blocks":
+            yield from self._seek_blocks(want.tolist(), columns)
+            return
         if len(want) > _SEEKS:  # many ids: read where the blocks of their range start
             firsts, sizes = _block_index(con, int(want[0]), int(want[-1]))
         else:  # a few: one seek per block they fall in
@@ -810,6 +848,25 @@ class IndexStore:
             for j, first in enumerate(chunk):
                 if first in rows:
                     yield first, groups[i + j].tolist(), rows[first]
+
+    def _seek_blocks(
+        self, ids: list[int], columns: str
+    ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
+        """`_blocks_of` for a few sorted ids (a draft's partners, scattered over the archive):
+        one query per block reads it where it finds it."""
+        import bisect
+
+        q = f"SELECT first, n, {columns} FROM unit_blocks WHERE first <= ? "
+        q += "ORDER BY first DESC LIMIT 1"
+        i = 0
+        while i < len(ids):
+            row = self.con.execute(q, (ids[i],)).fetchone()
+            j = i if row is None else bisect.bisect_left(ids, row[0] + row[1], i)
+            if j > i:
+                yield row[0], ids[i:j], row[2:]
+                i = j
+            else:  # before the first block, or a deleted unit's id
+                i += 1
 
     def unit_spans(self) -> Iterator[tuple[npt.NDArray[np.int64], ...]]:
         """Every unit as arrays, a chunk at a time: (id, doc, 1 for a paragraph else 0, raw
@@ -1053,15 +1110,7 @@ def _upgrade_units(con: sqlite3.Connection, path: Path) -> None:
         q = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'units'"
         top = max(top, con.execute(q).fetchone()[0])
     q = "SELECT doc, id, kind, start, end, norm_hash, sig, hashes FROM units ORDER BY doc, id"
-    blocks: list[tuple[Any, ...]] = []
-    sigs: list[tuple[int, bytes]] = []
-
-    def flush() -> None:
-        con.executemany(f"INSERT INTO unit_blocks ({_BLOCK}) VALUES ({_QMARKS})", blocks)
-        con.executemany("INSERT INTO unit_sigs (first, sigs) VALUES (?, ?)", sigs)
-        blocks.clear()
-        sigs.clear()
-
+    out = _UnitRows()
     for doc, group in itertools.groupby(con.execute(q).fetchall(), key=lambda r: r[0]):
         rows = list(group)
         first = rows[0][1]
@@ -1071,13 +1120,10 @@ def _upgrade_units(con: sqlite3.Connection, path: Path) -> None:
                 "paradup needs; rebuild it with `paradup index build --force`"
             )
         c = UnitColumns.from_rows([UnitRow(r[2], r[3], r[4], r[5], r[6], r[7], b"") for r in rows])
-        blocks.append(
-            (first, doc, len(c), c.kinds, c.starts, c.ends, c.norm_hashes, c.hash_ends, c.hashes)
-        )
-        sigs.append((first, c.sigs))
-        if len(blocks) >= 1024:
-            flush()
-    flush()
+        out.add(first, doc, c)
+        if len(out.blocks) >= 1024:
+            out.write(con)
+    out.write(con)
     con.execute("DROP TABLE units")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('next_unit', ?)", (str(top + 1),))
 
@@ -1120,6 +1166,47 @@ def _upgrade_bands(con: sqlite3.Connection) -> None:
             ("bits_1", "6"),
         ],
     )
+
+
+class _UnitRows:
+    """The rows of unit_blocks, unit_sigs and unit_hashes for documents' units, collected to
+    be written with one executemany per table."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[Any, ...]] = []
+        self.sigs: list[tuple[int, bytes]] = []
+        self.hashes: list[tuple[int, bytes, bytes]] = []
+
+    def add(self, first: int, doc: int, c: UnitColumns) -> None:
+        """The units of one document, with the ids first .. first + len(c) - 1."""
+        import numpy as np
+
+        self.blocks.append((first, doc, len(c), c.kinds, c.starts, c.ends, c.norm_hashes))
+        self.sigs.append((first, c.sigs))
+        ends = np.frombuffer(c.hash_ends, dtype="<i8").tolist()
+        a = 0  # first unit of the chunk being filled
+        base = 0  # byte where its hashes start
+        for k, end in enumerate(ends):
+            if end - base > _HASH_CHUNK and k > a:  # unit k would overflow: close the chunk
+                self._chunk(first + a, c.hashes, ends[a:k], base)
+                a, base = k, ends[k - 1]
+        if ends:
+            self._chunk(first + a, c.hashes, ends[a:], base)
+
+    def _chunk(self, first: int, blob: bytes, ends: list[int], base: int) -> None:
+        import numpy as np
+
+        rel = (np.asarray(ends, dtype="<i8") - base).tobytes()
+        self.hashes.append((first, rel, blob[base : ends[-1]]))
+
+    def write(self, con: sqlite3.Connection) -> None:
+        con.executemany(f"INSERT INTO unit_blocks ({_BLOCK}) VALUES ({_QMARKS})", self.blocks)
+        con.executemany("INSERT INTO unit_sigs (first, sigs) VALUES (?, ?)", self.sigs)
+        q = "INSERT INTO unit_hashes (first, ends, hashes) VALUES (?, ?, ?)"
+        con.executemany(q, self.hashes)
+        self.blocks.clear()
+        self.sigs.clear()
+        self.hashes.clear()
 
 
 def _rollback(con: sqlite3.Connection) -> None:
