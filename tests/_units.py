@@ -27,7 +27,7 @@ Full = tuple[int, int, str, int, int, int, bytes, bytes]
 def _block_units(con: sqlite3.Connection) -> list[Full]:
     """(id, doc, kind, start, end, norm_hash, sig, hashes) from schema 5's unit tables."""
     hashes: dict[int, bytes] = {}
-    for first, ends, blob in con.execute("SELECT first, ends, hashes FROM unit_hashes"):
+    for first, ends, blob in con.execute("SELECT first, hash_ends, hashes FROM unit_pages"):
         e = [0, *np.frombuffer(ends, dtype="<i8").tolist()]
         for k in range(len(e) - 1):
             hashes[first + k] = blob[e[k] : e[k + 1]]
@@ -54,7 +54,7 @@ def as_schema_4(con: sqlite3.Connection) -> None:
     con.executescript(
         """
         DROP TABLE unit_sigs;
-        DROP TABLE unit_hashes;
+        DROP TABLE unit_pages;
         DROP TABLE unit_blocks;
         CREATE TABLE units (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -436,38 +436,50 @@ def test_level_1_buckets_fit_level_1_after_deletions(tmp_path: Path) -> None:
 
 
 def _assert_unit_tables_agree(con: sqlite3.Connection) -> None:
-    """Every live unit has its hashes and signature; nothing is left of deleted ones."""
-    blocks = con.execute("SELECT first, n FROM unit_blocks").fetchall()
-    ids = {f + k for f, n in blocks for k in range(n)}
-    hashed = [
-        (f, len(e) // 8) for f, e in con.execute("SELECT first, ends FROM unit_hashes").fetchall()
-    ]
-    covered = [f + k for f, n in hashed for k in range(n)]
-    assert sorted(covered) == sorted(ids) and len(covered) == len(set(covered))
+    """Every live unit has its signature and one place in unit_pages, with the same span as
+    in its block; nothing is left of deleted ones."""
+    blocks = con.execute("SELECT first, doc, kinds, starts, ends FROM unit_blocks").fetchall()
+    spans = {
+        f + k: (d, kinds[k], starts[8 * k : 8 * k + 8], ends[8 * k : 8 * k + 8])
+        for f, d, kinds, starts, ends in blocks
+        for k in range(len(kinds))
+    }
+    q = "SELECT first, doc, kinds, starts, ends, hash_ends FROM unit_pages"
+    paged = {}
+    for f, d, kinds, starts, ends, hash_ends in con.execute(q).fetchall():
+        assert len(hash_ends) == 8 * len(kinds)
+        for k in range(len(kinds)):
+            assert f + k not in paged
+            paged[f + k] = (d, kinds[k], starts[8 * k : 8 * k + 8], ends[8 * k : 8 * k + 8])
+    assert paged == spans
     sigs = dict(con.execute("SELECT first, length(sigs) FROM unit_sigs").fetchall())
-    assert sigs == {f: 4 * 128 * n for f, n in blocks}
+    assert sigs == {f: 4 * 128 * len(kinds) for f, _d, kinds, _s, _e in blocks}
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, 1200), min_size=1, max_size=40), st.integers(1, 10**6))
-def test_unit_hash_rows_hold_each_unit_once_within_a_page(sizes: list[int], first: int) -> None:
-    """A document's shingle hashes are cut into rows of consecutive units of at most
-    _HASH_CHUNK bytes (a larger unit alone), which put back together give every unit's own."""
-    from paradup.index.store import _HASH_CHUNK, UnitColumns, _UnitRows
+def test_unit_pages_hold_each_unit_once_within_a_page(sizes: list[int], first: int) -> None:
+    """A document's units are cut into unit_pages rows of consecutive units of at most
+    _PAGE_BYTES (a larger unit alone), which put back together give every unit's own
+    hashes and span."""
+    from paradup.index.store import _PAGE_BYTES, _PER_UNIT, UnitColumns, _UnitRows
 
     blobs = [bytes([i % 251]) * (4 * n) for i, n in enumerate(sizes)]
     ends = np.cumsum([len(b) for b in blobs]).astype("<i8").tobytes()
     k = len(sizes)
-    zero = b"\0" * 8 * k
-    cols = UnitColumns("s" * k, zero, zero, zero, b"", b"".join(blobs), ends, b"")
+    starts = np.arange(k, dtype="<i8").tobytes()
+    kinds = "".join("sp"[i % 2] for i in range(k))
+    cols = UnitColumns(kinds, starts, starts, starts, b"", b"".join(blobs), ends, b"")
     rows = _UnitRows()
-    rows.add(first, 1, cols)
-    got: list[bytes] = []
+    rows.add(first, 7, cols)
+    got: list[tuple[str, bytes, bytes]] = []
     at = first
-    for start, rel, blob in rows.hashes:
+    for start, doc, kk, ss, _ends, rel, blob in rows.pages:
         e = [0, *np.frombuffer(rel, dtype="<i8").tolist()]
-        assert start == at and e[-1] == len(blob)
-        assert len(blob) <= _HASH_CHUNK or len(e) == 2
-        got += [blob[e[i] : e[i + 1]] for i in range(len(e) - 1)]
-        at += len(e) - 1
-    assert got == blobs
+        n = len(e) - 1
+        assert start == at and doc == 7 and e[-1] == len(blob)
+        assert blob == b"".join(blobs[at - first : at - first + n])
+        assert len(blob) + _PER_UNIT * n <= _PAGE_BYTES or n == 1
+        got += [(kk[i], ss[8 * i : 8 * i + 8], blob[e[i] : e[i + 1]]) for i in range(n)]
+        at += n
+    assert got == [(kinds[i], starts[8 * i : 8 * i + 8], blobs[i]) for i in range(k)]

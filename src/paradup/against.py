@@ -75,8 +75,9 @@ def check_against(
                 f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
             )
         drafts = [prepare(i, d, config) for i, d in enumerate(documents)]
-        found = _candidate_docs(store, drafts, config)
-        sources = [store.doc(i) for i, _ in found]
+        with store.snapshot():  # one state throughout, even while a writer converts or merges
+            found = _candidate_docs(store, drafts, config)
+            sources = [store.doc(i) for i, _ in found]
     finally:
         store.close()
     archived = [

@@ -48,6 +48,7 @@ SCHEMA_VERSION = 5
 _READABLE = ("2", "3", "4", "5")
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _SEEKS = 2000  # ids up to which a read seeks their blocks instead of reading the block index
+_DENSE = 4  # ids spread over less than this many times their count are read by one range scan
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key
 _LEVEL1_SHARE = 8  # level 1 is folded into level 0 when it holds more than 1/8 as many codes
 
@@ -77,9 +78,13 @@ CREATE TABLE IF NOT EXISTS unit_sigs (
     first INTEGER PRIMARY KEY REFERENCES unit_blocks(first) ON DELETE CASCADE,
     sigs BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS unit_hashes (
+CREATE TABLE IF NOT EXISTS unit_pages (
     first INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL,
+    kinds TEXT NOT NULL,
+    starts BLOB NOT NULL,
     ends BLOB NOT NULL,
+    hash_ends BLOB NOT NULL,
     hashes BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS band_blocks (id INTEGER PRIMARY KEY, codes BLOB NOT NULL);
@@ -96,17 +101,19 @@ CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 # (codes of deleted units still stored).
 # unit_blocks: the units of one document as columns (one row per document: a row per unit cost
 # the writer 6 µs each, 1.2 of its 3.7 CPU-s on the real corpus); its units have the ids
-# first .. first + n - 1. Their signatures (the audit's screen) are one row in unit_sigs. Their
-# shingle hashes are packed into unit_hashes rows of consecutive units up to `_HASH_CHUNK`
-# bytes (a unit with more gets a row of its own), each row's `ends` the int64 byte offsets where
-# its units' hashes end: a row fits one page, so `check --against`, which reads the hashes of
-# units scattered over the archive, reads a page per unit (a document's hashes in one blob
-# spanned 3-4 overflow pages: +40 ms per check at a million paragraphs).
+# first .. first + n - 1. Their signatures (the audit's screen) are one row in unit_sigs.
+# unit_pages holds the same units again with their shingle hashes, consecutive units of one
+# document per row up to `_PAGE_BYTES` (a larger unit alone), `hash_ends` the int64 byte offset
+# where each unit's hashes end: `check --against` reads units scattered over the archive, and
+# so reads one page per unit, as it did with a row per unit (a document's hashes in one blob
+# spanned 3-4 overflow pages, and spans and hashes in two tables two pages: +40-50 ms per check
+# at a million paragraphs).
 # meta next_unit: unit ids are never reused, so a code left behind for a deleted unit can never
 # point at a new one (readers skip ids that no longer exist).
 _COUNTS = ("codes_0", "codes_1", "codes_dead", "bits_0", "bits_1")
 _BLOCK = "first, doc, n, kinds, starts, ends, norm_hashes"
-_HASH_CHUNK = 3072  # bytes of shingle hashes per unit_hashes row: with its ends, one 4 KB page
+_PAGE_BYTES = 3072  # bytes of a unit_pages row's hashes and per-unit columns: one 4 KB page
+_PER_UNIT = 25  # bytes of a unit_pages row per unit besides its hashes: kind, start, end, hash end
 _QMARKS = ", ".join("?" * len(_BLOCK.split(", ")))
 
 
@@ -281,11 +288,16 @@ class IndexStore:
         self.con = con
         self.settings = settings
         self._lock_fd: int | None = None
+        self._layout()
+        self._live: npt.NDArray[np.int64] | None = None  # sorted live unit ids, when needed
+
+    def _layout(self) -> None:
+        """Which tables this index has: older schemas are read as they are."""
+        con = self.con
         # A finished schema-2 index opened for reading has no band_runs table (nothing pending).
         self._runs = _has_table(con, "band_runs")
-        self._legacy = _has_table(con, "bands")  # schema 2 or 3, read as it is
+        self._legacy = _has_table(con, "bands")  # schema 2 or 3
         self._unit_rows = _has_table(con, "units")  # schema 2 to 4: a row per unit
-        self._live: npt.NDArray[np.int64] | None = None  # sorted live unit ids, when needed
 
     # -- opening -------------------------------------------------------------------------
     @staticmethod
@@ -535,6 +547,7 @@ class IndexStore:
             return
         self.con.execute("BEGIN")
         self._live = None
+        self._layout()  # a writer may have converted an older schema since the index was opened
         try:
             yield
         finally:
@@ -610,14 +623,14 @@ class IndexStore:
         row = con.execute("SELECT id FROM docs WHERE key = ?", (key,)).fetchone()
         if row is None:
             return
-        q = "SELECT b.first, s.sigs FROM unit_blocks b JOIN unit_sigs s USING (first) WHERE doc = ?"
-        block = con.execute(q, (row[0],)).fetchone()
+        block = con.execute("SELECT first, n FROM unit_blocks WHERE doc = ?", (row[0],)).fetchone()
         if block is not None:
             # Their codes stay where they are (blocks and runs are not edited) and are counted
             # as dead until a merge rewrites them away; the count comes from the signatures.
-            first, blob = block
+            first, size = block
+            blob = con.execute("SELECT sigs FROM unit_sigs WHERE first = ?", (first,)).fetchone()
             st = self.settings
-            sigs = np.frombuffer(blob, dtype=np.uint32).reshape(-1, st.num_perm)
+            sigs = np.frombuffer(blob[0], dtype=np.uint32).reshape(-1, st.num_perm)
             keys = index_keys(band_keys(sigs, st.bands, st.rows))
             uids = np.arange(first, first + len(sigs), dtype=np.int64)
             dead = len(np.unique((keys.astype(np.int64) << 32) | uids[:, None]))
@@ -625,8 +638,8 @@ class IndexStore:
             n["codes_dead"] += dead
             self._set_code_counts(n)
             con.execute("DELETE FROM unit_sigs WHERE first = ?", (first,))
-            q = "DELETE FROM unit_hashes WHERE first BETWEEN ? AND ?"
-            con.execute(q, (first, first + len(sigs) - 1))
+            q = "DELETE FROM unit_pages WHERE first BETWEEN ? AND ?"
+            con.execute(q, (first, first + size - 1))
             con.execute("DELETE FROM unit_blocks WHERE first = ?", (first,))
         con.execute("DELETE FROM docs WHERE id = ?", (row[0],))
 
@@ -716,13 +729,13 @@ class IndexStore:
             yield from self._units_in("id, doc, kind, start, end, hashes", ids)
             return
         want = sorted_unique(np.fromiter(ids, dtype=np.int64))
-        hashes = dict(self._hash_slices(want))
-        cols = "doc, kinds, starts, ends"
-        for first, us, (doc, kinds, starts, ends) in self._blocks_of(want, cols):
+        cols = "doc, kinds, starts, ends, hash_ends, hashes"
+        for first, us, (doc, kinds, starts, ends, hash_ends, blob) in self._pages_of(want, cols):
             s, e = np.frombuffer(starts, "<i8"), np.frombuffer(ends, "<i8")
+            he = [0, *np.frombuffer(hash_ends, dtype="<i8").tolist()]
             for u in us:
                 k = u - first
-                yield u, doc, kinds[k], int(s[k]), int(e[k]), hashes.get(u, b"")
+                yield u, doc, kinds[k], int(s[k]), int(e[k]), blob[he[k] : he[k + 1]]
 
     def unit_hashes(self, ids: Iterable[int]) -> Iterator[tuple[int, bytes]]:
         """(unit id, stored shingle hashes: sorted distinct uint32) for the given units."""
@@ -761,43 +774,60 @@ class IndexStore:
 
     def _hash_slices(self, ids: npt.NDArray[np.int64]) -> Iterator[tuple[int, bytes]]:
         """(id, its stored shingle hashes) for each of `ids` (sorted, distinct) that exists, in
-        id order: a seek per row for a few ids, one scan of their id range for many."""
-        import bisect
-
+        id order."""
         import numpy as np
+
+        for first, us, (hash_ends, blob) in self._pages_of(ids, "hash_ends, hashes"):
+            he = [0, *np.frombuffer(hash_ends, dtype="<i8").tolist()]
+            for u in us:
+                k = u - first
+                yield u, blob[he[k] : he[k + 1]]
+
+    def _pages_of(
+        self, ids: npt.NDArray[np.int64], columns: str
+    ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
+        """(first id, the asked ids it holds, its `columns`) for every unit_pages row holding
+        any of `ids` (sorted, distinct), in id order: one scan of their id range when they are
+        dense, else the rows found by seeks (a draft's partners, scattered over the archive)."""
+        import bisect
 
         want = ids.tolist()
         if not want:
             return
-        con = self.con
-        seek = "SELECT first, ends, hashes FROM unit_hashes WHERE first <= ? "
-        seek += "ORDER BY first DESC LIMIT 1"
-        scan: Iterator[tuple[int, bytes, bytes]] | None = None
-        if len(want) > _SEEKS:
+        rows: Iterable[tuple[Any, ...]]
+        if want[-1] - want[0] < _DENSE * len(want):
             q = (
-                "SELECT first, ends, hashes FROM unit_hashes WHERE first BETWEEN "
-                "(SELECT coalesce(max(first), 0) FROM unit_hashes WHERE first <= ?) AND ? "
-                "ORDER BY first"
+                f"SELECT first, length(hash_ends) / 8, {columns} FROM unit_pages WHERE first "
+                "BETWEEN (SELECT coalesce(max(first), 0) FROM unit_pages WHERE first <= ?) "
+                "AND ? ORDER BY first"
             )
-            scan = iter(con.execute(q, (want[0], want[-1])))
+            rows = self.con.execute(q, (want[0], want[-1]))
+        else:
+            rows = self._rows_holding("unit_pages", f"length(hash_ends) / 8, {columns}", want)
         i = 0
-        while i < len(want):
-            row = next(scan, None) if scan is not None else con.execute(seek, (want[i],)).fetchone()
-            if row is None:
-                if scan is not None:
-                    return
-                i += 1  # before the first row
-                continue
-            first, ends, blob = row
-            e = [0, *np.frombuffer(ends, dtype="<i8").tolist()]
+        for first, n, *row in rows:
             i = bisect.bisect_left(want, first, i)
-            j = bisect.bisect_left(want, first + len(e) - 1, i)
-            for u in want[i:j]:
-                k = u - first
-                yield u, blob[e[k] : e[k + 1]]
-            if scan is None and j == i:
-                i += 1  # a deleted unit's id
-            i = max(i, j)
+            j = bisect.bisect_left(want, first + n, i)
+            if j > i:
+                yield first, want[i:j], tuple(row)
+            i = j
+
+    def _rows_holding(self, table: str, columns: str, ids: list[int]) -> Iterator[tuple[Any, ...]]:
+        """(first, `columns`) of the rows of `table` (keyed by the first unit id they hold)
+        that start at the largest `first` <= each of `ids` (sorted), each once, in order. The
+        seeks run inside SQLite, 500 ids a statement: an `execute` per id cost as much again."""
+        last = -1
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            values = ",".join(["(?)"] * len(chunk))
+            q = (
+                f"SELECT first, {columns} FROM {table} WHERE first IN (SELECT (SELECT max(first) "
+                f"FROM {table} WHERE first <= column1) FROM (VALUES {values})) ORDER BY first"
+            )
+            for row in self.con.execute(q, chunk):
+                if row[0] > last:  # a row can hold the last id of one chunk and the next's first
+                    last = row[0]
+                    yield row
 
     def _blocks_of(
         self, ids: Iterable[int], columns: str, table: str = "unit_blocks"
@@ -852,21 +882,16 @@ class IndexStore:
     def _seek_blocks(
         self, ids: list[int], columns: str
     ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
-        """`_blocks_of` for a few sorted ids (a draft's partners, scattered over the archive):
-        one query per block reads it where it finds it."""
+        """`_blocks_of` for a few sorted ids: each block read where a seek finds it."""
         import bisect
 
-        q = f"SELECT first, n, {columns} FROM unit_blocks WHERE first <= ? "
-        q += "ORDER BY first DESC LIMIT 1"
         i = 0
-        while i < len(ids):
-            row = self.con.execute(q, (ids[i],)).fetchone()
-            j = i if row is None else bisect.bisect_left(ids, row[0] + row[1], i)
+        for first, n, *row in self._rows_holding("unit_blocks", f"n, {columns}", ids):
+            i = bisect.bisect_left(ids, first, i)
+            j = bisect.bisect_left(ids, first + n, i)
             if j > i:
-                yield row[0], ids[i:j], row[2:]
-                i = j
-            else:  # before the first block, or a deleted unit's id
-                i += 1
+                yield first, ids[i:j], tuple(row)
+            i = j
 
     def unit_spans(self) -> Iterator[tuple[npt.NDArray[np.int64], ...]]:
         """Every unit as arrays, a chunk at a time: (id, doc, 1 for a paragraph else 0, raw
@@ -1111,7 +1136,9 @@ def _upgrade_units(con: sqlite3.Connection, path: Path) -> None:
         top = max(top, con.execute(q).fetchone()[0])
     q = "SELECT doc, id, kind, start, end, norm_hash, sig, hashes FROM units ORDER BY doc, id"
     out = _UnitRows()
-    for doc, group in itertools.groupby(con.execute(q).fetchall(), key=lambda r: r[0]):
+    # Streamed: reading `units` while inserting into other tables of the same connection is
+    # fine, and the table can be far larger than memory.
+    for doc, group in itertools.groupby(con.execute(q), key=lambda r: r[0]):
         rows = list(group)
         first = rows[0][1]
         if [r[1] for r in rows] != list(range(first, first + len(rows))):
@@ -1169,13 +1196,13 @@ def _upgrade_bands(con: sqlite3.Connection) -> None:
 
 
 class _UnitRows:
-    """The rows of unit_blocks, unit_sigs and unit_hashes for documents' units, collected to
+    """The rows of unit_blocks, unit_sigs and unit_pages for documents' units, collected to
     be written with one executemany per table."""
 
     def __init__(self) -> None:
         self.blocks: list[tuple[Any, ...]] = []
         self.sigs: list[tuple[int, bytes]] = []
-        self.hashes: list[tuple[int, bytes, bytes]] = []
+        self.pages: list[tuple[Any, ...]] = []
 
     def add(self, first: int, doc: int, c: UnitColumns) -> None:
         """The units of one document, with the ids first .. first + len(c) - 1."""
@@ -1184,29 +1211,33 @@ class _UnitRows:
         self.blocks.append((first, doc, len(c), c.kinds, c.starts, c.ends, c.norm_hashes))
         self.sigs.append((first, c.sigs))
         ends = np.frombuffer(c.hash_ends, dtype="<i8").tolist()
-        a = 0  # first unit of the chunk being filled
+        a = 0  # first unit of the page being filled
         base = 0  # byte where its hashes start
         for k, end in enumerate(ends):
-            if end - base > _HASH_CHUNK and k > a:  # unit k would overflow: close the chunk
-                self._chunk(first + a, c.hashes, ends[a:k], base)
+            if k > a and end - base + _PER_UNIT * (k - a + 1) > _PAGE_BYTES:  # close it
+                self._page(first, doc, c, a, k, ends, base)
                 a, base = k, ends[k - 1]
         if ends:
-            self._chunk(first + a, c.hashes, ends[a:], base)
+            self._page(first, doc, c, a, len(ends), ends, base)
 
-    def _chunk(self, first: int, blob: bytes, ends: list[int], base: int) -> None:
+    def _page(
+        self, first: int, doc: int, c: UnitColumns, a: int, b: int, ends: list[int], base: int
+    ) -> None:
+        """Units a..b-1 of the document as one unit_pages row."""
         import numpy as np
 
-        rel = (np.asarray(ends, dtype="<i8") - base).tobytes()
-        self.hashes.append((first, rel, blob[base : ends[-1]]))
+        rel = (np.asarray(ends[a:b], dtype="<i8") - base).tobytes()
+        spans = c.starts[8 * a : 8 * b], c.ends[8 * a : 8 * b]
+        self.pages.append((first + a, doc, c.kinds[a:b], *spans, rel, c.hashes[base : ends[b - 1]]))
 
     def write(self, con: sqlite3.Connection) -> None:
         con.executemany(f"INSERT INTO unit_blocks ({_BLOCK}) VALUES ({_QMARKS})", self.blocks)
         con.executemany("INSERT INTO unit_sigs (first, sigs) VALUES (?, ?)", self.sigs)
-        q = "INSERT INTO unit_hashes (first, ends, hashes) VALUES (?, ?, ?)"
-        con.executemany(q, self.hashes)
+        q = "INSERT INTO unit_pages (first, doc, kinds, starts, ends, hash_ends, hashes) "
+        con.executemany(q + "VALUES (?, ?, ?, ?, ?, ?, ?)", self.pages)
         self.blocks.clear()
         self.sigs.clear()
-        self.hashes.clear()
+        self.pages.clear()
 
 
 def _rollback(con: sqlite3.Connection) -> None:
