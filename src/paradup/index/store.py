@@ -47,7 +47,6 @@ SCHEMA_VERSION = 5
 # as it is; a writer converts it (`_upgrade`).
 _READABLE = ("2", "3", "4", "5")
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
-_SEEKS = 2000  # ids up to which a read seeks their blocks instead of reading the block index
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key
 _LEVEL1_SHARE = 8  # level 1 is folded into level 0 when it holds more than 1/8 as many codes
@@ -113,6 +112,7 @@ CREATE INDEX IF NOT EXISTS band_runs_part ON band_runs(part);
 _COUNTS = ("codes_0", "codes_1", "codes_dead", "bits_0", "bits_1")
 _BLOCK = "first, doc, n, kinds, starts, ends, norm_hashes"
 _PAGE_BYTES = 3900  # a unit_pages row up to this fills a 4 KB page (3 KB rows left 1/4 of it empty)
+_PAGE_UNITS = "length(hash_ends) / 8"  # units in a unit_pages row
 _PER_UNIT = 25  # bytes of a unit_pages row per unit besides its hashes: kind, start, end, hash end
 _QMARKS = ", ".join("?" * len(_BLOCK.split(", ")))
 
@@ -730,7 +730,8 @@ class IndexStore:
             return
         want = sorted_unique(np.fromiter(ids, dtype=np.int64))
         cols = "doc, kinds, starts, ends, hash_ends, hashes"
-        for first, us, (doc, kinds, starts, ends, hash_ends, blob) in self._pages_of(want, cols):
+        for first, us, row in self._rows_of("unit_pages", _PAGE_UNITS, cols, want):
+            doc, kinds, starts, ends, hash_ends, blob = row
             s, e = np.frombuffer(starts, "<i8"), np.frombuffer(ends, "<i8")
             he = [0, *np.frombuffer(hash_ends, dtype="<i8").tolist()]
             for u in us:
@@ -758,7 +759,9 @@ class IndexStore:
         out = [b""] * len(ids)
         if column == "sig":
             w = 4 * self.settings.num_perm
-            for first, us, (blob,) in self._blocks_of(ids, "sigs", "unit_sigs"):
+            for first, us, (blob,) in self._rows_of(
+                "unit_sigs", f"length(sigs) / {w}", "sigs", ids
+            ):
                 at = np.searchsorted(ids, us).tolist()
                 for i, u in zip(at, us, strict=True):
                     k = (u - first) * w
@@ -777,18 +780,22 @@ class IndexStore:
         id order."""
         import numpy as np
 
-        for first, us, (hash_ends, blob) in self._pages_of(ids, "hash_ends, hashes"):
+        for first, us, (hash_ends, blob) in self._rows_of(
+            "unit_pages", _PAGE_UNITS, "hash_ends, hashes", ids
+        ):
             he = [0, *np.frombuffer(hash_ends, dtype="<i8").tolist()]
             for u in us:
                 k = u - first
                 yield u, blob[he[k] : he[k + 1]]
 
-    def _pages_of(
-        self, ids: npt.NDArray[np.int64], columns: str
+    def _rows_of(
+        self, table: str, count: str, columns: str, ids: npt.NDArray[np.int64]
     ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
-        """(first id, the asked ids it holds, its `columns`) for every unit_pages row holding
-        any of `ids` (sorted, distinct), in id order: one scan of their id range when they are
-        dense, else the rows found by seeks (a draft's partners, scattered over the archive)."""
+        """(first id, the asked ids it holds, its `columns`) for every row of `table` (a table
+        of consecutive units keyed by the first, `count` the SQL for how many it holds) that
+        holds any of `ids` (sorted, distinct), in id order: one scan of their id range when
+        they are dense (the audit), else the rows found by seeks (a draft's partners,
+        scattered over the archive). Ids of deleted units are skipped."""
         import bisect
 
         want = ids.tolist()
@@ -797,13 +804,13 @@ class IndexStore:
         rows: Iterable[tuple[Any, ...]]
         if want[-1] - want[0] < _DENSE * len(want):
             q = (
-                f"SELECT first, length(hash_ends) / 8, {columns} FROM unit_pages WHERE first "
-                "BETWEEN (SELECT coalesce(max(first), 0) FROM unit_pages WHERE first <= ?) "
-                "AND ? ORDER BY first"
+                f"SELECT first, {count}, {columns} FROM {table} WHERE first BETWEEN "
+                f"(SELECT coalesce(max(first), 0) FROM {table} WHERE first <= ?) AND ? "
+                "ORDER BY first"
             )
             rows = self.con.execute(q, (want[0], want[-1]))
         else:
-            rows = self._rows_holding("unit_pages", f"length(hash_ends) / 8, {columns}", want)
+            rows = self._rows_holding(table, f"{count}, {columns}", want)
         i = 0
         for first, n, *row in rows:
             i = bisect.bisect_left(want, first, i)
@@ -828,70 +835,6 @@ class IndexStore:
                 if row[0] > last:  # a row can hold the last id of one chunk and the next's first
                     last = row[0]
                     yield row
-
-    def _blocks_of(
-        self, ids: Iterable[int], columns: str, table: str = "unit_blocks"
-    ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
-        """(first id, the asked ids it holds, its `columns`) for every block holding any of
-        `ids`, in id order. Ids of deleted units are skipped."""
-        import numpy as np
-
-        want = sorted_unique(np.fromiter(ids, dtype=np.int64))
-        if not len(want):
-            return
-        con = self.con
-        if len(want) <= _SEEKS and table == "unit_blocks":
-            yield from self._seek_blocks(want.tolist(), columns)
-            return
-        if len(want) > _SEEKS:  # many ids: read where the blocks of their range start
-            firsts, sizes = _block_index(con, int(want[0]), int(want[-1]))
-        else:  # a few: one seek per block they fall in
-            found: dict[int, int] = {}
-            end = -1
-            q = "SELECT first, n FROM unit_blocks INDEXED BY unit_blocks_n WHERE first <= ? "
-            q += "ORDER BY first DESC LIMIT 1"
-            for u in want.tolist():
-                if u < end:
-                    continue
-                row = con.execute(q, (u,)).fetchone()
-                if row is not None:
-                    found[row[0]] = row[1]
-                    end = row[0] + row[1]
-            firsts = np.fromiter(found, dtype=np.int64, count=len(found))
-            sizes = np.fromiter(found.values(), dtype=np.int64, count=len(found))
-        if not len(firsts):
-            return
-        pos = np.searchsorted(firsts, want, side="right") - 1
-        ok = pos >= 0
-        ok[ok] &= want[ok] < firsts[pos[ok]] + sizes[pos[ok]]
-        want, pos = want[ok], pos[ok]
-        if not len(want):
-            return
-        cut = run_starts(pos).tolist()
-        groups = np.split(want, cut[1:])
-        blocks = firsts[pos[cut]].tolist()
-        for i in range(0, len(blocks), 500):
-            chunk = blocks[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            q = f"SELECT first, {columns} FROM {table} WHERE first IN ({marks})"
-            rows = {r[0]: r[1:] for r in con.execute(q, chunk)}
-            for j, first in enumerate(chunk):
-                if first in rows:
-                    yield first, groups[i + j].tolist(), rows[first]
-
-    def _seek_blocks(
-        self, ids: list[int], columns: str
-    ) -> Iterator[tuple[int, list[int], tuple[Any, ...]]]:
-        """`_blocks_of` for a few sorted ids: each block read where a seek finds it."""
-        import bisect
-
-        i = 0
-        for first, n, *row in self._rows_holding("unit_blocks", f"n, {columns}", ids):
-            i = bisect.bisect_left(ids, first, i)
-            j = bisect.bisect_left(ids, first + n, i)
-            if j > i:
-                yield first, ids[i:j], tuple(row)
-            i = j
 
     def unit_spans(self) -> Iterator[tuple[npt.NDArray[np.int64], ...]]:
         """Every unit as arrays, a chunk at a time: (id, doc, 1 for a paragraph else 0, raw
@@ -1046,19 +989,13 @@ def _live_unit_ids(con: sqlite3.Connection) -> npt.NDArray[np.int64]:
     return ranges(*_block_index(con))
 
 
-def _block_index(
-    con: sqlite3.Connection, lo: int = 0, hi: int = (1 << 63) - 1
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """First unit id and unit count of the unit blocks holding ids lo..hi, in id order."""
+def _block_index(con: sqlite3.Connection) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First unit id and unit count of every unit block, in id order (from the small
+    covering index, not the table)."""
     import numpy as np
 
-    q = (
-        "SELECT first, n FROM unit_blocks INDEXED BY unit_blocks_n WHERE first BETWEEN "
-        "(SELECT coalesce(max(first), 0) FROM unit_blocks INDEXED BY unit_blocks_n "
-        "WHERE first <= ?) AND ? ORDER BY first"
-    )
-    cur = con.execute(q, (lo, hi))
-    flat = np.fromiter(itertools.chain.from_iterable(cur), dtype=np.int64)
+    q = "SELECT first, n FROM unit_blocks INDEXED BY unit_blocks_n ORDER BY first"
+    flat = np.fromiter(itertools.chain.from_iterable(con.execute(q)), dtype=np.int64)
     return flat[0::2], flat[1::2]
 
 
