@@ -207,7 +207,7 @@ def test_report_piped_into_a_reader_that_stops_early(news_index: Path) -> None:
 
 @pytest.mark.parametrize("stride", [1, 5])
 def test_unit_blobs_dense_and_sparse_match_plain_lookups(news_index: Path, stride: int) -> None:
-    """Ranges for dense ids, IN lists for sparse ones; b"" for a unit that is not there."""
+    """A range scan for dense ids, seeks for sparse ones; b"" for a unit that is not there."""
     with IndexStore.open(news_index) as store:
         rows = unit_rows(store.con)  # decoded independently of the store's readers
         top = rows[-1][0]
@@ -220,7 +220,7 @@ def test_unit_blobs_dense_and_sparse_match_plain_lookups(news_index: Path, strid
         assert got[-1] == b"" and sum(map(len, got)) > 0
         sigs = store.unit_blobs("sig", ids[:50])
         assert sigs == [next(u[5] for u in rows if u[0] == i) for i in ids[:50].tolist()]
-        few = ids[:: max(1, len(ids) // 300)]  # under the seek limit: the seek path
+        few = ids[:: max(1, len(ids) // 300)]  # sparse: the seek path
         assert store.unit_blobs("hashes", few) == [want.get(u, b"") for u in few.tolist()]
         spans = {u: (d, k, s, e, h) for u, d, k, s, e, h in store.unit_rows(few.tolist())}
         assert spans == {u[0]: (u[1], u[2], u[3], u[4], u[6]) for u in rows if u[0] in set(few)}

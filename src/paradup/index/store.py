@@ -750,30 +750,28 @@ class IndexStore:
     def unit_blobs(self, column: str, ids: npt.NDArray[np.int64]) -> list[bytes]:
         """The `sig` or `hashes` blob of each unit of `ids` (sorted, distinct), b"" where the
         unit is gone."""
-        import numpy as np
 
         if column not in ("sig", "hashes"):
             raise ValueError(f"not a blob column of units: {column}")
         if self._unit_rows:
             return self._legacy_blobs(column, ids)
         out = [b""] * len(ids)
-        if column == "sig":
-            w = 4 * self.settings.num_perm
-            for first, us, (blob,) in self._rows_of(
-                "unit_sigs", f"length(sigs) / {w}", "sigs", ids
-            ):
-                at = np.searchsorted(ids, us).tolist()
-                for i, u in zip(at, us, strict=True):
-                    k = (u - first) * w
-                    out[i] = blob[k : k + w]
-        else:
-            order = ids.tolist()
-            i = 0
-            for u, blob in self._hash_slices(ids):
-                while order[i] != u:  # both in id order
-                    i += 1
-                out[i] = blob
+        order = ids.tolist()
+        i = 0
+        for u, blob in self._sig_slices(ids) if column == "sig" else self._hash_slices(ids):
+            while order[i] != u:  # both in id order
+                i += 1
+            out[i] = blob
         return out
+
+    def _sig_slices(self, ids: npt.NDArray[np.int64]) -> Iterator[tuple[int, bytes]]:
+        """(id, its stored signature) for each of `ids` (sorted, distinct) that exists, in id
+        order."""
+        w = 4 * self.settings.num_perm
+        for first, us, (blob,) in self._rows_of("unit_sigs", f"length(sigs) / {w}", "sigs", ids):
+            for u in us:
+                k = (u - first) * w
+                yield u, blob[k : k + w]
 
     def _hash_slices(self, ids: npt.NDArray[np.int64]) -> Iterator[tuple[int, bytes]]:
         """(id, its stored shingle hashes) for each of `ids` (sorted, distinct) that exists, in
