@@ -483,3 +483,29 @@ def test_unit_pages_hold_each_unit_once_within_a_page(sizes: list[int], first: i
         got += [(kk[i], ss[8 * i : 8 * i + 8], blob[e[i] : e[i + 1]]) for i in range(n)]
         at += n
     assert got == [(kinds[i], starts[8 * i : 8 * i + 8], blobs[i]) for i in range(k)]
+
+
+def test_a_fresh_build_leaves_no_free_pages(tmp_path: Path) -> None:
+    """`finish` frees each key range's runs before writing its blocks, so the blocks reuse the
+    runs' pages: a fresh build's file holds no free pages (deleting the runs after the merge
+    left as many free pages as the band codes fill), and an update leaves few."""
+    src, idx = tmp_path / "a.jsonl", tmp_path / "f.paradup"
+    write_jsonl(src, 150)
+    build_index([str(src)], str(idx), jobs=1, batch_size=75)
+
+    def pages() -> tuple[int, int]:
+        con = sqlite3.connect(idx)
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            total = con.execute("PRAGMA page_count").fetchone()[0]
+            return total, con.execute("PRAGMA freelist_count").fetchone()[0]
+        finally:
+            con.close()
+
+    with IndexStore.open(idx) as store:
+        band_pages = store.counts()["bands"] * 8 // 4096
+    total, free = pages()
+    assert band_pages > 20 and free <= 2, (total, free, band_pages)
+    _edit(src, change=5, delete=7)
+    build_index([str(src)], str(idx), jobs=1)
+    assert pages()[1] <= band_pages // 4
