@@ -421,8 +421,6 @@ class IndexStore:
         import numpy as np
 
         con = self.con
-        firsts: list[int] = []
-        sizes: list[int] = []
         blobs: list[bytes] = []
         con.execute("BEGIN IMMEDIATE")
         try:
@@ -431,7 +429,7 @@ class IndexStore:
             rows = _UnitRows()
             # Unit ids are assigned here (we hold the write lock), so all blocks of the batch go
             # in with one executemany instead of one execute each for its rowid.
-            next_id = self._next_unit_id()
+            next_id = first_id = self._next_unit_id()
             for d in docs:
                 self._delete(d.key)
                 cur = con.execute(
@@ -452,16 +450,14 @@ class IndexStore:
                 if not n:
                     continue
                 rows.add(next_id, doc_id, cols)
-                firsts.append(next_id)
-                sizes.append(n)
                 blobs.append(cols.keys)
                 next_id += n
             rows.write(con)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('next_unit', ?)", (str(next_id),))
-            if firsts:
+            if next_id > first_id:
                 keys = np.frombuffer(b"".join(blobs), dtype=np.int32).astype(np.int64)
-                uids = ranges(np.asarray(firsts, dtype=np.int64), np.asarray(sizes, dtype=np.int64))
-                units = np.repeat(uids, self.settings.bands)
+                # The batch's units have the consecutive ids first_id .. next_id - 1, in order.
+                units = np.repeat(np.arange(first_id, next_id, dtype=np.int64), self.settings.bands)
                 # In (key, unit) order; two bands of a unit may share a 32-bit key: each code once.
                 _append_runs(con, sorted_unique((keys << 32) | units, in_place=True))
             con.execute("COMMIT")
