@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,12 @@ def _file(d: Path, name: str, data: bytes) -> str:
     p = d / name
     p.write_bytes(data)
     return str(p)
+
+
+def _loop(d: Path) -> str:
+    (d / "l1").symlink_to(d / "l2")
+    (d / "l2").symlink_to(d / "l1")
+    return str(d / "l1")
 
 
 def _nonempty_dir(d: Path) -> str:
@@ -66,6 +73,18 @@ CASES: dict[str, Case] = {
     "unknown encoding": (
         lambda d: [_good(d), "--encoding", "klingon"],
         ["good.txt", "klingon", "--encoding"],
+    ),
+    "bytes-to-bytes codec as encoding": (
+        lambda d: [_good(d), "--encoding", "rot13"],
+        ["good.txt", "rot13", "--encoding"],
+    ),
+    "a file used as a directory": (
+        lambda d: [_good(d) + "/x"],
+        ["good.txt/x", "check the path"],
+    ),
+    "symlink loop": (
+        lambda d: [_loop(d)],
+        ["l1", "check the path"],
     ),
     "over max bytes": (
         lambda d: [_good(d), "--max-bytes", "10"],
@@ -123,3 +142,22 @@ def test_unparsable_option_one_line_exit_2(tmp_path: Path, name: str) -> None:
 def test_error_line_starts_with_program_name(tmp_path: Path) -> None:
     proc = run_paradup("check", str(tmp_path / "x.txt"))
     assert proc.stderr.startswith("paradup: error: ")
+
+
+def test_utf16_given_as_encoding_is_text_not_binary(tmp_path: Path) -> None:
+    p = tmp_path / "u.txt"
+    p.write_bytes(RESTATED.encode("utf-16"))
+    proc = run_paradup("check", str(p), "--encoding", "utf-16", "-f", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["findings"]
+
+
+def test_a_file_named_twice_is_checked_once(tmp_path: Path) -> None:
+    """`a.txt` and the directory holding it: one file, not a file restating itself."""
+    d = tmp_path / "d"
+    d.mkdir()
+    text = "今天的天气很好，我们一起去公园散步。\n\n会后大家进行了讨论。"
+    (d / "a.txt").write_text(text, "utf-8")
+    proc = run_paradup("check", str(d / "a.txt"), str(d), str(d / "." / "a.txt"), "-f", "json")
+    assert proc.returncode == 0, proc.stdout
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == [str(d / "a.txt")]

@@ -366,3 +366,41 @@ def test_interrupted_statement_keeps_its_own_error(tmp_path: Path) -> None:
             assert store.counts()["docs"] == 0
             store.write_batch(docs)
             assert store.counts()["docs"] == 40
+
+
+def test_workers_die_with_a_killed_parent_and_free_the_index(tmp_path: Path) -> None:
+    """SIGKILL to a `-j 2` build: its workers must not outlive it (orphans held the inherited
+    writer lock, so the next run was refused until someone found and killed them)."""
+    src = tmp_path / "big.jsonl"
+    write_jsonl(src, 3000)
+    idx = tmp_path / "k.paradup"
+    script = (
+        "import sys; from paradup.index.build import build_index; "
+        f"build_index([{str(src)!r}], {str(idx)!r}, jobs=2, batch_size=20)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    _wait_for_docs(proc, idx, 100)
+    assert proc.poll() is None, "the build finished before it could be killed; enlarge the input"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 30
+    while True:
+        update = run_paradup("index", "update", str(src), "--index", str(idx), "-q")
+        if update.returncode == 0 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert update.returncode == 0, update.stderr
+    with IndexStore.open(idx) as store:
+        assert store.counts()["docs"] == 3000
+
+
+@pytest.mark.parametrize("lines", [0, 1])
+def test_audit_of_an_empty_or_one_document_index(tmp_path: Path, lines: int) -> None:
+    src = tmp_path / "a.jsonl"
+    text = "国家统计局今天发布的数据显示全国居民消费价格同比上涨。"
+    src.write_text("".join(json.dumps({"id": "x", "text": text}) + "\n" for _ in range(lines)))
+    idx = tmp_path / "e.paradup"
+    assert run_paradup("index", "build", str(src), "--index", str(idx), "-q").returncode == 0
+    proc = run_paradup("audit", "--index", str(idx))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 duplicate clusters" in proc.stdout

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError
 
@@ -44,7 +45,8 @@ def looks_binary(data: bytes) -> bool:
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
     """Decode bytes: UTF-8 (BOM stripped) by default, or the encoding asked for."""
-    if looks_binary(data):
+    # NULs are text in UTF-16/32: an encoding asked for is trusted to decide.
+    if looks_binary(data) and (encoding is None or not _nul_text(encoding)):
         raise InputError(path, "looks like a binary file", "pass a .txt or .md text file")
     if encoding is None:
         try:
@@ -58,17 +60,20 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
         used = "utf-8"
     else:
         try:
-            codecs.lookup(encoding)
+            # codecs also knows bytes-to-bytes ones (rot13, hex, zlib): not text encodings.
+            if not codecs.lookup(encoding)._is_text_encoding:
+                raise LookupError(encoding)
         except LookupError:
             raise InputError(
-                path, f"unknown encoding {encoding!r}", "pass e.g. --encoding gb18030"
+                path, f"unknown encoding {encoding!r} for text", "pass e.g. --encoding gb18030"
             ) from None
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:  # punycode and idna raise the base class
+            at = f" (byte {exc.start})" if isinstance(exc, UnicodeDecodeError) else ""
             raise InputError(
                 path,
-                f"cannot be decoded as {encoding} (byte {exc.start})",
+                f"cannot be decoded as {encoding}{at}",
                 "check the file's encoding and pass the right --encoding",
             ) from None
         if text.startswith("\ufeff"):
@@ -79,12 +84,31 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
     return Document(path=path, text=text, encoding=used)
 
 
+def _nul_text(encoding: str) -> bool:
+    name = codecs.lookup(encoding).name
+    return name.startswith(("utf-16", "utf-32"))
+
+
+def _read_capped(fh: BinaryIO, max_bytes: int) -> bytes:
+    """At most max_bytes + 1 bytes (one more tells "over the limit"), read in 64 MiB pieces:
+    `read(n)` allocates n up front, which a huge --max-bytes turns into a MemoryError."""
+    parts: list[bytes] = []
+    left = max_bytes + 1
+    while left > 0:
+        got = fh.read(min(left, 1 << 26))
+        if not got:
+            break
+        parts.append(got)
+        left -= len(got)
+    return b"".join(parts)
+
+
 def read_document(
     path: str, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Document:
     """Read one file (or standard input for '-') read-only and decode it."""
     if path == STDIN_NAME:
-        data = sys.stdin.buffer.read(max_bytes + 1)
+        data = _read_capped(sys.stdin.buffer, max_bytes)
         name = "<stdin>"
     else:
         name = path
@@ -96,6 +120,9 @@ def read_document(
             raise InputError(
                 path, "cannot be read (permission denied)", "check its permissions"
             ) from None
+        except (OSError, ValueError) as exc:  # ELOOP, ENAMETOOLONG, ENOTDIR, a NUL in the path
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise InputError(path, f"cannot be read ({why})", "check the path") from None
         if stat.S_ISDIR(st.st_mode):
             raise InputError(path, "is a directory", "pass files, or a directory via expand_paths")
         if st.st_size > max_bytes:
@@ -106,7 +133,7 @@ def read_document(
             )
         try:
             with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
+                data = _read_capped(fh, max_bytes)
         except (PermissionError, IsADirectoryError):
             raise InputError(
                 path, "cannot be read (permission denied)", "check its permissions"
@@ -135,9 +162,11 @@ def expand_paths(
     Files named explicitly are always kept; files found in directories must end in a text
     suffix (or match `include`) and must not match `exclude`.
     """
+    seen: set[str] = set()
     for path in paths:
         if path == STDIN_NAME or not os.path.isdir(path):
-            yield path
+            if _first(path, seen):
+                yield path
             continue
         found = []
         root = Path(path)
@@ -155,4 +184,15 @@ def expand_paths(
                 "contains no .txt or .md files" + (" matching --include" if include else ""),
                 "point at a directory of articles or adjust --include/--exclude",
             )
-        yield from sorted(found)
+        yield from (f for f in sorted(found) if _first(f, seen))
+
+
+def _first(path: str, seen: set[str]) -> bool:
+    """False for a file already listed under another spelling (`a.txt`, `./a.txt`, `d/`)."""
+    if path == STDIN_NAME:
+        return True
+    key = os.path.realpath(path)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True

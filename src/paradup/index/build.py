@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -98,11 +99,21 @@ def fingerprint_record(rec: ArchiveRecord, config: CheckConfig, settings: IndexS
     )
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which rolls back its batch and stops them."""
+def _ignore_sigint(parent: int) -> None:
+    """Workers leave Ctrl-C to the parent, which rolls back its batch and stops them; and die
+    with the parent: a parent killed by SIGKILL or SIGTERM cannot stop them, and orphaned
+    workers would hold the inherited writer lock (and the caller's pipes) for ever."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
 
 
 def _warm(config: CheckConfig) -> None:
@@ -217,7 +228,10 @@ def build_index(
             if context.get_start_method() == "fork":
                 _warm(config)
             with ProcessPoolExecutor(
-                max_workers=jobs, initializer=_ignore_sigint, mp_context=context
+                max_workers=jobs,
+                initializer=_ignore_sigint,
+                initargs=(os.getpid(),),
+                mp_context=context,
             ) as pool:
                 window: deque[Future[list[DocRow]]] = deque()
                 try:

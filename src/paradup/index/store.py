@@ -611,6 +611,8 @@ class IndexStore:
             if self._live is None:
                 self._live = self._live_units()
             codes = codes[_isin_sorted(codes & 0xFFFFFFFF, self._live)]
+        if len(codes) < 2:  # an empty key range (an empty or one-document index): none shared
+            return codes[:0]
         keys = codes >> 32
         same = keys[1:] == keys[:-1]
         return codes[np.concatenate((same, [False])) | np.concatenate(([False], same))]
