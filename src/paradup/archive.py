@@ -133,8 +133,12 @@ def iter_records(
 
 def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:
     """(root, the article files under it) for every archive root."""
+    import os
+
     include = ("*.txt", "*.md", "*.markdown", *("*" + s for s in JSONL_SUFFIXES))
     for root in roots:
+        if not os.path.exists(root):
+            raise InputError(root, "does not exist", "check the archive path")
         yield root, expand_paths([root], include=include)
 
 

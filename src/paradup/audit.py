@@ -86,6 +86,28 @@ def _order_rank(store: IndexStore, units: _Units) -> npt.NDArray[np.int64]:
     return rank
 
 
+def _source_key(path: str) -> tuple[str, int]:
+    """Where a document sits in the archive: its file, and the line of a JSON Lines record
+    (whose path is `file:line`)."""
+    head, sep, tail = path.rpartition(":")
+    return (head, int(tail)) if sep and tail.isdigit() else (path, 0)
+
+
+def _source_rank(store: IndexStore, units: _Units) -> npt.NDArray[np.int64]:
+    """Rank of every unit id in archive order: documents as the archive lists them (files in
+    path order, records in line order), a document's sentences before its paragraphs, each by
+    start. That is the order a fresh build gives unit ids, found from what the index stores,
+    so an index built by updates ranks its units the same (0 for ids no longer in it)."""
+    import numpy as np
+
+    doc_rank = _doc_rank(store, "path", _source_key)
+    ids = np.flatnonzero(units.kind >= 0)
+    order = np.lexsort((units.start[ids], units.kind[ids], doc_rank[units.doc[ids]]))
+    rank = np.zeros(len(units.kind), dtype=np.int64)
+    rank[ids[order]] = np.arange(len(ids))
+    return rank
+
+
 _CHUNK = 1 << 20  # candidate pairs handled per numpy step
 
 
@@ -389,11 +411,14 @@ def audit_stream(
     np.logical_and.at(all_covered, cluster_of[~para], covered)
     sentence_cluster = ~np.isin(np.arange(len(labels)), cluster_of[para])
     kept_cluster = ~(sentence_cluster & all_covered)
-    # Members in (first occurrence by date, then unit) order; clusters by (documents, length of
-    # the first member's text, its unit), largest first.
+    # Members in (first occurrence by date, then archive order) order; clusters by (documents,
+    # length of the first member's text, its place in archive order), largest first. Archive
+    # order, not unit ids: ids follow the index's history (an update gives new ones to what it
+    # adds), and the report must be the same for an archive however its index came about.
     doc_rank = _doc_rank(store, "date", lambda d: (not isinstance(d, str), d or ""))
+    unit_rank = _source_rank(store, units)
     mdoc = units.doc[member]
-    order = np.lexsort((member, doc_rank[mdoc], cluster_of))
+    order = np.lexsort((unit_rank[member], doc_rank[mdoc], cluster_of))
     member, cluster_of, mdoc = member[order], cluster_of[order], mdoc[order]
     # Every cluster has members, so cluster c's run starts at bounds[c].
     bounds = np.searchsorted(cluster_of, np.arange(len(labels) + 1))
@@ -401,7 +426,7 @@ def audit_stream(
     sizes = np.bincount(sorted_unique((cluster_of << 32) | mdoc) >> 32, minlength=len(labels))
     length = units.end[heads] - units.start[heads]
     ranked = np.flatnonzero(kept_cluster)
-    ranked = ranked[np.lexsort((heads[ranked], -length[ranked], -sizes[ranked]))]
+    ranked = ranked[np.lexsort((unit_rank[heads[ranked]], -length[ranked], -sizes[ranked]))]
     n_docs = store.counts()["docs"]
     bp_min = boilerplate_docs or max(10, n_docs // 200)
     n_bp = int(np.count_nonzero(sizes[ranked] >= bp_min))

@@ -39,6 +39,7 @@ def _build(
     title_field: str,
     date_field: str,
     must_exist: bool,
+    encoding: str | None = None,
 ) -> None:
     from rich.console import Console
     from rich.progress import (
@@ -52,10 +53,28 @@ def _build(
     )
 
     from .archive import Fields
+    from .config import CheckConfig
     from .index.build import build_index
+    from .index.store import IndexStore
 
     if must_exist and not index.is_file():
         raise _fail(f"{index}: no index here; create it with `paradup index build`")
+    if must_exist:  # an update never turns another file (an empty one too) into an index
+        try:
+            IndexStore.open(index).close()
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
+    if encoding is not None:
+        import codecs
+
+        try:
+            # codecs also knows bytes-to-bytes ones (rot13, hex, zlib): not text encodings.
+            if not codecs.lookup(encoding)._is_text_encoding:
+                raise LookupError(encoding)
+        except LookupError:
+            raise _fail(
+                f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030"
+            ) from None
     err = Console(stderr=True)
     fields = Fields(id_field, text_field, title_field, date_field)
     with Progress(
@@ -83,12 +102,24 @@ def _build(
 
         try:
             stats = build_index(
-                archive, str(index), fields=fields, jobs=jobs, force=force, progress=progress
+                archive,
+                str(index),
+                CheckConfig(encoding=encoding),
+                fields=fields,
+                jobs=jobs,
+                force=force,
+                progress=progress,
             )
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     for msg in stats.bad:
         err.print(f"skipped: {msg}", highlight=False, markup=False)
+    if not stats.seen:
+        err.print(
+            f"warning: {', '.join(archive)}: no documents in it; the index holds none",
+            highlight=False,
+            markup=False,
+        )
     if not quiet:
         rate = stats.bytes / 1e6 / stats.seconds if stats.seconds else 0.0
         sort = stats.finish_seconds
@@ -108,6 +139,10 @@ _FIELD_OPTS = dict(
     title_field=typer.Option("title", help="JSON Lines field holding the title."),
     date_field=typer.Option("date", help="JSON Lines field holding the date."),
 )
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8]; JSON Lines is UTF-8."),
+]
 
 
 @index_app.command("build")
@@ -123,9 +158,22 @@ def build(
     text_field: str = _FIELD_OPTS["text_field"],
     title_field: str = _FIELD_OPTS["title_field"],
     date_field: str = _FIELD_OPTS["date_field"],
+    encoding: EncodingOpt = None,
 ) -> None:
     """Fingerprint an archive into an index (resumes an interrupted build)."""
-    _build(archive, index, jobs, force, quiet, id_field, text_field, title_field, date_field, False)
+    _build(
+        archive,
+        index,
+        jobs,
+        force,
+        quiet,
+        id_field,
+        text_field,
+        title_field,
+        date_field,
+        False,
+        encoding,
+    )
 
 
 @index_app.command("update")
@@ -140,9 +188,22 @@ def update(
     text_field: str = _FIELD_OPTS["text_field"],
     title_field: str = _FIELD_OPTS["title_field"],
     date_field: str = _FIELD_OPTS["date_field"],
+    encoding: EncodingOpt = None,
 ) -> None:
     """Fingerprint only new or changed documents; remove deleted ones."""
-    _build(archive, index, jobs, False, quiet, id_field, text_field, title_field, date_field, True)
+    _build(
+        archive,
+        index,
+        jobs,
+        False,
+        quiet,
+        id_field,
+        text_field,
+        title_field,
+        date_field,
+        True,
+        encoding,
+    )
 
 
 @index_app.command("info")

@@ -14,8 +14,17 @@ from dataclasses import dataclass, field, replace
 
 from ..archive import ArchiveRecord, Fields, archive_bytes, iter_records
 from ..config import CheckConfig
+from ..errors import InputError
 from ..read import Document
-from .store import DocRow, IndexSettings, IndexStore, UnitColumns, UnitRow, compress_text
+from .store import (
+    DocRow,
+    IndexSettings,
+    IndexStore,
+    UnitColumns,
+    UnitRow,
+    compress_text,
+    doc_label,
+)
 
 INDEX_BANDS = 20
 INDEX_ROWS = 3
@@ -192,10 +201,12 @@ def build_index(
     t0 = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     roots = list(roots)
+    # Walks every root first: a missing path is refused before an index file is created.
+    stats.total_bytes = archive_bytes(roots)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
-        stats.total_bytes = archive_bytes(roots)
-        existing = store.doc_hashes()
+        existing = store.doc_states()
         seen: set[str] = set()
+        relabeled: list[tuple[str, str | None, str | None, str]] = []
 
         def todo() -> Iterator[ArchiveRecord]:
             for rec in iter_records(roots, fields or Fields(), config.encoding, stats.bad.append):
@@ -205,8 +216,16 @@ def build_index(
                 seen.add(rec.key)
                 stats.seen += 1
                 stats.read_bytes += rec.size
-                if existing.get(rec.key) == rec.content_hash:
+                state = existing.get(rec.key)
+                if state is not None and state[0] == rec.content_hash:
                     stats.unchanged += 1
+                    if state[1] != doc_label(rec.path, rec.title, rec.date):
+                        # Same text, new path/title/date (a line moved, a retitled article):
+                        # the row is corrected without fingerprinting it again.
+                        relabeled.append((rec.path, rec.title, rec.date, rec.key))
+                        if len(relabeled) >= batch_size:
+                            store.relabel(relabeled)
+                            relabeled.clear()
                     continue
                 yield rec
 
@@ -245,6 +264,19 @@ def build_index(
                     # Ctrl-C reaches the parent only; queued batches are dropped, not waited on.
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
+        if relabeled:
+            store.relabel(relabeled)
+        if not stats.seen and stats.bad:
+            # Every record bad (a wrong field name, not JSON Lines at all): an error, not an
+            # empty index, and never a reason to remove every document an update finds missing.
+            # (An archive with no records at all gives an empty index; the CLI warns.)
+            if store.created:
+                store.discard()
+            raise InputError(
+                ", ".join(roots),
+                f"no documents were read ({len(stats.bad)} bad records, the first: {stats.bad[0]})",
+                "fix the archive, or pass --text-field/--id-field for other JSON field names",
+            )
         gone = [k for k in existing if k not in seen]
         if gone:
             store.write_batch([], delete_keys=gone)

@@ -29,7 +29,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
@@ -250,6 +250,12 @@ class DocRow:
     nbytes: int = 0  # UTF-8 size of text, for rates once `text` is dropped before pickling
 
 
+def doc_label(path: str, title: str | None, date: str | None) -> int:
+    """A digest of a document's path, title and date (one process's: `hash`), so an update
+    holds an int per document rather than the three strings to compare."""
+    return hash((path, title, date))
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
@@ -258,26 +264,86 @@ def _connect(path: Path) -> sqlite3.Connection:
         con.execute("PRAGMA foreign_keys=ON")
         con.execute("PRAGMA cache_size=-65536")  # 64 MiB: a batch's unit rows, merges
     except sqlite3.DatabaseError as exc:
+        if _access_error(exc):
+            raise _unopenable(path, exc) from None
         raise IndexError_(
             f"{path}: not a paradup index ({exc}); point --index at an index file"
         ) from None
     return con
 
 
-def _is_index_or_new(path: Path) -> bool:
-    """True for a missing/empty file or an SQLite file with our meta table: safe to replace."""
-    if not path.exists() or path.stat().st_size == 0:
-        return True
-    with open(path, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            return False
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+# Every table name an index of any schema has: a database holding only these, all empty, is
+# what a build killed before its first commit leaves (`_SCHEMA` runs one statement at a time).
+_OWN_TABLES = frozenset(
+    {"meta", "docs", "unit_blocks", "unit_sigs", "unit_pages", "band_blocks", "band_runs"}
+    | {"units", "bands", "bands_new", "sqlite_sequence", "sqlite_stat1"}
+)
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _permission_error(path: Path, exc: OSError | sqlite3.Error) -> IndexError_:
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        why = f"{exc.filename or path} is not a folder"
+    return IndexError_(
+        f"{path}: cannot write the index here ({why}); check permissions of the file and "
+        "its folder, or pass another --index"
+    )
+
+
+def _probe(path: Path) -> tuple[str, dict[str, str]]:
+    """What is at `path`, read without changing a byte of it: ("new", {}) for nothing or an
+    empty file, ("index", meta) for a paradup index, ("unfinished", {}) for an SQLite file
+    holding only an index's tables, all empty (a build killed before its first commit), and
+    ("foreign", {}) for anything else (a user's file, another program's database)."""
     try:
-        return _has_meta(con)
-    except sqlite3.DatabaseError:
-        return False
+        if not path.exists() or path.stat().st_size == 0:
+            return "new", {}
+        with open(path, "rb") as fh:
+            if fh.read(16) != _SQLITE_HEADER:
+                return "foreign", {}
+    except OSError as exc:
+        raise IndexError_(
+            f"{path}: cannot be read ({exc.strerror}); check permissions or the path"
+        ) from None
+    # Read-only: opening, say, a browser's database must not switch its journal to WAL. With
+    # no write-ahead log beside it, the file holds everything: read it as immutable, which
+    # creates no -wal/-shm files either (mode=ro alone would, for a WAL database).
+    live = Path(str(path) + "-wal").exists()
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if live else 'immutable=1'}"
+    try:
+        con = sqlite3.connect(uri, uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise _unopenable(path, exc) from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" in tables and "docs" in tables:
+            meta = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta")}
+            if "schema_version" in meta:
+                return "index", meta
+        if tables <= _OWN_TABLES and not any(
+            con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables
+        ):
+            return "unfinished", {}
+        return "foreign", {}
+    except sqlite3.Error as exc:
+        if _access_error(exc):
+            raise _unopenable(path, exc) from None
+        return "foreign", {}  # not a database after all, or a damaged one: not ours to touch
     finally:
         con.close()
+
+
+def _access_error(exc: sqlite3.Error) -> bool:
+    """SQLite's way of saying the file (or the WAL files beside it) could not be opened."""
+    text = str(exc).lower()
+    return "unable to open" in text or "readonly" in text or "read-only" in text
+
+
+def _unopenable(path: Path, exc: sqlite3.Error) -> IndexError_:
+    return IndexError_(
+        f"{path}: cannot be opened ({exc}); check permissions of the file and its folder"
+    )
 
 
 class IndexStore:
@@ -288,6 +354,7 @@ class IndexStore:
         self.con = con
         self.settings = settings
         self._lock_fd: int | None = None
+        self.created = False  # create_or_open made the file
         self._layout()
         self._live: npt.NDArray[np.int64] | None = None  # sorted live unit ids, when needed
 
@@ -322,7 +389,16 @@ class IndexStore:
                 f"this paradup {__version__} reads schema {SCHEMA_VERSION}; "
                 "rebuild it with `paradup index build --force`"
             )
-        stored = IndexSettings(**json.loads(meta["settings"]))
+        try:
+            stored = IndexSettings(**json.loads(meta["settings"]))
+            if not all(isinstance(v, int | str | None) for v in asdict(stored).values()):
+                raise TypeError("a setting is not a number or a name")
+        except (KeyError, ValueError, TypeError) as exc:
+            why = "missing" if isinstance(exc, KeyError) else str(exc)
+            raise IndexError_(
+                f"{path}: index settings unreadable ({why}); "
+                "rebuild it with `paradup index build --force`"
+            ) from None
         if settings is not None and stored != settings:
             diff = ", ".join(
                 f"{k} {v!r} (index) vs {asdict(settings)[k]!r}"
@@ -341,6 +417,17 @@ class IndexStore:
         p = Path(path)
         if not p.is_file():
             raise IndexError_(f"{p}: no index here; build one with `paradup index build`")
+        kind, meta = _probe(p)
+        if kind != "index":
+            what = {
+                "new": "an empty file",
+                "unfinished": "a first build interrupted before it stored anything",
+            }.get(kind, "another kind of file")
+            raise IndexError_(
+                f"{p}: is not a paradup index ({what}); point --index at an index file "
+                "or build one with `paradup index build`"
+            )
+        cls._check(p, meta, settings)  # before anything is written to the file
         con = _connect(p)
         meta = cls._read_meta(con, p)
         stored = cls._check(p, meta, settings)
@@ -358,47 +445,82 @@ class IndexStore:
         p = Path(path)
         if p.is_dir():
             raise IndexError_(f"{p}: is a directory; pass a file path such as archive.paradup")
-        if not _is_index_or_new(p):
+        kind, meta = _probe(p)
+        if kind == "foreign":
             raise IndexError_(
                 f"{p}: exists and is not a paradup index; refusing to overwrite it, "
                 "pass a new path to --index"
             )
-        p.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "index" and not force:
+            cls._check(p, meta, settings)  # refused before the file is touched
+        existed = p.exists()
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _permission_error(p.parent, exc) from None
+        _check_writable(p)
         lock_fd = _lock(p)
         try:
-            if force and p.exists():
+            kind, meta = _probe(p)  # again, under the lock: another writer may have been first
+            if kind == "foreign":
+                raise IndexError_(
+                    f"{p}: exists and is not a paradup index; refusing to overwrite it, "
+                    "pass a new path to --index"
+                )
+            if force and kind != "new":
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(p) + suffix).unlink(missing_ok=True)
+                kind, meta = "new", {}
             con = _connect(p)
-            meta = cls._read_meta(con, p) if _has_meta(con) else {}
-            if meta:
-                cls._check(p, meta, settings)
-                if meta.get("schema_version") != str(SCHEMA_VERSION):
-                    _upgrade(con, p, meta["schema_version"])
-            else:
-                con.executescript(_SCHEMA)
-                con.execute("BEGIN")
-                con.executemany(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    [
-                        ("schema_version", str(SCHEMA_VERSION)),
-                        ("paradup_version", __version__),
-                        ("settings", settings.to_json()),
-                    ],
-                )
-                con.execute("COMMIT")
+            try:
+                if kind == "index":
+                    meta = cls._read_meta(con, p)
+                    cls._check(p, meta, settings)
+                    if meta.get("schema_version") != str(SCHEMA_VERSION):
+                        _upgrade(con, p, meta["schema_version"])
+                else:
+                    con.executescript(_SCHEMA)
+                    con.execute("BEGIN")
+                    con.executemany(
+                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        [
+                            ("schema_version", str(SCHEMA_VERSION)),
+                            ("paradup_version", __version__),
+                            ("settings", settings.to_json()),
+                        ],
+                    )
+                    con.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                con.close()
+                if _access_error(exc):
+                    raise _permission_error(p, exc) from None
+                raise
+            except BaseException:
+                con.close()
+                raise
         except BaseException:
-            os.close(lock_fd)
+            _unlock(p, lock_fd)
+            if not existed:  # nothing of ours is left where there was nothing
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(p) + suffix).unlink(missing_ok=True)
             raise
         store = cls(p, con, settings)
         store._lock_fd = lock_fd
+        store.created = not existed
         return store
 
     def close(self) -> None:
         self.con.close()
         if self._lock_fd is not None:
-            os.close(self._lock_fd)
+            _unlock(self.path, self._lock_fd)
             self._lock_fd = None
+
+    def discard(self) -> None:
+        """Close an index this run created and remove its files (nothing was stored in it)."""
+        self.con.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        self.close()
 
     def __enter__(self) -> IndexStore:
         return self
@@ -409,6 +531,27 @@ class IndexStore:
     # -- writing -------------------------------------------------------------------------
     def doc_hashes(self) -> dict[str, str]:
         return dict(self.con.execute("SELECT key, content_hash FROM docs").fetchall())
+
+    def doc_states(self) -> dict[str, tuple[str, int]]:
+        """Content hash and `doc_label` of every document, by key: what an update compares."""
+        q = "SELECT key, content_hash, path, title, date FROM docs"
+        return {r[0]: (r[1], doc_label(r[2], r[3], r[4])) for r in self.con.execute(q)}
+
+    def relabel(self, rows: Iterable[tuple[str, str | None, str | None, str]]) -> None:
+        """Set (path, title, date) of documents, by key, in one transaction."""
+        con = self.con
+        self._begin_write()
+        try:
+            con.executemany("UPDATE docs SET path = ?, title = ?, date = ? WHERE key = ?", rows)
+            con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            _rollback(con)
+            if _access_error(exc):
+                raise _permission_error(self.path, exc) from None
+            raise
+        except BaseException:
+            _rollback(con)
+            raise
 
     def bands_pending(self) -> bool:
         """True while band runs wait in `band_runs` for `finish` (a build in progress)."""
@@ -422,7 +565,7 @@ class IndexStore:
 
         con = self.con
         blobs: list[bytes] = []
-        con.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             for key in delete_keys:
                 self._delete(key)
@@ -461,8 +604,22 @@ class IndexStore:
                 # In (key, unit) order; two bands of a unit may share a 32-bit key: each code once.
                 _append_runs(con, sorted_unique((keys << 32) | units, in_place=True))
             con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            _rollback(con)
+            if _access_error(exc):
+                raise _permission_error(self.path, exc) from None
+            raise
         except BaseException:
             _rollback(con)
+            raise
+
+    def _begin_write(self) -> None:
+        """BEGIN IMMEDIATE; a file SQLite may not write is named, with the fix."""
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _access_error(exc):
+                raise _permission_error(self.path, exc) from None
             raise
 
     def _next_unit_id(self) -> int:
@@ -484,7 +641,7 @@ class IndexStore:
         if not self.merge_due():
             return 0
         con = self.con
-        con.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             n = self._code_counts()
             pending = self._pending_count()
@@ -1191,23 +1348,50 @@ def compress_text(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
 
 
-def _has_meta(con: sqlite3.Connection) -> bool:
-    return (
-        con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
-        is not None
-    )
+def _lock_path(path: Path) -> str:
+    return str(path) + ".lock"
+
+
+def _check_writable(path: Path) -> None:
+    """A read-only index or folder is named as such, not found out half-way by SQLite."""
+    folder = path.parent
+    for p in (path, folder) if path.exists() else (folder,):
+        if not os.access(p, os.W_OK):
+            raise IndexError_(
+                f"{path}: cannot write the index here ({p} is read-only to this user); "
+                "check permissions of the file and its folder, or pass another --index"
+            )
 
 
 def _lock(path: Path) -> int:
-    """Take the single-writer lock, or fail at once with a clear message."""
+    """Take the single-writer lock, or fail at once with a clear message. The lock file is
+    removed by `_unlock`; a lock taken on a file another writer removed meanwhile is retried."""
     import fcntl
 
-    fd = os.open(str(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise IndexError_(
-            f"{path}: another paradup process is writing this index; wait for it to finish"
-        ) from None
-    return fd
+    while True:
+        try:
+            fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _permission_error(path, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise IndexError_(
+                f"{path}: another paradup process is writing this index; wait for it to finish"
+            ) from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(_lock_path(path)))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # its holder removed it as we opened it: take the new one
+
+
+def _unlock(path: Path, fd: int) -> None:
+    """Remove the lock file (still holding it, so no one can lock the removed file) and
+    release it."""
+    with suppress(OSError):
+        os.unlink(_lock_path(path))
+    os.close(fd)

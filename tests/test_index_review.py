@@ -1,0 +1,331 @@
+"""Review fixes of the archive index: files that are not ours are never touched, permissions and
+bad archives are one line with exit 2, updates keep metadata current, audits do not depend on
+how the index was built."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from paradup.errors import ParadupError
+from paradup.index.build import build_index
+from paradup.index.store import _SCHEMA, IndexStore
+
+from .conftest import run_paradup
+from .test_index import SHARED, article, write_jsonl
+
+ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _one_line_error(*args: str) -> str:
+    """Run paradup, expect exit 2 and a single stderr line; return that line."""
+    proc = run_paradup(*args)
+    assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip("\n").splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file in the folder with its bytes and mtime (ns)."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def _user_db(path: Path, wal: bool = False, meta: bool = False) -> None:
+    con = sqlite3.connect(path)
+    if wal:
+        con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    con.execute("INSERT INTO notes (body) VALUES ('my data')")
+    if meta:  # what many applications keep: a key/value table called meta
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        con.execute("INSERT INTO meta VALUES ('version', '7')")
+    con.commit()
+    con.close()
+    os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+
+
+def _draft(tmp_path: Path) -> Path:
+    draft = tmp_path / "draft.txt"
+    draft.write_text("今天召开的会议强调：" + SHARED + "\n\n会后大家进行了讨论。", encoding="utf-8")
+    return draft
+
+
+# -- 1. reading never modifies a file that is not an index ------------------------------------
+@pytest.mark.parametrize("kind", ["sqlite", "sqlite-wal", "app-meta", "empty"])
+def test_opening_a_non_index_leaves_it_byte_for_byte(tmp_path: Path, kind: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "user.db"
+    if kind == "empty":
+        target.write_bytes(b"")
+        os.utime(target, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    else:
+        _user_db(target, wal=kind == "sqlite-wal", meta=kind == "app-meta")
+    before = _snapshot(data)
+    draft = _draft(tmp_path)
+    for args in (
+        ("index", "info", "--index", str(target)),
+        ("audit", "--index", str(target), "-q"),
+        ("index", "update", str(draft), "--index", str(target), "-q"),
+        ("check", str(draft), "--against", str(target)),
+    ):
+        line = _one_line_error(*args)
+        assert "user.db" in line and "not a paradup index" in line, line
+    assert _snapshot(data) == before  # same bytes and mtime, and no -wal/-shm/.lock beside it
+
+
+# -- 2. only our own files may be replaced --------------------------------------------------------
+def test_build_force_replaces_only_our_own_files(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "app.db"
+    _user_db(target, meta=True)
+    before = _snapshot(data)
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    for extra in ((), ("--force",)):
+        line = _one_line_error("index", "build", str(src), "--index", str(target), "-q", *extra)
+        assert "app.db" in line and "refusing to overwrite" in line, line
+    assert _snapshot(data) == before
+    # Tables of our own, all empty (a first build killed before its first commit): ours.
+    idx = tmp_path / "x.paradup"
+    con = sqlite3.connect(idx)
+    con.executescript(_SCHEMA)
+    con.close()
+    proc = run_paradup("index", "build", str(src), "--index", str(idx), "-q", "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    with IndexStore.open(idx) as store:
+        assert store.counts()["docs"] == 3
+
+
+# -- 3. permissions ---------------------------------------------------------------------------
+def test_index_path_under_a_regular_file_is_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    line = _one_line_error("index", "build", str(src), "--index", str(blocker / "x.paradup"))
+    assert "afile" in line and "check permissions" in line, line
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_unwritable_index_or_folder_named_before_sqlite_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root nothing is read-only: the check is exercised by pretending it is."""
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    idx = tmp_path / "x.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    before = idx.read_bytes()
+    monkeypatch.setattr(os, "access", lambda *_a, **_k: False)
+    with pytest.raises(ParadupError, match=r"x\.paradup: cannot write .*check permissions"):
+        build_index([str(src)], str(idx), jobs=1)
+    with pytest.raises(ParadupError, match=r"new\.paradup.*check permissions"):
+        build_index([str(src)], str(tmp_path / "new.paradup"), jobs=1)
+    assert idx.read_bytes() == before
+    assert not (tmp_path / "new.paradup").exists()
+
+
+def test_a_write_refused_by_sqlite_is_named_not_a_traceback(tmp_path: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    idx = tmp_path / "x.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    with IndexStore.open(idx) as reader:
+        settings = reader.settings
+    with IndexStore.create_or_open(idx, settings) as store:
+        store.con.execute("PRAGMA query_only=ON")  # what a read-only file makes of each write
+        with pytest.raises(ParadupError, match="check permissions"):
+            store.write_batch([], delete_keys=[next(iter(store.doc_hashes()))])
+        with pytest.raises(ParadupError, match="check permissions"):
+            store.relabel([("p", None, None, "k")])
+        store.con.execute("PRAGMA query_only=OFF")
+        assert store.counts()["docs"] == 3
+
+
+@pytest.mark.skipif(ROOT_USER, reason="root ignores file permissions")
+def test_read_only_folder_and_index_file(tmp_path: Path) -> None:  # pragma: no cover - non-root
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    idx = folder / "x.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    idx.chmod(0o444)
+    try:
+        line = _one_line_error("index", "update", str(src), "--index", str(idx), "-q")
+        assert "x.paradup" in line and "check permissions" in line, line
+        idx.chmod(0o644)
+        folder.chmod(0o555)
+        line = _one_line_error("index", "update", str(src), "--index", str(idx), "-q")
+        assert "check permissions" in line, line
+        line = _one_line_error("index", "build", str(src), "--index", str(folder / "n.paradup"))
+        assert "n.paradup" in line and "check permissions" in line, line
+    finally:
+        folder.chmod(0o755)
+        idx.chmod(0o644)
+
+
+# -- 4. a missing archive creates nothing; no lock file is left ---------------------------------
+def test_missing_archive_creates_no_index_and_no_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    line = _one_line_error(
+        "index", "build", str(tmp_path / "nope.jsonl"), "--index", str(out / "x.paradup")
+    )
+    assert "nope.jsonl" in line and "does not exist" in line, line
+    assert list(out.iterdir()) == []
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    proc = run_paradup("index", "build", str(src), "--index", str(out / "x.paradup"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["x.paradup"]  # the lock file is removed
+
+
+# -- 5. an archive of bad records is an error ------------------------------------------------
+def test_all_bad_archive_is_an_error_and_spares_the_index(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{not json\n{"id": "x", "body": "no text"}\n', encoding="utf-8")
+    idx = tmp_path / "x.paradup"
+    line = _one_line_error("index", "build", str(bad), "--index", str(idx), "-q")
+    assert "bad.jsonl" in line and "no documents were read" in line and "bad.jsonl:1:" in line
+    assert "invalid JSON" in line, line
+    assert not idx.exists() and not Path(str(idx) + ".lock").exists()
+    good = tmp_path / "good.jsonl"
+    write_jsonl(good, 4)
+    build_index([str(good)], str(idx), jobs=1)
+    bad.replace(good)  # the export went wrong: an update must not empty the index
+    line = _one_line_error("index", "update", str(good), "--index", str(idx), "-q")
+    assert "no documents were read" in line, line
+    with IndexStore.open(idx) as store:
+        assert store.counts()["docs"] == 4
+
+
+def test_empty_archive_warns(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    idx = tmp_path / "x.paradup"
+    proc = run_paradup("index", "build", str(empty), "--index", str(idx), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "empty.jsonl: no documents in it" in proc.stderr
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    build_index([str(src)], str(idx), jobs=1)
+    proc = run_paradup("index", "update", str(src), "--index", str(idx), "-q")
+    assert proc.returncode == 0 and proc.stderr == ""  # all unchanged is no warning
+
+
+# -- 6. --encoding -------------------------------------------------------------------------
+def test_index_build_reads_gb18030_articles_with_encoding(tmp_path: Path) -> None:
+    arch = tmp_path / "arch"
+    arch.mkdir()
+    (arch / "a.txt").write_bytes(article(1, shared=True).encode("gb18030"))
+    (arch / "b.txt").write_text(article(2, shared=True), encoding="utf-8")
+    idx = tmp_path / "x.paradup"
+    proc = run_paradup("index", "build", str(arch), "--index", str(idx), "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "a.txt" in proc.stderr and "--encoding gb18030" in proc.stderr  # the advice given
+    idx2 = tmp_path / "y.paradup"
+    (arch / "b.txt").write_bytes(article(2, shared=True).encode("gb18030"))
+    proc = run_paradup("index", "build", str(arch), "--index", str(idx2), "--encoding", "gb18030")
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped:" not in proc.stderr
+    with IndexStore.open(idx2) as store:
+        assert store.counts()["docs"] == 2
+    proc = run_paradup("index", "update", str(arch), "--index", str(idx2), "--encoding", "gb18030")
+    assert proc.returncode == 0 and "2 unchanged" in proc.stderr, proc.stderr
+    line = _one_line_error("index", "build", str(arch), "--index", str(idx2), "--encoding", "rot13")
+    assert "--encoding" in line, line
+
+
+# -- 7. unreadable settings ------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["{not json", "[1, 2]", '{"num_perm": 128}', None])
+def test_unreadable_settings_are_one_line(tmp_path: Path, value: str | None) -> None:
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    idx = tmp_path / "x.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    con = sqlite3.connect(idx)
+    if value is None:
+        con.execute("DELETE FROM meta WHERE key = 'settings'")
+    else:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'settings'", (value,))
+    con.commit()
+    con.close()
+    for args in (
+        ("index", "info", "--index", str(idx)),
+        ("audit", "--index", str(idx), "-q"),
+        ("index", "update", str(src), "--index", str(idx), "-q"),
+        ("check", str(_draft(tmp_path)), "--against", str(idx)),
+    ):
+        line = _one_line_error(*args)
+        assert "x.paradup" in line and "settings unreadable" in line and "--force" in line
+
+
+# -- 8. update keeps path, title and date current ---------------------------------------------
+def test_update_refreshes_metadata_of_unchanged_text(tmp_path: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    recs = [
+        {"id": f"a{i}", "title": f"旧标题{i}", "date": "2024-01-01", "text": article(i, True)}
+        for i in range(4)
+    ]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), "utf-8")
+    idx = tmp_path / "x.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    for r in recs:
+        r["title"] = r["title"].replace("旧", "新")
+        r["date"] = "2024-02-02"
+    new = {"id": "n", "text": "一条新的简讯。"}  # a line above them: every path (file:line) moves
+    lines = [json.dumps(r, ensure_ascii=False) for r in [new, *recs]]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_paradup("index", "update", str(src), "--index", str(idx), "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 fingerprinted, 4 unchanged" in proc.stderr  # not fingerprinted again
+    with IndexStore.open(idx) as store:
+        rows = store.con.execute("SELECT key, path, title, date FROM docs").fetchall()
+    got = {k.split("#")[1]: (p, t, d) for k, p, t, d in rows}
+    for i in range(4):
+        assert got[f"a{i}"] == (f"{src}:{i + 2}", f"新标题{i}", "2024-02-02")
+    out = tmp_path / "audit.jsonl"
+    run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-o", str(out), "-q")
+    members = [m for x in out.read_text("utf-8").splitlines() for m in json.loads(x)["members"]]
+    assert members and all(m["title"].startswith("新标题") for m in members)
+
+
+# -- 9. the audit does not depend on the index's history -------------------------------------
+def test_audit_same_for_fresh_build_and_update(tmp_path: Path) -> None:
+    # Undated documents, so members tie on date: the order must come from the archive, not
+    # from unit ids, which an update hands out in another order than a fresh build.
+    def recs(ids: range) -> list[str]:
+        return [
+            json.dumps({"id": f"d{i:02d}", "text": article(i, shared=True)}, ensure_ascii=False)
+            for i in ids
+        ]
+
+    a, b = recs(range(6, 12)), recs(range(6))
+    final = tmp_path / "arch.jsonl"
+    final.write_text("\n".join(b + a) + "\n", encoding="utf-8")
+    fresh = tmp_path / "fresh.paradup"
+    build_index([str(final)], str(fresh), jobs=1)
+    grown = tmp_path / "grown.paradup"
+    final.write_text("\n".join(a) + "\n", encoding="utf-8")
+    build_index([str(final)], str(grown), jobs=1)
+    # The same lines, so every key and path matches the fresh build's.
+    final.write_text("\n".join(b + a) + "\n", encoding="utf-8")
+    build_index([str(final)], str(grown), jobs=1)
+    reports = []
+    for idx in (fresh, grown):
+        out = tmp_path / f"{idx.stem}.jsonl"
+        proc = run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-o", str(out), "-q")
+        assert proc.returncode == 1, proc.stderr
+        reports.append(out.read_text(encoding="utf-8"))
+    assert reports[0] == reports[1]
+    first = json.loads(reports[0].splitlines()[0])
+    assert [m["doc"] for m in first["members"]] == sorted(m["doc"] for m in first["members"])
