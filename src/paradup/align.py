@@ -39,6 +39,11 @@ def jaccard_sets(a: set[int], b: set[int]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def _side(lo: int, hi: int, g_lo: int, g_hi: int) -> int:
+    """-1 if [lo, hi] lies wholly before [g_lo, g_hi], 1 if wholly after, else 0."""
+    return -1 if hi < g_lo else 1 if lo > g_hi else 0
+
+
 class Aligner:
     """Holds the flattened sentences of all documents and builds passages from matches."""
 
@@ -73,7 +78,12 @@ class Aligner:
         return sum(s.chars for s in self.sents[lo : hi + 1])
 
     def merge(self, matches: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
-        """Greedily merge matches whose ranges touch on both sides, longest first."""
+        """Greedily merge matches whose ranges touch on both sides, longest first.
+
+        A match joins a passage only if it lies on the same side of it in A and in B: text
+        restated in reverse order (A B C ... C B A) would otherwise become one passage whose
+        sides pair crossing sentences.
+        """
         order = sorted(matches, key=lambda m: (-(m[1] - m[0] + m[3] - m[2]), m[0], m[2]))
         groups: list[list[int]] = []
         # Groups only grow, so "groups whose B range covers sentence i" can be kept by adding
@@ -91,11 +101,20 @@ class Aligner:
             near = sorted({gid for i in range(b0 - 1, b1 + 2) for gid in by_cell.get(i, ())})
             for gid in near:
                 g = groups[gid]
-                if a0 <= g[1] + 1 and a1 >= g[0] - 1 and b0 <= g[3] + 1 and b1 >= g[2] - 1:
+                if (
+                    a0 <= g[1] + 1
+                    and a1 >= g[0] - 1
+                    and b0 <= g[3] + 1
+                    and b1 >= g[2] - 1
+                    and _side(a0, a1, g[0], g[1]) * _side(b0, b1, g[2], g[3]) >= 0
+                ):
                     merged = [min(a0, g[0]), max(a1, g[1]), min(b0, g[2]), max(b1, g[3])]
                     if self._valid(*merged):
+                        # Only the cells the B range gained: re-registering the whole range
+                        # made a long run of repeats quadratic.
+                        register(gid, merged[2], g[2] - 1)
+                        register(gid, g[3] + 1, merged[3])
                         g[:] = merged
-                        register(gid, merged[2], merged[3])
                         break
             else:
                 groups.append([a0, a1, b0, b1])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -146,10 +146,29 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
     return skip, breaks, headings
 
 
+def _lf_view(raw: str) -> str:
+    """`raw` with CRLF and lone CR line breaks as LF, keeping every offset.
+
+    CRLF becomes " \n" (trailing blanks never matter to the rules) and a classic-Mac CR "\n",
+    so the markup patterns and paragraph rules, written for LF, see the same lines.
+    """
+    if "\r" not in raw:
+        return raw
+    return raw.replace("\r\n", " \n").replace("\r", "\n")
+
+
 def normalize(raw: str) -> Normalized:
     """Normalize `raw` for comparison; see the module docstring for the rules."""
     # Plain text without blank lines usually puts one paragraph on each line.
-    line_paragraphs = "\n\n" not in raw.replace("\r\n", "\n") and "\n" in raw.strip()
+    lf = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
+    line_paragraphs = "\n\n" not in lf and "\n" in lf.strip()
+    view = _lf_view(raw)
+    norm = _normalize_lf(view, line_paragraphs)
+    # Only whitespace differs, and whitespace is never copied into the text: the spans hold.
+    return norm if view is raw else replace(norm, raw=raw)
+
+
+def _normalize_lf(raw: str, line_paragraphs: bool) -> Normalized:
     # The plain path decides each whitespace run in Python (≈ 1.4 µs each): for Latin-heavy
     # text, with a run every few characters, the vectorized path is faster.
     runs = raw.count(" ") + raw.count("\n")

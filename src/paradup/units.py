@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -56,6 +57,7 @@ def _sentence_ends(
         j = k + 1
         while j < end and (
             text[j] in _TERMINATORS
+            or unicodedata.combining(text[j])  # a mark on the terminator, kept apart by NFKC
             or (text[j] in _CLOSERS and not (opener is not None and opener(j)))
         ):
             j += 1
@@ -92,6 +94,7 @@ def sentence_columns(norm: Normalized) -> tuple[list[int], list[int], list[int],
     """`sentences` as columns (paragraph, start, end, heading) without an object each, for
     the batch indexer. A sentence's raw span is `norm.raw_span(start, end)`."""
     text = norm.text
+    starts = norm.starts
     par: list[int] = []
     start: list[int] = []
     end: list[int] = []
@@ -108,6 +111,12 @@ def sentence_columns(norm: Normalized) -> tuple[list[int], list[int], list[int],
             return raw_ch in '"＂' and text.count('"', ps, j) % 2 == 0
 
         for e in _sentence_ends(text, ps, pe, opener):
+            # Never cut inside one raw character's fold (a character and its combining marks,
+            # "…" -> "..."): both sentences would claim the same raw characters.
+            while e < pe and starts[e] == starts[e - 1]:
+                e += 1
+            if e <= s:
+                continue
             a, b = s, e
             while a < b and text[a] == " ":
                 a += 1
