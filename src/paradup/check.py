@@ -11,7 +11,7 @@ from .config import CheckConfig
 from .diff import word_changes
 from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
-from .read import Document, expand_paths, read_document
+from .read import LINE_BREAK, Document, expand_paths, read_document
 
 if TYPE_CHECKING:
     import numpy as np
@@ -140,15 +140,14 @@ def find_matches(
 
 
 class _Locator:
-    """Line and column (1-based) of raw offsets, via a newline index built once per file."""
+    """Line and column (1-based) of raw offsets, via a line-start index built once per file."""
 
     def __init__(self, text: str) -> None:
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+        self.starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
 
     def __call__(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_left(self.newlines, offset)
-        col = offset - (self.newlines[line - 1] + 1 if line else 0)
-        return line + 1, col + 1
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def _span(doc: PreparedDoc, lo: PreparedSentence, hi: PreparedSentence, loc: _Locator) -> Span:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import sys
+import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +14,7 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+from .read import STDIN_NAME
 
 app = typer.Typer(
     name="paradup",
@@ -112,14 +117,22 @@ def check(
     against: Annotated[
         Path | None, typer.Option(help="Also find passages already in this archive index.")
     ] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="Config file (else .paradup.toml / [tool.paradup] discovered)."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
     ] = False,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
-    from .check import check_documents
-    from .config import CheckConfig
+    from .check import check_prepared
+    from .prepare import prepare
     from .read import expand_paths, read_document
+    from .settings import load_settings
+    from .suppress import apply
 
     try:
         if user_dict is not None and not user_dict.is_file():
@@ -128,25 +141,37 @@ def check(
             sizes = tuple(int(w) for w in windows.split(",") if w.strip()) if windows else None
         except ValueError:
             raise _fail(f"--windows {windows!r}: expected sizes like 2,3") from None
-        config = CheckConfig().with_options(
-            threshold=threshold,
-            extend_threshold=extend_threshold,
-            shingle=shingle,
-            ngram=ngram.value if ngram else None,
-            num_perm=num_perm,
-            windows=sizes,
-            min_chars=min_chars,
-            user_dict=str(user_dict) if user_dict else None,
-            engine=engine.value if engine else None,
-            encoding=encoding,
-            include=tuple(include) if include else None,
-            exclude=tuple(exclude) if exclude else None,
-            max_bytes=max_bytes,
+        # The hook's settings: defaults < discovered or --config file < options given here
+        # (every option defaults to None, so only those typed on the command line override).
+        settings = load_settings(
+            paths,
+            config_file,
+            {
+                "threshold": threshold,
+                "extend_threshold": extend_threshold,
+                "shingle": shingle,
+                "ngram": ngram.value if ngram else None,
+                "num_perm": num_perm,
+                "windows": sizes,
+                "min_chars": min_chars,
+                "user_dict": str(user_dict) if user_dict else None,
+                "encoding": encoding,
+                "include": tuple(include) if include else None,
+                "exclude": tuple(exclude) if exclude else None,
+                "max_bytes": max_bytes,
+            },
         )
+        # engine is not a config-file key (it changes speed, never tokens).
+        config = settings.config.with_options(engine=engine.value if engine else None)
         files = list(expand_paths(paths, config.include, config.exclude))
+        if output is not None:
+            _refuse_input_as_output(output, [*files, *([str(against)] if against else [])])
         docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
         if against is None:
-            result = check_documents(docs, config)
+            # Markers and allow-listed bylines are taken out exactly as the hook does.
+            allow = settings.allow_patterns()
+            prepared = [apply(prepare(i, d, config), allow) for i, d in enumerate(docs)]
+            result = check_prepared(prepared, config)
         else:
             from .against import check_against
 
@@ -156,6 +181,26 @@ def check(
     if not quiet:
         _emit(result, format, output, {d.path: d.text for d in docs})
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+def _refuse_input_as_output(output: Path, files: list[str]) -> None:
+    """The report must never replace an article: compare real paths (symlinks, `./a.md`, other
+    spellings) and, for an existing output, device and inode (hard links)."""
+    target = os.path.realpath(output)
+    exists = os.path.exists(output)
+    for f in files:
+        if f == STDIN_NAME:
+            continue
+        same = os.path.realpath(f) == target
+        if not same and exists:
+            try:
+                same = os.path.samefile(f, output)
+            except OSError:
+                same = False
+        if same:
+            raise _fail(
+                f"{output}: --output is the input file {f}; write the report to another path"
+            )
 
 
 def _emit(
@@ -189,16 +234,44 @@ def _emit(
     if output is None:
         render_text(result, Console(highlight=False))
     else:
-        console = Console(record=True, file=open("/dev/null", "w"), width=100, highlight=False)  # noqa: SIM115
+        console = Console(record=True, file=io.StringIO(), width=100, highlight=False)
         render_text(result, console)
         _write(output, console.export_text())
 
 
 def _write(output: Path, text: str) -> None:
+    """Write the report atomically: a temporary file beside it, then a rename, so a failure
+    (disk full, interrupt) never leaves a truncated report or destroys the previous one."""
+    data = text.encode("utf-8")
     try:
-        output.write_text(text, encoding="utf-8")
+        if os.path.exists(output) and not os.path.isfile(output):
+            # A device or pipe (/dev/stdout, a FIFO) cannot be replaced by a rename.
+            with open(output, "wb") as fh:
+                fh.write(data)
+            return
+        target = os.path.realpath(output)  # a symlinked report path keeps its link
+        fd, tmp = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            # mkstemp makes 0600: keep a replaced report's mode, else what open() would give.
+            try:
+                mode = os.stat(target).st_mode & 0o7777
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError as exc:
-        raise _fail(f"{output}: cannot write the report ({exc.strerror}); check --output") from None
+        why = exc.strerror or str(exc)
+        raise _fail(f"{output}: cannot write the report ({why}); check --output") from None
 
 
 from .cli_index import register as _register_index  # noqa: E402
@@ -215,8 +288,6 @@ _register_hook(app)
 
 
 def main() -> None:
-    import os
-
     # paradup does no linear algebra; OpenBLAS would start a thread per core when numpy loads,
     # CPU time paid on every run (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

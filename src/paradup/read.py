@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +19,9 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 STDIN_NAME = "-"
 # Refuse inputs larger than this unless the caller raises the limit; a draft is far smaller.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+# What starts a new line for reported line/column numbers: CRLF, CR (classic Mac) and LF, as in
+# SARIF and editors; the longest alternative first, so CRLF is one break, not two.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -147,9 +151,30 @@ def read_document(
     return decode(data, name, encoding)
 
 
+def _variants(pattern: str) -> set[str]:
+    """`**/` matches zero or more directories (gitignore): fnmatch's `*` already crosses `/`, so
+    also try the pattern with those parts left out (`**/a.md` matches a top-level `a.md`)."""
+    p = pattern.removeprefix("./").removeprefix("/")
+    return {p, p.replace("**/", "")}
+
+
 def _matches(rel: str, patterns: Sequence[str]) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
+    """Whether a file (posix path relative to the walked directory) matches a glob, like
+    gitignore: a pattern matches the path, the file name, or any directory above the file, so
+    `drafts`, `drafts/` and `**/drafts` take the whole subtree; a trailing `/` matches only
+    directories."""
+    parts = rel.split("/")
+    dirs = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    for raw in patterns:
+        dir_only = raw.endswith("/")
+        pattern = raw.rstrip("/")
+        if not pattern:
+            continue
+        names = [] if dir_only else [rel, parts[-1]]
+        names += dirs + parts[:-1]  # each ancestor by its relative path and by its own name
+        if any(fnmatch.fnmatch(n, v) for v in _variants(pattern) for n in names):
+            return True
+    return False
 
 
 def expand_paths(
@@ -175,7 +200,10 @@ def expand_paths(
             for fname in filenames:
                 full = Path(dirpath) / fname
                 rel = full.relative_to(root).as_posix()
-                wanted = _matches(rel, include) if include else fname.endswith(TEXT_SUFFIXES)
+                # Suffixes in any case: `.TXT`/`.MD` files from Windows tools are articles too.
+                wanted = (
+                    _matches(rel, include) if include else fname.lower().endswith(TEXT_SUFFIXES)
+                )
                 if wanted and not _matches(rel, exclude):
                     found.append(str(full))
         if not found:

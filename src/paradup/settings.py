@@ -97,7 +97,8 @@ def find_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
     for p in paths:
         if str(p) == "-":
             continue
-        ap = Path(p).resolve()
+        # realpath, not Path.resolve: a symlink loop must reach the reader's one-line error.
+        ap = Path(os.path.realpath(p))
         dirs.append(ap if ap.is_dir() else ap.parent)
     start = Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd().resolve()
     for directory in (start, *start.parents):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ..model import CheckResult, Finding
+from . import printable_result
 from .sarif import end_position
 
 EXCERPT = 60
@@ -40,6 +41,7 @@ def annotation(f: Finding, level: str = "error") -> str:
 
 def render(result: CheckResult, new: Collection[int] | None = None) -> str:
     """Annotations for new findings (errors) and baselined ones (notices)."""
+    result = printable_result(result)
     lines = [
         annotation(f, "error" if new is None or i in new else "notice")
         for i, f in enumerate(result.findings)

@@ -16,6 +16,7 @@ from html import escape
 from itertools import pairwise
 
 from ..model import CheckResult, Finding, Span
+from . import printable, printable_result
 
 PALETTE = 10  # distinct pair colours, reused cyclically
 TITLE = "paradup 段落查重报告"
@@ -406,6 +407,10 @@ def render(
     new_check_href: str | None = None,
 ) -> str:
     """The whole report page. `texts` maps each checked file's path to its decoded text."""
+    shown_result = printable_result(result)
+    if shown_result is not result:  # undecodable file names, shown as `\xff`
+        result = shown_result
+        texts = {printable(p): t for p, t in texts.items()}
     file_order = {fs.path: i for i, fs in enumerate(result.files)}
     marks: dict[str, list[_Mark]] = {}
     archive: set[int] = set()

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..model import CheckResult, Span
+from . import printable_result
 
 CONTRACT_VERSION = 1
 
@@ -27,6 +28,7 @@ def _span(s: Span) -> dict[str, Any]:
 
 
 def to_dict(result: CheckResult) -> dict[str, Any]:
+    result = printable_result(result)  # undecodable file names as `\xff`: valid JSON text
     return {
         "version": CONTRACT_VERSION,
         "files": [

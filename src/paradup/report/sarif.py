@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from typing import Any
-from urllib.parse import quote
 
 from ..model import CheckResult, Finding, Span
+from ..read import LINE_BREAK
+from . import path_uri, printable, printable_result
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "PD001"
@@ -16,11 +17,12 @@ INFO_URI = "https://github.com/paradup/paradup"
 
 
 def end_position(span: Span) -> tuple[int, int]:
-    """1-based line and exclusive end column of a span (columns count code points)."""
-    newlines = span.text.count("\n")
-    if newlines == 0:
+    """1-based line and exclusive end column of a span (columns count code points; CRLF, CR
+    and LF each end a line, as for the start line and column)."""
+    breaks = list(LINE_BREAK.finditer(span.text))
+    if not breaks:
         return span.line, span.column + len(span.text)
-    return span.line + newlines, len(span.text) - span.text.rfind("\n")
+    return span.line + len(breaks), len(span.text) - breaks[-1].end() + 1
 
 
 def _region(span: Span, snippet: bool = True) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def _location(span: Span, **extra: Any) -> dict[str, Any]:
     return {
         **extra,
         "physicalLocation": {
-            "artifactLocation": {"uri": quote(span.path), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": path_uri(span.path), "uriBaseId": "%SRCROOT%"},
             "region": _region(span),
         },
     }
@@ -60,8 +62,10 @@ def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str
     from .. import __version__
     from ..baseline import fingerprint
 
+    # Messages and file lists show undecodable names as `\xff`; URIs keep the exact bytes.
+    shown = printable_result(result)
     results = []
-    for i, f in enumerate(result.findings):
+    for i, (f, s) in enumerate(zip(result.findings, shown.findings, strict=True)):
         is_new = new is None or i in new
         results.append(
             {
@@ -69,7 +73,7 @@ def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str
                 "ruleIndex": 0,
                 "level": "error" if is_new else "note",
                 "baselineState": "new" if is_new else "unchanged",
-                "message": {"text": message(f)},
+                "message": {"text": message(s)},
                 "locations": [_location(f.b)],
                 "relatedLocations": [_location(f.a, id=1, message={"text": "earlier occurrence"})],
                 "partialFingerprints": {"paradupPassage/v1": fingerprint(f)},
@@ -108,7 +112,7 @@ def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str
                 "properties": {
                     "files": [
                         {
-                            "path": s.path,
+                            "path": printable(s.path),
                             "chars": s.chars,
                             "restatedChars": s.restated_chars,
                             "ratio": round(s.ratio, 4),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..model import CheckResult, Finding
+from . import printable_result
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,6 +54,7 @@ def _finding(console: Console, n: int, f: Finding) -> None:
 
 
 def render(result: CheckResult, console: Console) -> None:
+    result = printable_result(result)
     for n, f in enumerate(result.findings, 1):
         _finding(console, n, f)
     from rich.text import Text
