@@ -178,6 +178,24 @@ def test_suppression_markers_and_allow_list(tmp_path: Path) -> None:
     assert run_paradup("check", str(byline)).returncode == 1
 
 
+def test_markers_apply_to_drafts_checked_against_an_index(tmp_path: Path) -> None:
+    """`check --against` takes the draft's off/on regions out like a plain check."""
+    root = _project(tmp_path)
+    first, middle, _last = RESTATED.strip().split("\n\n")
+    archive = root / "archive"
+    archive.mkdir()
+    (archive / "old.txt").write_text(f"{first}\n", encoding="utf-8")
+    index = root / "old.paradup"
+    assert run_paradup("index", "build", str(archive), "--index", str(index), "-q").returncode == 0
+    draft = root / "draft.md"
+    draft.write_text(f"{middle}\n\n{first}\n", encoding="utf-8")
+    assert run_paradup("check", str(draft), "--against", str(index)).returncode == 1
+    draft.write_text(
+        f"{middle}\n\n<!-- paradup: off -->\n{first}\n<!-- paradup: on -->\n", encoding="utf-8"
+    )
+    assert run_paradup("check", str(draft), "--against", str(index)).returncode == 0
+
+
 # -- 4./5. directory expansion: suffix case, directory patterns, ** ---------------------------
 
 

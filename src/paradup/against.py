@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -58,9 +59,15 @@ def _candidate_docs(
 
 
 def check_against(
-    documents: Sequence[Document], index_path: str, config: CheckConfig | None = None
+    documents: Sequence[Document],
+    index_path: str,
+    config: CheckConfig | None = None,
+    allow: Sequence[re.Pattern[str]] | None = None,
 ) -> CheckResult:
-    """Findings inside the drafts and between drafts and archived documents (archive is `a`)."""
+    """Findings inside the drafts and between drafts and archived documents (archive is `a`).
+
+    With `allow` (the settings' allow-list), the drafts' off/on markers and allow-listed
+    sentences are taken out of the comparison, as `paradup check` and the hook do."""
     config = config or CheckConfig()
     store = IndexStore.open(index_path)
     try:
@@ -75,6 +82,10 @@ def check_against(
                 f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
             )
         drafts = [prepare(i, d, config) for i, d in enumerate(documents)]
+        if allow is not None:
+            from .suppress import apply
+
+            drafts = [apply(d, allow) for d in drafts]
         with store.snapshot():  # one state throughout, even while a writer converts or merges
             found = _candidate_docs(store, drafts, config)
             sources = [store.doc(i) for i, _ in found]

@@ -167,15 +167,15 @@ def check(
         if output is not None:
             _refuse_input_as_output(output, [*files, *([str(against)] if against else [])])
         docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
+        # Markers and allow-listed bylines are taken out exactly as the hook does.
+        allow = settings.allow_patterns()
         if against is None:
-            # Markers and allow-listed bylines are taken out exactly as the hook does.
-            allow = settings.allow_patterns()
             prepared = [apply(prepare(i, d, config), allow) for i, d in enumerate(docs)]
             result = check_prepared(prepared, config)
         else:
             from .against import check_against
 
-            result = check_against(docs, str(against), config)
+            result = check_against(docs, str(against), config, allow)
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
