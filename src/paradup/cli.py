@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +12,6 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
-from .read import STDIN_NAME
 
 app = typer.Typer(
     name="paradup",
@@ -165,7 +162,9 @@ def check(
         config = settings.config.with_options(engine=engine.value if engine else None)
         files = list(expand_paths(paths, config.include, config.exclude))
         if output is not None:
-            _refuse_input_as_output(output, [*files, *([str(against)] if against else [])])
+            from .output import refuse_input_as_output
+
+            refuse_input_as_output(output, [*files, *([str(against)] if against else [])])
         docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
         # Markers and allow-listed bylines are taken out exactly as the hook does.
         allow = settings.allow_patterns()
@@ -179,34 +178,18 @@ def check(
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
-        _emit(result, format, output, {d.path: d.text for d in docs})
+        try:
+            _emit(result, format, output, {d.path: d.text for d in docs})
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
-
-
-def _refuse_input_as_output(output: Path, files: list[str]) -> None:
-    """The report must never replace an article: compare real paths (symlinks, `./a.md`, other
-    spellings) and, for an existing output, device and inode (hard links)."""
-    target = os.path.realpath(output)
-    exists = os.path.exists(output)
-    for f in files:
-        if f == STDIN_NAME:
-            continue
-        same = os.path.realpath(f) == target
-        if not same and exists:
-            try:
-                same = os.path.samefile(f, output)
-            except OSError:
-                same = False
-        if same:
-            raise _fail(
-                f"{output}: --output is the input file {f}; write the report to another path"
-            )
 
 
 def _emit(
     result: object, format: Format, output: Path | None, texts: dict[str, str] | None = None
 ) -> None:
     from .model import CheckResult
+    from .output import write_report
 
     assert isinstance(result, CheckResult)
     if format in (Format.json, Format.html, Format.sarif, Format.github):
@@ -225,7 +208,7 @@ def _emit(
         if output is None:
             sys.stdout.write(text)
         else:
-            _write(output, text)
+            write_report(output, text)
         return
     from rich.console import Console
 
@@ -236,42 +219,7 @@ def _emit(
     else:
         console = Console(record=True, file=io.StringIO(), width=100, highlight=False)
         render_text(result, console)
-        _write(output, console.export_text())
-
-
-def _write(output: Path, text: str) -> None:
-    """Write the report atomically: a temporary file beside it, then a rename, so a failure
-    (disk full, interrupt) never leaves a truncated report or destroys the previous one."""
-    data = text.encode("utf-8")
-    try:
-        if os.path.exists(output) and not os.path.isfile(output):
-            # A device or pipe (/dev/stdout, a FIFO) cannot be replaced by a rename.
-            with open(output, "wb") as fh:
-                fh.write(data)
-            return
-        target = os.path.realpath(output)  # a symlinked report path keeps its link
-        fd, tmp = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            # mkstemp makes 0600: keep a replaced report's mode, else what open() would give.
-            try:
-                mode = os.stat(target).st_mode & 0o7777
-            except FileNotFoundError:
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        raise _fail(f"{output}: cannot write the report ({why}); check --output") from None
+        write_report(output, console.export_text())
 
 
 from .cli_index import register as _register_index  # noqa: E402
