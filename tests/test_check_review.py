@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -162,3 +164,24 @@ def test_in_order_restatement_still_one_passage() -> None:
     assert [(f.kind, f.a.text, f.b.text) for f in result.findings] == [
         ("exact", f"{S1}\n\n{S2}", f"{S1}\n\n{S2}")
     ]
+
+
+# 5. Files checked together
+
+
+def test_a_second_copy_of_a_file_keeps_the_first_files_own_restatement(tmp_path: Path) -> None:
+    """Sentence indices run on across files: the first file's last sentence was taken for a
+    neighbour of the second file's first, and its own restatement dropped as a clash."""
+    from paradup import check_paths
+
+    text = f"{S1}{S2}\n\n{S3}\n\n{S1[:-1]}，{S2}\n"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text, encoding="utf-8")
+    [alone] = check_paths([str(tmp_path / "a.txt")]).files
+    assert alone.ratio > 0.3
+    together = check_paths([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    assert [f.ratio for f in together.files] == [alone.ratio, 1.0]
+    inside_a = [f for f in together.findings if f.a.path == f.b.path]
+    assert len(inside_a) == 1
+    for f in together.findings:
+        assert text[f.a.start : f.a.end] == f.a.text and text[f.b.start : f.b.end] == f.b.text

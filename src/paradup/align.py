@@ -210,7 +210,11 @@ class Aligner:
             clash = False
             while i >= 0 and by_start[i].b1 >= p.b0 - 1:
                 k = by_start[i]
-                if (p.b0 <= k.b1 and k.b0 <= p.b1) or (p.a0 <= k.a1 and k.a0 <= p.a1):
+                if (p.b0 <= k.b1 and k.b0 <= p.b1) or (
+                    # Adjacent later spans may not share a source; but sentence indices run on
+                    # across files, and a file's last sentence is no neighbour of the next's first.
+                    p.a0 <= k.a1 and k.a0 <= p.a1 and self.sents[k.b0].doc == self.sents[p.b0].doc
+                ):
                     clash = True
                     break
                 i -= 1
