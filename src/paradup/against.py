@@ -58,6 +58,20 @@ def _candidate_docs(
     return [(doc, spans[doc]) for doc in ranked]
 
 
+def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) -> None:
+    """Refuse an index whose fingerprints a check with `config` cannot compare against."""
+    st = store.settings
+    mine = (config.num_perm, config.seed, config.shingle, config.ngram, config.user_dict)
+    theirs = (st.num_perm, st.seed, st.shingle, st.ngram, st.user_dict)
+    if mine != theirs:
+        from .index.store import IndexError_
+
+        raise IndexError_(
+            f"{index_path}: index fingerprints use num_perm/seed/shingle/ngram/user_dict "
+            f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
+        )
+
+
 def check_against(
     documents: Sequence[Document],
     index_path: str,
@@ -71,16 +85,7 @@ def check_against(
     config = config or CheckConfig()
     store = IndexStore.open(index_path)
     try:
-        st = store.settings
-        mine = (config.num_perm, config.seed, config.shingle, config.ngram, config.user_dict)
-        theirs = (st.num_perm, st.seed, st.shingle, st.ngram, st.user_dict)
-        if mine != theirs:
-            from .index.store import IndexError_
-
-            raise IndexError_(
-                f"{index_path}: index fingerprints use num_perm/seed/shingle/ngram/user_dict "
-                f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
-            )
+        require_compatible(store, index_path, config)
         drafts = [prepare(i, d, config) for i, d in enumerate(documents)]
         if allow is not None:
             from .suppress import apply

@@ -125,11 +125,9 @@ def check(
     ] = False,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
-    from .check import check_prepared
-    from .prepare import prepare
     from .read import expand_paths, read_document
+    from .run import check_docs
     from .settings import load_settings
-    from .suppress import apply
 
     try:
         if user_dict is not None and not user_dict.is_file():
@@ -164,19 +162,20 @@ def check(
         if output is not None:
             from .output import refuse_input_as_output
 
-            refuse_input_as_output(output, [*files, *([str(against)] if against else [])])
+            # Every file the run reads: the drafts, the archive, the config, the dictionary.
+            read = [*files, against, config_file, settings.config_file, config.user_dict]
+            refuse_input_as_output(output, [str(f) for f in read if f is not None])
         docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
         # Markers and allow-listed bylines are taken out exactly as the hook does.
-        allow = settings.allow_patterns()
-        if against is None:
-            prepared = [apply(prepare(i, d, config), allow) for i, d in enumerate(docs)]
-            result = check_prepared(prepared, config)
-        else:
-            from .against import check_against
-
-            result = check_against(docs, str(against), config, allow)
+        result = check_docs(docs, config, settings.allow_patterns(), against)
     except ParadupError as exc:
-        raise _fail(str(exc)) from None
+        message = str(exc)
+        if against is not None:
+            from .index.store import IndexError_
+
+            if isinstance(exc, IndexError_):  # the store speaks of `index`'s option
+                message = message.replace("--index", "--against")
+        raise _fail(message) from None
     if not quiet:
         try:
             _emit(result, format, output, {d.path: d.text for d in docs})
@@ -189,7 +188,7 @@ def _emit(
     result: object, format: Format, output: Path | None, texts: dict[str, str] | None = None
 ) -> None:
     from .model import CheckResult
-    from .output import write_report
+    from .output import stdout_report, write_report
 
     assert isinstance(result, CheckResult)
     if format in (Format.json, Format.html, Format.sarif, Format.github):
@@ -206,7 +205,8 @@ def _emit(
 
             text = render_html(result, texts or {})
         if output is None:
-            sys.stdout.write(text)
+            with stdout_report():
+                sys.stdout.write(text)
         else:
             write_report(output, text)
         return
@@ -215,7 +215,14 @@ def _emit(
     from .report.text import render as render_text
 
     if output is None:
-        render_text(result, Console(highlight=False))
+
+        class _StdoutConsole(Console):
+            def on_broken_pipe(self) -> None:  # rich would exit 1; keep the findings' code
+                self.quiet = True
+                raise BrokenPipeError
+
+        with stdout_report():
+            render_text(result, _StdoutConsole(highlight=False))
     else:
         console = Console(record=True, file=io.StringIO(), width=100, highlight=False)
         render_text(result, console)

@@ -37,6 +37,17 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to listen on; loopback unless you mean otherwise.")
@@ -48,6 +59,14 @@ def serve(
     max_bytes: Annotated[
         int, typer.Option(help="Refuse drafts larger than this many bytes [2 MB].")
     ] = 2 * 1024 * 1024,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Config file (else .paradup.toml / [tool.paradup] discovered from the current "
+            "directory), read once at startup.",
+        ),
+    ] = None,
 ) -> None:
     """Serve a local page where an editor pastes or drops a draft and sees the HTML report."""
     try:
@@ -62,21 +81,39 @@ def serve(
         raise _fail(f"--port {port}: expected 1-65535")
     if max_bytes <= 0:
         raise _fail(f"--max-bytes {max_bytes}: expected a positive number of bytes")
+    from .settings import load_settings
+
+    try:
+        # As `paradup check` reads it: the markers and allow-list apply to every draft.
+        settings = load_settings([], config_file, {})
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
     if index is not None:
         if not index.is_file():
             raise _fail(f"{index}: no index here; create it with `paradup index build`")
+        from .against import require_compatible
         from .index.store import IndexStore
 
         try:
-            IndexStore.open(str(index)).close()
+            store = IndexStore.open(str(index))
+            try:  # the config must fingerprint as the index did, or every check would fail
+                require_compatible(store, str(index), settings.config)
+            finally:
+                store.close()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     _check_port(host, port)
-    from .serve import LOOPBACK_HOSTS, create_app
+    from .serve import create_app
 
-    loopback = host in LOOPBACK_HOSTS or host.startswith("127.")
-    allowed = [host, "127.0.0.1", "localhost"] if loopback else None
-    app = create_app(str(index) if index else None, max_bytes, allowed_hosts=allowed)
+    loopback = _is_loopback(host)
+    allowed = [host, "127.0.0.1", "::1", "localhost"] if loopback else None
+    app = create_app(
+        str(index) if index else None,
+        max_bytes,
+        config=settings.config,
+        allowed_hosts=allowed,
+        allow=settings.allow_patterns(),
+    )
     shown = f"[{host}]" if ":" in host else host
     if not loopback:
         typer.echo(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import UsageError
@@ -66,3 +67,29 @@ def write_report(output: Path, text: str) -> None:
     except OSError as exc:
         why = exc.strerror or str(exc)
         raise UsageError(f"{output}: cannot write the report ({why}); check --output") from None
+
+
+@contextlib.contextmanager
+def stdout_report() -> Iterator[None]:
+    """Write a report to stdout. A reader that stops early (`| head -1`) has what it wanted:
+    the run ends quietly with its usual exit code, as `audit` does. Any other failure (a full
+    disk under `> file`) is one line. Either way stdout is pointed at the null device, so that
+    Python's flush at exit does not print a traceback about the same broken stream."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except OSError as exc:
+        _discard_stdout()
+        why = exc.strerror or str(exc)
+        raise UsageError(
+            f"stdout: cannot write the report ({why}); free space where it goes or pass --output"
+        ) from None
+
+
+def _discard_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

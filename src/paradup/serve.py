@@ -8,8 +8,10 @@ happen here only, so the rest of paradup works without the `serve` extra.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import PurePosixPath, PureWindowsPath
@@ -295,21 +297,84 @@ def draft_from_parts(parts: Sequence[Part], max_bytes: int) -> tuple[Document, s
     return Document(PASTED_NAME, text, "utf-8"), enc_value
 
 
+def _host_key(host: str) -> str:
+    """A host name or address compared case-insensitively, IPv6 in its compressed form."""
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return host
+
+
+def host_of(header: str) -> str:
+    """The host of a Host header without its port: `[::1]:8765` -> `::1`, `a.b:80` -> `a.b`."""
+    header = header.strip()
+    if header.startswith("["):  # an IPv6 literal: bracketed, the port after `]:`
+        end = header.find("]")
+        return _host_key(header[1:end]) if end > 0 else ""
+    return _host_key(header.rsplit(":", 1)[0] if header.count(":") == 1 else header)
+
+
+ASGIApp = Callable[
+    [MutableMapping[str, object], Callable[[], Awaitable[object]], Callable[..., Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+class HostCheck:
+    """Refuse requests whose Host header names another machine (DNS rebinding of a loopback
+    server). Unlike Starlette's TrustedHostMiddleware it reads bracketed IPv6 (`[::1]:8765`)."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.allowed = {_host_key(h) for h in allowed_hosts}
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, object],
+        receive: Callable[[], Awaitable[object]],
+        send: Callable[..., Awaitable[None]],
+    ) -> None:
+        if scope.get("type") in ("http", "websocket"):
+            headers = scope.get("headers") or []
+            assert isinstance(headers, list)
+            raw = next((v for k, v in headers if k == b"host"), b"")
+            if host_of(raw.decode("latin-1")) not in self.allowed:
+                from starlette.responses import PlainTextResponse
+
+                response = PlainTextResponse("Invalid host header", status_code=400)
+                await response(scope, receive, send)  # type: ignore[arg-type]
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(
     index: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     config: CheckConfig | None = None,
     allowed_hosts: Sequence[str] | None = None,
+    allow: Sequence[re.Pattern[str]] | None = None,
 ) -> Starlette:
-    """The web app: GET / (the page), POST /check (the report), GET /healthz."""
+    """The web app: GET / (the page), POST /check (the report), GET /healthz.
+
+    `config` and `allow` (the settings' allow-list; default the built-in bylines) are applied to
+    every draft, with its off/on markers, as `paradup check` applies them."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
-    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.responses import HTMLResponse, PlainTextResponse
     from starlette.routing import Route
 
+    from .run import check_docs
+
     config = config or CheckConfig()
+    if allow is None:
+        from .settings import Settings
+
+        allow = Settings().allow_patterns()
+    patterns = list(allow)
     index_name = PurePosixPath(index).name if index else None
     lock = threading.Lock()  # one check at a time: jieba's lazy setup is not thread-safe
 
@@ -318,13 +383,7 @@ def create_app(
 
     def run_check(doc: Document, against: bool) -> CheckResult:
         with lock:
-            if against and index:
-                from .against import check_against
-
-                return check_against([doc], index, config)
-            from .check import check_documents
-
-            return check_documents([doc], config)
+            return check_docs([doc], config, patterns, index if against and index else None)
 
     async def home(request: Request) -> Response:
         return page(form_page(max_bytes, index_name))
@@ -389,7 +448,7 @@ def create_app(
 
     middleware = []
     if allowed_hosts:  # bound to loopback: refuse other Host headers (DNS rebinding)
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+        middleware.append(Middleware(HostCheck, allowed_hosts=list(allowed_hosts)))
     return Starlette(
         routes=[
             Route("/", home, methods=["GET"]),
