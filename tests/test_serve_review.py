@@ -224,11 +224,20 @@ def test_index_errors_still_name_index(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("fmt", ["text", "json"])
-def test_full_stdout_is_one_line(fmt: str) -> None:
+@pytest.mark.parametrize("fmt", ["text", "json", "index info"])
+def test_full_stdout_is_one_line(tmp_path: Path, fmt: str) -> None:
+    if fmt == "index info":
+        (tmp_path / "a").mkdir()
+        (tmp_path / "a" / "x.txt").write_text(SAMPLE.read_text(encoding="utf-8"), "utf-8")
+        index = tmp_path / "i.paradup"
+        build = [paradup_exe(), "index", "build", str(tmp_path / "a"), "--index", str(index)]
+        subprocess.run([*build, "-q"], check=True, timeout=300)
+        argv = [paradup_exe(), "index", "info", "--index", str(index)]
+    else:
+        argv = [paradup_exe(), "check", str(SAMPLE), "-f", fmt]
     with open("/dev/full", "wb") as full:
         proc = subprocess.run(
-            [paradup_exe(), "check", str(SAMPLE), "-f", fmt],
+            argv,
             stdout=full,
             stderr=subprocess.PIPE,
             env={**os.environ, "PYTHONIOENCODING": "utf-8"},

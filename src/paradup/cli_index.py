@@ -210,9 +210,10 @@ def update(
 def info(index: IndexOpt) -> None:
     """Counts and fingerprint settings of an index."""
     from .index.store import IndexStore
+    from .output import stdout_report
 
     try:
-        with IndexStore.open(index) as store:
+        with IndexStore.open(index) as store, stdout_report("free space where it goes"):
             counts = store.counts()
             typer.echo(
                 f"{index}: {counts['docs']} documents, {counts['units']} units, "

@@ -70,7 +70,7 @@ def write_report(output: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def stdout_report() -> Iterator[None]:
+def stdout_report(fix: str = "free space where it goes or pass --output") -> Iterator[None]:
     """Write a report to stdout. A reader that stops early (`| head -1`) has what it wanted:
     the run ends quietly with its usual exit code, as `audit` does. Any other failure (a full
     disk under `> file`) is one line. Either way stdout is pointed at the null device, so that
@@ -83,9 +83,7 @@ def stdout_report() -> Iterator[None]:
     except OSError as exc:
         _discard_stdout()
         why = exc.strerror or str(exc)
-        raise UsageError(
-            f"stdout: cannot write the report ({why}); free space where it goes or pass --output"
-        ) from None
+        raise UsageError(f"stdout: cannot write the report ({why}); {fix}") from None
 
 
 def _discard_stdout() -> None:
