@@ -1,4 +1,11 @@
-"""paradup (段落查重): find restated paragraphs and passages in Chinese news copy."""
+"""paradup (段落查重): find restated paragraphs and passages in Chinese news copy.
+
+Library use: `check_paths`, `check_documents` and `check_text` take a `CheckConfig` and, like
+`paradup check`, leave out sentences inside off/on markers and those matching the byline
+allow-list (`DEFAULT_ALLOW`; `allow=` to change it, `suppress=False` to compare everything).
+They read no config file; for a project's `.paradup.toml` use `s = load_settings(paths)` and
+`check_paths(paths, s.config, allow=s.allow_patterns())`.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,9 @@ _LAZY = {
     "Span": "model",
     "Document": "read",
     "read_document": "read",
+    "DEFAULT_ALLOW": "settings",
+    "Settings": "settings",
+    "load_settings": "settings",
 }
 
 if TYPE_CHECKING:
@@ -31,6 +41,7 @@ if TYPE_CHECKING:
     from .errors import InputError, ParadupError, UsageError
     from .model import Change, CheckResult, FileSummary, Finding, Span
     from .read import Document, read_document
+    from .settings import DEFAULT_ALLOW, Settings, load_settings
 
 
 def __getattr__(name: str) -> Any:
@@ -45,6 +56,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DEFAULT_ALLOW",
     "Change",
     "CheckConfig",
     "CheckResult",
@@ -53,11 +65,13 @@ __all__ = [
     "Finding",
     "InputError",
     "ParadupError",
+    "Settings",
     "Span",
     "UsageError",
     "__version__",
     "check_documents",
     "check_paths",
     "check_text",
+    "load_settings",
     "read_document",
 ]

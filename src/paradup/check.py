@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import bisect
+import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .align import Aligner, Passage, union
 from .config import CheckConfig
 from .diff import word_changes
+from .errors import UsageError
 from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
 from .read import LINE_BREAK, Document, expand_paths, read_document
@@ -198,11 +201,52 @@ def check_documents(
     documents: Sequence[Document],
     config: CheckConfig | None = None,
     focus: Iterable[int] | None = None,
+    *,
+    suppress: bool = True,
+    allow: Iterable[str | re.Pattern[str]] | None = None,
 ) -> CheckResult:
-    """Find restated passages within and across the documents (earlier documents are `a`)."""
+    """Find restated passages within and across the documents (earlier documents are `a`).
+
+    Like `paradup check`, sentences inside `<!-- paradup: off -->` … `on` (or `# paradup:
+    off` in plain text) and sentences matching the allow-list are taken out of the comparison:
+    neither reported nor counted in the 复制比. `allow` is that list of regexes (str or
+    compiled), default the built-in byline list `paradup.DEFAULT_ALLOW`; pass
+    `load_settings([path]).allow_patterns()` for a project's `.paradup.toml`, `allow=()` for
+    markers only, or `suppress=False` to compare every sentence.
+    """
     config = config or CheckConfig()
-    docs = [prepare(i, d, config) for i, d in enumerate(documents)]
+    patterns = _allow_patterns(allow) if suppress else None
+    docs = []
+    for i, d in enumerate(documents):
+        doc = prepare(i, d, config)
+        if patterns is not None:
+            from .suppress import apply
+
+            doc = apply(doc, patterns)
+        docs.append(doc)
     return check_prepared(docs, config, focus)
+
+
+def _allow_patterns(allow: Iterable[str | re.Pattern[str]] | None) -> list[re.Pattern[str]]:
+    """Compiled allow-list patterns; a bad one is a UsageError naming it."""
+    if allow is None:
+        from .settings import DEFAULT_ALLOW
+
+        allow = DEFAULT_ALLOW
+    elif isinstance(allow, str | re.Pattern):
+        allow = [allow]  # one pattern, not its characters
+    out = []
+    for p in allow:
+        if isinstance(p, re.Pattern):
+            out.append(p)
+            continue
+        if not isinstance(p, str):
+            raise UsageError(f"allow: patterns must be str or re.Pattern, got {p!r}")
+        try:
+            out.append(re.compile(p))
+        except re.error as exc:
+            raise UsageError(f"allow pattern {p!r} is not a regex ({exc}); fix it") from None
+    return out
 
 
 def check_prepared(
@@ -229,14 +273,43 @@ def check_prepared(
     return CheckResult(files, tuple(findings))
 
 
-def check_paths(paths: Iterable[str], config: CheckConfig | None = None) -> CheckResult:
-    """Read (expanding directories), then check. Raises InputError on unreadable input."""
+def check_paths(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    config: CheckConfig | None = None,
+    *,
+    suppress: bool = True,
+    allow: Iterable[str | re.Pattern[str]] | None = None,
+) -> CheckResult:
+    """Read (expanding directories), then check. Raises InputError on unreadable input.
+
+    `paths` is one path (str or os.PathLike) or an iterable of them. `config` is used as given:
+    no `.paradup.toml` is read (for the command's settings, `s = load_settings(paths)`, then
+    `check_paths(paths, s.config, allow=s.allow_patterns())`). `suppress` and `allow` as in
+    `check_documents`.
+    """
     config = config or CheckConfig()
-    files = list(expand_paths(paths, config.include, config.exclude))
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]  # one path, not its characters
+    elif not isinstance(paths, Iterable):
+        raise UsageError(f"paths: expected a path or an iterable of paths, got {paths!r}")
+    names = []
+    for p in paths:
+        if not isinstance(p, str | os.PathLike):
+            raise UsageError(f"paths: expected str or os.PathLike, got {type(p).__name__} {p!r}")
+        names.append(os.fspath(p))
+    files = list(expand_paths(names, config.include, config.exclude))
     docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
-    return check_documents(docs, config)
+    return check_documents(docs, config, suppress=suppress, allow=allow)
 
 
-def check_text(text: str, path: str = "<text>", config: CheckConfig | None = None) -> CheckResult:
-    """Check one in-memory text."""
-    return check_documents([Document(path, text, "utf-8")], config)
+def check_text(
+    text: str,
+    path: str = "<text>",
+    config: CheckConfig | None = None,
+    *,
+    suppress: bool = True,
+    allow: Iterable[str | re.Pattern[str]] | None = None,
+) -> CheckResult:
+    """Check one in-memory text (`path` names it in findings; a Markdown suffix selects the
+    Markdown markers). `suppress` and `allow` as in `check_documents`."""
+    return check_documents([Document(path, text, "utf-8")], config, suppress=suppress, allow=allow)

@@ -27,9 +27,6 @@ def check_docs(
         from .against import check_against
 
         return check_against(docs, os.fspath(against), config, allow)
-    from .check import check_prepared
-    from .prepare import prepare
-    from .suppress import apply
+    from .check import check_documents
 
-    prepared = [apply(prepare(i, d, config), allow) for i, d in enumerate(docs)]
-    return check_prepared(prepared, config)
+    return check_documents(docs, config, allow=allow)

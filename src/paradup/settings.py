@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .config import CheckConfig
+from .config import CheckConfig, OptionError
 from .errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -112,10 +112,9 @@ def find_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
 
 
 def _has_table(pyproject: Path) -> bool:
-    try:
-        data = _read_toml(pyproject)
-    except UsageError:
-        return False
+    # A pyproject.toml that cannot be read or parsed is an error, not passed over: without
+    # parsing it nobody can tell whether it holds a [tool.paradup] table meant for this check.
+    data = _read_toml(pyproject)
     tool = data.get("tool")
     return isinstance(tool, dict) and "paradup" in tool
 
@@ -128,6 +127,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(
             f"{path}: cannot be read ({exc.strerror}); check its permissions"
         ) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML ({exc}); fix the file's syntax") from None
 
@@ -220,8 +221,7 @@ def load_settings(
             raise UsageError(f"unknown option {k!r}")  # programming error surfaced as usage
         values[key] = v
         sources[key] = "command line"
-    config_changes = {k.replace("-", "_"): v for k, v in values.items() if k in _CONFIG_KEYS}
-    config = CheckConfig().with_options(**config_changes)
+    config = _check_config(values, sources)
     allow = tuple(values.get("allow", DEFAULT_ALLOW)) + tuple(values.get("extend-allow", ()))
     for pattern in allow:
         try:
@@ -241,6 +241,45 @@ def load_settings(
         config_file=str(found) if found else None,
         sources=sources,
     )
+
+
+def _check_config(values: Mapping[str, Any], sources: Mapping[str, str]) -> CheckConfig:
+    """The CheckConfig of the merged values; a bad value is reported against its source."""
+    changes = {k.replace("-", "_"): v for k, v in values.items() if k in _CONFIG_KEYS}
+    try:
+        config = CheckConfig().with_options(**changes)
+    except OptionError as exc:
+        src = sources.get(exc.option)
+        if src is None or src == "command line":
+            raise  # "option threshold: ...": the wording of the command-line option
+        where = f"[tool.paradup] {exc.option}" if Path(src).name == "pyproject.toml" else exc.option
+        raise UsageError(f"{src}: {where} {exc.why}; fix the value") from None
+    if config.user_dict is not None:
+        _check_user_dict(config.user_dict, sources.get("user-dict"))
+    return config
+
+
+def _check_user_dict(path: str, source: str | None) -> None:
+    """A user dictionary that exists must be a UTF-8 file (jieba's own errors are tracebacks).
+
+    A missing one is left to the tokenizer (an InputError naming it when a check needs it):
+    `paradup config` and library callers may load settings before the dictionary is written.
+    """
+    from_file = source is not None and source != "command line"
+    fix = f"fix user-dict in {source}" if from_file else "check --user-dict"
+    p = Path(path)
+    if not p.exists():
+        return
+    if not p.is_file():
+        raise UsageError(f"{path}: user dictionary is not a regular file; {fix}")
+    try:
+        p.read_bytes().decode("utf-8")
+    except OSError as exc:
+        problem = f"user dictionary cannot be read ({exc.strerror})"
+        raise UsageError(f"{path}: {problem}; {fix}") from None
+    except UnicodeDecodeError:
+        where = f" (user-dict in {source})" if from_file else ""
+        raise UsageError(f"{path}: user dictionary is not UTF-8{where}; save it as UTF-8") from None
 
 
 def effective(settings: Settings) -> list[tuple[str, Any, str]]:

@@ -18,8 +18,12 @@ from dataclasses import replace
 
 from .prepare import PreparedDoc
 
-_HTML_MARK = re.compile(r"^[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*$", re.M | re.I)
-_LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*$", re.M | re.I)
+# A marker is alone on its line; lines end in LF, CRLF or a lone CR (as read.LINE_BREAK), so
+# the anchors are spelled out instead of re.M's `^`/`$`, which know only `\n`.
+_BOL = r"(?:^|(?<=[\r\n]))"
+_EOL = r"(?=\r\n|\r|\n|\Z)"
+_HTML_MARK = re.compile(_BOL + r"[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*" + _EOL, re.I)
+_LINE_MARK = re.compile(_BOL + r"[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*" + _EOL, re.I)
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .errors import InputError
+
 # Function words and particles: light edits add or drop them, so they make no shingle.
 STOP_WORDS = frozenset(
     "的 了 着 过 地 得 之 和 与 及 以及 并 或 而 且 也 都 就 又 还 在 于 对 把 被 将 从 向 是 为 "
@@ -49,7 +51,27 @@ def _tokenizer(user_dict: str | None) -> Any:
     tok = jieba.dt if user_dict is None else jieba.Tokenizer()
     tok.initialize()
     if user_dict is not None:
-        tok.load_userdict(user_dict)
+        try:
+            tok.load_userdict(user_dict)
+        except UnicodeDecodeError:
+            problem = "user dictionary is not UTF-8"
+            raise InputError(user_dict, problem, "save it as UTF-8") from None
+        except ValueError as exc:  # jieba: "dictionary file ... must be utf-8" and the like
+            raise InputError(
+                user_dict, f"user dictionary cannot be loaded ({exc})", "fix the file"
+            ) from None
+        except FileNotFoundError:
+            raise InputError(
+                user_dict,
+                "user dictionary not found",
+                "fix --user-dict or user-dict in the config file",
+            ) from None
+        except OSError as exc:
+            raise InputError(
+                user_dict,
+                f"user dictionary cannot be read ({exc.strerror or exc})",
+                "fix --user-dict or user-dict in the config file",
+            ) from None
     return tok
 
 
