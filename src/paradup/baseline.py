@@ -8,10 +8,14 @@ A run that checks a set of changed files may explain, per fingerprint, as many f
 baseline holds entries with that fingerprint that touch a changed file (or a file that no longer
 exists: the passage may have moved out of it). Findings beyond that count are new, so a fresh
 copy of an already-baselined passage is still reported.
+
+Paths are stored, and matched, in their printable form (`report.printable`): a file name with
+undecodable bytes is written as `\\xff`, so the baseline is always valid UTF-8 JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +28,7 @@ from typing import Any
 
 from .errors import UsageError
 from .model import CheckResult, Finding
+from .report import printable
 
 BASELINE_VERSION = 1
 
@@ -53,7 +58,9 @@ class Verdict:
 
 
 def entries_of(result: CheckResult) -> list[Entry]:
-    return [Entry(fingerprint(f), (f.a.path, f.b.path)) for f in result.findings]
+    return [
+        Entry(fingerprint(f), (printable(f.a.path), printable(f.b.path))) for f in result.findings
+    ]
 
 
 def write(path: Path, result: CheckResult) -> int:
@@ -63,23 +70,32 @@ def write(path: Path, result: CheckResult) -> int:
         rows.append(
             {
                 "fingerprint": fingerprint(f),
-                "a": f.a.path,
-                "b": f.b.path,
+                "a": printable(f.a.path),
+                "b": printable(f.b.path),
                 "excerpt": f.b.text[:40],
             }
         )
     rows.sort(key=lambda r: (r["a"], r["b"], r["fingerprint"]))
     data = {"version": BASELINE_VERSION, "tool": "paradup", "findings": rows}
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; set the baseline to a file path")
+    tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(text.encode("utf-8"))
         os.replace(tmp, path)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # never leave the temporary file behind
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(
-            f"{path}: cannot write the baseline ({exc.strerror}); check the baseline setting"
+            f"{path}: cannot write the baseline ({why}); check the baseline setting"
         ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return len(rows)
 
 
@@ -111,8 +127,8 @@ def split(
     Entries between two unchanged files cannot show up in this run, so only entries touching a
     changed or vanished file are available to explain its findings.
     """
-    changed_set = None if changed is None else set(changed)
-    existing_set = set(existing)
+    changed_set = None if changed is None else {printable(p) for p in changed}
+    existing_set = {printable(p) for p in existing}
     budget: Counter[str] = Counter()
     for e in baseline:
         if (

@@ -43,6 +43,11 @@ HOOK_HELP = """Check changed files against themselves, each other and every trac
 
 Exit 1 when they introduce restated passages that are not in the baseline (or, with
 --max-ratio, when a changed file's restated share is above it), 2 on bad input.
+
+The files are read from the work tree (pre-commit stashes unstaged edits first, so there
+that is the staged content). Files already in HEAD count as earlier than files new in this
+commit, whatever the argument order; deleted files are skipped, `include`/`exclude` apply.
+Pass names that start with `-` after `--`.
 """
 
 
@@ -57,27 +62,32 @@ def _excerpt(text: str, limit: int = 80) -> str:
 
 
 def render_text(result: "CheckResult", verdict: "Verdict", failing: list[str], gate: str) -> str:
-    """Plain lines a committer reads in the pre-commit output: file:line:col, both passages."""
+    """Plain lines a committer reads in the pre-commit output: file:line:col, both passages.
+
+    Undecodable bytes in file names show as `\\xff` (report.printable): the lines always encode."""
+    from .report import printable
+
     out = []
     for f in verdict.new:
         out.append(
-            f"{f.b.path}:{f.b.line}:{f.b.column}: restated passage "
+            f"{printable(f.b.path)}:{f.b.line}:{f.b.column}: restated passage "
             f"(similarity {f.similarity:.2f}, {f.kind}, {len(f.b.text)} chars) "
-            f"restates {f.a.path}:{f.a.line}:{f.a.column}"
+            f"restates {printable(f.a.path)}:{f.a.line}:{f.a.column}"
         )
         out.append(f"    earlier: {_excerpt(f.a.text)}")
         out.append(f"    later:   {_excerpt(f.b.text)}")
     for s in result.files:
         if s.restated_chars:
             out.append(
-                f"{s.path}: 复制比 {s.ratio:.1%} ({s.restated_chars} of {s.chars} prose characters)"
+                f"{printable(s.path)}: 复制比 {s.ratio:.1%} "
+                f"({s.restated_chars} of {s.chars} prose characters)"
             )
     n_new, n_known = len(verdict.new), len(verdict.known)
     summary = f"paradup: {n_new} new restated passage{'s' if n_new != 1 else ''}"
     if n_known:
         summary += f" ({n_known} known in the baseline, not reported)"
     if failing:
-        summary += f"; {gate}: failing {', '.join(failing)}"
+        summary += f"; {gate}: failing {', '.join(printable(x) for x in failing)}"
     elif n_new:
         summary += f"; {gate}: passing"
     out.append(summary)
@@ -91,12 +101,38 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    from .output import write_report
+
+    write_report(output, text)  # atomic; UsageError naming --output when it cannot
+
+
+def _refuse_output(
+    output: Path,
+    root: Path,
+    settings: "Settings",
+    files: Sequence[str],
+    baseline: Path,
+) -> None:
+    """--output must not replace a file of the repository: a checked or tracked file (any
+    type, not only articles), the baseline or the config file."""
+    from .output import refuse_input_as_output
+    from .repo import git
+
+    inputs: list[str | os.PathLike[str]] = [baseline]
+    if settings.config_file:
+        inputs.append(settings.config_file)
+    inputs.extend(root / rel for rel in files)
+    refuse_input_as_output(output, inputs)
+    target = Path(os.path.realpath(output))
     try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
+        rel = target.relative_to(root)
+    except ValueError:
+        return
+    if rel.parts and git(root, "--literal-pathspecs", "ls-files", "-z", "--", rel.as_posix()):
         raise UsageError(
-            f"{output}: cannot write the report ({exc.strerror}); check --output"
-        ) from None
+            f"{output}: --output is the tracked file {rel.as_posix()}; "
+            "write the report to another path"
+        )
 
 
 def _settings(paths: list[str], config: Path | None, **cli: object) -> "tuple[Settings, Path]":
@@ -142,7 +178,11 @@ def run_hook(
     )
     changed = None if all_files else relative(root, paths)
     result, checked, tracked = check_changed(root, settings, changed)
-    entries = [] if no_baseline else read(_baseline_path(settings, root))
+    baseline_file = _baseline_path(settings, root)
+    if output is not None:
+        given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
+        _refuse_output(output, root, settings, [*checked, *tracked, *given], baseline_file)
+    entries = [] if no_baseline else read(baseline_file)
     verdict = split(
         result.findings,
         entries,
@@ -170,7 +210,7 @@ def run_hook(
     elif format is HookFormat.sarif:
         from .report.sarif import render as render_sarif
 
-        _emit(render_sarif(result, new_index), output)
+        _emit(render_sarif(result, new_index, root), output)
     else:
         from .report.github import render as render_github
 
@@ -195,7 +235,11 @@ def parser() -> "argparse.ArgumentParser":
         description=HOOK_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ap.add_argument("files", nargs="*", help="Changed files (pre-commit passes them).")
+    ap.add_argument(
+        "files",
+        nargs="*",
+        help="Changed files (pre-commit passes them); after `--`, names starting with `-`.",
+    )
     ap.add_argument(
         "--all", dest="all_files", action="store_true", help="Check every tracked article."
     )
@@ -220,16 +264,50 @@ def parser() -> "argparse.ArgumentParser":
     return ap
 
 
+def split_argv(ap: "argparse.ArgumentParser", argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Arguments for argparse, and file names it must not see as options.
+
+    Everything after `--` is a file name (parse_intermixed_args does not honour `--`). Before
+    it, a token that starts with `-`, is no option of the hook (nor an option's value) and names
+    an existing file is a file name too: pre-commit passes `-draft.md` without `--`."""
+    argv = list(argv)
+    tail: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, tail = argv[:cut], argv[cut + 1 :]
+    known = ap._option_string_actions
+    options: list[str] = []
+    names: list[str] = []
+    value_next = False
+    for token in argv:
+        if value_next:
+            options.append(token)
+            value_next = False
+            continue
+        name, eq, _ = token.partition("=")
+        action = known.get(name)
+        if action is not None:
+            options.append(token)
+            value_next = not eq and action.nargs != 0
+        elif token.startswith("-") and token != "-" and os.path.lexists(token):
+            names.append(token)
+        else:
+            options.append(token)
+    return options, [*names, *tail]
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """`paradup hook` without typer: what pre-commit runs (`python -m paradup.cli_hook`)."""
     # The hook does no linear algebra; OpenBLAS would otherwise start a thread per core when
     # numpy is imported, which costs CPU time on every commit (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    ap = parser()
+    options, names = split_argv(ap, sys.argv[1:] if argv is None else argv)
     # Intermixed: options may follow file names, as click allows.
-    args = parser().parse_intermixed_args(sys.argv[1:] if argv is None else argv)
+    args = ap.parse_intermixed_args(options)
     try:
         code = run_hook(
-            args.files,
+            [*args.files, *names],
             all_files=args.all_files,
             format=HookFormat(args.format),
             output=args.output,
@@ -274,7 +352,10 @@ def register(app: "typer.Typer") -> None:
     @app.command(help=HOOK_HELP)
     def hook(
         files: Annotated[
-            list[str] | None, typer.Argument(help="Changed files (pre-commit passes them).")
+            list[str] | None,
+            typer.Argument(
+                help="Changed files (pre-commit passes them); after `--`, names starting with `-`."
+            ),
         ] = None,
         all_files: Annotated[
             bool, typer.Option("--all", help="Check every tracked article (CI, first run).")

@@ -40,8 +40,28 @@ if TYPE_CHECKING:
 
     Keys = npt.NDArray[np.uint64]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PARALLEL_FROM = 48  # build the cache in worker processes from this many missing documents
+# The modules whose code decides a prepared document or its band keys: their bytes are part of
+# the settings digest, so a paradup that reads, normalizes, segments or hashes differently never
+# reuses an older one's cache entries (bumping CACHE_FORMAT by hand is easy to forget).
+PIPELINE_MODULES = (
+    "read.py",
+    "normalize.py",
+    "units.py",
+    "prepare.py",
+    "tokens.py",
+    "mmapseg.py",
+    "suppress.py",
+    "fingerprint.py",
+    "_permutations.py",
+    "lsh.py",
+    "check.py",
+    "config.py",
+    "model.py",
+    "repo.py",
+)
+IGNORE_MARK = b"# paradup's fingerprint cache: never commit it\n*\n"
 
 
 def git(root: Path, *args: str) -> bytes:
@@ -50,24 +70,47 @@ def git(root: Path, *args: str) -> bytes:
     except FileNotFoundError:
         raise UsageError("git: not found on PATH; install git to use the hook") from None
     if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        command = next((a for a in args if not a.startswith("-")), "")
         raise UsageError(
-            f"{root}: git {args[0]} failed ({msg[-1] if msg else proc.returncode}); "
-            "run paradup inside a git work tree"
+            f"{root}: git {command} failed ({_git_says(proc)}); run paradup inside a git work tree"
         )
     return proc.stdout
 
 
+def _git_says(proc: subprocess.CompletedProcess[bytes]) -> str:
+    """git's own last line of complaint (`fatal: ...`), or its exit status."""
+    lines = [x.strip() for x in proc.stderr.decode("utf-8", "replace").splitlines() if x.strip()]
+    fatal = [x for x in lines if x.startswith(("fatal:", "error:"))]
+    return (fatal or lines or [f"exit status {proc.returncode}"])[-1]
+
+
 def repo_root(start: Path) -> Path:
+    """The work tree's top folder. git's own reason is kept when it refuses (not a repository,
+    `detected dubious ownership` in a CI container, a broken `.git`)."""
     start = start if start.is_dir() else start.parent
     try:
-        out = git(start, "rev-parse", "--show-toplevel")
-    except UsageError:
-        raise UsageError(
-            f"{start}: not inside a git repository; run the hook in a work tree "
-            "(or use paradup check for loose files)"
-        ) from None
-    return Path(out.decode().strip()).resolve()
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise UsageError("git: not found on PATH; install git to use the hook") from None
+    except OSError as exc:
+        raise UsageError(f"{start}: cannot run git ({exc.strerror}); check the folder") from None
+    if proc.returncode != 0:
+        said = _git_says(proc)
+        if "not a git repository" in said:
+            raise UsageError(
+                f"{start}: not inside a git repository ({said}); run the hook in a work tree "
+                "(or use paradup check for loose files)"
+            )
+        hint = (
+            "; if the repository is yours, mark it safe with "
+            f"`git config --global --add safe.directory {start}`"
+            if "dubious ownership" in said
+            else ""
+        )
+        raise UsageError(f"{start}: git cannot open the repository here ({said}){hint}")
+    return Path(os.fsdecode(proc.stdout.rstrip(b"\n"))).resolve()
 
 
 def blob_id(data: bytes) -> str:
@@ -110,8 +153,12 @@ def tracked(root: Path, settings: Settings) -> dict[str, str]:
 def settings_digest(settings: Settings) -> str:
     """Everything that changes a prepared document or its band keys."""
     cfg = settings.config
+    from . import __version__
+
     fields = {
         "format": CACHE_FORMAT,
+        "version": __version__,
+        "code": _pipeline_stamp(),
         "shingle": cfg.shingle,
         "ngram": cfg.ngram,
         "num_perm": cfg.num_perm,
@@ -127,6 +174,25 @@ def settings_digest(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
+_PIPELINE_STAMP: list[str] = []
+
+
+def _pipeline_stamp() -> str:
+    """sha256 of the pipeline modules' source (once per process; about 0.2 ms)."""
+    if not _PIPELINE_STAMP:
+        here = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for name in PIPELINE_MODULES:
+            try:
+                data = (here / name).read_bytes()
+            except OSError:  # a zipped or compiled-only install: the version still counts
+                data = b"?"
+            h.update(b"%s %d\0" % (name.encode(), len(data)))
+            h.update(data)
+        _PIPELINE_STAMP.append(h.hexdigest())
+    return _PIPELINE_STAMP[0]
+
+
 def _file_stamp(path: str | None) -> str | None:
     if path is None:
         return None
@@ -134,6 +200,13 @@ def _file_stamp(path: str | None) -> str | None:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return path
+
+
+def _cache_entry(name: str) -> bool:
+    """A name paradup itself puts in its cache folders."""
+    if name in ("cache", ".gitignore") or name.startswith(".tmp-"):
+        return True
+    return len(name) == 16 and all(c in "0123456789abcdef" for c in name)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -225,6 +298,7 @@ class RepoCache:
         self.base = base or top / "cache" / self.digest
         self.skipped: dict[str, str] = {}  # rel -> why (unreadable articles)
         self._docs: dict[str, PreparedDoc] = {}
+        self._top_ok = False
 
     # -- per-document entries -------------------------------------------------------------
     def _doc_path(self, blob: str) -> Path:
@@ -234,13 +308,42 @@ class RepoCache:
         return self.base / "keys" / f"{blob}.npy"
 
     def _ensure_top(self) -> None:
-        """Create `.paradup/` with a .gitignore so the cache is never committed."""
-        if not self.top.exists():
-            self.top.mkdir(parents=True, exist_ok=True)
-        ignore = self.top / ".gitignore"
-        if not ignore.exists():
-            with contextlib.suppress(OSError):
-                _atomic_write(ignore, b"# paradup's fingerprint cache: never commit it\n*\n")
+        """Create `.paradup/` with a .gitignore so the cache is never committed.
+
+        The ignore-everything file goes only into a folder paradup owns: one it creates, or one
+        holding nothing but its own `cache/` (and that file). A `cache-dir` that is the
+        repository root or an existing folder of the user's (`cache-dir = "."`, `articles`)
+        gets the file in paradup's own `cache/` subfolder instead, so no article is hidden
+        from git; an existing foreign `cache/` there is refused."""
+        if self._top_ok:
+            return
+        for folder in (self.top, self.top / "cache"):
+            if self._own(folder):
+                self._top_ok = True
+                return
+        raise UsageError(
+            f"{self.top / 'cache'}: cache-dir holds a folder paradup did not create; "
+            "set cache-dir to a new folder (default .paradup)"
+        )
+
+    def _own(self, folder: Path) -> bool:
+        """Whether the folder is paradup's (creating it and its .gitignore when it is)."""
+        ignore = folder / ".gitignore"
+        try:
+            if folder.exists():
+                if not folder.is_dir() or folder.resolve() == self.root:
+                    return False
+                if not all(_cache_entry(e.name) for e in os.scandir(folder)):
+                    return False  # a folder of the user's files
+                if ignore.exists():
+                    # ours, or the user's own .gitignore: never replaced
+                    return ignore.is_file() and ignore.read_bytes() == IGNORE_MARK
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return True  # a read-only checkout works without a cache; build() copes
+        with contextlib.suppress(OSError):
+            _atomic_write(ignore, IGNORE_MARK)
+        return True
 
     def build(self, rel: str, blob: str) -> PreparedDoc:
         """Prepare the article from disk and store its entry (overwriting a bad one)."""
@@ -307,10 +410,12 @@ class RepoCache:
     def ensure(self, files: dict[str, str], jobs: int | None = None) -> None:
         """Build every missing entry (in parallel when many are missing)."""
         missing: dict[str, str] = {}
+        seen: set[str] = set()  # blobs already looked at: a set, not missing.values() (O(n²))
         for rel, blob in files.items():
-            if blob not in missing.values() and not (
-                self._doc_path(blob).exists() and self._keys_path(blob).exists()
-            ):
+            if blob in seen:
+                continue
+            seen.add(blob)
+            if not (self._doc_path(blob).exists() and self._keys_path(blob).exists()):
                 missing[rel] = blob
         if not missing:
             return
@@ -436,6 +541,64 @@ def relative(root: Path, paths: Iterable[str]) -> list[str]:
     return out
 
 
+def _names(out: bytes) -> set[str]:
+    return {os.fsdecode(n) for n in out.split(b"\0") if n}
+
+
+def in_head(root: Path, rels: list[str]) -> set[str]:
+    """Which of the paths are files in the HEAD commit (none before the first commit)."""
+    if not rels:
+        return set()
+    try:
+        out = git(
+            root, "--literal-pathspecs", "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *rels
+        )
+    except UsageError:
+        return set()  # no commit yet: every file is new
+    wanted_set = set(rels)
+    return {n for n in _names(out) if n in wanted_set}
+
+
+def focus_order(root: Path, settings: Settings, changed: Iterable[str]) -> list[str]:
+    """The changed articles to check, in an order that does not depend on the arguments'.
+
+    A finding's later side is the document that comes later, so files already in HEAD (edited
+    articles) come first and files new in this commit after them, each group sorted: a copy in
+    a new file is blamed on the new file, never on the edited original. Files outside the
+    configured types or matched by `exclude` are left out, as with --all. A deleted file (in
+    HEAD or the index but gone from the work tree) is skipped; any other missing path, a
+    folder or a special file is an error.
+    """
+    rels = sorted(dict.fromkeys(changed))
+    missing: list[str] = []
+    for rel in rels:
+        path = root / rel
+        if path.is_file():
+            continue
+        if path.is_dir():
+            raise UsageError(
+                f"{rel}: is a folder; pass the changed files (or --all to check every article)"
+            )
+        if path.exists():
+            raise UsageError(f"{rel}: is not a regular file; pass article files only")
+        missing.append(rel)
+    if missing:
+        known = _names(git(root, "--literal-pathspecs", "ls-files", "-z", "--", *missing))
+        known |= in_head(root, missing)
+        for rel in missing:
+            if rel not in known:
+                raise UsageError(
+                    f"{rel}: does not exist (and git does not know it as deleted); "
+                    "check the file name"
+                )
+    gone = set(missing)  # deleted: nothing to check
+    rels = [r for r in rels if r not in gone and wanted(r, settings)]
+    if len(rels) < 2:
+        return rels
+    head = in_head(root, rels)
+    return sorted(rels, key=lambda r: (r not in head, r))
+
+
 def check_changed(
     root: Path, settings: Settings, changed: Iterable[str] | None
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
@@ -461,10 +624,8 @@ def check_changed(
         checked = [d.document.path for d in every]
         return check_prepared(every, settings.config, None), checked, files
     focus: list[tuple[str, str, PreparedDoc]] = []
-    for rel in dict.fromkeys(changed):
+    for rel in focus_order(root, settings, changed):
         path = root / rel
-        if not path.is_file():
-            continue  # deleted or renamed away: nothing to check
         try:
             data = path.read_bytes()
         except OSError as exc:

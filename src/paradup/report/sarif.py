@@ -4,8 +4,10 @@ relatedLocations; baselined findings carry `baselineState: unchanged`, new ones 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection
 from typing import Any
+from urllib.parse import quote
 
 from ..model import CheckResult, Finding, Span
 from ..read import LINE_BREAK
@@ -57,8 +59,28 @@ def message(f: Finding) -> str:
     )
 
 
-def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str, Any]:
-    """`new`: ids (indexes) of findings that are not in the baseline; None means all are new."""
+def root_uri(root: str | os.PathLike[str] | None = None) -> str:
+    """`%SRCROOT%` as SARIF 2.1.0 §3.14.14 wants a base without a uriBaseId of its own: an
+    absolute `file:` URI ending in `/` (the folder the relative artifact URIs start from)."""
+    folder = os.path.abspath(os.fspath(root) if root is not None else os.getcwd())
+    try:
+        raw = os.fsencode(folder)
+    except UnicodeEncodeError:
+        raw = folder.encode("utf-8", "surrogatepass")
+    if os.sep == "\\":  # C:\\x -> /C:/x
+        raw = b"/" + raw.replace(b"\\", b"/")
+    uri = "file://" + quote(raw, safe="/:")
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def to_dict(
+    result: CheckResult,
+    new: Collection[int] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """`new`: ids (indexes) of findings that are not in the baseline; None means all are new.
+    `root`: the folder the paths are relative to (the repository root for the hook), the
+    current directory by default."""
     from .. import __version__
     from ..baseline import fingerprint
 
@@ -106,7 +128,7 @@ def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str
                         ],
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri(root)}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
                 "properties": {
@@ -125,5 +147,9 @@ def to_dict(result: CheckResult, new: Collection[int] | None = None) -> dict[str
     }
 
 
-def render(result: CheckResult, new: Collection[int] | None = None) -> str:
-    return json.dumps(to_dict(result, new), ensure_ascii=False, indent=2) + "\n"
+def render(
+    result: CheckResult,
+    new: Collection[int] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> str:
+    return json.dumps(to_dict(result, new, root), ensure_ascii=False, indent=2) + "\n"
