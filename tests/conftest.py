@@ -72,3 +72,20 @@ RESTATED = (
     "据介绍，新线路开通后，南部新城到市中心的通勤时间将缩短约二十分钟。\n\n"
     "市交通局今日宣布，地铁五号线南延段将在下月底开通试运营，沿线将新增六座车站。\n"
 )
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
+    """Assert exit 2 with one stderr line (no traceback) holding each of `words`; return it."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip("\n").splitlines()
+    assert len(lines) == 1, proc.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    return lines[0]
+
+
+def bounded_project(tmp_path: Path) -> Path:
+    """A directory that bounds config discovery (the walk stops at `.git`)."""
+    (tmp_path / ".git").mkdir()
+    return tmp_path

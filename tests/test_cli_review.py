@@ -16,23 +16,7 @@ from paradup.model import Span
 from paradup.read import expand_paths
 from paradup.report.sarif import end_position
 
-from .conftest import RESTATED, SAMPLE, paradup_exe, run_paradup
-
-
-def _one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip("\n").splitlines()
-    assert len(lines) == 1, proc.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-
-
-def _project(tmp_path: Path) -> Path:
-    """A directory that bounds config discovery (the walk stops at `.git`)."""
-    (tmp_path / ".git").mkdir()
-    return tmp_path
-
+from .conftest import RESTATED, SAMPLE, bounded_project, one_line_error, paradup_exe, run_paradup
 
 # -- 1. --output never replaces an input; writes are atomic ---------------------------------
 
@@ -55,7 +39,7 @@ def test_output_that_is_an_input_is_refused(tmp_path: Path, spelling: str) -> No
     target = str(tmp_path) if spelling == "directory" else str(article)
     for fmt in ("text", "json"):
         proc = run_paradup("check", target, "-f", fmt, "-o", str(out))
-        _one_line_error(proc, str(out), "--output", "another path")
+        one_line_error(proc, str(out), "--output", "another path")
     assert article.read_text(encoding="utf-8") == RESTATED
 
 
@@ -77,7 +61,7 @@ def test_failed_write_keeps_the_previous_report(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         timeout=300,
     )
-    _one_line_error(proc, str(out), "cannot write the report")
+    one_line_error(proc, str(out), "cannot write the report")
     assert out.read_text(encoding="utf-8") == "previous report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]  # no temporary file left
 
@@ -123,7 +107,7 @@ def test_undecodable_file_name_in_every_format(tmp_path: Path) -> None:
 
 
 def test_config_file_applies_and_command_line_wins(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     article = root / "a.md"
     article.write_text(RESTATED, encoding="utf-8")
     assert run_paradup("check", str(article)).returncode == 1
@@ -136,20 +120,20 @@ def test_config_file_applies_and_command_line_wins(tmp_path: Path) -> None:
 
 
 def test_explicit_config_option(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     article = root / "a.md"
     article.write_text(RESTATED, encoding="utf-8")
     cfg = root / "strict.toml"
     cfg.write_text("min-chars = 1000\n", encoding="utf-8")
     assert run_paradup("check", str(article), "--config", str(cfg)).returncode == 0
     proc = run_paradup("check", str(article), "--config", str(root / "nope.toml"))
-    _one_line_error(proc, "nope.toml", "--config")
+    one_line_error(proc, "nope.toml", "--config")
     cfg.write_text('threshold = "high"\n', encoding="utf-8")
-    _one_line_error(run_paradup("check", str(article), "--config", str(cfg)), "threshold")
+    one_line_error(run_paradup("check", str(article), "--config", str(cfg)), "threshold")
 
 
 def test_config_exclude_applies_to_directories(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     (root / "drafts").mkdir()
     (root / "a.md").write_text("会后大家进行了讨论。\n", encoding="utf-8")
     (root / "drafts" / "b.md").write_text(RESTATED, encoding="utf-8")
@@ -160,7 +144,7 @@ def test_config_exclude_applies_to_directories(tmp_path: Path) -> None:
 
 
 def test_suppression_markers_and_allow_list(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     first, middle, last = RESTATED.strip().split("\n\n")
     quoted = root / "quoted.md"
     quoted.write_text(
@@ -180,7 +164,7 @@ def test_suppression_markers_and_allow_list(tmp_path: Path) -> None:
 
 def test_markers_apply_to_drafts_checked_against_an_index(tmp_path: Path) -> None:
     """`check --against` takes the draft's off/on regions out like a plain check."""
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     first, middle, _last = RESTATED.strip().split("\n\n")
     archive = root / "archive"
     archive.mkdir()

@@ -13,25 +13,9 @@ import pytest
 import paradup
 from paradup import CheckConfig, InputError, UsageError, check_paths, check_text
 
-from .conftest import RESTATED, run_paradup
+from .conftest import RESTATED, bounded_project, one_line_error, run_paradup
 
 FIRST, MIDDLE, THIRD = (p.strip() for p in RESTATED.split("\n\n"))
-
-
-def _project(tmp_path: Path) -> Path:
-    """A directory that bounds config discovery (the walk stops at `.git`)."""
-    (tmp_path / ".git").mkdir()
-    return tmp_path
-
-
-def _one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip("\n").splitlines()
-    assert len(lines) == 1, proc.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    return lines[0]
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -52,7 +36,7 @@ def _json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 )
 def test_markers_work_with_every_line_ending(tmp_path: Path, name: str, off: str, on: str) -> None:
     lines = [FIRST, "", off, THIRD, on, "", MIDDLE, ""]
-    _project(tmp_path)
+    bounded_project(tmp_path)
     results = []
     for label, eol in (("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")):
         (tmp_path / label).mkdir()
@@ -80,37 +64,37 @@ def test_markers_work_with_every_line_ending(tmp_path: Path, name: str, off: str
     ],
 )
 def test_config_file_not_utf8_is_one_line(tmp_path: Path, name: str, body: str) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     (root / name).write_bytes(body.encode("gbk"))
     sub = root / "drafts"
     sub.mkdir()
     (sub / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", str(sub / "a.txt"))
-    _one_line_error(proc, str(root / name), "not UTF-8", "save it as UTF-8")
+    one_line_error(proc, str(root / name), "not UTF-8", "save it as UTF-8")
 
 
 # -- 2b. user dictionaries -------------------------------------------------------------------
 
 
 def test_missing_user_dict_from_config_is_one_line(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     (root / ".paradup.toml").write_text('user-dict = "missing.txt"\n', encoding="utf-8")
     (root / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", str(root / "a.txt"))
-    _one_line_error(proc, str(root / "missing.txt"), "not found", "user-dict")
+    one_line_error(proc, str(root / "missing.txt"), "not found", "user-dict")
 
 
 def test_gbk_user_dict_is_one_line(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     words = root / "words.txt"
     words.write_bytes("南延段 10 n\n试运营 10 n\n".encode("gbk"))
     (root / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", str(root / "a.txt"), "--user-dict", str(words))
-    _one_line_error(proc, str(words), "not UTF-8", "save it as UTF-8")
+    one_line_error(proc, str(words), "not UTF-8", "save it as UTF-8")
     # From a config file, the line names the file that set it.
     (root / ".paradup.toml").write_text('user-dict = "words.txt"\n', encoding="utf-8")
     proc = run_paradup("check", str(root / "a.txt"))
-    _one_line_error(proc, str(words), str(root / ".paradup.toml"), "UTF-8")
+    one_line_error(proc, str(words), str(root / ".paradup.toml"), "UTF-8")
 
 
 def test_library_user_dict_errors_are_input_errors(tmp_path: Path) -> None:
@@ -138,23 +122,23 @@ def test_library_user_dict_errors_are_input_errors(tmp_path: Path) -> None:
     ],
 )
 def test_bad_value_in_config_file_names_the_file(tmp_path: Path, line: str, key: str) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     (root / ".paradup.toml").write_text(line + "\n", encoding="utf-8")
     (root / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", str(root / "a.txt"))
-    msg = _one_line_error(proc, f"{root / '.paradup.toml'}: {key} ", "fix the value")
+    msg = one_line_error(proc, f"{root / '.paradup.toml'}: {key} ", "fix the value")
     assert "option" not in msg
 
 
 def test_bad_value_in_pyproject_and_on_the_command_line(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     (root / "pyproject.toml").write_text("[tool.paradup]\nthreshold = 5\n", encoding="utf-8")
     (root / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", str(root / "a.txt"))
-    _one_line_error(proc, str(root / "pyproject.toml"), "[tool.paradup] threshold", "5.0")
+    one_line_error(proc, str(root / "pyproject.toml"), "[tool.paradup] threshold", "5.0")
     # A command-line value keeps the option wording, though a config file exists.
     proc = run_paradup("check", str(root / "a.txt"), "--threshold", "7")
-    msg = _one_line_error(proc, "option threshold", "7.0")
+    msg = one_line_error(proc, "option threshold", "7.0")
     assert "pyproject.toml" not in msg
 
 
@@ -227,7 +211,7 @@ BYLINE = "来源：本报记者从市交通运输局新闻发布会获悉"
 
 
 def test_library_matches_the_command_without_config(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     a, b = root / "a.txt", root / "b.txt"
     a.write_text(f"{BYLINE}\n\n{FIRST}\n", encoding="utf-8")
     b.write_text(f"{BYLINE}\n\n{MIDDLE}\n", encoding="utf-8")
@@ -242,7 +226,7 @@ def test_library_matches_the_command_without_config(tmp_path: Path) -> None:
 
 
 def test_library_with_project_settings(tmp_path: Path) -> None:
-    root = _project(tmp_path)
+    root = bounded_project(tmp_path)
     (root / ".paradup.toml").write_text('allow = ["^据介绍"]\n', encoding="utf-8")
     a = root / "a.txt"
     a.write_text(f"{MIDDLE}\n\n{MIDDLE.replace('二十', '三十')}\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import RESTATED, SAMPLE, paradup_exe, run_paradup
+from .conftest import RESTATED, SAMPLE, bounded_project, one_line_error, paradup_exe, run_paradup
 from .test_serve import _free_port, client
 
 if TYPE_CHECKING:
@@ -23,20 +23,6 @@ if TYPE_CHECKING:
 
 BYLINE = "记者：张三 李四 王五 赵六 孙七 周八\n\n"
 OFF = "# paradup: off\n" + RESTATED + "# paradup: on\n"
-
-
-def _one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip("\n").splitlines()
-    assert len(lines) == 1, proc.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-
-
-def _project(tmp_path: Path) -> Path:
-    (tmp_path / ".git").mkdir()  # bounds config discovery
-    return tmp_path
 
 
 def _summary(html: str) -> tuple[int, int]:
@@ -97,7 +83,7 @@ def test_serve_applies_off_markers() -> None:
 
 
 def test_serve_discovers_config_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project = _project(tmp_path)
+    project = bounded_project(tmp_path)
     (project / ".paradup.toml").write_text('extend-allow = ["地铁五号线"]\n', encoding="utf-8")
     draft = project / "d.txt"
     draft.write_text(RESTATED, encoding="utf-8")
@@ -112,7 +98,7 @@ def test_serve_discovers_config_in_cwd(tmp_path: Path, monkeypatch: pytest.Monke
 def test_serve_config_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "strict.toml"
     cfg.write_text("threshold = 0.99\n", encoding="utf-8")
-    monkeypatch.chdir(_project(tmp_path))  # no config file to discover here
+    monkeypatch.chdir(bounded_project(tmp_path))  # no config file to discover here
     app, code, out = _served_app(monkeypatch, "--config", str(cfg))
     assert code == 0 and app is not None, out
     got = _client(app).post("/check", files={"text": (None, RESTATED)})
@@ -132,7 +118,7 @@ def test_serve_bad_config_is_one_line_at_startup(
     if content is not None:
         (tmp_path / name).write_text(content, encoding="utf-8")
     proc = run_paradup("serve", "--port", str(_free_port()), "--config", str(tmp_path / name))
-    _one_line_error(proc, *words)
+    one_line_error(proc, *words)
 
 
 # -- 2. --host ::1 ----------------------------------------------------------------------------
@@ -166,28 +152,28 @@ def test_serve_host_ipv6_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_output_refuses_discovered_config(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = bounded_project(tmp_path)
     cfg = project / ".paradup.toml"
     cfg.write_text("threshold = 0.4\n", encoding="utf-8")
     (project / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", "a.txt", "-o", ".paradup.toml", cwd=project)
-    _one_line_error(proc, ".paradup.toml", "--output")
+    one_line_error(proc, ".paradup.toml", "--output")
     assert cfg.read_text(encoding="utf-8") == "threshold = 0.4\n"
 
 
 def test_output_refuses_config_option(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = bounded_project(tmp_path)
     cfg = project / "my.toml"
     cfg.write_text("threshold = 0.4\n", encoding="utf-8")
     (project / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", "a.txt", "--config", "my.toml", "-o", "./my.toml", cwd=project)
-    _one_line_error(proc, "my.toml", "--output")
+    one_line_error(proc, "my.toml", "--output")
     assert cfg.read_text(encoding="utf-8") == "threshold = 0.4\n"
 
 
 @pytest.mark.parametrize("via", ["option", "config"])
 def test_output_refuses_user_dict(tmp_path: Path, via: str) -> None:
-    project = _project(tmp_path)
+    project = bounded_project(tmp_path)
     words = project / "dict.txt"
     words.write_text("五号线\n南延段\n", encoding="utf-8")
     (project / "a.txt").write_text(RESTATED, encoding="utf-8")
@@ -197,7 +183,7 @@ def test_output_refuses_user_dict(tmp_path: Path, via: str) -> None:
     else:
         args = ("check", "a.txt", "--user-dict", "dict.txt", "-o", "dict.txt")
     proc = run_paradup(*args, cwd=project)
-    _one_line_error(proc, "dict.txt", "--output")
+    one_line_error(proc, "dict.txt", "--output")
     assert words.read_text(encoding="utf-8") == "五号线\n南延段\n"
 
 
@@ -208,7 +194,7 @@ def test_against_not_an_index_names_against(tmp_path: Path) -> None:
     draft = tmp_path / "x.txt"
     draft.write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", str(draft), "--against", str(draft))
-    _one_line_error(proc, "x.txt", "--against")
+    one_line_error(proc, "x.txt", "--against")
     assert "--index" not in proc.stderr
 
 
@@ -217,7 +203,7 @@ def test_index_errors_still_name_index(tmp_path: Path) -> None:
     draft.write_text(RESTATED, encoding="utf-8")
     for args in (("index", "info", "-i", str(draft)), ("audit", "-i", str(draft))):
         proc = run_paradup(*args)
-        _one_line_error(proc, "x.txt", "--index")
+        one_line_error(proc, "x.txt", "--index")
 
 
 # -- 5. stdout write failures -----------------------------------------------------------------
@@ -244,7 +230,7 @@ def test_full_stdout_is_one_line(tmp_path: Path, fmt: str) -> None:
             timeout=300,
         )
     err = proc.stderr.decode("utf-8")
-    _one_line_error(
+    one_line_error(
         subprocess.CompletedProcess(proc.args, proc.returncode, "", err),
         "cannot write the report (No space left on device)",
     )

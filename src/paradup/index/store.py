@@ -539,19 +539,8 @@ class IndexStore:
 
     def relabel(self, rows: Iterable[tuple[str, str | None, str | None, str]]) -> None:
         """Set (path, title, date) of documents, by key, in one transaction."""
-        con = self.con
-        self._begin_write()
-        try:
+        with self._write_transaction() as con:
             con.executemany("UPDATE docs SET path = ?, title = ?, date = ? WHERE key = ?", rows)
-            con.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            _rollback(con)
-            if _access_error(exc):
-                raise _permission_error(self.path, exc) from None
-            raise
-        except BaseException:
-            _rollback(con)
-            raise
 
     def bands_pending(self) -> bool:
         """True while band runs wait in `band_runs` for `finish` (a build in progress)."""
@@ -563,10 +552,8 @@ class IndexStore:
         """Replace the given documents (and delete others) in one transaction."""
         import numpy as np
 
-        con = self.con
         blobs: list[bytes] = []
-        self._begin_write()
-        try:
+        with self._write_transaction() as con:
             for key in delete_keys:
                 self._delete(key)
             rows = _UnitRows()
@@ -603,15 +590,6 @@ class IndexStore:
                 units = np.repeat(np.arange(first_id, next_id, dtype=np.int64), self.settings.bands)
                 # In (key, unit) order; two bands of a unit may share a 32-bit key: each code once.
                 _append_runs(con, sorted_unique((keys << 32) | units, in_place=True))
-            con.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            _rollback(con)
-            if _access_error(exc):
-                raise _permission_error(self.path, exc) from None
-            raise
-        except BaseException:
-            _rollback(con)
-            raise
 
     def _begin_write(self) -> None:
         """BEGIN IMMEDIATE; a file SQLite may not write is named, with the fix."""
@@ -620,6 +598,25 @@ class IndexStore:
         except sqlite3.OperationalError as exc:
             if _access_error(exc):
                 raise _permission_error(self.path, exc) from None
+            raise
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back on any exception
+        (a killed run loses only this batch); a file SQLite may not write is named, with the
+        fix, instead of a traceback."""
+        con = self.con
+        self._begin_write()
+        try:
+            yield con
+            con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            _rollback(con)
+            if _access_error(exc):
+                raise _permission_error(self.path, exc) from None
+            raise
+        except BaseException:
+            _rollback(con)
             raise
 
     def _next_unit_id(self) -> int:
@@ -640,9 +637,7 @@ class IndexStore:
 
         if not self.merge_due():
             return 0
-        con = self.con
-        self._begin_write()
-        try:
+        with self._write_transaction() as con:
             n = self._code_counts()
             pending = self._pending_count()
             major = n["codes_1"] + pending > n["codes_0"] // _LEVEL1_SHARE or _compaction_due(n)
@@ -681,10 +676,6 @@ class IndexStore:
             n[f"bits_{target}"] = bits
             self._set_code_counts(n)
             con.execute("DELETE FROM band_runs")
-            con.execute("COMMIT")
-        except BaseException:
-            _rollback(con)
-            raise
         return pending
 
     def merge_due(self) -> bool:
