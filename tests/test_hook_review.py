@@ -268,3 +268,31 @@ def test_ensure_builds_each_blob_once(tmp_path: Path, monkeypatch: pytest.Monkey
     files["copy.md"] = files["a/1.md"]  # the same content twice is built once
     cache.ensure(files, jobs=1)
     assert len(built) == 30000
+
+
+# 12 ------------------------------------------------------------------------------------------
+
+
+def test_staged_reads_what_the_commit_holds(repo: Path) -> None:
+    """A plain git hook sees unstaged edits in the work tree; --staged checks the index: a copy
+    staged and then removed from the work tree only is still caught, a copy only in the work
+    tree is not, and a staged file deleted from the work tree is checked as staged."""
+    copy = "本稿导语。\n\n" + paragraph(3) + "\n"
+    clean = "本稿导语。\n\n一篇与其他稿件无关的短讯，讲述城市公园改造工程顺利完工。\n"
+    write(repo, {"articles/new.md": copy})
+    git(repo, "add", "-A")
+    write(repo, {"articles/new.md": clean})  # unstaged: the commit still holds the copy
+    assert hook(repo, "articles/new.md")[0] == 0
+    code, out, _ = hook(repo, "--staged", "articles/new.md")
+    assert code == 1 and "articles/new.md" in out
+    code, _, _ = hook(repo, "--staged", "articles/new.md", exe=[paradup_exe(), "hook"])
+    assert code == 1
+    (repo / "articles" / "new.md").unlink()  # gone from the work tree, still staged
+    assert hook(repo, "--staged", "articles/new.md")[0] == 1
+    write(repo, {"articles/new.md": clean})
+    git(repo, "add", "-A")
+    write(repo, {"articles/new.md": copy})  # the copy is only in the work tree now
+    assert hook(repo, "articles/new.md")[0] == 1
+    assert hook(repo, "--staged", "articles/new.md")[0] == 0
+    write(repo, {"articles/untracked.md": copy})  # not in the index: not part of the commit
+    assert hook(repo, "--staged", "articles/untracked.md")[0] == 0

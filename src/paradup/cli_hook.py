@@ -45,10 +45,12 @@ Exit 1 when they introduce restated passages that are not in the baseline (or, w
 --max-ratio, when a changed file's restated share is above it), 2 on bad input.
 
 The files are read from the work tree (pre-commit stashes unstaged edits first, so there
-that is the staged content). Files already in HEAD count as earlier than files new in this
-commit, whatever the argument order; deleted files are skipped, `include`/`exclude` apply.
+that is the staged content); with --staged, every article is read as staged in git's index,
+for a plain `.git/hooks/pre-commit`. Files already in HEAD count as earlier than files new in
+this commit, whatever the argument order; deleted files are skipped, `include`/`exclude` apply.
 Pass names that start with `-` after `--`.
 """
+STAGED_HELP = "Read articles as staged in git's index, not the work tree (plain git hooks)."
 
 
 def _error(message: str) -> None:
@@ -160,6 +162,7 @@ def run_hook(
     threshold: float | None = None,
     min_chars: int | None = None,
     config: Path | None = None,
+    staged: bool = False,
 ) -> int:
     """The hook: check, report, and return the exit code (ParadupError on bad input)."""
     from .baseline import read, split
@@ -177,7 +180,7 @@ def run_hook(
         min_chars=min_chars,
     )
     changed = None if all_files else relative(root, paths)
-    result, checked, tracked = check_changed(root, settings, changed)
+    result, checked, tracked = check_changed(root, settings, changed, staged)
     baseline_file = _baseline_path(settings, root)
     if output is not None:
         given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
@@ -261,6 +264,7 @@ def parser() -> "argparse.ArgumentParser":
     ap.add_argument("--threshold", type=float, help="Jaccard similarity a passage pair needs.")
     ap.add_argument("--min-chars", type=int, help="Shortest passage reported, in characters.")
     ap.add_argument("--config", type=Path, help="Config file (else discovered).")
+    ap.add_argument("--staged", action="store_true", help=STAGED_HELP)
     return ap
 
 
@@ -317,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             threshold=args.threshold,
             min_chars=args.min_chars,
             config=args.config,
+            staged=args.staged,
         )
     except ParadupError as exc:
         _error(str(exc))
@@ -385,6 +390,7 @@ def register(app: "typer.Typer") -> None:
         config: Annotated[
             Path | None, typer.Option("--config", help="Config file (else discovered).")
         ] = None,
+        staged: Annotated[bool, typer.Option("--staged", help=STAGED_HELP)] = False,
     ) -> None:
         try:
             code = run_hook(
@@ -398,6 +404,7 @@ def register(app: "typer.Typer") -> None:
                 threshold=threshold,
                 min_chars=min_chars,
                 config=config,
+                staged=staged,
             )
         except ParadupError as exc:
             raise fail(str(exc)) from None

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from .errors import InputError, UsageError
 from .model import CheckResult
 from .prepare import PreparedDoc
-from .read import TEXT_SUFFIXES, _matches, read_document
+from .read import TEXT_SUFFIXES, _matches
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -127,8 +127,9 @@ def wanted(rel: str, settings: Settings) -> bool:
     return ok and not _matches(rel, cfg.exclude)
 
 
-def tracked(root: Path, settings: Settings) -> dict[str, str]:
-    """Tracked articles present in the work tree: relative posix path -> blob id of the content."""
+def tracked(root: Path, settings: Settings, staged: bool = False) -> dict[str, str]:
+    """Tracked articles: relative posix path -> blob id of the content, as in the work tree
+    (unstaged edits included) or, with `staged`, as staged in the index (what a commit holds)."""
     files: dict[str, str] = {}
     for entry in git(root, "ls-files", "-s", "-z").split(b"\0"):
         if not entry:
@@ -139,6 +140,8 @@ def tracked(root: Path, settings: Settings) -> dict[str, str]:
         if mode.startswith("120") or mode.startswith("160") or not wanted(rel, settings):
             continue  # symlinks and submodules are not articles
         files[rel] = blob
+    if staged:
+        return files
     # Work-tree edits (unstaged, or outside a pre-commit run): hash what is on disk.
     for name in git(root, "diff", "--name-only", "-z").split(b"\0"):
         rel = name.decode("utf-8", "surrogateescape")
@@ -248,14 +251,34 @@ def doc_keys(doc: PreparedDoc, settings: Settings) -> Keys:
     return sorted_unique(keys.ravel())
 
 
-def build_doc(path: Path, rel: str, settings: Settings) -> PreparedDoc:
+def content(root: Path, rel: str, blob: str) -> bytes:
+    """The bytes of blob `blob` of article `rel`: the work-tree file when it holds exactly that
+    blob (the usual case, no git process), else git's copy (a staged version that differs
+    from the work tree, or a file deleted there)."""
+    try:
+        data = (root / rel).read_bytes()
+        if blob_id(data) == blob:
+            return data
+    except OSError:
+        pass
+    return git(root, "cat-file", "blob", blob)
+
+
+def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDoc:
     """Read, prepare and apply suppression to one article (doc id 0)."""
     from .prepare import prepare
+    from .read import decode
     from .suppress import apply
 
     cfg = settings.config
-    document = read_document(str(path), cfg.encoding, cfg.max_bytes)
-    document = replace(document, path=rel)
+    data = content(root, rel, blob)
+    if len(data) > cfg.max_bytes:
+        raise InputError(
+            rel,
+            f"is {len(data)} bytes, over the {cfg.max_bytes}-byte limit",
+            "split it, or raise max-bytes",
+        )
+    document = decode(data, rel, cfg.encoding)
     return apply(prepare(0, document, cfg), settings.allow_patterns())
 
 
@@ -349,7 +372,7 @@ class RepoCache:
         """Prepare the article from disk and store its entry (overwriting a bad one)."""
         import numpy as np
 
-        doc = build_doc(self.root / rel, rel, self.settings)
+        doc = build_doc(self.root, rel, blob, self.settings)
         keys = doc_keys(doc, self.settings)
         payload = (CACHE_FORMAT, self.digest, blob, _text_sha(doc.document.text), doc)
         self._ensure_top()
@@ -559,7 +582,9 @@ def in_head(root: Path, rels: list[str]) -> set[str]:
     return {n for n in _names(out) if n in wanted_set}
 
 
-def focus_order(root: Path, settings: Settings, changed: Iterable[str]) -> list[str]:
+def focus_order(
+    root: Path, settings: Settings, changed: Iterable[str], staged: dict[str, str] | None = None
+) -> list[str]:
     """The changed articles to check, in an order that does not depend on the arguments'.
 
     A finding's later side is the document that comes later, so files already in HEAD (edited
@@ -567,9 +592,20 @@ def focus_order(root: Path, settings: Settings, changed: Iterable[str]) -> list[
     a new file is blamed on the new file, never on the edited original. Files outside the
     configured types or matched by `exclude` are left out, as with --all. A deleted file (in
     HEAD or the index but gone from the work tree) is skipped; any other missing path, a
-    folder or a special file is an error.
+    folder or a special file is an error. With `staged` (the index's articles), a file gone
+    from the work tree but still staged is checked as staged, and one not in the index (not
+    part of the commit) is left out.
     """
     rels = sorted(dict.fromkeys(changed))
+    if staged is not None:
+        for rel in rels:
+            if (root / rel).is_dir():
+                raise UsageError(
+                    f"{rel}: is a folder; pass the changed files (or --all to check every article)"
+                )
+        rels = [r for r in rels if r in staged]  # staged holds only wanted articles
+        head = in_head(root, rels) if len(rels) > 1 else set()
+        return sorted(rels, key=lambda r: (r not in head, r))
     missing: list[str] = []
     for rel in rels:
         path = root / rel
@@ -600,17 +636,19 @@ def focus_order(root: Path, settings: Settings, changed: Iterable[str]) -> list[
 
 
 def check_changed(
-    root: Path, settings: Settings, changed: Iterable[str] | None
+    root: Path, settings: Settings, changed: Iterable[str] | None, staged: bool = False
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
     """Check the changed files (repository-relative) against themselves and every article.
 
-    With `changed=None`, every tracked article is checked against every other. Returns the
-    result (findings with a side in a changed file, summaries of the changed files), the
-    changed files actually checked, and the tracked articles.
+    With `changed=None`, every tracked article is checked against every other. With `staged`,
+    every article is read as staged in the index, not as in the work tree (a plain git hook:
+    pre-commit stashes unstaged edits itself). Returns the result (findings with a side in a
+    changed file, summaries of the changed files), the changed files actually checked, and the
+    tracked articles.
     """
     from .check import check_prepared
 
-    files = tracked(root, settings)
+    files = tracked(root, settings, staged)
     cache = RepoCache(root, settings)
     if changed is None:
         cache.ensure(files)
@@ -624,13 +662,17 @@ def check_changed(
         checked = [d.document.path for d in every]
         return check_prepared(every, settings.config, None), checked, files
     focus: list[tuple[str, str, PreparedDoc]] = []
-    for rel in focus_order(root, settings, changed):
-        path = root / rel
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(rel, f"cannot be read ({exc.strerror})", "check the file") from None
-        blob = blob_id(data)
+    for rel in focus_order(root, settings, changed, files if staged else None):
+        if staged:
+            blob = files[rel]
+        else:
+            try:
+                data = (root / rel).read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    rel, f"cannot be read ({exc.strerror})", "check the file"
+                ) from None
+            blob = blob_id(data)
         try:
             focus.append((rel, blob, cache.doc(rel, blob)))
         except InputError as exc:
