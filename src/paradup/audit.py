@@ -93,6 +93,12 @@ def _source_key(path: str) -> tuple[str, int]:
     return (head, int(tail)) if sep and tail.isdigit() else (path, 0)
 
 
+def archive_files(store: IndexStore) -> list[str]:
+    """The archive files the index's documents were read from (as the build named them)."""
+    rows = store.con.execute("SELECT DISTINCT path FROM docs").fetchall()
+    return sorted({_source_key(str(r[0]))[0] for r in rows})
+
+
 def _source_rank(store: IndexStore, units: _Units) -> npt.NDArray[np.int64]:
     """Rank of every unit id in archive order: documents as the archive lists them (files in
     path order, records in line order), a document's sentences before its paragraphs, each by

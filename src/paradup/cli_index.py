@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -57,6 +58,8 @@ def _build(
     from .index.build import build_index
     from .index.store import IndexStore
 
+    if jobs is not None and jobs < 1:
+        raise _fail(f"option --jobs: must be at least 1, got {jobs}; leave it out for all cores")
     if must_exist and not index.is_file():
         raise _fail(f"{index}: no index here; create it with `paradup index build`")
     if must_exist:  # an update never turns another file (an empty one too) into an index
@@ -150,7 +153,8 @@ def build(
     archive: Annotated[list[str], typer.Argument(help="Directories of .txt/.md, or .jsonl files.")],
     index: IndexOpt,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Worker processes [all cores].")
+        int | None,
+        typer.Option("--jobs", "-j", help="Worker processes, at most the cores [all cores]."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Discard an existing index and start over.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -181,7 +185,8 @@ def update(
     archive: Annotated[list[str], typer.Argument(help="The same archive roots as the build.")],
     index: IndexOpt,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Worker processes [all cores].")
+        int | None,
+        typer.Option("--jobs", "-j", help="Worker processes, at most the cores [all cores]."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     id_field: str = _FIELD_OPTS["id_field"],
@@ -247,6 +252,34 @@ class InputFormat(str, Enum):
     parquet = "parquet"
 
 
+def _refuse_index_as_output(output: Path, index: Path, archive: Iterable[str] = ()) -> None:
+    """`--output` must never replace the index (or its WAL, shared-memory or lock file) nor an
+    archive file the index was built from. The index names those as the build spelled them,
+    relative to where it ran: a relative one is matched as the tail of the output's real path
+    too, so an audit run from another directory cannot overwrite an article either."""
+    from .output import refuse_input_as_output
+
+    own = [str(index) + suffix for suffix in ("", "-wal", "-shm", ".lock")]
+    try:
+        refuse_input_as_output(output, own)
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
+    target = os.path.realpath(output)
+    for f in archive:
+        same = os.path.realpath(f) == target
+        if not same and not os.path.isabs(f):
+            tail = os.path.normpath(f)
+            same = not tail.startswith("..") and target.endswith(os.sep + tail)
+        if not same and os.path.exists(f):
+            with contextlib.suppress(OSError):
+                same = os.path.samefile(f, output)
+        if same:
+            raise _fail(
+                f"{output}: --output is the archive file {f} of {index}; "
+                "write the report to another path"
+            )
+
+
 def audit_command(
     index: Annotated[
         Path | None,
@@ -287,11 +320,16 @@ def audit_command(
     """Duplicate clusters and boilerplate templates across the archive."""
     from rich.console import Console
 
-    from .audit import Cluster, audit_stream
+    from .audit import Cluster, archive_files, audit_stream
     from .report import audit as rep
 
     if not 0 < threshold <= 1:
         raise _fail(f"option threshold: must be in (0, 1], got {threshold}")
+    if boilerplate_docs is not None and boilerplate_docs < 2:
+        raise _fail(
+            f"option --boilerplate-docs: must be at least 2 (documents), got {boilerplate_docs}; "
+            "leave it out for max(10, 0.5% of the archive)"
+        )
     err = Console(stderr=True)
     say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
 
@@ -300,30 +338,31 @@ def audit_command(
         in memory at once."""
         if output is None and quiet and format is AuditFormat.text:
             return
+        from .output import report_file
+
         try:
-            out = sys.stdout if output is None else output.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"{output}: cannot write ({exc.strerror}); check --output") from None
-        try:
-            if format is AuditFormat.text:
-                out.write("\n".join(rep.summary_lines(clusters, dup, bp, more=more)) + "\n")
-            elif format is AuditFormat.jsonl:
-                rep.write_jsonl(clusters, out)
-            elif format is AuditFormat.csv:
-                rep.write_csv(clusters, out)
-            else:
-                rep.write_html(clusters, out, dup, bp, f"paradup audit of {name}")
-        except BrokenPipeError:
-            if output is not None:
-                raise _fail(f"{output}: cannot write (broken pipe)") from None
-            # The reader has what it wanted (`| head`): stop quietly, as other tools do, and
-            # point stdout at /dev/null so the interpreter's final flush does not fail.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except OSError as exc:
-            raise _fail(f"{output or 'stdout'}: cannot write ({exc.strerror})") from None
-        finally:
-            if out is not sys.stdout:
-                out.close()
+            with contextlib.ExitStack() as stack:
+                out = sys.stdout if output is None else stack.enter_context(report_file(output))
+                try:
+                    if format is AuditFormat.text:
+                        out.write("\n".join(rep.summary_lines(clusters, dup, bp, more=more)) + "\n")
+                    elif format is AuditFormat.jsonl:
+                        rep.write_jsonl(clusters, out)
+                    elif format is AuditFormat.csv:
+                        rep.write_csv(clusters, out)
+                    else:
+                        rep.write_html(clusters, out, dup, bp, f"paradup audit of {name}")
+                    out.flush()
+                except BrokenPipeError:
+                    if output is not None:
+                        raise _fail(f"{output}: cannot write (broken pipe)") from None
+                    # The reader has what it wanted (`| head`): stop quietly, as other tools do,
+                    # and point stdout at /dev/null so the interpreter's final flush does not fail.
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                except OSError as exc:
+                    raise _fail(f"{output or 'stdout'}: cannot write ({exc.strerror})") from None
+        except ParadupError as exc:  # the report file's: opening, the last flush, rename
+            raise _fail(str(exc)) from None
 
     if engine is AuditEngine.spark:
         from .archive import Fields
@@ -331,6 +370,14 @@ def audit_command(
 
         if not input:
             raise _fail("--engine spark reads the archive itself: pass --input PATH")
+        if output is not None:
+            from .output import refuse_input_as_output
+
+            local = [i.removeprefix("file://").removeprefix("file:") for i in input]
+            try:
+                refuse_input_as_output(output, local)
+            except ParadupError as exc:
+                raise _fail(str(exc)) from None
         try:
             result = spark_audit(
                 input,
@@ -371,6 +418,8 @@ def audit_command(
 
     if index is None:
         raise _fail("--engine local audits an index: pass --index PATH")
+    if output is not None:
+        _refuse_index_as_output(output, index)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -392,6 +441,8 @@ def audit_command(
 
         try:
             with IndexStore.open(index) as store, store.snapshot():
+                if output is not None and output.is_file():
+                    _refuse_index_as_output(output, index, archive_files(store))
                 found = audit_stream(store, threshold, boilerplate_docs, progress=say, step=step)
                 # The clusters are built while they are written, so the index stays open.
                 more = "use --format jsonl/csv/html"

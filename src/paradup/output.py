@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from .errors import UsageError
 from .read import STDIN_NAME
@@ -34,39 +35,59 @@ def refuse_input_as_output(output: Path, inputs: Iterable[str | os.PathLike[str]
             )
 
 
-def write_report(output: Path, text: str) -> None:
-    """Write the report atomically: a temporary file beside it, then a rename, so a failure
-    (disk full, interrupt) never leaves a truncated report or destroys the previous one."""
-    data = text.encode("utf-8")
+@contextlib.contextmanager
+def report_file(output: Path) -> Iterator[TextIO]:
+    """A text stream into a temporary file beside `output`, renamed over it only when the
+    report is complete: a failure half-way (a full disk, an interrupt, an audit error) never
+    leaves a truncated report nor destroys the previous one. A device or FIFO (/dev/stdout) is
+    written as it is (a rename cannot replace it)."""
+
+    def fail(exc: OSError) -> UsageError:
+        why = exc.strerror or str(exc)
+        return UsageError(f"{output}: cannot write the report ({why}); check --output")
+
+    if os.path.isdir(output):
+        raise UsageError(f"{output}: cannot write the report (Is a directory); check --output")
+    if os.path.exists(output) and not os.path.isfile(output):
+        try:
+            fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise fail(exc) from None
+        with fh:
+            yield fh
+        return
+    target = os.path.realpath(output)  # a symlinked report path keeps its link
     try:
-        if os.path.exists(output) and not os.path.isfile(output):
-            # A device or pipe (/dev/stdout, a FIFO) cannot be replaced by a rename.
-            with open(output, "wb") as fh:
-                fh.write(data)
-            return
-        target = os.path.realpath(output)  # a symlinked report path keeps its link
         fd, tmp = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
         )
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            # mkstemp makes 0600: keep a replaced report's mode, else what open() would give.
-            try:
-                mode = os.stat(target).st_mode & 0o7777
-            except FileNotFoundError:
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
     except OSError as exc:
-        why = exc.strerror or str(exc)
-        raise UsageError(f"{output}: cannot write the report ({why}); check --output") from None
+        raise fail(exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        try:  # mkstemp makes 0600: keep a replaced report's mode, else what open() gives
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:  # the last flush on close, or the rename
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise fail(exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(output: Path, text: str) -> None:
+    """Write a whole report atomically (`report_file`)."""
+    with report_file(output) as fh:
+        fh.write(text)
 
 
 @contextlib.contextmanager

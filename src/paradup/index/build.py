@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from ..archive import ArchiveRecord, Fields, archive_bytes, iter_records
+from ..archive import JSONL_SUFFIXES, ArchiveRecord, Fields, archive_bytes, iter_records
 from ..config import CheckConfig
 from ..errors import InputError
-from ..read import Document
+from ..read import Document, read_document
 from .store import (
     DocRow,
     IndexSettings,
@@ -199,10 +199,18 @@ def build_index(
     settings = index_settings(config, bands, rows)
     stats = BuildStats()
     t0 = time.perf_counter()
-    jobs = jobs or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    # More workers than cores only costs memory, and a fork pool starts every one of them at
+    # once: `-j 100000` forked until the machine ran out of processes.
+    jobs = min(jobs, max(2, cores)) if jobs and jobs > 0 else cores
     roots = list(roots)
     # Walks every root first: a missing path is refused before an index file is created.
     stats.total_bytes = archive_bytes(roots)
+    for root in roots:
+        if os.path.isfile(root) and not root.endswith(JSONL_SUFFIXES):
+            # An article named as a root that cannot be read (empty, binary, another
+            # encoding) is an error: raise it before the index file exists, not after.
+            read_document(root, config.encoding)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
         existing = store.doc_states()
         seen: set[str] = set()

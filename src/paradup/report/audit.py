@@ -62,8 +62,20 @@ _CSV_HEADER = [
 ]
 
 
+# A cell a spreadsheet would read as a formula (`=HYPERLINK(...)`, `+1`, `-1`, `@SUM`; tab
+# and carriage return too): archive text is untrusted, so such cells get a leading `'`, the
+# usual defence (OWASP "CSV injection"). Offsets still index the text without it; JSON Lines
+# is the exact contract.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """`value`, with a `'` before it when a spreadsheet would evaluate it as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def write_csv(clusters: Iterable[Cluster], out: TextIO) -> None:
-    w = csv.writer(out)
+    w = csv.writer(out, lineterminator="\r\n")
     w.writerow(_CSV_HEADER)
     for c in clusters:
         for m in c.members:
@@ -73,13 +85,13 @@ def write_csv(clusters: Iterable[Cluster], out: TextIO) -> None:
                     c.kind,
                     c.size,
                     *c.similarity,
-                    m.doc,
-                    m.path,
+                    csv_cell(m.doc),
+                    csv_cell(m.path),
                     m.start,
                     m.end,
-                    m.date or "",
-                    m.title or "",
-                    m.text,
+                    csv_cell(m.date or ""),
+                    csv_cell(m.title or ""),
+                    csv_cell(m.text),
                 ]
             )
 

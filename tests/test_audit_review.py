@@ -1,0 +1,238 @@
+"""Review of `audit` and `index build`: output never replaces an input, atomic reports, CSV
+formula cells, option ranges, no index left behind by a refused build, exact offsets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paradup.index.build import build_index
+
+from .conftest import one_line_error, run_paradup
+from .test_index import SHARED, article, write_jsonl
+
+
+def _index(tmp_path: Path, n: int = 12) -> tuple[Path, Path]:
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, n)
+    idx = tmp_path / "archive.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    return src, idx
+
+
+def _tree(tmp_path: Path) -> Path:
+    """Articles sharing a paragraph: CRLF line ends in some, a BOM in one."""
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    for i in range(4):
+        body = article(i) + "\n\n" + SHARED + "\n\n" + "结尾：" + article(50)
+        data = body.replace("\n", "\r\n") if i % 2 else body
+        enc = "utf-8-sig" if i == 3 else "utf-8"
+        (tree / ("sub" if i > 1 else "") / f"a{i}.txt").write_bytes(data.encode(enc))
+    return tree
+
+
+def test_audit_output_never_replaces_the_index_or_an_archive_file(tmp_path: Path) -> None:
+    src, idx = _index(tmp_path)
+    os.link(src, tmp_path / "hard.jsonl")
+    before = {p: p.read_bytes() for p in (src, idx)}
+    for out, words in [
+        (idx, ("--output is the input file", str(idx))),
+        (Path(str(idx) + "-wal"), ("--output is the input file",)),
+        (src, ("archive file", str(src))),
+        (tmp_path / "hard.jsonl", ("archive file", str(src))),
+    ]:
+        proc = run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-o", str(out), "-q")
+        one_line_error(proc, str(out), *words)
+    assert {p: p.read_bytes() for p in (src, idx)} == before
+    assert not Path(str(idx) + "-wal").exists() or Path(str(idx) + "-wal").stat().st_size == 0
+    ok = run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-q")
+    assert ok.returncode == 1 and json.loads(ok.stdout.splitlines()[0])["members"]
+
+
+def test_audit_from_another_directory_cannot_overwrite_an_article(tmp_path: Path) -> None:
+    """The index names articles as the build spelled them (relative to where it ran)."""
+    tree = _tree(tmp_path)
+    idx = tmp_path / "t.paradup"
+    assert (
+        run_paradup("index", "build", "tree", "--index", str(idx), "-q", cwd=tmp_path).returncode
+        == 0
+    )
+    art = tree / "a0.txt"
+    before = art.read_bytes()
+    proc = run_paradup("audit", "--index", str(idx), "-o", "a0.txt", "-q", cwd=tree)
+    one_line_error(proc, "a0.txt", "archive file")
+    assert art.read_bytes() == before
+    fine = run_paradup("audit", "--index", str(idx), "-o", "report.txt", "-q", cwd=tree)
+    assert fine.returncode == 1 and (tree / "report.txt").read_text(encoding="utf-8")
+
+
+def test_a_failed_audit_keeps_the_previous_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is written beside the target and renamed when complete: an audit that fails
+    half-way (here its temporary file) leaves the previous report whole and no litter."""
+    import errno
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from paradup.cli import app
+
+    _, idx = _index(tmp_path)
+    out = tmp_path / "clusters.jsonl"
+    out.write_text("previous report\n", encoding="utf-8")
+    real = tempfile.TemporaryFile
+
+    def full(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    args = ["audit", "--index", str(idx), "-f", "jsonl", "-o", str(out), "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert out.read_text(encoding="utf-8") == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".clusters")) == []
+    monkeypatch.setattr(tempfile, "TemporaryFile", real)
+    out.chmod(0o640)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["cluster"] == 1
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_csv_cells_that_would_be_formulas_are_quoted(tmp_path: Path) -> None:
+    evil = '=HYPERLINK("http://x","点击"),' + SHARED
+    recs = [
+        {
+            "id": f"e{i}",
+            "title": "=1+1",
+            "date": "@today",
+            "text": evil + '\n\n"引号",逗号\n' + article(i),
+        }
+        for i in range(3)
+    ]
+    src = tmp_path / "evil.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), "utf-8")
+    idx = tmp_path / "evil.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    proc = run_paradup("audit", "--index", str(idx), "-f", "csv", "-q")
+    assert proc.returncode == 1, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout, newline="")))
+    assert rows and all(len(r) == 12 for r in rows)
+    for r in rows:
+        for cell in (r["doc"], r["path"], r["date"], r["title"], r["text"]):
+            assert not cell.startswith(("=", "+", "-", "@")), r
+        assert r["title"] == "'=1+1" and r["date"] == "'@today"
+        text = r["text"].removeprefix("'")
+        line = int(r["path"].rpartition(":")[2])
+        assert recs[line - 1]["text"][int(r["start"]) : int(r["end"])] == text
+    assert any(r["text"].startswith("'=HYPERLINK") for r in rows)
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_jobs_below_one_is_one_line(tmp_path: Path, value: str) -> None:
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    idx = tmp_path / "a.paradup"
+    proc = run_paradup("index", "build", str(src), "--index", str(idx), "-j", value)
+    one_line_error(proc, "--jobs", value)
+    assert not idx.exists()
+
+
+def test_huge_jobs_start_no_more_workers_than_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork pool starts all its workers at once: `-j 100000` must not fork 100000."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from paradup.index import build as B
+
+    asked: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kw: Any) -> None:
+            asked.append(max_workers)
+            super().__init__(max_workers=min(max_workers, 2), **kw)
+
+    monkeypatch.setattr(B, "ProcessPoolExecutor", Pool)
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 3)
+    stats = build_index([str(src)], str(tmp_path / "a.paradup"), jobs=100_000)
+    assert stats.indexed == 3
+    assert asked and asked[0] <= max(2, os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1"])
+def test_boilerplate_docs_below_two_is_one_line(tmp_path: Path, value: str) -> None:
+    _, idx = _index(tmp_path)
+    proc = run_paradup("audit", "--index", str(idx), "--boilerplate-docs", value)
+    one_line_error(proc, "--boilerplate-docs", value)
+
+
+def test_boilerplate_docs_edge_values(tmp_path: Path) -> None:
+    _, idx = _index(tmp_path)
+
+    def kinds(value: str) -> list[str]:
+        proc = run_paradup(
+            "audit", "--index", str(idx), "-f", "jsonl", "-q", "--boilerplate-docs", value
+        )
+        assert proc.returncode == 1, proc.stderr
+        return [json.loads(line)["kind"] for line in proc.stdout.splitlines()]
+
+    assert set(kinds("2")) == {"boilerplate"}
+    assert set(kinds(str(10**15))) == {"duplicate"}
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary" * 50])
+def test_an_unreadable_article_root_leaves_no_index(tmp_path: Path, content: bytes) -> None:
+    art = tmp_path / "a.txt"
+    art.write_bytes(content)
+    idx = tmp_path / "a.paradup"
+    proc = run_paradup("index", "build", str(art), "--index", str(idx))
+    one_line_error(proc, str(art))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_member_offsets_index_the_original_files(tmp_path: Path) -> None:
+    """text[start:end] of the record (JSON Lines) or the decoded file (BOM dropped, CRLF kept)
+    is the member's text exactly."""
+    tree = _tree(tmp_path)
+    src = tmp_path / "archive.jsonl"
+    write_jsonl(src, 9)
+    idx = tmp_path / "all.paradup"
+    build_index([str(tree), str(src)], str(idx), jobs=1)
+    proc = run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-q")
+    assert proc.returncode == 1, proc.stderr
+    lines = src.read_text(encoding="utf-8").splitlines()
+    seen = 0
+    numbers = []
+    for raw in proc.stdout.splitlines():
+        c = json.loads(raw)
+        numbers.append(c["cluster"])
+        for m in c["members"]:
+            if m["path"].startswith(str(src)):
+                text = json.loads(lines[int(m["path"].rpartition(":")[2]) - 1])["text"]
+            else:
+                text = Path(m["path"]).read_bytes().decode("utf-8-sig")
+            assert text[m["start"] : m["end"]] == m["text"], m
+            seen += 1
+    assert seen and numbers == list(range(1, len(numbers) + 1))
+    again = run_paradup("audit", "--index", str(idx), "-f", "jsonl", "-q")
+    assert again.stdout == proc.stdout
+
+
+def test_duplicate_ids_in_one_export_are_reported_not_lost_silently(tmp_path: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    recs = [{"id": "same", "text": article(i)} for i in range(2)]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), "utf-8")
+    idx = tmp_path / "a.paradup"
+    proc = run_paradup("index", "build", str(src), "--index", str(idx), "-j", "1")
+    assert proc.returncode == 0
+    assert f"{src}:2" in proc.stderr and "duplicate id" in proc.stderr
