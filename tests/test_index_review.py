@@ -329,3 +329,86 @@ def test_audit_same_for_fresh_build_and_update(tmp_path: Path) -> None:
     assert reports[0] == reports[1]
     first = json.loads(reports[0].splitlines()[0])
     assert [m["doc"] for m in first["members"]] == sorted(m["doc"] for m in first["members"])
+
+
+# -- a second review: races of two writers, databases that only look like a killed build -------
+
+
+@pytest.mark.parametrize("shape", ["no tables", "empty meta of another shape"])
+def test_a_database_that_only_looks_like_a_killed_build_is_refused(
+    tmp_path: Path, shape: str
+) -> None:
+    """An empty database, or one with an empty `meta(k, v)`, is not a first build killed before
+    its first commit: it was turned into an index (or crashed the build half-way through)."""
+    db = tmp_path / "app.db"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA user_version=7" if shape == "no tables" else "CREATE TABLE meta (k, v)")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    archive = tmp_path / "a.jsonl"
+    write_jsonl(archive, 1)
+    for extra in ((), ("--force",)):
+        line = _one_line_error("index", "build", str(archive), "--index", str(db), *extra)
+        assert "not a paradup index" in line
+        assert db.read_bytes() == before
+
+
+def test_a_failed_build_never_removes_an_index_another_writer_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writer B completes an index at the path just before A takes the lock; A then fails (its
+    archive holds no good record). A took the path for empty before the lock and removed B's
+    index as its own."""
+    import paradup.index.store as store_mod
+
+    index = tmp_path / "i.paradup"
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    write_jsonl(good, 3)
+    bad.write_text("{not json\n", encoding="utf-8")
+    lock = store_mod._lock
+
+    def b_first(path: Path) -> int:
+        monkeypatch.setattr(store_mod, "_lock", lock)
+        build_index([str(good)], str(index), jobs=1)  # B, in between
+        return lock(path)
+
+    monkeypatch.setattr(store_mod, "_lock", b_first)
+    with pytest.raises(ParadupError):
+        build_index([str(bad)], str(index), jobs=1)  # A
+    with IndexStore.open(index) as store:
+        assert store.counts()["docs"] == 3
+
+
+def test_a_failed_open_removes_its_file_before_letting_the_next_writer_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A interrupted right after locking a new path: its cleanup must not remove the file of
+    writer B, which takes the lock as soon as A lets it go."""
+    import paradup.index.store as store_mod
+    from paradup.config import CheckConfig
+    from paradup.index.build import index_settings
+
+    index = tmp_path / "i.paradup"
+    settings = index_settings(CheckConfig())
+    connect, unlock = store_mod._connect, store_mod._unlock
+    held: list[IndexStore] = []
+
+    def interrupted(path: Path) -> sqlite3.Connection:
+        monkeypatch.setattr(store_mod, "_connect", connect)
+        raise KeyboardInterrupt
+
+    def unlock_then_b(path: Path, fd: int) -> None:
+        monkeypatch.setattr(store_mod, "_unlock", unlock)
+        unlock(path, fd)
+        held.append(IndexStore.create_or_open(index, settings))  # B
+
+    monkeypatch.setattr(store_mod, "_connect", interrupted)
+    monkeypatch.setattr(store_mod, "_unlock", unlock_then_b)
+    with pytest.raises(KeyboardInterrupt):
+        IndexStore.create_or_open(index, settings)  # A
+    [b] = held
+    try:
+        assert index.exists()
+    finally:
+        b.close()

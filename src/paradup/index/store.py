@@ -321,8 +321,14 @@ def _probe(path: Path) -> tuple[str, dict[str, str]]:
             meta = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta")}
             if "schema_version" in meta:
                 return "index", meta
-        if tables <= _OWN_TABLES and not any(
-            con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables
+        # Our tables with our columns, all empty: a first build killed before its first
+        # commit. A database with no tables, or an empty `meta` of another shape, is not ours.
+        ours = _schema_columns()
+        if (
+            "meta" in tables
+            and tables <= ours.keys()
+            and all(_columns(con, t) == ours[t] for t in tables)
+            and not any(con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
         ):
             return "unfinished", {}
         return "foreign", {}
@@ -332,6 +338,24 @@ def _probe(path: Path) -> tuple[str, dict[str, str]]:
         return "foreign", {}  # not a database after all, or a damaged one: not ours to touch
     finally:
         con.close()
+
+
+def _columns(con: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    return tuple(r[1] for r in con.execute(f'PRAGMA table_info("{table}")'))
+
+
+_SCHEMA_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def _schema_columns() -> dict[str, tuple[str, ...]]:
+    """Each table of `_SCHEMA` with its column names (from an in-memory database, once)."""
+    if not _SCHEMA_COLUMNS:
+        mem = sqlite3.connect(":memory:")
+        mem.executescript(_SCHEMA)
+        names = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        _SCHEMA_COLUMNS.update({t: _columns(mem, t) for t in names})
+        mem.close()
+    return _SCHEMA_COLUMNS
 
 
 def _access_error(exc: sqlite3.Error) -> bool:
@@ -453,13 +477,15 @@ class IndexStore:
             )
         if kind == "index" and not force:
             cls._check(p, meta, settings)  # refused before the file is touched
-        existed = p.exists()
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _permission_error(p.parent, exc) from None
         _check_writable(p)
         lock_fd = _lock(p)
+        # Under the lock: another writer may have finished an index here meanwhile, and what
+        # this run may remove on failure is only a file it created itself.
+        existed = p.exists()
         try:
             kind, meta = _probe(p)  # again, under the lock: another writer may have been first
             if kind == "foreign":
@@ -490,19 +516,22 @@ class IndexStore:
                         ],
                     )
                     con.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 con.close()
                 if _access_error(exc):
                     raise _permission_error(p, exc) from None
-                raise
+                raise IndexError_(
+                    f"{p}: cannot be written as an index ({exc}); pass a new path to --index"
+                ) from None
             except BaseException:
                 con.close()
                 raise
         except BaseException:
-            _unlock(p, lock_fd)
             if not existed:  # nothing of ours is left where there was nothing
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(p) + suffix).unlink(missing_ok=True)
+            # Last: a writer waiting for the lock must not find files that are then removed.
+            _unlock(p, lock_fd)
             raise
         store = cls(p, con, settings)
         store._lock_fd = lock_fd
