@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
+import functools
 import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -158,23 +159,72 @@ def _variants(pattern: str) -> set[str]:
     return {p, p.replace("**/", "")}
 
 
+# fnmatch.fnmatch compares os.path.normcase'd names: nothing to do where that is the identity.
+_PLAIN = os.path.normcase("aA/\\") == "aA/\\"
+_SEP = os.path.normcase("/")
+
+
 def _matches(rel: str, patterns: Sequence[str]) -> bool:
     """Whether a file (posix path relative to the walked directory) matches a glob, like
     gitignore: a pattern matches the path, the file name, or any directory above the file, so
     `drafts`, `drafts/` and `**/drafts` take the whole subtree; a trailing `/` matches only
-    directories."""
-    parts = rel.split("/")
-    dirs = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    directories.
+
+    Each pattern list is compiled once (`_compiled`); a file then costs a few regex calls."""
+    if not patterns:
+        return False
+    files, dirs, above = _compiled(tuple(patterns))
+    if not _PLAIN:
+        rel = os.path.normcase(rel)  # as fnmatch.fnmatch does (Windows: `\\`, lower case)
+    cut = rel.rfind(_SEP)
+    if files is not None and (files(rel) or (cut >= 0 and files(rel[cut + 1 :]))):
+        return True
+    if dirs is None or cut < 0:
+        return False
+    # Every directory above the file: by its relative path (a prefix ending before a `/`; one
+    # `match` tries them all) and by its own name.
+    return above(rel) is not None or any(map(dirs, rel[:cut].split(_SEP)))
+
+
+def _excludes_dir(rel: str, patterns: Sequence[str]) -> bool:
+    """Whether `_matches` is true for every file below this directory (posix path relative to
+    the walked directory): its path or its name matches, as a directory above those files."""
+    if not patterns:
+        return False
+    dirs = _compiled(tuple(patterns))[1]
+    if dirs is None:
+        return False
+    if not _PLAIN:
+        rel = os.path.normcase(rel)
+    return dirs(rel) is not None or dirs(rel[rel.rfind(_SEP) + 1 :]) is not None
+
+
+_Match = Callable[[str], "re.Match[str] | None"]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> tuple[_Match | None, _Match | None, _Match]:
+    """(fullmatch of a file's path or name, fullmatch of a directory's name, match of a path
+    that has a directory above it matching) for `_matches`: the variants of every pattern as
+    fnmatch translates them, joined with `|`; `dir/` patterns only in the last two."""
+    files: list[str] = []
+    dirs: list[str] = []
     for raw in patterns:
-        dir_only = raw.endswith("/")
         pattern = raw.rstrip("/")
         if not pattern:
             continue
-        names = [] if dir_only else [rel, parts[-1]]
-        names += dirs + parts[:-1]  # each ancestor by its relative path and by its own name
-        if any(fnmatch.fnmatch(n, v) for v in _variants(pattern) for n in names):
-            return True
-    return False
+        for v in sorted(_variants(pattern)):
+            # `(?s:...)\Z` (`\z` in 3.14+): the anchor comes off, fullmatch or `/` ends it.
+            rx = re.sub(r"\\[Zz]$", "", fnmatch.translate(os.path.normcase(v)))
+            dirs.append(rx)
+            if not raw.endswith("/"):
+                files.append(rx)
+    any_dir = "|".join(dirs)
+    return (
+        re.compile("|".join(files)).fullmatch if files else None,
+        re.compile(any_dir).fullmatch if dirs else None,
+        re.compile(f"(?:{any_dir}){re.escape(_SEP)}").match,
+    )
 
 
 def expand_paths(
@@ -197,6 +247,10 @@ def expand_paths(
         root = Path(path)
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            if exclude:  # a directory `exclude` takes holds no file to find: not walked
+                above = Path(dirpath).relative_to(root).as_posix()
+                prefix = "" if above == "." else above + "/"
+                dirnames[:] = [d for d in dirnames if not _excludes_dir(prefix + d, exclude)]
             for fname in filenames:
                 full = Path(dirpath) / fname
                 rel = full.relative_to(root).as_posix()

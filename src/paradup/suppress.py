@@ -18,17 +18,26 @@ from dataclasses import replace
 
 from .prepare import PreparedDoc
 
-# A marker is alone on its line; lines end in LF, CRLF or a lone CR (as read.LINE_BREAK), so
-# the anchors are spelled out instead of re.M's `^`/`$`, which know only `\n`.
-_BOL = r"(?:^|(?<=[\r\n]))"
-_EOL = r"(?=\r\n|\r|\n|\Z)"
-_HTML_MARK = re.compile(_BOL + r"[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*" + _EOL, re.I)
-_LINE_MARK = re.compile(_BOL + r"[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*" + _EOL, re.I)
+# A marker is alone on its line; lines end in LF, CRLF or a lone CR (as read.LINE_BREAK). re.M's
+# `^`/`$` know only `\n`, so the scan runs on a copy with every `\r` turned into `\n`: the same
+# length (offsets unchanged), a line start after each `\r` or `\n` and a line end before each, as
+# for the spelled-out anchors `(?:^|(?<=[\r\n]))` and `(?=\r\n|\r|\n|\Z)`, and `\s` and `[ \t]`
+# treat `\r` and `\n` alike (the first matches both, the second neither). A lookbehind
+# alternation at every position was ~8x slower than re.M's `^`.
+_HTML_MARK = re.compile(r"^[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*$", re.M | re.I)
+_LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*$", re.M | re.I)
+# Every marker holds `paradup:` (any case): sought from its `:`, which re finds as fast as
+# str.find; a lookbehind then checks the word. Far cheaper than the scan, or than text.lower().
+_HINT = re.compile(r":(?<=(?i:paradup):)")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 
 def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
     """Raw half-open intervals switched off by markers (marker lines included)."""
+    if not _HINT.search(text):
+        return []
+    if "\r" in text:
+        text = text.replace("\r", "\n")
     marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_MARK.finditer(text)]
     if not path.lower().endswith(MARKDOWN_SUFFIXES):
         marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_MARK.finditer(text)]
