@@ -412,3 +412,59 @@ def test_a_failed_open_removes_its_file_before_letting_the_next_writer_in(
         assert index.exists()
     finally:
         b.close()
+
+
+# -- the text pipeline's version -----------------------------------------------------------------
+
+
+def _units_digest() -> str:
+    """What normalize and units make of texts that exercise every rule the version covers."""
+    import hashlib
+
+    from paradup.normalize import normalize
+    from paradup.units import sentence_columns
+
+    texts = [
+        (
+            Path(__file__).resolve().parent.parent / "samples" / "unicom_warning_meeting.txt"
+        ).read_text(encoding="utf-8"),
+        "---\r\ntitle: 标题\r\n---\r\n\r\n第一段。第二句……他说：“好。”\r\n\r\n"
+        "| a | b |\r\n|---|---|\r\n",
+        "一行一段。\r第二行。\r第三行\u0301。\u0301下一句。",
+        "# 标题\n\n正文第一句。正文第二句！\n\n```\ncode。\n```\n\n最后一段？结束。",
+    ]
+    h = hashlib.sha256()
+    for text in texts:
+        norm = normalize(text)
+        h.update(norm.text.encode("utf-8", "surrogatepass"))
+        h.update(repr(sentence_columns(norm)).encode())
+    return h.hexdigest()[:16]
+
+
+def test_text_pipeline_version_tracks_the_units() -> None:
+    """If this fails, normalize or units now cut texts differently: bump TEXT_PIPELINE in
+    paradup/index/store.py (indexes then re-fingerprint on `index update`) and record the new
+    digest here with it."""
+    from paradup.index.store import TEXT_PIPELINE
+
+    assert (TEXT_PIPELINE, _units_digest()) == (2, "8626c14a2774a564")
+
+
+def test_update_fingerprints_again_an_index_of_an_earlier_text_pipeline(tmp_path: Path) -> None:
+    archive = tmp_path / "a.jsonl"
+    write_jsonl(archive, 6)
+    index = tmp_path / "i.paradup"
+    first = build_index([str(archive)], str(index), jobs=1)
+    assert (first.indexed, first.refreshed) == (6, False)
+    con = sqlite3.connect(index)
+    con.execute("DELETE FROM meta WHERE key = 'text_pipeline'")  # as an earlier paradup wrote it
+    con.commit()
+    con.close()
+    info = run_paradup("index", "info", "--index", str(index))
+    assert "split by an earlier paradup" in info.stdout
+    proc = run_paradup("index", "update", str(archive), "--index", str(index))
+    assert proc.returncode == 0, proc.stderr
+    assert "fingerprinted again" in proc.stderr and "6 fingerprinted, 0 unchanged" in proc.stderr
+    again = build_index([str(archive)], str(index), jobs=1)
+    assert (again.indexed, again.unchanged, again.refreshed) == (0, 6, False)
+    assert "earlier" not in run_paradup("index", "info", "--index", str(index)).stdout

@@ -123,6 +123,13 @@ def _build(
             highlight=False,
             markup=False,
         )
+    if stats.refreshed and not quiet:
+        err.print(
+            f"{index}: written by an earlier paradup that split texts differently; every "
+            "document was fingerprinted again",
+            highlight=False,
+            markup=False,
+        )
     if not quiet:
         rate = stats.bytes / 1e6 / stats.seconds if stats.seconds else 0.0
         sort = stats.finish_seconds
@@ -230,6 +237,11 @@ def info(index: IndexOpt) -> None:
                     "run `paradup index update` to finish"
                 )
             typer.echo(f"settings: {store.settings.to_json()}")
+            if store.text_pipeline_stale():
+                typer.echo(
+                    "texts: split by an earlier paradup; `paradup index update` fingerprints "
+                    "them again"
+                )
     except ParadupError as exc:
         raise _fail(str(exc)) from None
 

@@ -168,6 +168,7 @@ class BuildStats:
     read_bytes: int = 0  # source bytes read so far, unchanged documents included
     total_bytes: int = 0  # source bytes in all (0 when the archive cannot be sized)
     finish_seconds: float = 0.0  # merging band runs into blocks at the end
+    refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
 
 
 def _batches(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[ArchiveRecord]]:
@@ -213,6 +214,9 @@ def build_index(
             read_document(root, config.encoding)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
         existing = store.doc_states()
+        # Units cut by another version of normalize/units: unchanged texts are fingerprinted
+        # again, and the version is recorded only once all of them are (a kill redoes it).
+        stats.refreshed = bool(existing) and store.text_pipeline_stale()
         seen: set[str] = set()
         relabeled: list[tuple[str, str | None, str | None, str]] = []
 
@@ -225,7 +229,7 @@ def build_index(
                 stats.seen += 1
                 stats.read_bytes += rec.size
                 state = existing.get(rec.key)
-                if state is not None and state[0] == rec.content_hash:
+                if state is not None and state[0] == rec.content_hash and not stats.refreshed:
                     stats.unchanged += 1
                     if state[1] != doc_label(rec.path, rec.title, rec.date):
                         # Same text, new path/title/date (a line moved, a retitled article):
@@ -289,6 +293,8 @@ def build_index(
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
+        if store.text_pipeline_stale():
+            store.set_text_pipeline()
         if store.merge_due():  # runs to merge, or enough deleted codes to compact
             stats.phase = "merging band keys"
             if progress:

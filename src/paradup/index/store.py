@@ -46,6 +46,12 @@ SCHEMA_VERSION = 5
 # rows in `bands_new`. Schemas 2 to 4 kept a row per unit in `units`. Readers use such an index
 # as it is; a writer converts it (`_upgrade`).
 _READABLE = ("2", "3", "4", "5")
+# Version of what normalize and units make of a text (its sentences and paragraphs). An index
+# written by another version keeps units a fresh build would cut differently: `index update`
+# then fingerprints every document again. Bump it with the digest in
+# tests/test_index_review.py::test_text_pipeline_version_tracks_the_units (which fails when the
+# units change). 1: before meta held it; 2: CR line breaks, combining marks after 。.
+TEXT_PIPELINE = 2
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key
@@ -513,6 +519,7 @@ class IndexStore:
                             ("schema_version", str(SCHEMA_VERSION)),
                             ("paradup_version", __version__),
                             ("settings", settings.to_json()),
+                            ("text_pipeline", str(TEXT_PIPELINE)),
                         ],
                     )
                     con.execute("COMMIT")
@@ -560,6 +567,17 @@ class IndexStore:
     # -- writing -------------------------------------------------------------------------
     def doc_hashes(self) -> dict[str, str]:
         return dict(self.con.execute("SELECT key, content_hash FROM docs").fetchall())
+
+    def text_pipeline_stale(self) -> bool:
+        """Whether the index's units were cut by another version of the text pipeline."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'text_pipeline'").fetchone()
+        return (row[0] if row else "1") != str(TEXT_PIPELINE)
+
+    def set_text_pipeline(self) -> None:
+        """Record that every document's units are this version's (after re-fingerprinting)."""
+        with self._write_transaction() as con:
+            q = "INSERT OR REPLACE INTO meta VALUES ('text_pipeline', ?)"
+            con.execute(q, (str(TEXT_PIPELINE),))
 
     def doc_states(self) -> dict[str, tuple[str, int]]:
         """Content hash and `doc_label` of every document, by key: what an update compares."""
