@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paradup.read import _matches, _variants, expand_paths
-from paradup.suppress import MARKDOWN_SUFFIXES, off_regions
+from paradup.suppress import MARKDOWN_SUFFIXES, off_regions, regions_of
 
 # -- references: the implementations before the speed fix -----------------------------------
 
@@ -46,18 +46,7 @@ def _off_regions_reference(text: str, path: str = "") -> list[tuple[int, int]]:
     marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_REF.finditer(text)]
     if not path.lower().endswith(MARKDOWN_SUFFIXES):
         marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_REF.finditer(text)]
-    marks.sort()
-    regions: list[tuple[int, int]] = []
-    open_at: int | None = None
-    for start, end, state in marks:
-        if state == "off" and open_at is None:
-            open_at = start
-        elif state == "on" and open_at is not None:
-            regions.append((open_at, end))
-            open_at = None
-    if open_at is not None:
-        regions.append((open_at, len(text)))
-    return regions
+    return regions_of(marks, len(text))
 
 
 # -- 1. _matches: the same answers as the per-pattern fnmatch loop ---------------------------

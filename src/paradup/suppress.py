@@ -41,7 +41,13 @@ def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
     marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_MARK.finditer(text)]
     if not path.lower().endswith(MARKDOWN_SUFFIXES):
         marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_MARK.finditer(text)]
-    marks.sort()
+    return regions_of(marks, len(text))
+
+
+def regions_of(marks: list[tuple[int, int, str]], length: int) -> list[tuple[int, int]]:
+    """Off/on marks (start, end, state) as switched-off intervals; an unclosed `off` runs to
+    `length`, a stray `on` is ignored."""
+    marks = sorted(marks)
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
     for start, end, state in marks:
@@ -51,7 +57,7 @@ def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
             regions.append((open_at, end))
             open_at = None
     if open_at is not None:
-        regions.append((open_at, len(text)))
+        regions.append((open_at, length))
     return regions
 
 
