@@ -235,4 +235,6 @@ def test_duplicate_ids_in_one_export_are_reported_not_lost_silently(tmp_path: Pa
     idx = tmp_path / "a.paradup"
     proc = run_paradup("index", "build", str(src), "--index", str(idx), "-j", "1")
     assert proc.returncode == 0
-    assert f"{src}:2" in proc.stderr and "duplicate id" in proc.stderr
+    assert f"{src}:2: duplicate id 'same'; ids must be unique, the first record" in " ".join(
+        proc.stderr.split()
+    )

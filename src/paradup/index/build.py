@@ -223,7 +223,11 @@ def build_index(
         def todo() -> Iterator[ArchiveRecord]:
             for rec in iter_records(roots, fields or Fields(), config.encoding, stats.bad.append):
                 if rec.key in seen:
-                    stats.bad.append(f"{rec.path}: duplicate id {rec.key!r}; ids must be unique")
+                    rid = rec.key.rpartition("#")[2]  # the key is `file#id`
+                    stats.bad.append(
+                        f"{rec.path}: duplicate id {rid!r}; ids must be unique, the first "
+                        "record with it is indexed"
+                    )
                     continue
                 seen.add(rec.key)
                 stats.seen += 1
