@@ -468,3 +468,25 @@ def test_update_fingerprints_again_an_index_of_an_earlier_text_pipeline(tmp_path
     again = build_index([str(archive)], str(index), jobs=1)
     assert (again.indexed, again.unchanged, again.refreshed) == (0, 6, False)
     assert "earlier" not in run_paradup("index", "info", "--index", str(index)).stdout
+
+
+def test_update_keeps_an_article_it_cannot_read_this_time(tmp_path: Path) -> None:
+    """An article that fails to read on update (a broken save, permissions) stays as indexed,
+    with a line saying so; it used to be deleted as if it had left the archive."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(3):
+        (tree / f"{i}.txt").write_text(article(i), encoding="utf-8")
+    index = tmp_path / "i.paradup"
+    assert run_paradup("index", "build", str(tree), "--index", str(index), "-q").returncode == 0
+    (tree / "1.txt").write_bytes(b"\x00\x01 broken save \x00")
+    proc = run_paradup("index", "update", str(tree), "--index", str(index))
+    assert proc.returncode == 0, proc.stderr
+    flat = " ".join(proc.stderr.split())
+    assert "1.txt" in flat and "1 indexed article(s) could not be read this time" in flat
+    with IndexStore.open(index) as store:
+        assert store.counts()["docs"] == 3
+    (tree / "1.txt").unlink()  # gone for good: removed from the index
+    assert run_paradup("index", "update", str(tree), "--index", str(index), "-q").returncode == 0
+    with IndexStore.open(index) as store:
+        assert store.counts()["docs"] == 2

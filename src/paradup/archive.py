@@ -112,8 +112,10 @@ def iter_records(
     fields: Fields | None = None,
     encoding: str | None = None,
     on_bad: Callable[[str], None] = lambda msg: None,
+    on_unreadable: Callable[[str], None] = lambda key: None,
 ) -> Iterator[ArchiveRecord]:
-    """Stream every article under the roots; unreadable files are reported and skipped."""
+    """Stream every article under the roots; unreadable files are reported and skipped, and
+    their keys passed to `on_unreadable` (an update keeps what it indexed of them)."""
     fields = fields or Fields()
     for root, paths in archive_files(roots):
         for path in paths:
@@ -126,6 +128,7 @@ def iter_records(
                 if path == root:
                     raise
                 on_bad(str(exc))
+                on_unreadable(path)  # a text file's key is its path
                 continue
             size = len(doc.text.encode("utf-8", "surrogatepass"))
             yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)

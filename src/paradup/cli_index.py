@@ -123,6 +123,13 @@ def _build(
             highlight=False,
             markup=False,
         )
+    if stats.kept:
+        err.print(
+            f"{index}: {stats.kept} indexed article(s) could not be read this time and are kept "
+            "as indexed; fix them (see skipped) and update again",
+            highlight=False,
+            markup=False,
+        )
     if stats.refreshed and not quiet:
         err.print(
             f"{index}: written by an earlier paradup that split texts differently; every "

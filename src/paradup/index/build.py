@@ -168,6 +168,7 @@ class BuildStats:
     read_bytes: int = 0  # source bytes read so far, unchanged documents included
     total_bytes: int = 0  # source bytes in all (0 when the archive cannot be sized)
     finish_seconds: float = 0.0  # merging band runs into blocks at the end
+    kept: int = 0  # indexed articles unreadable this time, kept as they were
     refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
 
 
@@ -218,10 +219,16 @@ def build_index(
         # again, and the version is recorded only once all of them are (a kill redoes it).
         stats.refreshed = bool(existing) and store.text_pipeline_stale()
         seen: set[str] = set()
+        # Articles that could not be read this time (permissions, a broken save): what the
+        # index holds of them is kept, not deleted as if they had left the archive.
+        unreadable: set[str] = set()
         relabeled: list[tuple[str, str | None, str | None, str]] = []
 
         def todo() -> Iterator[ArchiveRecord]:
-            for rec in iter_records(roots, fields or Fields(), config.encoding, stats.bad.append):
+            records = iter_records(
+                roots, fields or Fields(), config.encoding, stats.bad.append, unreadable.add
+            )
+            for rec in records:
                 if rec.key in seen:
                     rid = rec.key.rpartition("#")[2]  # the key is `file#id`
                     stats.bad.append(
@@ -293,7 +300,8 @@ def build_index(
                 f"no documents were read ({len(stats.bad)} bad records, the first: {stats.bad[0]})",
                 "fix the archive, or pass --text-field/--id-field for other JSON field names",
             )
-        gone = [k for k in existing if k not in seen]
+        gone = [k for k in existing if k not in seen and k not in unreadable]
+        stats.kept = sum(1 for k in unreadable if k in existing)
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
