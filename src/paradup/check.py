@@ -228,25 +228,14 @@ def check_documents(
 
 
 def _allow_patterns(allow: Iterable[str | re.Pattern[str]] | None) -> list[re.Pattern[str]]:
-    """Compiled allow-list patterns; a bad one is a UsageError naming it."""
-    if allow is None:
-        from .settings import DEFAULT_ALLOW
+    """Compiled allow-list patterns (default: the built-in bylines); a bad one is a UsageError."""
+    from .settings import DEFAULT_ALLOW, compile_allow
 
+    if allow is None:
         allow = DEFAULT_ALLOW
     elif isinstance(allow, str | re.Pattern):
         allow = [allow]  # one pattern, not its characters
-    out = []
-    for p in allow:
-        if isinstance(p, re.Pattern):
-            out.append(p)
-            continue
-        if not isinstance(p, str):
-            raise UsageError(f"allow: patterns must be str or re.Pattern, got {p!r}")
-        try:
-            out.append(re.compile(p))
-        except re.error as exc:
-            raise UsageError(f"allow pattern {p!r} is not a regex ({exc}); fix it") from None
-    return out
+    return compile_allow(allow)
 
 
 def check_prepared(

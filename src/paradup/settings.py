@@ -53,7 +53,27 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> "default" | file | "cli"
 
     def allow_patterns(self) -> list[re.Pattern[str]]:
-        return [re.compile(p) for p in self.allow]
+        return compile_allow(self.allow)
+
+
+def compile_allow(
+    patterns: Iterable[str | re.Pattern[str]], source: str | None = None
+) -> list[re.Pattern[str]]:
+    """The allow-list compiled; a pattern that is not a regex (or not a str) is a UsageError
+    naming it, and `source` (the config file) when given."""
+    out = []
+    where = f"{source}: " if source else ""
+    for p in patterns:
+        if isinstance(p, re.Pattern):
+            out.append(p)
+            continue
+        if not isinstance(p, str):
+            raise UsageError(f"{where}allow: patterns must be str or re.Pattern, got {p!r}")
+        try:
+            out.append(re.compile(p))
+        except re.error as exc:
+            raise UsageError(f"{where}allow pattern {p!r} is not a regex ({exc}); fix it") from None
+    return out
 
 
 # key in the file -> (kind, CheckConfig field or None for a Settings field)
@@ -223,14 +243,7 @@ def load_settings(
         sources[key] = "command line"
     config = _check_config(values, sources)
     allow = tuple(values.get("allow", DEFAULT_ALLOW)) + tuple(values.get("extend-allow", ()))
-    for pattern in allow:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            src = sources.get("allow") or sources.get("extend-allow") or "allow"
-            raise UsageError(
-                f"{src}: allow pattern {pattern!r} is not a regex ({exc}); fix it"
-            ) from None
+    compile_allow(allow, sources.get("allow") or sources.get("extend-allow") or "allow")
     validate_ratio(values.get("max-ratio"), f"{sources.get('max-ratio', '')} max-ratio".strip())
     return Settings(
         config=config,
