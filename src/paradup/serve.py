@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # a news draft is a few KB; 2 MB is generous
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small fields
 DRAIN_LIMIT = 32 * 1024 * 1024  # read (and discard) an oversize body up to this, then answer
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ENCODINGS = {"": None, "utf-8": None, "gb18030": "gb18030", "big5": "big5"}
 NON_TEXT_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 PASTED_NAME = "粘贴的稿件"
