@@ -15,10 +15,8 @@ undecodable bytes is written as `\\xff`, so the baseline is always valid UTF-8 J
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -80,22 +78,16 @@ def write(path: Path, result: CheckResult) -> int:
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if path.is_dir():
         raise UsageError(f"{path}: is a folder; set the baseline to a file path")
-    tmp = path.with_name(path.name + ".tmp")
+    fix = "check the baseline setting"
     try:
+        text.encode("utf-8")  # before any file is made (printable paths; text is decoded)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(text.encode("utf-8"))
-        os.replace(tmp, path)
     except (OSError, UnicodeError) as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()  # never leave the temporary file behind
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(
-            f"{path}: cannot write the baseline ({why}); check the baseline setting"
-        ) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+        raise UsageError(f"{path}: cannot write the baseline ({why}); {fix}") from None
+    from .output import write_report
+
+    write_report(path, text, "the baseline", fix)  # atomic, nothing left behind on failure
     return len(rows)
 
 

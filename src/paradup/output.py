@@ -36,18 +36,21 @@ def refuse_input_as_output(output: Path, inputs: Iterable[str | os.PathLike[str]
 
 
 @contextlib.contextmanager
-def report_file(output: Path) -> Iterator[TextIO]:
+def report_file(
+    output: Path, what: str = "the report", fix: str = "check --output"
+) -> Iterator[TextIO]:
     """A text stream into a temporary file beside `output`, renamed over it only when the
     report is complete: a failure half-way (a full disk, an interrupt, an audit error) never
     leaves a truncated report nor destroys the previous one. A device or FIFO (/dev/stdout) is
-    written as it is (a rename cannot replace it)."""
+    written as it is (a rename cannot replace it). An OSError is one line: "cannot write
+    `what`", then `fix`."""
 
     def fail(exc: OSError) -> UsageError:
         why = exc.strerror or str(exc)
-        return UsageError(f"{output}: cannot write the report ({why}); check --output")
+        return UsageError(f"{output}: cannot write {what} ({why}); {fix}")
 
     if os.path.isdir(output):
-        raise UsageError(f"{output}: cannot write the report (Is a directory); check --output")
+        raise UsageError(f"{output}: cannot write {what} (Is a directory); {fix}")
     if os.path.exists(output) and not os.path.isfile(output):
         try:
             fh = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -84,9 +87,11 @@ def report_file(output: Path) -> Iterator[TextIO]:
         raise
 
 
-def write_report(output: Path, text: str) -> None:
+def write_report(
+    output: Path, text: str, what: str = "the report", fix: str = "check --output"
+) -> None:
     """Write a whole report atomically (`report_file`)."""
-    with report_file(output) as fh:
+    with report_file(output, what, fix) as fh:
         fh.write(text)
 
 
