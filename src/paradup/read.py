@@ -145,6 +145,13 @@ def read_document(
             ) from None
         except OSError as exc:
             raise InputError(path, f"cannot be read ({exc.strerror})", "check the file") from None
+    return decode_capped(data, name, encoding, max_bytes)
+
+
+def decode_capped(
+    data: bytes, name: str, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """`decode`, refusing more than `max_bytes` (read from a pipe, or from git)."""
     if len(data) > max_bytes:
         raise InputError(
             name, f"is over the {max_bytes}-byte limit", "split it, or raise --max-bytes"

@@ -267,18 +267,11 @@ def content(root: Path, rel: str, blob: str) -> bytes:
 def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDoc:
     """Read, prepare and apply suppression to one article (doc id 0)."""
     from .prepare import prepare
-    from .read import decode
+    from .read import decode_capped
     from .suppress import apply
 
     cfg = settings.config
-    data = content(root, rel, blob)
-    if len(data) > cfg.max_bytes:
-        raise InputError(
-            rel,
-            f"is {len(data)} bytes, over the {cfg.max_bytes}-byte limit",
-            "split it, or raise max-bytes",
-        )
-    document = decode(data, rel, cfg.encoding)
+    document = decode_capped(content(root, rel, blob), rel, cfg.encoding, cfg.max_bytes)
     return apply(prepare(0, document, cfg), settings.allow_patterns())
 
 
@@ -597,41 +590,34 @@ def focus_order(
     part of the commit) is left out.
     """
     rels = sorted(dict.fromkeys(changed))
-    if staged is not None:
-        for rel in rels:
-            if (root / rel).is_dir():
-                raise UsageError(
-                    f"{rel}: is a folder; pass the changed files (or --all to check every article)"
-                )
-        rels = [r for r in rels if r in staged]  # staged holds only wanted articles
-        head = in_head(root, rels) if len(rels) > 1 else set()
-        return sorted(rels, key=lambda r: (r not in head, r))
-    missing: list[str] = []
     for rel in rels:
-        path = root / rel
-        if path.is_file():
-            continue
-        if path.is_dir():
+        if (root / rel).is_dir():
             raise UsageError(
                 f"{rel}: is a folder; pass the changed files (or --all to check every article)"
             )
-        if path.exists():
-            raise UsageError(f"{rel}: is not a regular file; pass article files only")
-        missing.append(rel)
-    if missing:
-        known = _names(git(root, "--literal-pathspecs", "ls-files", "-z", "--", *missing))
-        known |= in_head(root, missing)
-        for rel in missing:
-            if rel not in known:
-                raise UsageError(
-                    f"{rel}: does not exist (and git does not know it as deleted); "
-                    "check the file name"
-                )
-    gone = set(missing)  # deleted: nothing to check
-    rels = [r for r in rels if r not in gone and wanted(r, settings)]
-    if len(rels) < 2:
-        return rels
-    head = in_head(root, rels)
+    if staged is not None:
+        rels = [r for r in rels if r in staged]  # staged holds only wanted articles
+    else:
+        missing: list[str] = []
+        for rel in rels:
+            path = root / rel
+            if path.is_file():
+                continue
+            if path.exists():
+                raise UsageError(f"{rel}: is not a regular file; pass article files only")
+            missing.append(rel)
+        if missing:
+            known = _names(git(root, "--literal-pathspecs", "ls-files", "-z", "--", *missing))
+            known |= in_head(root, missing)
+            for rel in missing:
+                if rel not in known:
+                    raise UsageError(
+                        f"{rel}: does not exist (and git does not know it as deleted); "
+                        "check the file name"
+                    )
+        gone = set(missing)  # deleted: nothing to check
+        rels = [r for r in rels if r not in gone and wanted(r, settings)]
+    head = in_head(root, rels) if len(rels) > 1 else set()
     return sorted(rels, key=lambda r: (r not in head, r))
 
 
