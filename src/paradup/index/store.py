@@ -278,12 +278,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-# Every table name an index of any schema has: a database holding only these, all empty, is
-# what a build killed before its first commit leaves (`_SCHEMA` runs one statement at a time).
-_OWN_TABLES = frozenset(
-    {"meta", "docs", "unit_blocks", "unit_sigs", "unit_pages", "band_blocks", "band_runs"}
-    | {"units", "bands", "bands_new", "sqlite_sequence", "sqlite_stat1"}
-)
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -638,23 +632,14 @@ class IndexStore:
                 # In (key, unit) order; two bands of a unit may share a 32-bit key: each code once.
                 _append_runs(con, sorted_unique((keys << 32) | units, in_place=True))
 
-    def _begin_write(self) -> None:
-        """BEGIN IMMEDIATE; a file SQLite may not write is named, with the fix."""
-        try:
-            self.con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if _access_error(exc):
-                raise _permission_error(self.path, exc) from None
-            raise
-
     @contextmanager
     def _write_transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back on any exception
         (a killed run loses only this batch); a file SQLite may not write is named, with the
         fix, instead of a traceback."""
         con = self.con
-        self._begin_write()
         try:
+            con.execute("BEGIN IMMEDIATE")  # a read-only file fails here, named below
             yield con
             con.execute("COMMIT")
         except sqlite3.OperationalError as exc:
