@@ -559,9 +559,6 @@ class IndexStore:
         self.close()
 
     # -- writing -------------------------------------------------------------------------
-    def doc_hashes(self) -> dict[str, str]:
-        return dict(self.con.execute("SELECT key, content_hash FROM docs").fetchall())
-
     def text_pipeline_stale(self) -> bool:
         """Whether the index's units were cut by another version of the text pipeline."""
         row = self.con.execute("SELECT value FROM meta WHERE key = 'text_pipeline'").fetchone()
