@@ -68,16 +68,10 @@ def _build(
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     if encoding is not None:
-        import codecs
+        from .read import is_text_encoding
 
-        try:
-            # codecs also knows bytes-to-bytes ones (rot13, hex, zlib): not text encodings.
-            if not codecs.lookup(encoding)._is_text_encoding:
-                raise LookupError(encoding)
-        except LookupError:
-            raise _fail(
-                f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030"
-            ) from None
+        if not is_text_encoding(encoding):
+            raise _fail(f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030")
     err = Console(stderr=True)
     fields = Fields(id_field, text_field, title_field, date_field)
     with Progress(

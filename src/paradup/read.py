@@ -64,14 +64,10 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
             ) from None
         used = "utf-8"
     else:
-        try:
-            # codecs also knows bytes-to-bytes ones (rot13, hex, zlib): not text encodings.
-            if not codecs.lookup(encoding)._is_text_encoding:
-                raise LookupError(encoding)
-        except LookupError:
+        if not is_text_encoding(encoding):
             raise InputError(
                 path, f"unknown encoding {encoding!r} for text", "pass e.g. --encoding gb18030"
-            ) from None
+            )
         try:
             text = data.decode(encoding)
         except UnicodeError as exc:  # punycode and idna raise the base class
@@ -87,6 +83,15 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
     if not text.strip():
         raise InputError(path, "is empty", "pass a file that contains text")
     return Document(path=path, text=text, encoding=used)
+
+
+def is_text_encoding(encoding: str) -> bool:
+    """A codec that decodes bytes to text: codecs also knows bytes-to-bytes ones (rot13, hex,
+    zlib), which are not text encodings."""
+    try:
+        return bool(codecs.lookup(encoding)._is_text_encoding)
+    except LookupError:
+        return False
 
 
 def _nul_text(encoding: str) -> bool:
