@@ -273,20 +273,16 @@ def _refuse_index_as_output(output: Path, index: Path, archive: Iterable[str] = 
     from .output import refuse_input_as_output
 
     own = [str(index) + suffix for suffix in ("", "-wal", "-shm", ".lock")]
+    archive = list(archive)
     try:
         refuse_input_as_output(output, own)
+        refuse_input_as_output(output, archive, "the archive file {} of " + str(index))
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     target = os.path.realpath(output)
     for f in archive:
-        same = os.path.realpath(f) == target
-        if not same and not os.path.isabs(f):
-            tail = os.path.normpath(f)
-            same = not tail.startswith("..") and target.endswith(os.sep + tail)
-        if not same and os.path.exists(f):
-            with contextlib.suppress(OSError):
-                same = os.path.samefile(f, output)
-        if same:
+        tail = os.path.normpath(f)
+        if not os.path.isabs(f) and not tail.startswith("..") and target.endswith(os.sep + tail):
             raise _fail(
                 f"{output}: --output is the archive file {f} of {index}; "
                 "write the report to another path"

@@ -14,10 +14,12 @@ from .errors import UsageError
 from .read import STDIN_NAME
 
 
-def refuse_input_as_output(output: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+def refuse_input_as_output(
+    output: Path, inputs: Iterable[str | os.PathLike[str]], label: str = "the input file {}"
+) -> None:
     """The report must never replace a file the run reads (an article, the index, the config):
     compare real paths (symlinks, `./a.md`, other spellings) and, for an existing output,
-    device and inode (hard links)."""
+    device and inode (hard links). `label` names the input in the error (`{}` is its path)."""
     target = os.path.realpath(output)
     exists = os.path.exists(output)
     for f in inputs:
@@ -30,9 +32,8 @@ def refuse_input_as_output(output: Path, inputs: Iterable[str | os.PathLike[str]
             except OSError:
                 same = False
         if same:
-            raise UsageError(
-                f"{output}: --output is the input file {f}; write the report to another path"
-            )
+            what = label.replace("{}", str(f))
+            raise UsageError(f"{output}: --output is {what}; write the report to another path")
 
 
 @contextlib.contextmanager
