@@ -347,7 +347,7 @@ def audit_command(
         in memory at once."""
         if output is None and quiet and format is AuditFormat.text:
             return
-        from .output import report_file
+        from .output import discard_stdout, report_file
 
         try:
             with contextlib.ExitStack() as stack:
@@ -365,9 +365,7 @@ def audit_command(
                 except BrokenPipeError:
                     if output is not None:
                         raise _fail(f"{output}: cannot write (broken pipe)") from None
-                    # The reader has what it wanted (`| head`): stop quietly, as other tools do,
-                    # and point stdout at /dev/null so the interpreter's final flush does not fail.
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    discard_stdout()  # the reader has what it wanted (`| head`): stop quietly
                 except OSError as exc:
                     raise _fail(f"{output or 'stdout'}: cannot write ({exc.strerror})") from None
         except ParadupError as exc:  # the report file's: opening, the last flush, rename

@@ -106,14 +106,16 @@ def stdout_report(fix: str = "free space where it goes or pass --output") -> Ite
         yield
         sys.stdout.flush()
     except BrokenPipeError:
-        _discard_stdout()
+        discard_stdout()
     except OSError as exc:
-        _discard_stdout()
+        discard_stdout()
         why = exc.strerror or str(exc)
         raise UsageError(f"stdout: cannot write the report ({why}); {fix}") from None
 
 
-def _discard_stdout() -> None:
+def discard_stdout() -> None:
+    """Point stdout at the null device: a reader that closed the pipe has what it wanted, and
+    the interpreter's final flush must not fail on it."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
