@@ -142,19 +142,25 @@ def _wait_for_docs(proc: subprocess.Popen[bytes], idx: Path, n: int) -> None:
             return
 
 
-def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> None:
+def _kill_build_midway(tmp_path: Path, jobs: int) -> tuple[Path, Path]:
+    """A build of 3,000 records killed with SIGKILL after 100 are committed: (archive, index)."""
     src = tmp_path / "big.jsonl"
     write_jsonl(src, 3000)
     idx = tmp_path / "k.paradup"
     script = (
         "import sys; from paradup.index.build import build_index; "
-        f"build_index([{str(src)!r}], {str(idx)!r}, jobs=1, batch_size=20)"
+        f"build_index([{str(src)!r}], {str(idx)!r}, jobs={jobs}, batch_size=20)"
     )
     proc = subprocess.Popen([sys.executable, "-c", script])
     _wait_for_docs(proc, idx, 100)
     assert proc.poll() is None, "the build finished before it could be killed; enlarge the input"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    return src, idx
+
+
+def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> None:
+    src, idx = _kill_build_midway(tmp_path, jobs=1)
     with IndexStore.open(idx) as store:
         counts = store.counts()
         assert counts["docs"] >= 100 and counts["docs"] % 20 == 0  # whole batches only
@@ -371,18 +377,7 @@ def test_interrupted_statement_keeps_its_own_error(tmp_path: Path) -> None:
 def test_workers_die_with_a_killed_parent_and_free_the_index(tmp_path: Path) -> None:
     """SIGKILL to a `-j 2` build: its workers must not outlive it (orphans held the inherited
     writer lock, so the next run was refused until someone found and killed them)."""
-    src = tmp_path / "big.jsonl"
-    write_jsonl(src, 3000)
-    idx = tmp_path / "k.paradup"
-    script = (
-        "import sys; from paradup.index.build import build_index; "
-        f"build_index([{str(src)!r}], {str(idx)!r}, jobs=2, batch_size=20)"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    _wait_for_docs(proc, idx, 100)
-    assert proc.poll() is None, "the build finished before it could be killed; enlarge the input"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    src, idx = _kill_build_midway(tmp_path, jobs=2)
     deadline = time.time() + 30
     while True:
         update = run_paradup("index", "update", str(src), "--index", str(idx), "-q")
