@@ -259,3 +259,30 @@ def test_sarif_end_position_counts_every_line_break(newline: str) -> None:
     text = f"第一行{newline}第二行{newline}第三"
     span = Span("a.txt", 10, 10 + len(text), 4, 7, text)
     assert end_position(span) == (6, 3)
+
+
+def test_library_against_check_uses_the_same_allow_default_as_a_plain_check(
+    tmp_path: Path,
+) -> None:
+    """`check_against` without `allow` takes the built-in bylines out, as `check_documents`
+    does (it used to compare every sentence), and `suppress=False` compares them all."""
+    from paradup.against import check_against
+    from paradup.check import check_documents
+    from paradup.read import Document
+
+    first, middle, _last = RESTATED.strip().split("\n\n")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "old.txt").write_text(f"{middle}\n", encoding="utf-8")
+    index = tmp_path / "old.paradup"
+    assert run_paradup("index", "build", str(archive), "--index", str(index), "-q").returncode == 0
+    draft = Document("draft.md", f"来源：{first}\n\n{middle}\n\n来源：{first}\n", "utf-8")
+    plain = check_documents([draft])
+    against = check_against([draft], str(index))
+    draft_chars = [f.chars for f in plain.files]
+    assert draft_chars == [f.chars for f in against.files if f.path == "draft.md"]
+    # The byline pair is not a finding in either; the archived paragraph is one --against.
+    assert not plain.findings
+    assert len(against.findings) == 1 and against.findings[0].a.doc is not None
+    everything = check_against([draft], str(index), suppress=False)
+    assert len(everything.findings) == 2

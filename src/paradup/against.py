@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .align import union
-from .check import check_prepared, sentence_units, unit_band_keys
+from .check import _allow_patterns, check_prepared, sentence_units, unit_band_keys
 from .config import CheckConfig
 from .index.store import IndexStore
 from .lsh import index_keys
@@ -76,21 +76,26 @@ def check_against(
     documents: Sequence[Document],
     index_path: str,
     config: CheckConfig | None = None,
-    allow: Sequence[re.Pattern[str]] | None = None,
+    allow: Iterable[str | re.Pattern[str]] | None = None,
+    *,
+    suppress: bool = True,
 ) -> CheckResult:
     """Findings inside the drafts and between drafts and archived documents (archive is `a`).
 
-    With `allow` (the settings' allow-list), the drafts' off/on markers and allow-listed
-    sentences are taken out of the comparison, as `paradup check` and the hook do."""
+    The drafts' off/on markers and allow-listed sentences are taken out of the comparison as
+    in `check_documents` (same `allow` default, the built-in bylines, and `suppress=False`
+    to compare every sentence), so a plain check and an `--against` check agree."""
     config = config or CheckConfig()
+    # Compiled before the index is opened: a bad pattern is a UsageError, not a held file.
+    patterns = _allow_patterns(allow) if suppress else None
     store = IndexStore.open(index_path)
     try:
         require_compatible(store, index_path, config)
         drafts = [prepare(i, d, config) for i, d in enumerate(documents)]
-        if allow is not None:
+        if patterns is not None:
             from .suppress import apply
 
-            drafts = [apply(d, allow) for d in drafts]
+            drafts = [apply(d, patterns) for d in drafts]
         with store.snapshot():  # one state throughout, even while a writer converts or merges
             found = _candidate_docs(store, drafts, config)
             sources = [store.doc(i) for i, _ in found]
