@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -490,3 +491,75 @@ def test_update_keeps_an_article_it_cannot_read_this_time(tmp_path: Path) -> Non
     assert run_paradup("index", "update", str(tree), "--index", str(index), "-q").returncode == 0
     with IndexStore.open(index) as store:
         assert store.counts()["docs"] == 2
+
+
+def _doc_keys(index: Path) -> set[str]:
+    con = sqlite3.connect(index)
+    try:
+        return {k for (k,) in con.execute("SELECT key FROM docs")}
+    finally:
+        con.close()
+
+
+def test_update_keeps_json_lines_records_it_cannot_read_this_time(tmp_path: Path) -> None:
+    """A JSON Lines record whose line broke (invalid JSON: its id cannot be read) keeps what
+    the index holds of that file; a record whose text went missing keeps its own key; a
+    removed line whose file reads cleanly is deleted. All of them used to be deleted."""
+    archive = tmp_path / "a.jsonl"
+    write_jsonl(archive, 6)
+    index = tmp_path / "i.paradup"
+    assert build_index([str(archive)], str(index), jobs=1).indexed == 6
+    before = _doc_keys(index)
+    lines = archive.read_text("utf-8").splitlines()
+    broken = [*lines[:2], lines[2][:40], *lines[3:]]  # a save cut record a2 short
+    archive.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    proc = run_paradup("index", "update", str(archive), "--index", str(index))
+    assert proc.returncode == 0, proc.stderr
+    flat = " ".join(proc.stderr.split())
+    assert "a.jsonl:3: invalid JSON" in flat
+    assert "1 indexed article(s) could not be read this time" in flat
+    assert _doc_keys(index) == before
+    # The record's text field emptied: that record (known by its id) is kept.
+    rec = json.loads(lines[4])
+    rec["text"] = ""
+    emptied = [*lines[:4], json.dumps(rec, ensure_ascii=False), *lines[5:]]
+    archive.write_text("\n".join(emptied) + "\n", encoding="utf-8")
+    proc = run_paradup("index", "update", str(archive), "--index", str(index))
+    assert proc.returncode == 0 and "1 indexed article(s)" in " ".join(proc.stderr.split())
+    assert _doc_keys(index) == before
+    # Fixed, with one record really removed: that one goes, the others stay.
+    archive.write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
+    assert run_paradup("index", "update", str(archive), "--index", str(index), "-q").returncode == 0
+    assert _doc_keys(index) == before - {f"{archive}#a5"}
+
+
+def test_update_keeps_an_unreadable_json_lines_file_in_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON Lines file inside the archive folder that cannot be opened is skipped with a line
+    and its records kept, like an unreadable article file (it failed the whole update)."""
+    import builtins
+
+    from paradup import archive as archive_mod
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    write_jsonl(tree / "a.jsonl", 3)
+    write_jsonl(tree / "b.jsonl", 3, start=3)
+    index = tmp_path / "i.paradup"
+    assert build_index([str(tree)], str(index), jobs=1).indexed == 6
+    real_open = builtins.open
+
+    def deny_b(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("b.jsonl"):  # as for a file without read permission (root reads all)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(archive_mod, "open", deny_b, raising=False)
+    stats = build_index([str(tree)], str(index), jobs=1)
+    assert (stats.kept, stats.deleted) == (3, 0)
+    assert any("b.jsonl" in m and "cannot be read" in m for m in stats.bad)
+    assert len(_doc_keys(index)) == 6
+    # Named as the archive itself, the file is still an error.
+    with pytest.raises(ParadupError, match="cannot be read"):
+        build_index([str(tree / "b.jsonl")], str(index), jobs=1)

@@ -64,7 +64,15 @@ def has_surrogate(*values: str | None) -> bool:
     return False
 
 
-def iter_jsonl(path: str, fields: Fields, on_bad: Callable[[str], None]) -> Iterator[ArchiveRecord]:
+def iter_jsonl(
+    path: str,
+    fields: Fields,
+    on_bad: Callable[[str], None],
+    on_unreadable: Callable[[str], None] = lambda key: None,
+) -> Iterator[ArchiveRecord]:
+    """Records of one JSON Lines file. A bad line is reported; `on_unreadable` gets the
+    record's key when its id can be read, else the file's path (any record of the file may be
+    the one that broke), so an update keeps what it indexed instead of deleting it."""
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below; streamed line by line
     except OSError as exc:
@@ -78,26 +86,36 @@ def iter_jsonl(path: str, fields: Fields, on_bad: Callable[[str], None]) -> Iter
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError:
                 on_bad(f"{where}: not valid UTF-8; re-export the file as UTF-8")
+                on_unreadable(path)
                 continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 on_bad(f"{where}: invalid JSON ({exc.msg}); fix or remove the line")
+                on_unreadable(path)
                 continue
             if not isinstance(rec, dict):
                 on_bad(f"{where}: not a JSON object; each line must be one article object")
+                on_unreadable(path)
+                continue
+            rid = _scalar(rec.get(fields.id))
+            key = f"{path}#{rid}" if rid else where
+            if has_surrogate(rid):
+                on_bad(f"{where}: {SURROGATE_MSG}")
+                on_unreadable(path)  # no usable key
                 continue
             text = rec.get(fields.text)
             if not isinstance(text, str) or not text.strip():
                 on_bad(f"{where}: no text in field {fields.text!r}; pass --text-field")
+                on_unreadable(key)
                 continue
-            rid = _scalar(rec.get(fields.id))
             title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
-            if has_surrogate(text, title, date, rid):
+            if has_surrogate(text, title, date):
                 on_bad(f"{where}: {SURROGATE_MSG}")
+                on_unreadable(key)
                 continue
             yield ArchiveRecord(
-                key=f"{path}#{rid}" if rid else where,
+                key=key,
                 path=where,
                 text=text,
                 title=title,
@@ -114,13 +132,20 @@ def iter_records(
     on_bad: Callable[[str], None] = lambda msg: None,
     on_unreadable: Callable[[str], None] = lambda key: None,
 ) -> Iterator[ArchiveRecord]:
-    """Stream every article under the roots; unreadable files are reported and skipped, and
-    their keys passed to `on_unreadable` (an update keeps what it indexed of them)."""
+    """Stream every article under the roots; unreadable files and records are reported and
+    skipped, and their keys passed to `on_unreadable` (an update keeps what it indexed of
+    them): a JSON Lines file's own path stands for every record of it (`key_in_file`)."""
     fields = fields or Fields()
     for root, paths in archive_files(roots):
         for path in paths:
             if path.endswith(JSONL_SUFFIXES):
-                yield from iter_jsonl(path, fields, on_bad)
+                try:
+                    yield from iter_jsonl(path, fields, on_bad, on_unreadable)
+                except InputError as exc:  # the file cannot be opened: like a text file
+                    if path == root:
+                        raise
+                    on_bad(str(exc))
+                    on_unreadable(path)
                 continue
             try:
                 doc = read_document(path, encoding)
@@ -132,6 +157,14 @@ def iter_records(
                 continue
             size = len(doc.text.encode("utf-8", "surrogatepass"))
             yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
+
+
+def key_in_file(key: str, path: str) -> bool:
+    """Whether a record key (`path#id` or `path:line`) belongs to the JSON Lines file `path`."""
+    if not key.startswith(path):
+        return False
+    rest = key[len(path) :]
+    return rest.startswith("#") or (rest[:1] == ":" and rest[1:].isdigit())
 
 
 def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:

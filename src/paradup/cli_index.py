@@ -119,8 +119,8 @@ def _build(
         )
     if stats.kept:
         err.print(
-            f"{index}: {stats.kept} indexed article(s) could not be read this time and are kept "
-            "as indexed; fix them (see skipped) and update again",
+            f"{index}: {stats.kept} indexed article(s) could not be read this time (see skipped) "
+            "and are kept as indexed; fix them and update again",
             highlight=False,
             markup=False,
         )

@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from ..archive import JSONL_SUFFIXES, ArchiveRecord, Fields, archive_bytes, iter_records
+from ..archive import (
+    JSONL_SUFFIXES,
+    ArchiveRecord,
+    Fields,
+    archive_bytes,
+    iter_records,
+    key_in_file,
+)
 from ..config import CheckConfig
 from ..errors import InputError
 from ..read import Document, read_document
@@ -300,8 +307,14 @@ def build_index(
                 f"no documents were read ({len(stats.bad)} bad records, the first: {stats.bad[0]})",
                 "fix the archive, or pass --text-field/--id-field for other JSON field names",
             )
-        gone = [k for k in existing if k not in seen and k not in unreadable]
-        stats.kept = sum(1 for k in unreadable if k in existing)
+        broken = [u for u in unreadable if u.endswith(JSONL_SUFFIXES)]  # partly unreadable
+
+        def keep(k: str) -> bool:
+            return k in unreadable or any(key_in_file(k, f) for f in broken)
+
+        missing = [k for k in existing if k not in seen]
+        gone = [k for k in missing if not keep(k)]
+        stats.kept = len(missing) - len(gone)
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
