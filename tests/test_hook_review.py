@@ -94,6 +94,30 @@ def test_cache_digest_covers_the_version_and_the_pipeline_code(
     assert repo_mod.settings_digest(settings) != first
 
 
+def test_cache_digest_covers_the_installed_segmenters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another rjieba (or jieba) build cuts words differently: its files are in the digest."""
+    import sys
+
+    from paradup import repo as repo_mod
+    from paradup.settings import load_settings
+
+    fake = tmp_path / "site" / "rjieba"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("from .rjieba import *\n")
+    (fake / "rjieba.abi3.so").write_bytes(b"v1")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "rjieba", raising=False)
+    settings = load_settings([str(tmp_path)])
+    monkeypatch.setattr(repo_mod, "_PIPELINE_STAMP", [])
+    first = repo_mod.settings_digest(settings)
+    assert str(fake / "rjieba.abi3.so") in repo_mod._segmenter_stamp()
+    (fake / "rjieba.abi3.so").write_bytes(b"v2 of the engine")  # an upgrade
+    monkeypatch.setattr(repo_mod, "_PIPELINE_STAMP", [])
+    assert repo_mod.settings_digest(settings) != first
+
+
 def test_cache_of_another_paradup_version_is_not_reused(repo: Path) -> None:
     write(repo, {"articles/new.md": article(120)})
     git(repo, "add", "-A")

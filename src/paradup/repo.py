@@ -192,8 +192,39 @@ def _pipeline_stamp() -> str:
                 data = b"?"
             h.update(b"%s %d\0" % (name.encode(), len(data)))
             h.update(data)
+        h.update(_segmenter_stamp().encode())
         _PIPELINE_STAMP.append(h.hexdigest())
     return _PIPELINE_STAMP[0]
+
+
+def _segmenter_stamp() -> str:
+    """Size and mtime of the installed segmenters' module files and jieba's dictionary: an
+    upgrade of either can cut words differently. Found without importing them (well under a
+    millisecond; importlib.metadata took 50 ms)."""
+    from importlib.util import find_spec
+
+    parts = []
+    for name in ("jieba", "rjieba"):
+        try:
+            spec = find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec is not None else None
+        files = [origin] if origin else []
+        if origin:
+            folder = os.path.dirname(origin)
+            if name == "jieba":
+                files.append(os.path.join(folder, "dict.txt"))
+            else:  # rjieba's compiled module sits beside its __init__.py
+                with contextlib.suppress(OSError):
+                    files += sorted(e.path for e in os.scandir(folder) if e.is_file())
+        for f in files:
+            try:
+                st = os.stat(f)
+                parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append(f"{f}:?")
+    return "|".join(dict.fromkeys(parts))
 
 
 def _file_stamp(path: str | None) -> str | None:
