@@ -509,3 +509,36 @@ def test_a_fresh_build_leaves_no_free_pages(tmp_path: Path) -> None:
     _edit(src, change=5, delete=7)
     build_index([str(src)], str(idx), jobs=1)
     assert pages()[1] <= band_pages // 4
+
+
+def test_write_batch_replaces_held_documents_and_a_key_twice_in_one_batch(tmp_path: Path) -> None:
+    """write_batch looks up which documents the index holds in one query per batch: a held
+    one is replaced (its codes counted dead), and a key given twice keeps the later copy."""
+    from dataclasses import replace
+
+    from paradup.archive import content_hash
+    from paradup.config import CheckConfig
+    from paradup.index.build import fingerprint_record, index_settings
+
+    archive = tmp_path / "a.jsonl"
+    write_jsonl(archive, 4)
+    index = tmp_path / "i.paradup"
+    build_index([str(archive)], str(index), jobs=1)
+    cfg = CheckConfig()
+    settings = index_settings(cfg)
+    recs = list(iter_records([str(archive)]))
+    new_text = article(40)
+    edited = replace(recs[1], text=new_text, content_hash=content_hash(new_text))
+    fresh = replace(recs[0], key="new#1", path="new:1")
+    with IndexStore.open(index, settings) as store:
+        before = store.counts()
+        rows = [fingerprint_record(r, cfg, settings) for r in (edited, fresh, fresh)]
+        store.write_batch(rows)
+        after = store.counts()
+        states = store.doc_states()
+    assert after["docs"] == before["docs"] + 1
+    assert states[recs[1].key][0] == content_hash(new_text)
+    assert "new#1" in states
+    con = sqlite3.connect(index)
+    assert con.execute("SELECT count(*) FROM docs WHERE key = 'new#1'").fetchone()[0] == 1
+    assert int(_meta(con)["codes_dead"]) > 0

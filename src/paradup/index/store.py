@@ -591,15 +591,26 @@ class IndexStore:
         import numpy as np
 
         blobs: list[bytes] = []
+        # A key given twice keeps its later copy (two rows would share a reused doc id).
+        docs = list({d.key: d for d in docs}.values())
         with self._write_transaction() as con:
             for key in delete_keys:
                 self._delete(key)
+            # Which of the batch's documents the index holds already, in one query per 500
+            # (a fresh build spent a lookup per document finding none).
+            keys = [d.key for d in docs]
+            held: set[str] = set()
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                q = f"SELECT key FROM docs WHERE key IN ({','.join('?' * len(part))})"
+                held.update(k for (k,) in con.execute(q, part))
             rows = _UnitRows()
             # Unit ids are assigned here (we hold the write lock), so all blocks of the batch go
             # in with one executemany instead of one execute each for its rowid.
             next_id = first_id = self._next_unit_id()
             for d in docs:
-                self._delete(d.key)
+                if d.key in held:
+                    self._delete(d.key)
                 cur = con.execute(
                     "INSERT INTO docs (key, path, title, date, content_hash, chars, text) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
