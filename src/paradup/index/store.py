@@ -598,10 +598,10 @@ class IndexStore:
                 self._delete(key)
             # Which of the batch's documents the index holds already, in one query per 500
             # (a fresh build spent a lookup per document finding none).
-            keys = [d.key for d in docs]
+            names = [d.key for d in docs]
             held: set[str] = set()
-            for i in range(0, len(keys), 500):
-                part = keys[i : i + 500]
+            for i in range(0, len(names), 500):
+                part = names[i : i + 500]
                 q = f"SELECT key FROM docs WHERE key IN ({','.join('?' * len(part))})"
                 held.update(k for (k,) in con.execute(q, part))
             rows = _UnitRows()
