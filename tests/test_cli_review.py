@@ -286,3 +286,47 @@ def test_library_against_check_uses_the_same_allow_default_as_a_plain_check(
     assert len(against.findings) == 1 and against.findings[0].a.doc is not None
     everything = check_against([draft], str(index), suppress=False)
     assert len(everything.findings) == 2
+
+
+LONG = (
+    "市委宣传部今天召开新闻发布会，介绍全市推进城市更新行动的最新进展和下一步安排，"
+    "重点围绕老旧小区改造、背街小巷整治、历史街区保护和公共空间品质提升等四个方面展开。"
+)
+
+
+def test_piped_text_report_keeps_each_passage_and_heading_on_one_line(tmp_path: Path) -> None:
+    """Piped (80 columns), a heading was split after "restates" and a CJK passage wider than
+    the line jumped to a line of its own below its gutter; now the viewer wraps."""
+    draft = tmp_path / "draft.txt"
+    draft.write_text(f"{LONG}\n\n其他内容照常进行。\n\n{LONG}\n", encoding="utf-8")
+    proc = run_paradup("check", str(draft))
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert any(x.startswith("#1 ") and "restates" in x and x.count(str(draft)) == 2 for x in lines)
+    assert f"  earlier │ {LONG}" in lines and f"  later   │ {LONG}" in lines
+    out = tmp_path / "report.txt"
+    assert run_paradup("check", str(draft), "-o", str(out)).returncode == 1
+    assert f"  later   │ {LONG}" in out.read_text("utf-8").splitlines()
+
+
+def test_terminal_report_dims_only_the_gutter() -> None:
+    """The passages print in the normal style with the changed words highlighted; `Text +`
+    made the dim gutter the base style of the whole line."""
+    import io
+
+    from rich.console import Console
+
+    from paradup import check_text
+    from paradup.report.text import render
+
+    edited = LONG.replace("今天", "昨天")
+    result = check_text(f"{LONG}\n\n{edited}\n", "d.txt")
+    assert result.findings
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="standard", width=300)
+    render(result, console)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    passage_lines = [x for x in out.splitlines() if "│" in x]
+    assert len(passage_lines) == 3
+    for line in passage_lines:
+        assert line.count("\x1b[2m") == 1  # the gutter only
+        assert "\x1b[1;2;" not in line and "\x1b[2;" not in line

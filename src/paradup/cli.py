@@ -221,10 +221,15 @@ def _emit(
                 self.quiet = True
                 raise BrokenPipeError
 
+        # soft_wrap: rich breaks lines only at spaces, so a CJK passage wider than the
+        # window jumped to a line of its own and a path split from "restates" at 80 columns
+        # in a pipe; the terminal or viewer wraps long lines itself, at any character.
         with stdout_report():
-            render_text(result, _StdoutConsole(highlight=False))
+            render_text(result, _StdoutConsole(highlight=False, soft_wrap=True))
     else:
-        console = Console(record=True, file=io.StringIO(), width=100, highlight=False)
+        console = Console(
+            record=True, file=io.StringIO(), width=100, highlight=False, soft_wrap=True
+        )
         render_text(result, console)
         write_report(output, console.export_text())
 

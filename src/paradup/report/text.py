@@ -39,17 +39,21 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
     b_spans = [(c.b_start, c.b_end) for c in f.changes]
+    # Text.assemble, not `Text(gutter, style="dim") + body`: `+` keeps the left part's style
+    # as the base of the whole line, which dimmed every passage.
     console.print(
-        Text("  earlier │ ", style="dim") + _highlight(f.a.text, f.a.start, a_spans, "bold red")
+        Text.assemble(("  earlier │ ", "dim"), _highlight(f.a.text, f.a.start, a_spans, "bold red"))
     )
     console.print(
-        Text("  later   │ ", style="dim") + _highlight(f.b.text, f.b.start, b_spans, "bold green")
+        Text.assemble(
+            ("  later   │ ", "dim"), _highlight(f.b.text, f.b.start, b_spans, "bold green")
+        )
     )
     if f.changes:
         shown = "; ".join(f"{c.a or '∅'} → {c.b or '∅'}" for c in f.changes[:8]) + (
             " …" if len(f.changes) > 8 else ""
         )
-        console.print(Text("  changed │ ", style="dim") + Text(shown, style="yellow"))
+        console.print(Text.assemble(("  changed │ ", "dim"), (shown, "yellow")))
     console.print()
 
 
