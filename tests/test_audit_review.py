@@ -238,3 +238,58 @@ def test_duplicate_ids_in_one_export_are_reported_not_lost_silently(tmp_path: Pa
     assert f"{src}:2: duplicate id 'same'; ids must be unique, the first record" in " ".join(
         proc.stderr.split()
     )
+
+
+PARAS = (
+    "市气象台今天发布暴雨橙色预警，预计未来六小时内全市大部分地区将出现强降水天气。",
+    "市防汛办要求各区立即启动应急响应，加强对低洼路段、地下空间和在建工地的巡查。",
+    "交通部门提醒市民尽量减少外出，确需出行的请绕开积水路段并注意收听路况信息。",
+)
+
+
+def _passage_archive(tmp_path: Path, docs: list[str]) -> list[Any]:
+    from paradup.audit import audit
+    from paradup.index.store import IndexStore
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    src = tmp_path / "a.jsonl"
+    rows = [{"id": f"d{i}", "date": f"2024-03-0{i + 1}", "text": t} for i, t in enumerate(docs)]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    index = tmp_path / "i.paradup"
+    build_index([str(src)], str(index), jobs=1)
+    with IndexStore.open(index) as store:
+        clusters = audit(store)
+    for c in clusters:  # spans index the archived text exactly
+        for m in c.members:
+            assert docs[int(m.doc.rsplit("#d", 1)[1])][m.start : m.end] == m.text
+    return clusters
+
+
+def test_paragraphs_copied_together_are_one_passage(tmp_path: Path) -> None:
+    """A passage of three paragraphs copied from one article into another is one cluster
+    spanning all three in each (it was a cluster per paragraph)."""
+    block = "\n\n".join(PARAS)
+    clusters = _passage_archive(
+        tmp_path,
+        [
+            f"本报讯 今日天气早知道。\n\n{block}\n\n记者 张三",
+            f"据了解，情况如下。\n\n{block}\n\n完",
+        ],
+    )
+    assert len(clusters) == 1
+    (c,) = clusters
+    assert [m.text for m in c.members] == [block, block]
+    assert c.similarity == (1.0, 1.0) and c.size == 2
+
+
+def test_passages_join_over_the_same_short_sentence_only(tmp_path: Path) -> None:
+    """Between two restated paragraphs, the same short sentence (no unit of its own) in both
+    documents joins them; a different one in a third document keeps them apart."""
+    a, b, _c = PARAS
+    same = f"{a}\n\n据悉如此。\n\n{b}"
+    joined = _passage_archive(tmp_path / "same", [same, f"开头不同。\n\n{same}"])
+    assert [[m.text for m in x.members] for x in joined] == [[same, same]]
+    other = f"{a}\n\n另有说法。\n\n{b}"
+    apart = _passage_archive(tmp_path / "other", [same, f"开头不同。\n\n{same}", other])
+    assert sorted(len(x.members) for x in apart) == [3, 3]
+    assert {x.members[0].text for x in apart} == {a, b}

@@ -4,9 +4,10 @@ Candidate pairs come from the band keys that two or more units share and are kep
 int64 arrays; a vectorized screen on the stored MinHash signatures drops pairs far below the
 threshold, and every remaining pair is verified on exact shingle sets. Clusters are connected
 components of the verified pairs. Sentence clusters whose members all lie inside a paragraph
-cluster's members are dropped as redundant. Units that recur in very many documents are
-boilerplate templates. Every step works on numpy arrays, and clusters are built while the
-report is written (`audit_stream`).
+cluster's members are dropped as redundant, and clusters that continue one another in every
+document they share (the next paragraph of a reposted article) are joined into one passage
+(`_passages`). Units that recur in very many documents are boilerplate templates. Every step
+works on numpy arrays, and clusters are built while the report is written (`audit_stream`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ class Cluster:
     similarity: tuple[float, float]
     members: tuple[Member, ...]
 
+
+# Text between two restated units that lets them join into one passage: at most GAP_CHARS, the
+# same in every document once BLANK characters (line breaks, ideographic and no-break spaces)
+# are taken out. The Spark engine uses the same class, as the characters themselves (Java's
+# regex would read `\v` as a class of its own).
+BLANK = "[ \t\n\r\f\v\x85\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]"
+GAP_CHARS = 64
 
 Step = Callable[[str, int, int], None]  # (phase, done, total): drives a progress bar
 
@@ -417,22 +425,34 @@ def audit_stream(
     np.logical_and.at(all_covered, cluster_of[~para], covered)
     sentence_cluster = ~np.isin(np.arange(len(labels)), cluster_of[para])
     kept_cluster = ~(sentence_cluster & all_covered)
+    # Only the kept clusters go on, renumbered 0..n-1; those that continue one another in every
+    # document become one passage.
+    keep_rows = kept_cluster[cluster_of]
+    member, cluster_of = member[keep_rows], cluster_of[keep_rows]
+    relabel = np.cumsum(kept_cluster) - 1
+    cluster_of, lo, hi = relabel[cluster_of], lo[kept_cluster], hi[kept_cluster]
+    mdoc = units.doc[member]
+    mstart, mend = units.start[member], units.end[member]
+    mkind = units.kind[member].astype(np.int64)
+    member, cluster_of, mdoc, mstart, mend, mkind, lo, hi = _passages(
+        store, member, cluster_of, mdoc, mstart, mend, mkind, lo, hi, tick
+    )
+    n_clusters = len(lo)
     # Members in (first occurrence by date, then archive order) order; clusters by (documents,
     # length of the first member's text, its place in archive order), largest first. Archive
     # order, not unit ids: ids follow the index's history (an update gives new ones to what it
     # adds), and the report must be the same for an archive however its index came about.
     doc_rank = _doc_rank(store, "date", lambda d: (not isinstance(d, str), d or ""))
     unit_rank = _source_rank(store, units)
-    mdoc = units.doc[member]
     order = np.lexsort((unit_rank[member], doc_rank[mdoc], cluster_of))
     member, cluster_of, mdoc = member[order], cluster_of[order], mdoc[order]
+    mstart, mend, mkind = mstart[order], mend[order], mkind[order]
     # Every cluster has members, so cluster c's run starts at bounds[c].
-    bounds = np.searchsorted(cluster_of, np.arange(len(labels) + 1))
+    bounds = np.searchsorted(cluster_of, np.arange(n_clusters + 1))
     heads = member[bounds[:-1]]
-    sizes = np.bincount(sorted_unique((cluster_of << 32) | mdoc) >> 32, minlength=len(labels))
-    length = units.end[heads] - units.start[heads]
-    ranked = np.flatnonzero(kept_cluster)
-    ranked = ranked[np.lexsort((unit_rank[heads[ranked]], -length[ranked], -sizes[ranked]))]
+    sizes = np.bincount(sorted_unique((cluster_of << 32) | mdoc) >> 32, minlength=n_clusters)
+    length = mend[bounds[:-1]] - mstart[bounds[:-1]]
+    ranked = np.lexsort((unit_rank[heads], -length, -sizes))
     n_docs = store.counts()["docs"]
     bp_min = boilerplate_docs or max(10, n_docs // 200)
     n_bp = int(np.count_nonzero(sizes[ranked] >= bp_min))
@@ -443,14 +463,14 @@ def audit_stream(
         except OSError as exc:
             raise _temp_error(exc) from None
         with tmp_file as tmp:
-            texts, meta = _member_texts(store, member, mdoc, units, ranked, bounds, tmp, tick)
+            texts, meta = _member_texts(store, mdoc, mstart, mend, ranked, bounds, tmp, tick)
             for w in range(0, len(ranked), _WINDOW):
                 tick("writing clusters", w, len(ranked))
                 window = ranked[w : w + _WINDOW]
                 at = ranges(bounds[window], bounds[window + 1] - bounds[window])
                 units_, docs_ = member[at].tolist(), mdoc[at].tolist()
-                starts, ends = units.start[member[at]].tolist(), units.end[member[at]].tolist()
-                kinds = units.kind[member[at]].tolist()
+                starts, ends = mstart[at].tolist(), mend[at].tolist()
+                kinds = mkind[at].tolist()
                 spans = texts[at].tolist()
                 i = 0
                 for n, c in enumerate(window.tolist(), w + 1):
@@ -484,6 +504,118 @@ def audit_stream(
     return AuditResult(len(ranked) - n_bp, n_bp, build)
 
 
+def _passages(
+    store: IndexStore,
+    member: npt.NDArray[np.int64],
+    cluster_of: npt.NDArray[np.int64],
+    mdoc: npt.NDArray[np.int64],
+    mstart: npt.NDArray[np.int64],
+    mend: npt.NDArray[np.int64],
+    mkind: npt.NDArray[np.int64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    tick: Step,
+) -> tuple[npt.NDArray[Any], ...]:
+    """Join clusters that continue one another into passages.
+
+    Cluster B continues cluster A when every member of A is followed in its document by a
+    member of B, and every member of B follows one of A, with at most `GAP_CHARS` between
+    them and the same text there in every document once blanks (`BLANK`) are taken out:
+    nothing but line breaks, or the same sentence too short to be a unit. A reposted
+    article's paragraphs were one cluster each, 31 clusters for one copied article in the
+    real corpus. Chains of such clusters become one
+    cluster whose members run from the first unit to the last in each document (the member's
+    `unit` is the first one, its kind `p` when it spans several); similarity is the range
+    over the chain. Returns the arrays with clusters renumbered 0..n-1 and `lo`, `hi` per
+    cluster. Deterministic, and independent of unit ids: the Spark engine does the same."""
+    import numpy as np
+
+    n = len(lo)
+    if not n:
+        return member, cluster_of, mdoc, mstart, mend, mkind, lo, hi
+    order = np.lexsort((mend, mstart, mdoc))
+    d, st, en, c = mdoc[order], mstart[order], mend[order], cluster_of[order]
+    gap = st[1:] - en[:-1]
+    cand = np.flatnonzero((d[1:] == d[:-1]) & (c[1:] != c[:-1]) & (gap >= 0) & (gap <= GAP_CHARS))
+    gap_text = _gap_texts(store, d[cand], en[cand], st[cand + 1], tick)
+    # A link (A, B) counts where a member of A is directly followed by one of B; A and B join
+    # when that is true of all their members, with one gap text among all those links.
+    rows_of = np.bincount(cluster_of, minlength=n)
+    pair = (c[cand] << 32) | c[cand + 1]
+    pairs, at, times = np.unique(pair, return_inverse=True, return_counts=True)
+    a_, b_ = pairs >> 32, pairs & 0xFFFFFFFF
+    ok = (times == rows_of[a_]) & (times == rows_of[b_])
+    ids: dict[str, int] = {}
+    gid = np.fromiter((ids.setdefault(t, len(ids)) for t in gap_text), np.int64, len(gap_text))
+    texts_per_pair = np.bincount(sorted_unique((at << 32) | gid) >> 32, minlength=len(pairs))
+    ok &= texts_per_pair == 1
+    pred = np.full(n, -1, dtype=np.int64)
+    pred[b_[ok]] = a_[ok]  # each cluster continues at most one, and is continued by at most one
+    # The first cluster of each chain, by pointer doubling (log of the longest chain passes).
+    # Chains cannot cycle: a member's successor starts after it ends.
+    head = np.where(pred >= 0, pred, np.arange(n, dtype=np.int64))
+    while True:
+        nxt = head[head]
+        if np.array_equal(nxt, head):
+            break
+        head = nxt
+    # Rows absorbed by the row before them: the link of their pair was taken.
+    absorbed = np.zeros(len(order), dtype=bool)
+    joined = cand[ok[np.searchsorted(pairs, pair)]] if len(cand) else cand
+    absorbed[joined + 1] = True
+    run = np.cumsum(~absorbed) - 1  # the merged member each sorted row belongs to
+    first = np.flatnonzero(~absorbed)
+    last = np.append(first[1:], len(order)) - 1
+    labels = sorted_unique(head)
+    new_c = np.searchsorted(labels, head[c[first]])
+    new_lo = np.full(len(labels), np.inf)
+    new_hi = np.full(len(labels), -np.inf)
+    where = np.searchsorted(labels, head)
+    np.minimum.at(new_lo, where, lo)
+    np.maximum.at(new_hi, where, hi)
+    spans_several = np.bincount(run, minlength=len(first)) > 1
+    kind = np.where(spans_several, 1, mkind[order][first])
+    return (
+        member[order][first],
+        new_c,
+        d[first],
+        st[first],
+        en[last],
+        kind,
+        new_lo,
+        new_hi,
+    )
+
+
+def _gap_texts(
+    store: IndexStore,
+    docs: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    tick: Step,
+) -> list[str]:
+    """Each text[start:end] of the documents without its `BLANK` characters, reading each
+    document once, in id order."""
+    import re
+
+    import numpy as np
+
+    blank = re.compile(BLANK)
+    out = [""] * len(docs)
+    order = np.argsort(docs, kind="stable")
+    by_doc = docs[order]
+    need = sorted_unique(docs)
+    for i in range(0, len(need), 500):
+        tick("joining passages", i, len(need))
+        chunk = need[i : i + 500].tolist()
+        texts = {int(r["id"]): str(r["text"]) for r in store.docs(chunk)}
+        a = int(np.searchsorted(by_doc, chunk[0]))
+        b = int(np.searchsorted(by_doc, chunk[-1], side="right"))
+        for k in order[a:b].tolist():
+            out[k] = blank.sub("", texts[int(docs[k])][int(starts[k]) : int(ends[k])])
+    return out
+
+
 _DocMeta = tuple[str, str, str | None, str | None]  # key, path, date, title
 
 
@@ -497,9 +629,9 @@ def _temp_error(exc: OSError) -> ParadupError:
 
 def _member_texts(
     store: IndexStore,
-    member: npt.NDArray[np.int64],
     mdoc: npt.NDArray[np.int64],
-    units: _Units,
+    mstart: npt.NDArray[np.int64],
+    mend: npt.NDArray[np.int64],
     ranked: npt.NDArray[np.int64],
     bounds: npt.NDArray[np.int64],
     tmp: BinaryIO,
@@ -507,7 +639,7 @@ def _member_texts(
 ) -> tuple[npt.NDArray[np.int64], dict[int, _DocMeta]]:
     """Write the text of every reported member to `tmp` as UTF-8, reading the documents in id
     order so each is decompressed once; return each member's (start, end) byte range in `tmp`
-    (rows follow `member`) and every document's metadata. Reading documents in the order of
+    (rows follow `mdoc`) and every document's metadata. Reading documents in the order of
     the report instead decompressed about one document per member (a third of the audit at a
     million paragraphs); the texts go to a file so memory does not grow with the report."""
     import numpy as np
@@ -516,7 +648,7 @@ def _member_texts(
     sel = sel[np.argsort(mdoc[sel], kind="stable")]
     docs_of = mdoc[sel]
     need = sorted_unique(docs_of)
-    spans = np.zeros((len(member), 2), dtype=np.int64)
+    spans = np.zeros((len(mdoc), 2), dtype=np.int64)
     meta: dict[int, _DocMeta] = {}
     pos = k = 0
     for i in range(0, len(need), 500):
@@ -524,14 +656,11 @@ def _member_texts(
         chunk = need[i : i + 500].tolist()
         rows = {int(r["id"]): r for r in store.docs(chunk)}
         upto = int(np.searchsorted(docs_of, chunk[-1], side="right"))
-        ids = member[sel[k:upto]]
+        part = sel[k:upto]
         blobs = [
             rows[d]["text"][s:e].encode("utf-8", "surrogatepass")
             for d, s, e in zip(
-                docs_of[k:upto].tolist(),
-                units.start[ids].tolist(),
-                units.end[ids].tolist(),
-                strict=True,
+                docs_of[k:upto].tolist(), mstart[part].tolist(), mend[part].tolist(), strict=True
             )
         ]
         sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
