@@ -190,30 +190,56 @@ class Aligner:
                 sim = new_sim
         return Passage(a0, a1, b0, b1, sim)
 
-    def select(self, passages: Sequence[Passage]) -> list[Passage]:
-        """Drop weak, short, contained and overlapping passages; one source per later span."""
-        ranked = sorted(
-            (
-                p
-                for p in passages
-                if p.similarity >= self.threshold
-                and min(self.chars(p.a0, p.a1), self.chars(p.b0, p.b1)) >= self.min_chars
-            ),
-            key=lambda p: (-self.chars(p.b0, p.b1), -p.similarity, p.a0, p.b0),
-        )
+    def singles(self, matches: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
+        """The verified one-sentence matches as passages of their own: `select`'s second
+        choice for later sentences no merged passage covers. (A sentence pasted n times in a
+        row merged into overlapping groups of which `select` could keep only one: the copies
+        after the fourth were neither reported nor counted.) Not extended: extending grows
+        them back into the groups that lost."""
+        return [
+            Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
+            for a0, a1, b0, b1 in sorted(set(matches))
+            if a0 == a1 and b0 == b1
+        ]
+
+    def select(
+        self, passages: Sequence[Passage], fallback: Sequence[Passage] = ()
+    ) -> list[Passage]:
+        """Drop weak, short, contained and overlapping passages; one source per later span.
+
+        `fallback` passages are considered after all of `passages`, under the same rules: they
+        only fill later spans nothing else covers."""
+
+        def ranked_of(group: Sequence[Passage]) -> list[Passage]:
+            return sorted(
+                (
+                    p
+                    for p in group
+                    if p.similarity >= self.threshold
+                    and min(self.chars(p.a0, p.a1), self.chars(p.b0, p.b1)) >= self.min_chars
+                ),
+                key=lambda p: (-self.chars(p.b0, p.b1), -p.similarity, p.a0, p.b0),
+            )
+
+        first = ranked_of(passages)
+        ranked = first + ranked_of(fallback)
         kept: list[Passage] = []
         # Kept B ranges are disjoint; sorted by start, the ones touching p are found by bisect.
         starts: list[int] = []
         by_start: list[Passage] = []
-        for p in ranked:
+        for n, p in enumerate(ranked):
             i = bisect.bisect_right(starts, p.b1 + 1) - 1
             clash = False
             while i >= 0 and by_start[i].b1 >= p.b0 - 1:
                 k = by_start[i]
                 if (p.b0 <= k.b1 and k.b0 <= p.b1) or (
-                    # Adjacent later spans may not share a source; but sentence indices run on
-                    # across files, and a file's last sentence is no neighbour of the next's first.
-                    p.a0 <= k.a1 and k.a0 <= p.a1 and self.sents[k.b0].doc == self.sents[p.b0].doc
+                    # Adjacent later spans may not share a source (a fallback sentence may: it
+                    # is what the passages left uncovered); but sentence indices run on across
+                    # files, and a file's last sentence is no neighbour of the next's first.
+                    n < len(first)
+                    and p.a0 <= k.a1
+                    and k.a0 <= p.a1
+                    and self.sents[k.b0].doc == self.sents[p.b0].doc
                 ):
                     clash = True
                     break

@@ -252,7 +252,7 @@ def check_prepared(
     wanted = set(range(len(docs))) if focus is None else set(focus)
     aligner = Aligner(sents, config.threshold, config.extend_threshold, config.min_chars)
     matches = find_matches(sents, config, None if focus is None else wanted)
-    passages = aligner.select(aligner.merge(matches))
+    passages = aligner.select(aligner.merge(matches), aligner.singles(matches))
     findings, restated = build_findings(docs, passages, config)
     files = tuple(
         FileSummary(d.document.path, d.prose_chars, r)
