@@ -330,3 +330,42 @@ def test_terminal_report_dims_only_the_gutter() -> None:
     for line in passage_lines:
         assert line.count("\x1b[2m") == 1  # the gutter only
         assert "\x1b[1;2;" not in line and "\x1b[2;" not in line
+
+
+def test_output_is_never_the_file_redirected_to_stdin(tmp_path: Path) -> None:
+    """`paradup check - -o draft.txt < draft.txt` replaced the draft with the report."""
+    draft = tmp_path / "draft.txt"
+    draft.write_text(RESTATED, encoding="utf-8")
+    before = draft.read_bytes()
+    with draft.open("rb") as fh:
+        proc = subprocess.run(
+            [paradup_exe(), "check", "-", "-o", str(draft)],
+            stdin=fh,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    assert proc.returncode == 2
+    assert "--output is the file read from stdin" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert draft.read_bytes() == before
+    # Another file as -o is fine.
+    with draft.open("rb") as fh:
+        ok = subprocess.run([paradup_exe(), "check", "-", "-o", str(tmp_path / "r.txt")], stdin=fh)
+    assert ok.returncode == 1 and (tmp_path / "r.txt").exists()
+
+
+@pytest.mark.parametrize("args", [("config",), ("check", "--help"), ("--help",)])
+def test_stdout_that_cannot_be_written_is_one_line(args: tuple[str, ...]) -> None:
+    """`paradup config > /dev/full` (and help) ended in a traceback."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [paradup_exe(), *args], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "paradup: error: stdout: cannot write (No space left on device); free space where it goes"
+    ]

@@ -258,6 +258,23 @@ def main() -> None:
     try:
         # standalone_mode=False: usage errors become one line instead of click's box.
         code = app(standalone_mode=False)
+        sys.stdout.flush()  # a full disk under `> file` fails here, not in the exit's flush
+    except BrokenPipeError:  # `paradup config | head -1`: the reader has what it wanted
+        from .output import discard_stdout
+
+        discard_stdout()
+        sys.exit(EXIT_CLEAN)
+    except OSError as exc:  # help or a command's output that stdout could not take
+        from .output import discard_stdout
+
+        discard_stdout()
+        why = exc.strerror or str(exc)
+        if exc.filename is None:
+            line = f"stdout: cannot write ({why}); free space where it goes"
+        else:  # a file error no command turned into its own line
+            line = f"{exc.filename}: {why}; check the path and its permissions"
+        typer.echo(f"paradup: error: {line}", err=True)
+        sys.exit(EXIT_USAGE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

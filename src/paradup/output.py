@@ -24,6 +24,12 @@ def refuse_input_as_output(
     exists = os.path.exists(output)
     for f in inputs:
         if str(f) == STDIN_NAME:
+            # `paradup check - -o a.md < a.md`: stdin is that file (device and inode).
+            if exists and _stdin_is(output):
+                raise UsageError(
+                    f"{output}: --output is the file read from stdin; write the report to "
+                    "another path"
+                )
             continue
         same = os.path.realpath(f) == target
         if not same and exists:
@@ -34,6 +40,19 @@ def refuse_input_as_output(
         if same:
             what = label.replace("{}", str(f))
             raise UsageError(f"{output}: --output is {what}; write the report to another path")
+
+
+def _stdin_is(path: Path) -> bool:
+    import stat
+
+    try:
+        st_in, st_out = os.fstat(0), os.stat(path)
+    except OSError:  # stdin closed, or the output unreadable: nothing to compare
+        return False
+    return stat.S_ISREG(st_in.st_mode) and (st_in.st_dev, st_in.st_ino) == (
+        st_out.st_dev,
+        st_out.st_ino,
+    )
 
 
 @contextlib.contextmanager
