@@ -369,3 +369,19 @@ def test_stdout_that_cannot_be_written_is_one_line(args: tuple[str, ...]) -> Non
     assert proc.stderr.strip().splitlines() == [
         "paradup: error: stdout: cannot write (No space left on device); free space where it goes"
     ]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-16-be"])
+def test_unicode_files_with_a_byte_order_mark_are_read(tmp_path: Path, codec: str) -> None:
+    """A UTF-16/32 file with its byte-order mark (Windows "Unicode") was "a binary file"."""
+    text = RESTATED
+    draft = tmp_path / "u.txt"
+    data = text.encode(codec)
+    if codec == "utf-16-be":  # the codec writes no mark of its own
+        data = b"\xfe\xff" + data
+    draft.write_bytes(data)
+    proc = run_paradup("check", str(draft), "-f", "json")
+    assert proc.returncode == 1, proc.stderr
+    for f in json.loads(proc.stdout)["findings"]:
+        for side in (f["a"], f["b"]):
+            assert text[side["start"] : side["end"]] == side["text"]

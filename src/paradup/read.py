@@ -49,7 +49,10 @@ def looks_binary(data: bytes) -> bool:
 
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
-    """Decode bytes: UTF-8 (BOM stripped) by default, or the encoding asked for."""
+    """Decode bytes: UTF-8 (BOM stripped) by default, UTF-16/32 when a byte-order mark says
+    so (Windows editors save "Unicode" that way), or the encoding asked for."""
+    if encoding is None:
+        encoding = _bom_encoding(data)
     # NULs are text in UTF-16/32: an encoding asked for is trusted to decide.
     if looks_binary(data) and (encoding is None or not _nul_text(encoding)):
         raise InputError(path, "looks like a binary file", "pass a .txt or .md text file")
@@ -83,6 +86,15 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
     if not text.strip():
         raise InputError(path, "is empty", "pass a file that contains text")
     return Document(path=path, text=text, encoding=used)
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    """utf-32 / utf-16 for data that starts with their byte-order mark (no UTF-8 text can)."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
 
 
 def is_text_encoding(encoding: str) -> bool:
