@@ -237,3 +237,23 @@ def test_library_with_project_settings(tmp_path: Path) -> None:
     assert check_paths(a).findings  # the default list does not know this lead-in
     with pytest.raises(UsageError, match="not a regex"):
         check_text(RESTATED, allow=["("])
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "where"),
+    [
+        (".paradup.toml", 'encoding = "nosuch"\n', "encoding"),
+        ("pyproject.toml", '[tool.paradup]\nencoding = "rot13"\n', "[tool.paradup] encoding"),
+    ],
+)
+def test_unknown_encoding_in_config_names_the_config(
+    tmp_path: Path, name: str, body: str, where: str
+) -> None:
+    """An encoding from a config file that is no text codec is named against the config (it
+    read as the article's problem, with a --encoding fix)."""
+    root = bounded_project(tmp_path)
+    (root / name).write_text(body, encoding="utf-8")
+    (root / "a.txt").write_text(RESTATED, encoding="utf-8")
+    proc = run_paradup("check", str(root / "a.txt"))
+    line = one_line_error(proc, str(root / name), where, "not a text encoding", "fix the value")
+    assert "a.txt" not in line

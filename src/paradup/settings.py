@@ -269,6 +269,18 @@ def _check_config(values: Mapping[str, Any], sources: Mapping[str, str]) -> Chec
         raise UsageError(f"{src}: {where} {exc.why}; fix the value") from None
     if config.user_dict is not None:
         _check_user_dict(config.user_dict, sources.get("user-dict"))
+    src = sources.get("encoding")
+    if config.encoding is not None and src not in (None, "command line"):
+        from .read import is_text_encoding
+
+        if not is_text_encoding(config.encoding):  # named here, not as each file's problem
+            where = (
+                "[tool.paradup] encoding" if Path(str(src)).name == "pyproject.toml" else "encoding"
+            )
+            raise UsageError(
+                f"{src}: {where} {config.encoding!r} is not a text encoding; fix the value "
+                "(e.g. gb18030)"
+            )
     return config
 
 
