@@ -208,6 +208,12 @@ def file_values(path: Path) -> dict[str, Any]:
         key = raw_key.replace("_", "-")
         kind = KNOWN_KEYS.get(key)
         if kind is None:
+            if raw_key == "tool" and path.name != "pyproject.toml":
+                _warn(
+                    f"{path}: [tool.paradup] ignored: that table belongs in pyproject.toml; "
+                    "in this file write the keys at the top level (threshold = 0.4)"
+                )
+                continue
             _warn(f"{path}: unknown key {raw_key!r} ignored; known keys: {', '.join(KNOWN_KEYS)}")
             continue
         out[key] = _convert(path, key, kind, value)
