@@ -563,3 +563,25 @@ def test_update_keeps_an_unreadable_json_lines_file_in_a_folder(
     # Named as the archive itself, the file is still an error.
     with pytest.raises(ParadupError, match="cannot be read"):
         build_index([str(tree / "b.jsonl")], str(index), jobs=1)
+
+
+def test_info_during_a_build_says_a_writer_is_at_work(tmp_path: Path) -> None:
+    """`index info` while a build runs said an interrupted build had left band keys unmerged
+    and to run the update that the lock then refuses."""
+    from paradup.archive import iter_records
+    from paradup.config import CheckConfig
+    from paradup.index.build import _work, index_settings
+
+    archive = tmp_path / "a.jsonl"
+    write_jsonl(archive, 6)
+    index = tmp_path / "i.paradup"
+    config = CheckConfig()
+    settings = index_settings(config)
+    docs = _work(list(iter_records([str(archive)])), config, settings)
+    with IndexStore.create_or_open(str(index), settings) as store:
+        store.write_batch(docs)  # committed, not yet merged: what a running build holds
+        during = run_paradup("index", "info", "--index", str(index))
+    assert during.returncode == 0, during.stderr
+    assert "is writing this index now" in during.stdout
+    after = run_paradup("index", "info", "--index", str(index))  # the writer went away
+    assert "an interrupted build left some unmerged" in after.stdout

@@ -233,10 +233,18 @@ def info(index: IndexOpt) -> None:
                 f"{counts['bands']} band keys"
             )
             if store.bands_pending():
-                typer.echo(
-                    "band keys: an interrupted build left some unmerged (queries are slower); "
-                    "run `paradup index update` to finish"
-                )
+                from .index.store import writer_active
+
+                if writer_active(index):
+                    typer.echo(
+                        "band keys: a build or update is writing this index now; its band keys "
+                        "are merged when it finishes"
+                    )
+                else:
+                    typer.echo(
+                        "band keys: an interrupted build left some unmerged (queries are "
+                        "slower); run `paradup index update` to finish"
+                    )
             typer.echo(f"settings: {store.settings.to_json()}")
             if store.text_pipeline_stale():
                 typer.echo(

@@ -1420,6 +1420,26 @@ def _lock(path: Path) -> int:
         os.close(fd)  # its holder removed it as we opened it: take the new one
 
 
+def writer_active(path: str | Path) -> bool:
+    """Whether another process holds the writer lock now (a build or update under way). Probes
+    with a shared lock taken and dropped at once; no lock file means no writer."""
+    import fcntl
+
+    try:
+        fd = os.open(_lock_path(Path(path)), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing drops a lock taken
+    return False
+
+
 def _unlock(path: Path, fd: int) -> None:
     """Remove the lock file (still holding it, so no one can lock the removed file) and
     release it."""
