@@ -280,6 +280,11 @@ def test_paragraphs_copied_together_are_one_passage(tmp_path: Path) -> None:
     (c,) = clusters
     assert [m.text for m in c.members] == [block, block]
     assert c.similarity == (1.0, 1.0) and c.size == 2
+    # The HTML report keeps the passage's paragraph breaks visible.
+    from paradup.report.audit import to_html
+
+    page = to_html(clusters)
+    assert block in page and "white-space:pre-wrap" in page
 
 
 def test_passages_join_over_the_same_short_sentence_only(tmp_path: Path) -> None:
