@@ -585,3 +585,50 @@ def test_info_during_a_build_says_a_writer_is_at_work(tmp_path: Path) -> None:
     assert "is writing this index now" in during.stdout
     after = run_paradup("index", "info", "--index", str(index))  # the writer went away
     assert "an interrupted build left some unmerged" in after.stdout
+
+
+def _probe_until(stop: Any, index: str) -> None:
+    from paradup.index.store import writer_active
+
+    while not stop.is_set():
+        writer_active(index)
+
+
+def test_info_probe_never_turns_a_writer_away(tmp_path: Path) -> None:
+    """`index info`'s probe holds a shared lock for an instant; a writer starting then was
+    refused ("another paradup process is writing") about once in 80 tries."""
+    import multiprocessing
+
+    from paradup.index.store import _lock, _unlock
+
+    index = tmp_path / "x.paradup"
+    stop = multiprocessing.Event()
+    prober = multiprocessing.Process(target=_probe_until, args=(stop, str(index)))
+    prober.start()
+    refused = 0
+    try:
+        for _ in range(3000):
+            try:
+                fd = _lock(index)
+            except ParadupError:
+                refused += 1
+                continue
+            _unlock(index, fd)
+    finally:
+        stop.set()
+        prober.join()
+    assert refused == 0
+
+
+def test_broken_json_lines_file_with_hash_in_its_name_keeps_its_records(tmp_path: Path) -> None:
+    """A key's file is found by its `#`/`:` positions; a `#` in the file name still matches."""
+    archive = tmp_path / "a#1.jsonl"
+    write_jsonl(archive, 4)
+    index = tmp_path / "i.paradup"
+    assert build_index([str(archive)], str(index), jobs=1).indexed == 4
+    before = _doc_keys(index)
+    lines = archive.read_text("utf-8").splitlines()
+    archive.write_text("\n".join([lines[0][:30], *lines[1:]]) + "\n", encoding="utf-8")
+    stats = build_index([str(archive)], str(index), jobs=1)
+    assert (stats.kept, stats.deleted) == (1, 0)
+    assert _doc_keys(index) == before

@@ -25,6 +25,9 @@ class Passage:
     similarity: float
 
 
+NEAR_EXACT = 0.9  # a fallback sentence this similar to its source counts as a pasted copy
+
+
 def union(sents: Sequence[PreparedSentence], lo: int, hi: int) -> set[int]:
     out: set[int] = set()
     for s in sents[lo : hi + 1]:
@@ -233,10 +236,12 @@ class Aligner:
             while i >= 0 and by_start[i].b1 >= p.b0 - 1:
                 k = by_start[i]
                 if (p.b0 <= k.b1 and k.b0 <= p.b1) or (
-                    # Adjacent later spans may not share a source (a fallback sentence may: it
-                    # is what the passages left uncovered); but sentence indices run on across
-                    # files, and a file's last sentence is no neighbour of the next's first.
-                    n < len(first)
+                    # Adjacent later spans may not share a source (a near-exact fallback copy
+                    # may: it is what the passages left of a pasted run; a loose one next to
+                    # its source's other restatement is a templated list item, not a copy);
+                    # but sentence indices run on across files, and a file's last sentence
+                    # is no neighbour of the next's first.
+                    (n < len(first) or p.similarity < NEAR_EXACT)
                     and p.a0 <= k.a1
                     and k.a0 <= p.a1
                     and self.sents[k.b0].doc == self.sents[p.b0].doc

@@ -307,10 +307,16 @@ def build_index(
                 f"no documents were read ({len(stats.bad)} bad records, the first: {stats.bad[0]})",
                 "fix the archive, or pass --text-field/--id-field for other JSON field names",
             )
-        broken = [u for u in unreadable if u.endswith(JSONL_SUFFIXES)]  # partly unreadable
+        broken = {u for u in unreadable if u.endswith(JSONL_SUFFIXES)}  # partly unreadable
 
         def keep(k: str) -> bool:
-            return k in unreadable or any(key_in_file(k, f) for f in broken)
+            if k in unreadable:
+                return True
+            # The file a key may belong to ends before one of its `#` or `:` (a set lookup
+            # each, not a scan of every broken file per key).
+            return any(
+                c in "#:" and k[:i] in broken and key_in_file(k, k[:i]) for i, c in enumerate(k)
+            )
 
         missing = [k for k in existing if k not in seen]
         gone = [k for k in missing if not keep(k)]

@@ -1398,7 +1398,9 @@ def _lock(path: Path) -> int:
     """Take the single-writer lock, or fail at once with a clear message. The lock file is
     removed by `_unlock`; a lock taken on a file another writer removed meanwhile is retried."""
     import fcntl
+    import time
 
+    tries = 0
     while True:
         try:
             fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
@@ -1408,6 +1410,10 @@ def _lock(path: Path) -> int:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
+            tries += 1
+            if tries < 20:  # `index info` probes with a shared lock for an instant: wait it out
+                time.sleep(0.01)
+                continue
             raise IndexError_(
                 f"{path}: another paradup process is writing this index; wait for it to finish"
             ) from None

@@ -108,8 +108,8 @@ margin:2em auto;max-width:70em;color:#222}
 h1{font-size:1.4em} .c{border:1px solid #ccc;border-radius:6px;margin:1em 0;padding:.5em 1em}
 .c.boilerplate{background:#fafafa} .k{font-size:.8em;padding:.1em .4em;border-radius:4px;
 background:#e0ecff} .boilerplate .k{background:#eee} .m{margin:.4em 0;padding:.3em .6em;
-border-left:3px solid #9bc;white-space:pre-wrap} .src{color:#666;font-size:.85em} del{background:#fdd}
-ins{background:#dfd;text-decoration:none} details summary{cursor:pointer}
+border-left:3px solid #9bc;white-space:pre-wrap} .src{color:#666;font-size:.85em}
+del{background:#fdd} ins{background:#dfd;text-decoration:none} details summary{cursor:pointer}
 """
 
 
