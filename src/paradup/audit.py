@@ -523,25 +523,29 @@ def _passages(
     them and the same text there in every document once blanks (`BLANK`) are taken out:
     nothing but line breaks, or the same sentence too short to be a unit. A reposted
     article's paragraphs were one cluster each, 31 clusters for one copied article in the
-    real corpus. Chains of such clusters become one
-    cluster whose members run from the first unit to the last in each document (the member's
-    `unit` is the first one, its kind `p` when it spans several); similarity is the range
-    over the chain. Returns the arrays with clusters renumbered 0..n-1 and `lo`, `hi` per
-    cluster. Deterministic, and independent of unit ids: the Spark engine does the same."""
+    real corpus.
+
+    "Followed" pairs members both ways (`_neighbours`): a member's successor is the longest
+    member starting first at or after its end, and that member's predecessor must be it in
+    turn (the longest member ending last at or before its start). So a sentence cluster's
+    member inside a paragraph member neither breaks that paragraph's chain nor joins across
+    it. Chains become one cluster whose members run from the first member's start to the last
+    one's end (`unit` and kind are the first one's); similarity is the range over the chain.
+    Returns the arrays with clusters renumbered 0..n-1 and `lo`, `hi` per cluster.
+    Deterministic, and independent of unit ids: the Spark engine does the same."""
     import numpy as np
 
     n = len(lo)
     if not n:
         return member, cluster_of, mdoc, mstart, mend, mkind, lo, hi
-    order = np.lexsort((mend, mstart, mdoc))
-    d, st, en, c = mdoc[order], mstart[order], mend[order], cluster_of[order]
-    gap = st[1:] - en[:-1]
-    cand = np.flatnonzero((d[1:] == d[:-1]) & (c[1:] != c[:-1]) & (gap >= 0) & (gap <= GAP_CHARS))
-    gap_text = _gap_texts(store, d[cand], en[cand], st[cand + 1], tick)
+    r, q = _neighbours(mdoc, mstart, mend)
+    keep_link = (cluster_of[r] != cluster_of[q]) & (mstart[q] - mend[r] <= GAP_CHARS)
+    r, q = r[keep_link], q[keep_link]
+    gap_text = _gap_texts(store, mdoc[r], mend[r], mstart[q], tick)
     # A link (A, B) counts where a member of A is directly followed by one of B; A and B join
     # when that is true of all their members, with one gap text among all those links.
     rows_of = np.bincount(cluster_of, minlength=n)
-    pair = (c[cand] << 32) | c[cand + 1]
+    pair = (cluster_of[r] << 32) | cluster_of[q]
     pairs, at, times = np.unique(pair, return_inverse=True, return_counts=True)
     a_, b_ = pairs >> 32, pairs & 0xFFFFFFFF
     ok = (times == rows_of[a_]) & (times == rows_of[b_])
@@ -551,40 +555,75 @@ def _passages(
     ok &= texts_per_pair == 1
     pred = np.full(n, -1, dtype=np.int64)
     pred[b_[ok]] = a_[ok]  # each cluster continues at most one, and is continued by at most one
-    # The first cluster of each chain, by pointer doubling (log of the longest chain passes).
-    # Chains cannot cycle: a member's successor starts after it ends.
-    head = np.where(pred >= 0, pred, np.arange(n, dtype=np.int64))
-    while True:
-        nxt = head[head]
-        if np.array_equal(nxt, head):
-            break
-        head = nxt
-    # Rows absorbed by the row before them: the link of their pair was taken.
-    absorbed = np.zeros(len(order), dtype=bool)
-    joined = cand[ok[np.searchsorted(pairs, pair)]] if len(cand) else cand
-    absorbed[joined + 1] = True
-    run = np.cumsum(~absorbed) - 1  # the merged member each sorted row belongs to
-    first = np.flatnonzero(~absorbed)
-    last = np.append(first[1:], len(order)) - 1
+    head = _chain_heads(pred)
+    # Members joined the same way: a row's predecessor row, where its pair's link was taken.
+    taken = ok[at] if len(at) else np.zeros(0, dtype=bool)
+    prev_row = np.full(len(member), -1, dtype=np.int64)
+    prev_row[q[taken]] = r[taken]
+    first_row = _chain_heads(prev_row)
+    rows = np.flatnonzero(prev_row < 0)  # the first row of each joined member
+    end = np.zeros(len(member), dtype=np.int64)
+    np.maximum.at(end, first_row, mend)  # a chain's rows follow one another: the last ends it
     labels = sorted_unique(head)
-    new_c = np.searchsorted(labels, head[c[first]])
     new_lo = np.full(len(labels), np.inf)
     new_hi = np.full(len(labels), -np.inf)
     where = np.searchsorted(labels, head)
     np.minimum.at(new_lo, where, lo)
     np.maximum.at(new_hi, where, hi)
-    spans_several = np.bincount(run, minlength=len(first)) > 1
-    kind = np.where(spans_several, 1, mkind[order][first])
     return (
-        member[order][first],
-        new_c,
-        d[first],
-        st[first],
-        en[last],
-        kind,
+        member[rows],
+        np.searchsorted(labels, head[cluster_of[rows]]),
+        mdoc[rows],
+        mstart[rows],
+        end[rows],
+        mkind[rows],
         new_lo,
         new_hi,
     )
+
+
+def _neighbours(
+    doc: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Pairs of rows (r, q) in one document where q is r's successor and r is q's predecessor:
+    q the longest of the rows starting first at or after r's end, r the longest of the rows
+    ending last at or before q's start."""
+    import numpy as np
+
+    m = len(doc)
+    # Successor: rows by (doc, start, longest first); the first at or after (doc, end).
+    by_start = np.lexsort((-end, start, doc))
+    skey = (doc[by_start] << 32) | start[by_start]
+    j = np.searchsorted(skey, (doc << 32) | end)
+    has = j < m
+    succ = np.full(m, -1, dtype=np.int64)
+    succ[has] = by_start[j[has]]
+    succ[has & (doc[np.maximum(succ, 0)] != doc)] = -1
+    # Predecessor: rows by (doc, end, longest last); the last at or before (doc, start).
+    by_end = np.lexsort((-start, end, doc))
+    ekey = (doc[by_end] << 32) | end[by_end]
+    i = np.searchsorted(ekey, (doc << 32) | start, side="right") - 1
+    pred = np.full(m, -1, dtype=np.int64)
+    pred[i >= 0] = by_end[i[i >= 0]]
+    pred[(i >= 0) & (doc[np.maximum(pred, 0)] != doc)] = -1
+    r = np.flatnonzero(succ >= 0)
+    q = succ[r]
+    mutual = pred[q] == r
+    return r[mutual], q[mutual]
+
+
+def _chain_heads(pred: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The first element of each chain given every element's predecessor (-1 for none), by
+    pointer doubling: log of the longest chain passes. Chains here cannot cycle (a successor
+    starts after its predecessor ends)."""
+    import numpy as np
+
+    head = np.where(pred >= 0, pred, np.arange(len(pred), dtype=np.int64))
+    while True:
+        nxt = head[head]
+        if np.array_equal(nxt, head):
+            return head
+        head = nxt
 
 
 def _gap_texts(
@@ -696,22 +735,40 @@ def _covered(
     units: _Units, para: npt.NDArray[np.int64], sent: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.bool_]:
     """Whether each unit of `sent` lies inside some unit of `para` of the same document."""
+    return _spans_inside(
+        units.doc[para],
+        units.start[para],
+        units.end[para],
+        units.doc[sent],
+        units.start[sent],
+        units.end[sent],
+    )
+
+
+def _spans_inside(
+    pdoc: npt.NDArray[np.int64],
+    pstart: npt.NDArray[np.int64],
+    pend: npt.NDArray[np.int64],
+    sdoc: npt.NDArray[np.int64],
+    sstart: npt.NDArray[np.int64],
+    send: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Whether each span (sdoc, sstart, send) lies inside some span (pdoc, pstart, pend)."""
     import numpy as np
 
-    if not len(para):
-        return np.zeros(len(sent), dtype=bool)
+    if not len(pdoc):
+        return np.zeros(len(sdoc), dtype=bool)
     # Spans sorted by (doc, start); the running maximum of doc << 32 | end stays within a
     # document because doc is the high part, so it is the farthest end reached so far there.
-    pkey = (units.doc[para] << 32) | units.start[para]
+    pkey = (pdoc << 32) | pstart
     order = np.argsort(pkey, kind="stable")
     pkey = pkey[order]
-    reach = np.maximum.accumulate(((units.doc[para] << 32) | units.end[para])[order])
-    sdoc = units.doc[sent]
-    at = np.searchsorted(pkey, (sdoc << 32) | units.start[sent], side="right") - 1
+    reach = np.maximum.accumulate(((pdoc << 32) | pend)[order])
+    at = np.searchsorted(pkey, (sdoc << 32) | sstart, side="right") - 1
     found = at >= 0
     at = np.maximum(at, 0)
     inside: npt.NDArray[np.bool_] = (
-        found & ((pkey[at] >> 32) == sdoc) & (reach[at] >= ((sdoc << 32) | units.end[sent]))
+        found & ((pkey[at] >> 32) == sdoc) & (reach[at] >= ((sdoc << 32) | send))
     )
     return inside
 
