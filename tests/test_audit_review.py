@@ -317,9 +317,7 @@ def test_a_sentence_cluster_inside_a_paragraph_neither_breaks_nor_straddles(
     )
     p3 = "检察机关依法提起公诉，法院以受贿罪判处其有期徒刑十年并处罚金，目前判决已经生效。"
     quoted = p1.split("。")[1] + "。"
-    docs = [
-        f"第{i}家媒体报道。\n\n{p1}\n\n{p2}\n\n{p3}\n\n本报记者{i}号。" for i in range(3)
-    ]
+    docs = [f"第{i}家媒体报道。\n\n{p1}\n\n{p2}\n\n{p3}\n\n本报记者{i}号。" for i in range(3)]
     docs += [
         f"今天上午召开了全县干部警示教育大会，通报了多起典型案例。{quoted}与会干部纷纷表示要引以为戒。",
         f"记者从市纪委监委获悉，近日一批基层干部违纪问题被集中通报曝光。{quoted}相关人员已被严肃处理。",

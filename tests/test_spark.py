@@ -123,7 +123,8 @@ def test_text_and_parquet_inputs(spark: Any, tmp_path: Path) -> None:
     shared = [c for c in res.collected if c.members[0].text == SHARED]
     assert len(shared) == 1 and shared[0].size == 4
     for m in shared[0].members:
-        assert m.doc.startswith("file:") and m.doc.endswith(".md")
+        # The file as the local engine names it (`archive.archive_files`): no `file:` URI.
+        assert m.doc == m.path and m.doc.startswith(str(tree)) and m.doc.endswith(".md")
     # Parquet with other column names.
     rows = [(f"p{i}", article(i, shared=i % 2 == 0), f"标题{i}") for i in range(10)]
     pq = str(tmp_path / "arch.parquet")
@@ -185,3 +186,81 @@ def test_cli_engine_spark(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "pass --input" in proc.stderr
     proc = run_paradup("audit")
     assert proc.returncode == 2 and "pass --index" in proc.stderr
+
+
+def test_passages_and_order_as_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    """Paragraphs copied together are joined into one passage cluster by both engines, a
+    different short sentence between them keeps them apart, and members and clusters come in
+    the same order (first occurrence by date, then archive order)."""
+    from .test_audit_review import PARAS
+
+    a, b, c = PARAS
+    block = "\n\n".join(PARAS)
+    same = f"{a}\n\n据悉如此。\n\n{b}"
+    texts = [  # r0 and r1 hold all three paragraphs as one block
+        f"本报讯 今日天气早知道。\n\n{block}\n\n记者 张三",
+        f"据了解，情况如下。\n\n{block}\n\n完",
+        f"{same}\n\n{c}",
+        f"开头不同。\n\n{same}\n\n{c}",
+        f"{a}\n\n另有说法。\n\n{b}\n\n{c}",
+    ]
+    dates = ["2024-03-05", "2024-03-01", "2024-03-03", None, "2024-03-02"]
+    rows = [
+        {"id": f"r{i}", "text": t, **({"date": d} if d else {})}
+        for i, (t, d) in enumerate(zip(texts, dates, strict=True))
+    ]
+    src = tmp_path / "p.jsonl"
+    _write_jsonl(src, rows)
+    idx = tmp_path / "p.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    with IndexStore.open(idx) as store:
+        local = audit(store)
+    res = spark_audit([str(src)], spark=spark, collect=True)
+    assert res.collected is not None
+
+    def ordered(clusters: Sequence[Cluster]) -> list[Any]:
+        return [
+            (
+                c.kind,
+                c.size,
+                c.similarity,
+                [(m.doc.rsplit("#", 1)[-1], m.start, m.end) for m in c.members],
+            )
+            for c in clusters
+        ]
+
+    assert ordered(res.collected) == ordered(local)
+    # b and c follow one another in all five: one passage; a is followed by b after three
+    # different texts (blank, 据悉如此。, 另有说法。): a cluster of its own.
+    assert sorted([m.text for m in x.members] for x in local) == [[a] * 5, [f"{b}\n\n{c}"] * 5]
+
+
+def test_passages_around_a_quoted_sentence_as_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    """A sentence cluster inside a paragraph (the sentence also quoted elsewhere): both
+    engines join the paragraphs into one passage and keep the sentence's own cluster."""
+    p1 = (
+        "今年以来，全市各级纪检监察机关持续加大基层监督力度，重点查处群众身边的不正之风。"
+        "部分乡镇在工程分包中不走招标程序，由个别领导一人拍板决定施工队伍。"
+    )
+    p2 = (
+        "为了承揽工程和催要工程款，一些包工头找到相关负责人送钱送物。"
+        "经查实，该负责人在任六年间先后收受他人财物共计三百余万元。"
+    )
+    p3 = "检察机关依法提起公诉，法院以受贿罪判处其有期徒刑十年并处罚金，目前判决已经生效。"
+    quoted = p1.split("。")[1] + "。"
+    texts = [f"第{i}家媒体报道。\n\n{p1}\n\n{p2}\n\n{p3}\n\n本报记者{i}号。" for i in range(3)]
+    texts += [
+        f"今天上午召开了全县干部警示教育大会，通报了多起典型案例。{quoted}与会干部纷纷表示要引以为戒。",
+        f"记者从市纪委监委获悉，近日一批基层干部违纪问题被集中通报曝光。{quoted}相关人员已被严肃处理。",
+    ]
+    src = tmp_path / "q.jsonl"
+    _write_jsonl(src, [{"id": f"q{i}", "text": t} for i, t in enumerate(texts)])
+    idx = tmp_path / "q.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    with IndexStore.open(idx) as store:
+        local = audit(store)
+    res = spark_audit([str(src)], spark=spark, collect=True)
+    assert res.collected is not None
+    assert _shape(res.collected) == _shape(local)
+    block = f"{p1}\n\n{p2}\n\n{p3}"
+    assert sorted([m.text for m in c.members] for c in local) == sorted([[quoted] * 5, [block] * 3])

@@ -78,51 +78,66 @@ def iter_jsonl(
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror})", "check the path") from None
     with fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{path}:{lineno}"
-            if not raw.strip():
+        for _lineno, rec, bad, unreadable in jsonl_lines(path, fh, fields):
+            if rec is not None:
+                yield rec
                 continue
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError:
-                on_bad(f"{where}: not valid UTF-8; re-export the file as UTF-8")
-                on_unreadable(path)
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                on_bad(f"{where}: invalid JSON ({exc.msg}); fix or remove the line")
-                on_unreadable(path)
-                continue
-            if not isinstance(rec, dict):
-                on_bad(f"{where}: not a JSON object; each line must be one article object")
-                on_unreadable(path)
-                continue
-            rid = _scalar(rec.get(fields.id))
-            key = f"{path}#{rid}" if rid else where
-            if has_surrogate(rid):
-                on_bad(f"{where}: {SURROGATE_MSG}")
-                on_unreadable(path)  # no usable key
-                continue
-            text = rec.get(fields.text)
-            if not isinstance(text, str) or not text.strip():
-                on_bad(f"{where}: no text in field {fields.text!r}; pass --text-field")
-                on_unreadable(key)
-                continue
-            title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
-            if has_surrogate(text, title, date):
-                on_bad(f"{where}: {SURROGATE_MSG}")
-                on_unreadable(key)
-                continue
-            yield ArchiveRecord(
-                key=key,
-                path=where,
-                text=text,
-                title=title,
-                date=date,
-                content_hash=content_hash(text),
-                size=len(raw),
-            )
+            if bad is not None:
+                on_bad(bad)
+            if unreadable is not None:
+                on_unreadable(unreadable)
+
+
+JsonlLine = tuple[int, ArchiveRecord | None, str | None, str | None]
+
+
+def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[JsonlLine]:
+    """(line number, record, bad-record message, unreadable key) for each non-blank line of the
+    JSON Lines file `path`, whose raw lines (bytes, newline included) are `lines`: a record,
+    or a message naming `path:line` and the fix with the key `iter_jsonl` passes to
+    `on_unreadable`. Shared by `iter_jsonl` and the Spark engine (which reads files whole)."""
+    for lineno, raw in enumerate(lines, 1):
+        where = f"{path}:{lineno}"
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError:
+            yield lineno, None, f"{where}: not valid UTF-8; re-export the file as UTF-8", path
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield lineno, None, f"{where}: invalid JSON ({exc.msg}); fix or remove the line", path
+            continue
+        if not isinstance(rec, dict):
+            msg = f"{where}: not a JSON object; each line must be one article object"
+            yield lineno, None, msg, path
+            continue
+        rid = _scalar(rec.get(fields.id))
+        key = f"{path}#{rid}" if rid else where
+        if has_surrogate(rid):
+            yield lineno, None, f"{where}: {SURROGATE_MSG}", path  # no usable key
+            continue
+        text = rec.get(fields.text)
+        if not isinstance(text, str) or not text.strip():
+            msg = f"{where}: no text in field {fields.text!r}; pass --text-field"
+            yield lineno, None, msg, key
+            continue
+        title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
+        if has_surrogate(text, title, date):
+            yield lineno, None, f"{where}: {SURROGATE_MSG}", key
+            continue
+        record = ArchiveRecord(
+            key=key,
+            path=where,
+            text=text,
+            title=title,
+            date=date,
+            content_hash=content_hash(text),
+            size=len(raw),
+        )
+        yield lineno, record, None, None
 
 
 def iter_records(

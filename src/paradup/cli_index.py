@@ -333,6 +333,10 @@ def audit_command(
         list[str] | None,
         typer.Option("--spark-conf", help="Spark: KEY=VALUE setting (repeatable)."),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Spark: encoding of .txt/.md articles, e.g. gb18030 [utf-8]."),
+    ] = None,
 ) -> None:
     """Duplicate clusters and boilerplate templates across the archive."""
     from rich.console import Console
@@ -381,10 +385,14 @@ def audit_command(
 
     if engine is AuditEngine.spark:
         from .archive import Fields
-        from .spark_engine import parse_conf, spark_audit
+        from .config import CheckConfig
+        from .read import is_text_encoding
+        from .spark_engine import parse_conf, spark_audit, spark_failure
 
         if not input:
             raise _fail("--engine spark reads the archive itself: pass --input PATH")
+        if encoding is not None and not is_text_encoding(encoding):
+            raise _fail(f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030")
         if output is not None:
             from .output import refuse_input_as_output
 
@@ -393,6 +401,13 @@ def audit_command(
                 refuse_input_as_output(output, local)
             except ParadupError as exc:
                 raise _fail(str(exc)) from None
+        phase = [""]
+
+        def track(message: str) -> None:
+            phase[0] = message  # which step a Spark error comes from
+            if say:
+                say(message)
+
         try:
             result = spark_audit(
                 input,
@@ -401,15 +416,28 @@ def audit_command(
                 threshold=threshold,
                 boilerplate_docs=boilerplate_docs,
                 output_dir=output_dir,
+                config=CheckConfig(encoding=encoding),
                 master=master,
                 conf=parse_conf(spark_conf or ()),
                 collect=format is not AuditFormat.text or output is not None,
-                progress=say,
+                progress=track,
             )
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+        except Exception as exc:  # Spark's own (Py4JJavaError, AnalysisException): one line
+            writing = output_dir if phase[0].startswith("writing") else None
+            failure = spark_failure(exc, writing)
+            if failure is None:
+                raise
+            raise _fail(str(failure)) from None
         for msg in result.bad:
             err.print(f"skipped: {msg}", highlight=False, markup=False)
+        if not result.docs:
+            err.print(
+                f"warning: {', '.join(input)}: no documents in it; nothing to audit",
+                highlight=False,
+                markup=False,
+            )
         if say:
             say(
                 f"{result.docs} documents, {result.clusters} clusters "
@@ -433,6 +461,11 @@ def audit_command(
 
     if index is None:
         raise _fail("--engine local audits an index: pass --index PATH")
+    if encoding is not None:
+        raise _fail(
+            "--encoding is for --engine spark; the local engine audits the index, which "
+            "`paradup index build --encoding` read"
+        )
     if output is not None:
         _refuse_index_as_output(output, index)
     with Progress(

@@ -11,8 +11,12 @@ local engine. Clusters are written as Parquet and JSON Lines (the `paradup audit
 
 Candidate rule (shared with `paradup.audit`): buckets of at most ALL_PAIRS_UP_TO members verify
 every pair; in larger buckets, ordered by (document key, unit start, unit kind), each member is
-paired with its PER_BUCKET predecessors. Document keys are the local engine's: the file for
-text files, `file#id` for JSON Lines and Parquet records (the file as Spark names it).
+paired with its PER_BUCKET predecessors. Document keys and paths are the local engine's: the
+file for text files, `file#id` (or `file:line` without an id) for JSON Lines records, whose
+path is `file:line`, and `file#id` for Parquet rows. Local inputs (plain paths under a local
+master, `file:` paths) are listed on the driver with `archive.archive_files`, the local
+engine's file set, and named as it names them; other filesystems are listed by Spark with the
+same suffix rules, their paths decoded.
 
 pyspark is imported lazily: without it (or without a Java runtime) the engine raises one
 ParadupError line naming the install step.
@@ -20,7 +24,9 @@ ParadupError line naming the install step.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import sys
 import time
@@ -32,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from .archive import JSONL_SUFFIXES, Fields
 from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, Cluster, Member
 from .config import CheckConfig
-from .errors import ParadupError, UsageError
+from .errors import InputError, ParadupError, UsageError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -41,7 +47,9 @@ if TYPE_CHECKING:
 
 ALL_PAIRS_MAX = ALL_PAIRS_UP_TO  # buckets up to this size verify every pair; larger a window
 FORMATS = ("text", "jsonl", "parquet")
-TEXT_GLOB = "*.{txt,md,markdown,text}"
+# Files read in a directory on another filesystem: the local engine's (`archive.archive_files`).
+REMOTE_GLOB = "*.{txt,md,markdown,jsonl,ndjson}"  # `.jsonl.txt` is a `.txt`
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: not `C:`
 MAX_BAD_SHOWN = 100
 INSTALL_PYSPARK = "install it with `pip install 'paradup[spark]'` (pyspark>=3.5)"
 INSTALL_JAVA = (
@@ -85,9 +93,22 @@ def parse_conf(pairs: Iterable[str]) -> dict[str, str]:
 def spark_session(
     master: str = "local[*]", conf: Mapping[str, str] | None = None, app_name: str = "paradup"
 ) -> SparkSession:
-    """A Spark session for `master` with the pass-through settings (`--spark-conf`)."""
+    """A Spark session for `master` with the pass-through settings (`--spark-conf`).
+
+    Java and pyspark are there (`require_spark`): a session that cannot start is a bad master
+    URL or setting, one line naming both."""
     require_spark()
     from pyspark.sql import SparkSession
+
+    def cannot_start(reason: str) -> ParadupError:
+        return ParadupError(
+            f"Spark could not start with --master {master!r} ({reason}); "
+            "check --master and --spark-conf"
+        )
+
+    if master != "yarn" and not master.startswith(("spark", "k8s", "local")):
+        # spark-submit's own rule; refused here, before its JVM prints a Java stack.
+        raise cannot_start("Master must either be yarn or start with spark, k8s, or local")
 
     conf = dict(conf or {})
     if master.startswith("local"):
@@ -101,17 +122,36 @@ def spark_session(
         builder = builder.config(k, v)
     try:
         spark = builder.getOrCreate()
-    except Exception as exc:  # pyspark raises PySparkRuntimeError when the JVM cannot start
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "JAVA_GATEWAY" in msg or "Java" in msg or "java" in msg:
-            raise SparkUnavailable(
-                f"Spark could not start its JVM ({msg}); {INSTALL_JAVA}"
-            ) from None
-        raise ParadupError(
-            f"Spark could not start ({msg}); check --master and --spark-conf"
-        ) from None
+    except Exception as exc:  # PySparkRuntimeError when the JVM exits, Py4JJavaError
+        reason = spark_reason(exc)
+        if "JAVA_GATEWAY" in str(exc):  # the JVM exited and printed why above
+            reason += "; see the Java error above, and JAVA_HOME for Java 17 or newer"
+        raise cannot_start(reason) from None
+    try:
+        # SQL settings are checked when the session state is first built: here, not at the
+        # first read (`spark.sql.shuffle.partitions=abc`).
+        spark.conf.get("spark.sql.shuffle.partitions")
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            spark.stop()
+        raise cannot_start(spark_reason(exc)) from None
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def spark_reason(exc: BaseException) -> str:
+    """The line of a Spark or Py4J exception that says what went wrong: Spark's first message
+    with an error class (`[PATH_NOT_FOUND] ...`), else the innermost Java cause, without the
+    exception's class name, error-class tag or SQLSTATE."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    tagged = [m.group(0) for ln in lines if (m := re.search(r"\[[A-Z][A-Z_.]+\] .*", ln))]
+    causes = [ln.removeprefix("Caused by: ") for ln in lines if ln.startswith("Caused by: ")]
+    java = [ln.lstrip(": ") for ln in lines if re.match(r"^:? ?[\w.$]+(Exception|Error): ", ln)]
+    pick = next(iter(tagged + causes[::-1] + java + lines), type(exc).__name__)
+    pick = re.sub(r"^[\w.$]+(Exception|Error): ", "", pick)
+    pick = re.sub(r"^\[[A-Z_.]+\] ", "", pick)
+    pick = re.sub(r"\s*SQLSTATE: \w+\.?$", "", pick).strip()
+    return pick if len(pick) <= 300 else pick[:297] + "..."
 
 
 def infer_format(paths: Sequence[str]) -> str:
@@ -124,74 +164,240 @@ def infer_format(paths: Sequence[str]) -> str:
     return "text"
 
 
+# -- where the archive is ----------------------------------------------------------------
+
+
+def local_path(path: str, plain_is_local: bool = True) -> str | None:
+    """The local filesystem path an input or output names (`file:` URIs, and plain paths when
+    `plain_is_local`: Spark's default filesystem under a local master), else None."""
+    if path.startswith("file://"):
+        rest = path[len("file://") :]
+        return rest if rest.startswith("/") else None  # file://host/...: Spark's business
+    if path.startswith("file:"):
+        return path[len("file:") :]
+    if _SCHEME.match(path):
+        return None
+    return path if plain_is_local else None
+
+
+def shown_path(uri: str) -> str:
+    """A file as Spark names it (`file:/a%20b/c.txt`), as a user names it (`/a b/c.txt`)."""
+    from urllib.parse import unquote
+
+    if uri.startswith("file:"):
+        rest = uri[len("file:") :]
+        uri = rest[2:] if rest.startswith("///") else rest
+    return unquote(uri)
+
+
+OUTPUTS = ("clusters.parquet", "clusters.jsonl")  # under --output-dir, replaced whole
+
+
+def check_output_dir(
+    output_dir: str,
+    local_inputs: Iterable[str],
+    remote_inputs: Iterable[str] = (),
+    plain_is_local: bool = True,
+) -> None:
+    """Refuse, before Spark starts, an `output_dir` whose clusters.parquet/ or clusters.jsonl/
+    (Spark's overwrite mode deletes them first) is or holds an input, is a file no run wrote,
+    or, on the local filesystem, that is a file or lies under one."""
+    local = local_path(output_dir, plain_is_local)
+    if local is None:  # another filesystem: compared as written
+        base = output_dir.rstrip("/")
+        for i in remote_inputs:
+            for name in OUTPUTS:
+                target = f"{base}/{name}"
+                if i.rstrip("/") == target or i.startswith(target + "/"):
+                    raise UsageError(
+                        f"{output_dir}: --output-dir would replace {target}, which holds the "
+                        f"input {i}; write the clusters to another directory"
+                    )
+        return
+    real = os.path.realpath(local)
+    probe = real
+    while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        where = "is a file" if probe == real else f"lies under the file {probe}"
+        raise UsageError(f"{output_dir}: --output-dir {where}; pass a directory")
+    targets = [os.path.join(real, name) for name in OUTPUTS]
+    for f in local_inputs:
+        r = os.path.realpath(f)
+        for target in targets:
+            if r == target or r.startswith(target + os.sep):
+                raise UsageError(
+                    f"{output_dir}: --output-dir would replace {target}, which holds the input "
+                    f"{f}; write the clusters to another directory"
+                )
+    for target in targets:
+        if os.path.lexists(target) and not os.path.isdir(target):
+            raise UsageError(
+                f"{target}: a file where --output-dir writes a directory (it would be deleted); "
+                "move it or pass another --output-dir"
+            )
+
+
+def _spark_error(exc: BaseException) -> bool:
+    """An error Spark or the JVM raised (not a bug in a Python task: that keeps its trace)."""
+    from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+    from pyspark.errors import PySparkException, PythonException
+
+    return isinstance(exc, Py4JJavaError | PySparkException) and not isinstance(
+        exc, PythonException
+    )
+
+
+def read_failure(exc: BaseException, paths: Sequence[str], fmt: str) -> ParadupError | None:
+    """Reading the archive failed: one line naming it and the fix, or None (not Spark's)."""
+    if isinstance(exc, ParadupError):
+        return exc
+    if not _spark_error(exc):
+        return None
+    return ParadupError(
+        f"{', '.join(paths)}: Spark could not read it as {fmt} ({spark_reason(exc)}); "
+        "check the path and --input-format"
+    )
+
+
+def spark_failure(exc: BaseException, writing_to: str | None = None) -> ParadupError | None:
+    """A Spark error after the archive was read, as one line (None: not Spark's): writing the
+    clusters to `writing_to`, or the run itself."""
+    if not _spark_error(exc):
+        return None
+    if writing_to is not None:
+        return ParadupError(
+            f"{writing_to}: cannot write the clusters there ({spark_reason(exc)}); "
+            "check --output-dir"
+        )
+    return ParadupError(f"Spark failed ({spark_reason(exc)}); check --master and --spark-conf")
+
+
+# A file the driver listed: (its number in archive order, its path as the local engine names
+# it, the path to open, read as JSON Lines).
+Source = tuple[int, str, str, bool]
+
+
+def local_sources(roots: Sequence[str], fmt: str, encoding: str | None) -> list[Source]:
+    """The local engine's files under local archive roots (`archive.archive_files`: .txt, .md,
+    .markdown and JSON Lines, `_` and `.` files included), checked as `index build` checks
+    them: a missing root, an empty directory, or a named file that cannot be read (an article)
+    or opened (JSON Lines) is an InputError. `fmt` jsonl reads named files as JSON Lines
+    whatever their suffix, and only the JSON Lines files of a directory."""
+    from .archive import archive_files
+    from .read import read_document
+
+    out: list[Source] = []
+    for root, paths in archive_files(roots):
+        for path in paths:
+            jsonl = path.endswith(JSONL_SUFFIXES) or (fmt == "jsonl" and path == root)
+            if fmt == "jsonl" and not jsonl:
+                continue
+            if path == root:  # a named file: refused now, as `index build` does
+                if not jsonl:
+                    read_document(path, encoding)
+                else:
+                    try:
+                        open(path, "rb").close()
+                    except OSError as exc:
+                        raise InputError(
+                            path, f"cannot be read ({exc.strerror})", "check the path"
+                        ) from None
+            out.append((len(out), path, os.path.abspath(path), jsonl))
+    return out
+
+
 # -- per-record work (runs in Spark's Python workers) ----------------------------------------
 
-Parsed = tuple[str | None, str, str | None, str | None, str | None, str | None]
-# key, path, title, date, text, bad message
+Parsed = tuple[str | None, str, str | None, str | None, str | None, str | None, int, str, int]
+# key, path, title, date, text, bad message; file number (archive order), file, line
 
 
-def _jsonl_lines(fields: Fields) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
-    import json
+def _bad(msg: str, path: str, fno: int, file: str, line: int) -> Parsed:
+    return None, path, None, None, None, msg, fno, file, line
 
-    from .archive import SURROGATE_MSG, _scalar, has_surrogate
 
-    def parse(rows: Iterable[Any]) -> Iterator[Parsed]:
-        for line, path in rows:
-            if not line or not line.strip():
+def _jsonl_parsed(file: str, lines: Iterable[bytes], fields: Fields, fno: int) -> Iterator[Parsed]:
+    """One JSON Lines file's records, keyed and reported as the local engine does
+    (`archive.jsonl_lines`): `file#id`, or `file:line` without an id; strict UTF-8."""
+    from .archive import jsonl_lines
+
+    for line, rec, bad, _unreadable in jsonl_lines(file, lines, fields):
+        if rec is None:
+            yield _bad(bad or "bad record", f"{file}:{line}", fno, file, line)
+        else:
+            yield rec.key, rec.path, rec.title, rec.date, rec.text, None, fno, file, line
+
+
+def _local_files(
+    fields: Fields, encoding: str | None
+) -> Callable[[Iterable[Source]], Iterator[Parsed]]:
+    """Records of the files the driver listed. Each file is read whole by one task (a JSON
+    Lines file streamed line by line, for its line numbers); the records are spread over the
+    cluster after."""
+
+    def parse(rows: Iterable[Source]) -> Iterator[Parsed]:
+        from .errors import InputError
+        from .read import read_document
+
+        for fno, file, real, jsonl in rows:
+            if not jsonl:
+                try:
+                    doc = read_document(real, encoding)
+                except InputError as exc:
+                    yield _bad(str(InputError(file, exc.problem, exc.fix)), file, fno, file, 0)
+                    continue
+                yield file, file, None, None, doc.text, None, fno, file, 0
                 continue
-            line = line.lstrip("\ufeff")
             try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield None, path, None, None, None, f"{path}: invalid JSON ({exc.msg})"
+                fh = open(real, "rb")  # noqa: SIM115 - closed below; streamed line by line
+            except OSError as exc:
+                msg = f"{file}: cannot be read ({exc.strerror}); check the path"
+                yield _bad(msg, file, fno, file, 0)
                 continue
-            if not isinstance(rec, dict):
-                yield None, path, None, None, None, f"{path}: not a JSON object"
-                continue
-            text = rec.get(fields.text)
-            if not isinstance(text, str) or not text.strip():
-                msg = f"{path}: no text in field {fields.text!r}; pass --text-field"
-                yield None, path, None, None, None, msg
-                continue
-            rid = _scalar(rec.get(fields.id))
-            if not rid:
-                msg = f"{path}: no id in field {fields.id!r}; pass --id-field"
-                yield None, path, None, None, None, msg
-                continue
-            title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
-            if has_surrogate(text, title, date, rid):
-                yield None, path, None, None, None, f"{path}: {SURROGATE_MSG}"
-                continue
-            yield f"{path}#{rid}", path, title, date, text, None
+            with fh:
+                yield from _jsonl_parsed(file, fh, fields, fno)
 
     return parse
 
 
-def _text_files(encoding: str | None) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
-    from .errors import InputError
-    from .read import decode
+def _remote_files(
+    fields: Fields, encoding: str | None, fmt: str
+) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
+    """Records of (path, content) rows of Spark's binaryFile source: every file whole, in one
+    task; JSON Lines by suffix (every file for `fmt` jsonl), parsed with line numbers."""
 
     def parse(rows: Iterable[Any]) -> Iterator[Parsed]:
-        for path, content in rows:
-            try:
-                doc = decode(bytes(content), path, encoding)
-            except InputError as exc:
-                yield None, path, None, None, None, str(exc)
+        import io
+
+        from .errors import InputError
+        from .read import decode
+
+        for uri, content in rows:
+            file = shown_path(uri)
+            if fmt == "jsonl" or file.endswith(JSONL_SUFFIXES):
+                yield from _jsonl_parsed(file, io.BytesIO(bytes(content)), fields, 0)
                 continue
-            yield path, path, None, None, doc.text, None
+            try:
+                doc = decode(bytes(content), file, encoding)
+            except InputError as exc:
+                yield _bad(str(exc), file, 0, file, 0)
+                continue
+            yield file, file, None, None, doc.text, None, 0, file, 0
 
     return parse
 
 
 def _table_rows(fields: Fields) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
     def parse(rows: Iterable[Any]) -> Iterator[Parsed]:
-        for rid, text, title, date, path in rows:
+        for rid, text, title, date, uri in rows:
+            path = shown_path(uri)
             if not isinstance(text, str) or not text.strip():
-                yield None, path, None, None, None, f"{path}: no text in {fields.text!r}"
+                yield _bad(f"{path}: no text in {fields.text!r}", path, 0, path, 0)
             elif not rid:
-                yield None, path, None, None, None, f"{path}: no id in {fields.id!r}"
+                yield _bad(f"{path}: no id in {fields.id!r}", path, 0, path, 0)
             else:
-                yield f"{path}#{rid}", path, title, date, text, None
+                yield f"{path}#{rid}", path, title, date, text, None, 0, path, 0
 
     return parse
 
@@ -207,27 +413,36 @@ def _fingerprinter(
 
         n = 0  # units numbered in record order: unique and deterministic for an input split
 
-        def emit(batch: list[ArchiveRecord]) -> Iterator[tuple[Any, ...]]:
+        def emit(
+            batch: list[ArchiveRecord], where: list[tuple[int, str, int]]
+        ) -> Iterator[tuple[Any, ...]]:
             nonlocal n
-            for d in fingerprint_batch(batch, config, settings):  # as `index build` does
+            docs = fingerprint_batch(batch, config, settings)  # as `index build` does
+            for d, (fno, file, line) in zip(docs, where, strict=True):
                 units = []
                 for u in d.units:
                     uid = (pid << 32) | n
                     n += 1
                     hashes = np.frombuffer(u.hashes, dtype=np.int32).tolist()
                     units.append((uid, u.kind, u.start, u.end, hashes, sorted(set(u.band_keys))))
-                yield (d.key, d.path, d.title, d.date, d.content_hash, d.chars, d.text, None, units)
+                yield (
+                    d.key, d.path, d.title, d.date, d.content_hash, d.chars, d.text, None,
+                    units, fno, file, line,
+                )  # fmt: skip
 
         batch: list[ArchiveRecord] = []
-        for key, path, title, date, text, bad in rows:
+        where: list[tuple[int, str, int]] = []
+        for key, path, title, date, text, bad, fno, file, line in rows:
             if bad is not None or key is None or text is None:
-                yield (None, path, None, None, None, 0, None, bad or "bad record", [])
+                msg = bad or "bad record"
+                yield (None, path, None, None, None, 0, None, msg, [], fno, file, line)
                 continue
             batch.append(ArchiveRecord(key, path, text, title, date, content_hash(text)))
+            where.append((fno, file, line))
             if len(batch) >= 256:
-                yield from emit(batch)
-                batch = []
-        yield from emit(batch)
+                yield from emit(batch, where)
+                batch, where = [], []
+        yield from emit(batch, where)
 
     return work
 
@@ -256,30 +471,28 @@ def _doc_schema() -> Any:
             T.StructField("text", T.StringType()),
             T.StructField("bad", T.StringType()),
             T.StructField("units", T.ArrayType(unit, False)),
+            # Archive order (the local engine's): the file's number in the driver's listing
+            # (0 for files Spark lists), the file, the line of a JSON Lines record (else 0).
+            T.StructField("fno", T.IntegerType(), False),
+            T.StructField("file", T.StringType(), False),
+            T.StructField("line", T.IntegerType(), False),
         ]
     )
 
 
 def _read(
-    spark: SparkSession, paths: Sequence[str], fmt: str, fields: Fields, encoding: str | None
+    spark: SparkSession,
+    paths: Sequence[str],
+    fmt: str,
+    fields: Fields,
+    encoding: str | None,
+    sources: Sequence[Source] = (),
+    partitions: int = 1,
 ) -> Any:
-    """An RDD of Parsed tuples from any path Spark reads (local, HDFS, object stores)."""
+    """An RDD of Parsed tuples: `sources` (local files the driver listed) read by Python
+    tasks, `paths` (any other path Spark reads: HDFS, object stores) by Spark."""
     from pyspark.sql import functions as F
 
-    if fmt == "text":
-        df = (
-            spark.read.format("binaryFile")
-            .option("pathGlobFilter", TEXT_GLOB)
-            .option("recursiveFileLookup", "true")
-            .load(list(paths))
-            .select("path", "content")
-        )
-        return df.rdd.mapPartitions(_text_files(encoding))
-    if fmt == "jsonl":
-        df = spark.read.text(list(paths)).select(
-            F.col("value"), F.col("_metadata.file_path").alias("path")
-        )
-        return df.rdd.mapPartitions(_jsonl_lines(fields))
     if fmt == "parquet":
         df = spark.read.parquet(*paths)
         cols = set(df.columns)
@@ -301,7 +514,20 @@ def _read(
             F.col("_metadata.file_path"),
         )
         return df.rdd.mapPartitions(_table_rows(fields))
-    raise UsageError(f"option input-format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt not in ("text", "jsonl"):
+        raise UsageError(f"option input-format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    sc = spark.sparkContext
+    parts = []
+    if sources:
+        files = sc.parallelize(list(sources), max(1, min(len(sources), partitions)))
+        parts.append(files.mapPartitions(_local_files(fields, encoding)))
+    if paths:
+        reader = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+        if fmt == "text":
+            reader = reader.option("pathGlobFilter", REMOTE_GLOB)
+        df = reader.load(list(paths)).select("path", "content")
+        parts.append(df.rdd.mapPartitions(_remote_files(fields, encoding, fmt)))
+    return parts[0] if len(parts) == 1 else sc.union(parts)
 
 
 # -- connected components ---------------------------------------------------------------
@@ -429,7 +655,9 @@ def spark_audit(
 
     `inputs` are any paths Spark reads (file:, hdfs:, s3a:, ...). `collect=True` also returns
     every cluster as `audit.Cluster` objects (small archives and tests); `top` clusters are
-    always returned for the summary.
+    always returned for the summary. Local inputs and a local `output_dir` are checked before
+    Spark starts (`local_sources`, `check_output_dir`); an archive where no document could be
+    read is an InputError, as for `index build`.
     """
     if not inputs:
         raise UsageError("the Spark engine needs --input: the archive's files or directories")
@@ -438,6 +666,31 @@ def spark_audit(
     fmt = input_format or infer_format(inputs)
     if fmt not in FORMATS:
         raise UsageError(f"option input-format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    config = config or CheckConfig()
+    if config.encoding is not None:
+        from .read import is_text_encoding
+
+        if not is_text_encoding(config.encoding):
+            raise UsageError(
+                f"--encoding {config.encoding!r}: unknown text encoding; pass e.g. gb18030"
+            )
+    # Plain paths are the local filesystem's under a local master (Spark's default one).
+    plain_local = ((spark.sparkContext.master or "") if spark else master).startswith("local")
+    local = {i: local_path(i, plain_local) for i in inputs}
+    roots = [lp for lp in local.values() if lp is not None]
+    sources: list[Source] = []
+    remote = [i for i in inputs if local[i] is None]
+    if fmt == "parquet":
+        for i in inputs:
+            lp = local[i]
+            if lp is not None and not os.path.exists(lp):
+                raise InputError(i, "does not exist", "check the archive path")
+        remote = list(inputs)  # Spark reads every Parquet input
+    else:
+        sources = local_sources(roots, fmt, config.encoding)
+    if output_dir is not None:
+        inside = roots + [s[1] for s in sources]
+        check_output_dir(output_dir, inside, remote, plain_local)
     require_spark()
     from pyspark import StorageLevel
     from pyspark.sql import Window
@@ -447,7 +700,6 @@ def spark_audit(
 
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    config = config or CheckConfig()
     settings = index_settings(config)
     fields = fields or Fields()
     spark = spark or spark_session(master, conf)
@@ -462,29 +714,49 @@ def spark_audit(
 
     try:
         say(f"reading {fmt} input")
-        parsed = _read(spark, inputs, fmt, fields, config.encoding)
         want = partitions or sc.defaultParallelism * 4
-        if parsed.getNumPartitions() < want:
-            parsed = parsed.repartition(want)
-        say("fingerprinting (paradup.batch.fingerprint_batch in Spark tasks)")
-        fp = parsed.mapPartitionsWithIndex(_fingerprinter(config, settings))
-        all_docs = keep(spark.createDataFrame(fp, _doc_schema()))
-        bad = all_docs.where(F.col("bad").isNotNull())
-        result.bad_count = bad.count()
-        result.bad = [r["bad"] for r in bad.select("bad").limit(MAX_BAD_SHOWN).collect()]
+        archive_order = ("fno", "file", "line")
+        try:
+            parsed = _read(spark, remote, fmt, fields, config.encoding, sources, want)
+            if parsed.getNumPartitions() < want:
+                parsed = parsed.repartition(want)
+            say("fingerprinting (paradup.batch.fingerprint_batch in Spark tasks)")
+            fp = parsed.mapPartitionsWithIndex(_fingerprinter(config, settings))
+            all_docs = keep(spark.createDataFrame(fp, _doc_schema()))
+            bad = all_docs.where(F.col("bad").isNotNull())
+            result.bad_count = bad.count()  # the first action: the archive is read here
+        except Exception as exc:
+            failure = read_failure(exc, remote or inputs, fmt)
+            if failure is None:
+                raise
+            raise failure from None
+        result.bad = [
+            r["bad"]
+            for r in bad.orderBy(*archive_order).select("bad").limit(MAX_BAD_SHOWN).collect()
+        ]
         docs = all_docs.where(F.col("bad").isNull())
         dup = docs.groupBy("key").count().where(F.col("count") > 1)
-        n_dup = dup.count()
-        if n_dup:
-            result.bad_count += n_dup
+        if dup.limit(1).count():
+            # The first record of an id in archive order is kept, as `index build` keeps it.
+            first = Window.partitionBy("key").orderBy(*archive_order, "content_hash")
+            ranked = docs.withColumn("_r", F.row_number().over(first))
+            extra = ranked.where("_r > 1")
+            result.bad_count += extra.count()
             result.bad += [
-                f"duplicate id {r['key']!r}: ids must be unique; one record kept"
-                for r in dup.limit(MAX_BAD_SHOWN).collect()
+                f"{r['path']}: duplicate id {r['key'].rpartition('#')[2]!r}; ids must be "
+                "unique, the first record with it is audited"
+                for r in extra.orderBy(*archive_order).limit(MAX_BAD_SHOWN).collect()
             ]
-            first = Window.partitionBy("key").orderBy("path", "content_hash")
-            docs = docs.withColumn("_r", F.row_number().over(first)).where("_r = 1").drop("_r")
+            docs = ranked.where("_r = 1").drop("_r")
         docs = keep(docs.drop("bad"))
         result.docs = docs.count()
+        if not result.docs and result.bad_count:
+            raise InputError(
+                ", ".join(inputs),
+                f"no documents were read ({result.bad_count} bad records, the first: "
+                f"{result.bad[0]})",
+                "fix the archive, or pass --text-field/--id-field for other JSON field names",
+            )
         result.fingerprint_seconds = time.perf_counter() - t0
 
         units = keep(
@@ -584,14 +856,29 @@ def spark_audit(
         kept = members.join(redundant.select("comp"), "comp", "left_anti")
         bp_min = boilerplate_docs or max(10, result.docs // 200)
         dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text")
+        kept, sims = _passages(kept, sims, dinfo, keep)
+        # Archive order of a document, as the local engine's `_source_key`: its file, then the
+        # line of a JSON Lines record (a path `file:line`).
+        numbered_path = F.col("path").rlike(":[0-9]+$")
+        sfile = F.when(numbered_path, F.regexp_extract("path", "^(.*):([0-9]+)$", 1)).otherwise(
+            F.col("path")
+        )
+        sline = F.when(
+            numbered_path, F.regexp_extract("path", "^(.*):([0-9]+)$", 2).cast("long")
+        ).otherwise(F.lit(0).cast("long"))
         full = kept.join(dinfo, "doc").select(
             "comp",
+            # Members by first occurrence (date; undated last), then archive order: file, line,
+            # the first unit's kind (sentences first), start; as `audit.audit_stream` orders.
             F.struct(
                 F.col("date").isNull().alias("undated"),
                 F.coalesce("date", F.lit("")).alias("d"),
-                "doc",
+                sfile.alias("sfile"),
+                sline.alias("sline"),
+                "okind",
                 "start",
                 "end",
+                "doc",
                 "path",
                 F.expr("substring(text, start + 1, end - start)").alias("text"),
                 "date",
@@ -600,6 +887,7 @@ def spark_audit(
                 "kind",
             ).alias("m"),
         )
+        head = F.col("members")[0]
         clusters = (
             full.groupBy("comp")
             .agg(F.sort_array(F.collect_list("m")).alias("members"))
@@ -609,12 +897,14 @@ def spark_audit(
                 "kind",
                 F.when(F.col("size") >= bp_min, "boilerplate").otherwise("duplicate"),
             )
-            .withColumn("first_len", F.length(F.col("members")[0]["text"]))
+            .withColumn("first_len", head["end"] - head["start"])
             .orderBy(
                 F.col("size").desc(),
                 F.col("first_len").desc(),
-                F.col("members")[0]["doc"],
-                F.col("members")[0]["start"],
+                head["sfile"],
+                head["sline"],
+                head["okind"],
+                head["start"],
             )
         )
         numbered = clusters.rdd.zipWithIndex().map(_out_row)
@@ -657,6 +947,113 @@ def spark_audit(
             df.unpersist()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _passages(
+    kept: DataFrame, sims: DataFrame, dinfo: DataFrame, keep: Callable[[DataFrame], DataFrame]
+) -> tuple[DataFrame, DataFrame]:
+    """`audit._passages` on DataFrames: clusters that continue one another in every document
+    they share (the next paragraph of a reposted article) become one passage cluster.
+
+    `kept` is (comp, uid, doc, kind, start, end) per member, `sims` (comp, sim_min, sim_max).
+    Members pair up both ways as in `audit._neighbours`: a member's successor is the longest
+    member starting first at or after its end (within GAP_CHARS), and it must be that one's
+    predecessor (the longest member ending last at or before its start). Returns the members
+    joined into runs, with `okind` (0 sentence, 1 paragraph: the first member's kind, for
+    ordering) added, and the similarity range per joined cluster."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from .audit import BLANK, GAP_CHARS
+
+    r = kept.select(
+        "doc",
+        F.col("uid").alias("r_uid"),
+        F.col("comp").alias("r_comp"),
+        F.col("start").alias("r_start"),
+        F.col("end").alias("r_end"),
+    )
+    q = kept.select(
+        "doc",
+        F.col("uid").alias("q_uid"),
+        F.col("comp").alias("q_comp"),
+        F.col("start").alias("q_start"),
+        F.col("end").alias("q_end"),
+    )
+    near = r.join(q, "doc").where(
+        (F.col("q_start") >= F.col("r_end")) & (F.col("q_start") - F.col("r_end") <= GAP_CHARS)
+    )
+    succ = Window.partitionBy("r_uid").orderBy("q_start", F.col("q_end").desc())
+    pred = Window.partitionBy("q_uid").orderBy(F.col("r_end").desc(), "r_start")
+    pairs = (
+        near.withColumn("s", F.row_number().over(succ))
+        .withColumn("p", F.row_number().over(pred))
+        .where((F.col("s") == 1) & (F.col("p") == 1) & (F.col("r_comp") != F.col("q_comp")))
+    )
+    gaps = keep(
+        pairs.join(dinfo.select("doc", "text"), "doc").select(
+            "r_uid",
+            "q_uid",
+            F.col("r_comp").alias("comp"),
+            F.col("q_comp").alias("n_comp"),
+            F.regexp_replace(
+                F.expr("substring(text, r_end + 1, q_start - r_end)"), BLANK, ""
+            ).alias("gap"),
+        )
+    )
+    rows_of = kept.groupBy("comp").agg(F.count(F.lit(1)).alias("rows"))
+    links = gaps.groupBy("comp", "n_comp").agg(
+        F.count(F.lit(1)).alias("times"), F.countDistinct("gap").alias("texts")
+    )
+    ok = keep(
+        links.join(rows_of, "comp")
+        .join(
+            rows_of.select(F.col("comp").alias("n_comp"), F.col("rows").alias("n_rows")),
+            "n_comp",
+        )
+        .where(
+            (F.col("times") == F.col("rows"))
+            & (F.col("times") == F.col("n_rows"))
+            & (F.col("texts") == 1)
+        )
+        .select("comp", "n_comp")
+    )
+    chains, _rounds = connected_components(ok, "comp", "n_comp")
+    label = chains.select(F.col("node").alias("comp"), F.col("comp").alias("chain"))
+    # Members joined the same way: the row links whose cluster pair was taken.
+    row_links = gaps.join(ok, ["comp", "n_comp"]).select("r_uid", "q_uid")
+    runs, _rounds = connected_components(row_links, "r_uid", "q_uid")
+    run_of = runs.select(F.col("node").alias("uid"), F.col("comp").alias("run"))
+    joined = (
+        kept.join(label, "comp", "left")
+        .withColumn("chain", F.coalesce("chain", "comp"))
+        .join(run_of, "uid", "left")
+        .withColumn("run", F.coalesce("run", "uid"))
+        .groupBy("run")
+        .agg(
+            F.min(F.struct("start", "uid", "kind")).alias("f"),
+            F.max("end").alias("end"),
+            F.first("doc").alias("doc"),
+            F.min("chain").alias("comp"),
+        )
+        .select(
+            "comp",
+            F.col("f.uid").alias("uid"),
+            "doc",
+            F.col("f.kind").alias("kind"),
+            F.when(F.col("f.kind") == "p", 1).otherwise(0).alias("okind"),
+            F.col("f.start").alias("start"),
+            "end",
+        )
+    )
+    joined_sims = (
+        sims.join(label, "comp", "left")
+        .withColumn("chain", F.coalesce("chain", "comp"))
+        .groupBy("chain")
+        .agg(F.min("sim_min").alias("sim_min"), F.max("sim_max").alias("sim_max"))
+        .withColumnRenamed("chain", "comp")
+    )
+    return keep(joined), joined_sims
 
 
 def _cluster_schema() -> Any:
