@@ -632,3 +632,26 @@ def test_broken_json_lines_file_with_hash_in_its_name_keeps_its_records(tmp_path
     stats = build_index([str(archive)], str(index), jobs=1)
     assert (stats.kept, stats.deleted) == (1, 0)
     assert _doc_keys(index) == before
+
+
+def test_archive_folders_take_the_files_check_takes(tmp_path: Path) -> None:
+    """`index build` of a folder took only lower-case .txt/.md/.markdown (`check` takes
+    .TXT, .Markdown and .text too), and an empty folder's error named --include, which
+    `index build` does not have."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    names = ["A.TXT", "b.Markdown", "c.text", "d.md", "e.MD", "f.txt"]
+    for i, name in enumerate(names):
+        (tree / name).write_text(article(i), encoding="utf-8")
+    write_jsonl(tree / "g.jsonl", 2, start=10)
+    index = tmp_path / "i.paradup"
+    stats = build_index([str(tree)], str(index), jobs=1)
+    assert stats.indexed == len(names) + 2
+    checked = run_paradup("check", str(tree), "-f", "json")
+    assert len(json.loads(checked.stdout)["files"]) == len(names)  # the same articles
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run_paradup("index", "build", str(empty), "--index", str(tmp_path / "e.paradup"))
+    assert proc.returncode == 2
+    assert "contains no .txt, .md or JSON Lines files" in proc.stderr
+    assert "--include" not in proc.stderr

@@ -124,8 +124,8 @@ def test_gbk_jsonl_lines_are_refused_by_line(jsonl_case: tuple[Path, Case]) -> N
 
 @pytest.fixture(scope="module")
 def tree_case(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Case]:
-    """A tree of articles under a name with a space and CJK: `_`/`.` files, a `.text` file (not
-    an article), JSON Lines files (one without ids), names with spaces."""
+    """A tree of articles under a name with a space and CJK: `_`/`.` files, a `.text` file (an
+    article, as `check` takes it), JSON Lines files (one without ids), names with spaces."""
     root = tmp_path_factory.mktemp("tree") / "新闻 存档"
     (root / "sub").mkdir(parents=True)
     names = ["a b.txt", "b.md", "_c.txt", ".d.md", "e.text", "f.markdown", "sub/g.txt"]
@@ -137,13 +137,14 @@ def tree_case(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
 
 
 def test_text_tree_is_the_local_engines_file_set(tree_case: tuple[Path, Case]) -> None:
-    # Finding 5: `_c.txt` was hidden, `.text` read, JSON Lines files in a directory not read.
+    # Finding 5: `_c.txt` was hidden, JSON Lines files in a directory not read; `.text` is an
+    # article to both engines now (as to `check`).
     root, case = tree_case
-    assert case.res.docs == case.local_docs == 8
+    assert case.res.docs == case.local_docs == 9
     docs = _docs(case.clusters)
     files = {p.rpartition(":")[0] if p.endswith(":1") else p for _, p in docs}
     assert {str(root / "_c.txt"), str(root / ".d.md"), str(root / "sub/j.jsonl.txt")} <= files
-    assert str(root / "e.text") not in files
+    assert str(root / "e.text") in files
     assert docs == _docs(case.local)
     assert _members(case.clusters) == _members(case.local)
 
@@ -232,7 +233,7 @@ def test_unreadable_archive_is_an_error(spark: Any, tmp_path: Path) -> None:
     assert str(remote.value) == str(local.value)
     assert "no documents were read (2 bad records, the first: " in str(remote.value)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match=r"empty: contains no \.txt or \.md files"):
+    with pytest.raises(InputError, match=r"empty: contains no \.txt, \.md or JSON Lines files"):
         spark_audit([str(tmp_path / "empty")], spark=spark)
     # The skip messages say "pass --encoding gb18030": `audit` takes it. A named article is
     # read before Spark starts (as `index build` does): with the encoding it decodes, and the

@@ -186,11 +186,15 @@ def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:
     """(root, the article files under it) for every archive root."""
     import os
 
-    include = ("*.txt", "*.md", "*.markdown", *("*" + s for s in JSONL_SUFFIXES))
+    # Articles as `check` finds them (.txt/.md/.markdown/.text in any case), and JSON Lines
+    # exports (by their lower-case suffix: that is how `iter_records` tells them apart).
+    jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
+    what = "no .txt, .md or JSON Lines files"
+    fix = "point at the archive's folder of articles or exports"
     for root in roots:
         if not os.path.exists(root):
             raise InputError(root, "does not exist", "check the archive path")
-        yield root, expand_paths([root], include=include)
+        yield root, expand_paths([root], also=jsonl, what=what, fix=fix)
 
 
 def archive_bytes(roots: Iterable[str]) -> int:

@@ -255,11 +255,17 @@ def expand_paths(
     paths: Iterable[str],
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    *,
+    also: Sequence[str] = (),
+    what: str = "no .txt or .md files",
+    fix: str = "point at a directory of articles or adjust --include/--exclude",
 ) -> Iterator[str]:
     """Expand directories recursively into text files (sorted, so runs are reproducible).
 
     Files named explicitly are always kept; files found in directories must end in a text
-    suffix (or match `include`) and must not match `exclude`.
+    suffix in any case, or match one of the globs `also` (or match `include` instead of
+    both), and must not match `exclude`. A directory with none is an InputError: it
+    "contains `what`", and `fix`.
     """
     seen: set[str] = set()
     for path in paths:
@@ -280,15 +286,15 @@ def expand_paths(
                 rel = full.relative_to(root).as_posix()
                 # Suffixes in any case: `.TXT`/`.MD` files from Windows tools are articles too.
                 wanted = (
-                    _matches(rel, include) if include else fname.lower().endswith(TEXT_SUFFIXES)
+                    _matches(rel, include)
+                    if include
+                    else fname.lower().endswith(TEXT_SUFFIXES) or _matches(rel, also)
                 )
                 if wanted and not _matches(rel, exclude):
                     found.append(str(full))
         if not found:
             raise InputError(
-                path,
-                "contains no .txt or .md files" + (" matching --include" if include else ""),
-                "point at a directory of articles or adjust --include/--exclude",
+                path, f"contains {what}" + (" matching --include" if include else ""), fix
             )
         yield from (f for f in sorted(found) if _first(f, seen))
 

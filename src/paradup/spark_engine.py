@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 ALL_PAIRS_MAX = ALL_PAIRS_UP_TO  # buckets up to this size verify every pair; larger a window
 FORMATS = ("text", "jsonl", "parquet")
 # Files read in a directory on another filesystem: the local engine's (`archive.archive_files`).
-REMOTE_GLOB = "*.{txt,md,markdown,jsonl,ndjson}"  # `.jsonl.txt` is a `.txt`
+# Hadoop's globs are case-sensitive: the usual spellings of `read.TEXT_SUFFIXES` in any case.
+REMOTE_GLOB = "*.{txt,md,markdown,text,TXT,MD,MARKDOWN,TEXT,Md,Markdown,jsonl,ndjson}"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: not `C:`
 MAX_BAD_SHOWN = 100
 INSTALL_PYSPARK = "install it with `pip install 'paradup[spark]'` (pyspark>=3.5)"
