@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,15 @@ def bounded_project(tmp_path: Path) -> Path:
     """A directory that bounds config discovery (the walk stops at `.git`)."""
     (tmp_path / ".git").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A real local[2] Spark session per test module (tests/test_spark*.py)."""
+    from paradup.spark_engine import spark_session
+
+    session = spark_session(
+        "local[2]", {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
+    )
+    yield session
+    session.stop()

@@ -300,13 +300,9 @@ def test_passages_join_over_the_same_short_sentence_only(tmp_path: Path) -> None
     assert {x.members[0].text for x in apart} == {a, b}
 
 
-def test_a_sentence_cluster_inside_a_paragraph_neither_breaks_nor_straddles(
-    tmp_path: Path,
-) -> None:
-    """A sentence of the first paragraph also quoted elsewhere forms a cluster of its own,
-    whose member sits inside that paragraph: the paragraphs still join into one passage, and
-    no passage crosses a paragraph edge (the joining used to compare only neighbouring rows
-    in (start, end) order: the chain broke, and a sentence joined the next paragraph's)."""
+def quoted_reposts() -> tuple[list[str], str, str]:
+    """Three reposts of a three-paragraph block, whose first paragraph's second sentence two
+    other articles quote: (documents, the block, the quoted sentence)."""
     p1 = (
         "今年以来，全市各级纪检监察机关持续加大基层监督力度，重点查处群众身边的不正之风。"
         "部分乡镇在工程分包中不走招标程序，由个别领导一人拍板决定施工队伍。"
@@ -317,13 +313,24 @@ def test_a_sentence_cluster_inside_a_paragraph_neither_breaks_nor_straddles(
     )
     p3 = "检察机关依法提起公诉，法院以受贿罪判处其有期徒刑十年并处罚金，目前判决已经生效。"
     quoted = p1.split("。")[1] + "。"
-    docs = [f"第{i}家媒体报道。\n\n{p1}\n\n{p2}\n\n{p3}\n\n本报记者{i}号。" for i in range(3)]
+    block = f"{p1}\n\n{p2}\n\n{p3}"
+    docs = [f"第{i}家媒体报道。\n\n{block}\n\n本报记者{i}号。" for i in range(3)]
     docs += [
         f"今天上午召开了全县干部警示教育大会，通报了多起典型案例。{quoted}与会干部纷纷表示要引以为戒。",
         f"记者从市纪委监委获悉，近日一批基层干部违纪问题被集中通报曝光。{quoted}相关人员已被严肃处理。",
     ]
+    return docs, block, quoted
+
+
+def test_a_sentence_cluster_inside_a_paragraph_neither_breaks_nor_straddles(
+    tmp_path: Path,
+) -> None:
+    """A sentence of the first paragraph also quoted elsewhere forms a cluster of its own,
+    whose member sits inside that paragraph: the paragraphs still join into one passage, and
+    no passage crosses a paragraph edge (the joining used to compare only neighbouring rows
+    in (start, end) order: the chain broke, and a sentence joined the next paragraph's)."""
+    docs, block, quoted = quoted_reposts()
     clusters = _passage_archive(tmp_path, docs)
-    block = f"{p1}\n\n{p2}\n\n{p3}"
     texts = sorted([m.text for m in c.members] for c in clusters)
     assert [block] * 3 in texts  # the three paragraphs, one passage in each repost
     assert [quoted] * 5 in texts  # the quoted sentence: its own cluster

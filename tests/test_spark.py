@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +22,12 @@ from paradup.spark_engine import (
     parse_conf,
     require_spark,
     spark_audit,
-    spark_session,
 )
 
 from .conftest import run_paradup
 from .graph import smallest_in_component
 from .inews import inews_articles
 from .test_index import SHARED, article
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = spark_session(
-        "local[2]", {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
-    )
-    yield session
-    session.stop()
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, str]]) -> None:
@@ -238,21 +228,9 @@ def test_passages_and_order_as_the_local_engine(spark: Any, tmp_path: Path) -> N
 def test_passages_around_a_quoted_sentence_as_the_local_engine(spark: Any, tmp_path: Path) -> None:
     """A sentence cluster inside a paragraph (the sentence also quoted elsewhere): both
     engines join the paragraphs into one passage and keep the sentence's own cluster."""
-    p1 = (
-        "今年以来，全市各级纪检监察机关持续加大基层监督力度，重点查处群众身边的不正之风。"
-        "部分乡镇在工程分包中不走招标程序，由个别领导一人拍板决定施工队伍。"
-    )
-    p2 = (
-        "为了承揽工程和催要工程款，一些包工头找到相关负责人送钱送物。"
-        "经查实，该负责人在任六年间先后收受他人财物共计三百余万元。"
-    )
-    p3 = "检察机关依法提起公诉，法院以受贿罪判处其有期徒刑十年并处罚金，目前判决已经生效。"
-    quoted = p1.split("。")[1] + "。"
-    texts = [f"第{i}家媒体报道。\n\n{p1}\n\n{p2}\n\n{p3}\n\n本报记者{i}号。" for i in range(3)]
-    texts += [
-        f"今天上午召开了全县干部警示教育大会，通报了多起典型案例。{quoted}与会干部纷纷表示要引以为戒。",
-        f"记者从市纪委监委获悉，近日一批基层干部违纪问题被集中通报曝光。{quoted}相关人员已被严肃处理。",
-    ]
+    from .test_audit_review import quoted_reposts
+
+    texts, block, quoted = quoted_reposts()
     src = tmp_path / "q.jsonl"
     _write_jsonl(src, [{"id": f"q{i}", "text": t} for i, t in enumerate(texts)])
     idx = tmp_path / "q.paradup"
@@ -262,5 +240,4 @@ def test_passages_around_a_quoted_sentence_as_the_local_engine(spark: Any, tmp_p
     res = spark_audit([str(src)], spark=spark, collect=True)
     assert res.collected is not None
     assert _shape(res.collected) == _shape(local)
-    block = f"{p1}\n\n{p2}\n\n{p3}"
     assert sorted([m.text for m in c.members] for c in local) == sorted([[quoted] * 5, [block] * 3])

@@ -9,7 +9,7 @@ Parity is checked against `index build` + `audit` as sets: clusters of members, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +20,12 @@ from paradup.audit import Cluster, audit
 from paradup.errors import InputError, ParadupError, UsageError
 from paradup.index.build import build_index
 from paradup.index.store import IndexStore
-from paradup.spark_engine import spark_audit, spark_session
+from paradup.spark_engine import spark_audit
 
 from .conftest import run_paradup
 from .test_index import BYLINE, article
 
 SPARK_CLI = ("audit", "--engine", "spark", "--master", "local[1]", "-q")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = spark_session(
-        "local[2]", {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"}
-    )
-    yield session
-    session.stop()
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, str]]) -> None:
