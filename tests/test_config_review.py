@@ -269,3 +269,24 @@ def test_tool_table_in_paradup_toml_is_named_in_the_warning(tmp_path: Path) -> N
     assert proc.returncode == 0
     flat = " ".join(proc.stderr.split())
     assert "[tool.paradup] ignored: that table belongs in pyproject.toml" in flat
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "key"),
+    [
+        (".paradup.toml", "max-bytes = 50\n", "max-bytes"),
+        ("pyproject.toml", "[tool.paradup]\nmax-bytes = 50\n", "[tool.paradup] max-bytes"),
+    ],
+)
+def test_size_limit_from_a_config_names_the_config(
+    tmp_path: Path, name: str, body: str, key: str
+) -> None:
+    """A file over a `max-bytes` set in a config file said "raise --max-bytes"; the fix now
+    names the key and the file that set the limit (the command line's is kept)."""
+    root = bounded_project(tmp_path)
+    (root / name).write_text(body, encoding="utf-8")
+    (root / "a.txt").write_text(RESTATED, encoding="utf-8")
+    proc = run_paradup("check", str(root / "a.txt"))
+    one_line_error(proc, str(root / "a.txt"), "byte limit", f"raise {key} in {root / name}")
+    flag = run_paradup("check", str(root / "a.txt"), "--max-bytes", "60")
+    one_line_error(flag, "raise --max-bytes")

@@ -165,7 +165,8 @@ def check(
             # Every file the run reads: the drafts, the archive, the config, the dictionary.
             read = [*files, against, config_file, settings.config_file, config.user_dict]
             refuse_input_as_output(output, [str(f) for f in read if f is not None])
-        docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
+        fix = settings.limit_fix()
+        docs = [read_document(p, config.encoding, config.max_bytes, fix) for p in files]
         # Markers and allow-listed bylines are taken out exactly as the hook does.
         result = check_docs(docs, config, settings.allow_patterns(), against)
     except ParadupError as exc:

@@ -125,10 +125,17 @@ def _read_capped(fh: BinaryIO, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
+LIMIT_FIX = "split it, or raise --max-bytes"
+
+
 def read_document(
-    path: str, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str,
+    encoding: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limit_fix: str = LIMIT_FIX,
 ) -> Document:
-    """Read one file (or standard input for '-') read-only and decode it."""
+    """Read one file (or standard input for '-') read-only and decode it. `limit_fix` is the
+    fix named for a file over `max_bytes` (where the limit came from)."""
     if path == STDIN_NAME:
         data = _read_capped(sys.stdin.buffer, max_bytes)
         name = "<stdin>"
@@ -151,7 +158,7 @@ def read_document(
             raise InputError(
                 path,
                 f"is {st.st_size} bytes, over the {max_bytes}-byte limit",
-                "split it, or raise --max-bytes",
+                limit_fix,
             )
         try:
             with open(path, "rb") as fh:
@@ -162,17 +169,19 @@ def read_document(
             ) from None
         except OSError as exc:
             raise InputError(path, f"cannot be read ({exc.strerror})", "check the file") from None
-    return decode_capped(data, name, encoding, max_bytes)
+    return decode_capped(data, name, encoding, max_bytes, limit_fix)
 
 
 def decode_capped(
-    data: bytes, name: str, encoding: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limit_fix: str = LIMIT_FIX,
 ) -> Document:
     """`decode`, refusing more than `max_bytes` (read from a pipe, or from git)."""
     if len(data) > max_bytes:
-        raise InputError(
-            name, f"is over the {max_bytes}-byte limit", "split it, or raise --max-bytes"
-        )
+        raise InputError(name, f"is over the {max_bytes}-byte limit", limit_fix)
     return decode(data, name, encoding)
 
 

@@ -302,7 +302,8 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
     from .suppress import apply
 
     cfg = settings.config
-    document = decode_capped(content(root, rel, blob), rel, cfg.encoding, cfg.max_bytes)
+    data = content(root, rel, blob)
+    document = decode_capped(data, rel, cfg.encoding, cfg.max_bytes, settings.limit_fix())
     return apply(prepare(0, document, cfg), settings.allow_patterns())
 
 

@@ -52,6 +52,16 @@ class Settings:
     config_file: str | None = None  # where the file settings came from
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> "default" | file | "cli"
 
+    def limit_fix(self) -> str:
+        """The fix for a file over `max-bytes`, naming the config file that set the limit."""
+        src = self.sources.get("max-bytes")
+        if src is None or src == "command line":
+            from .read import LIMIT_FIX
+
+            return LIMIT_FIX
+        key = "[tool.paradup] max-bytes" if Path(src).name == "pyproject.toml" else "max-bytes"
+        return f"split it, or raise {key} in {src}"
+
     def allow_patterns(self) -> list[re.Pattern[str]]:
         return compile_allow(self.allow)
 
