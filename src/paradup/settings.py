@@ -59,8 +59,7 @@ class Settings:
             from .read import LIMIT_FIX
 
             return LIMIT_FIX
-        key = "[tool.paradup] max-bytes" if Path(src).name == "pyproject.toml" else "max-bytes"
-        return f"split it, or raise {key} in {src}"
+        return f"split it, or raise {key_in(src, 'max-bytes')} in {src}"
 
     def allow_patterns(self) -> list[re.Pattern[str]]:
         return compile_allow(self.allow)
@@ -174,8 +173,13 @@ def read_table(path: Path) -> dict[str, Any]:
     return data
 
 
+def key_in(config_file: str | os.PathLike[str], key: str) -> str:
+    """A key as its config file spells it: `[tool.paradup] key` in pyproject.toml."""
+    return f"[tool.paradup] {key}" if Path(config_file).name == "pyproject.toml" else key
+
+
 def _convert(path: Path, key: str, kind: str, value: Any) -> Any:
-    where = f"[tool.paradup] {key}" if path.name == "pyproject.toml" else key
+    where = key_in(path, key)
 
     def bad(expected: str) -> UsageError:
         return UsageError(
@@ -281,7 +285,7 @@ def _check_config(values: Mapping[str, Any], sources: Mapping[str, str]) -> Chec
         src = sources.get(exc.option)
         if src is None or src == "command line":
             raise  # "option threshold: ...": the wording of the command-line option
-        where = f"[tool.paradup] {exc.option}" if Path(src).name == "pyproject.toml" else exc.option
+        where = key_in(src, exc.option)
         raise UsageError(f"{src}: {where} {exc.why}; fix the value") from None
     if config.user_dict is not None:
         _check_user_dict(config.user_dict, sources.get("user-dict"))
@@ -290,9 +294,7 @@ def _check_config(values: Mapping[str, Any], sources: Mapping[str, str]) -> Chec
         from .read import is_text_encoding
 
         if not is_text_encoding(config.encoding):  # named here, not as each file's problem
-            where = (
-                "[tool.paradup] encoding" if Path(str(src)).name == "pyproject.toml" else "encoding"
-            )
+            where = key_in(str(src), "encoding")
             raise UsageError(
                 f"{src}: {where} {config.encoding!r} is not a text encoding; fix the value "
                 "(e.g. gb18030)"
