@@ -29,6 +29,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+def _check_encoding(encoding: str | None) -> None:
+    """--encoding names a text codec (not rot13, hex, zlib), or a one-line exit 2."""
+    from .read import is_text_encoding
+
+    if encoding is not None and not is_text_encoding(encoding):
+        raise _fail(f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030")
+
+
 def _build(
     archive: list[str],
     index: Path,
@@ -67,11 +75,7 @@ def _build(
             IndexStore.open(index).close()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
-    if encoding is not None:
-        from .read import is_text_encoding
-
-        if not is_text_encoding(encoding):
-            raise _fail(f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030")
+    _check_encoding(encoding)
     err = Console(stderr=True)
     fields = Fields(id_field, text_field, title_field, date_field)
     with Progress(
@@ -386,13 +390,11 @@ def audit_command(
     if engine is AuditEngine.spark:
         from .archive import Fields
         from .config import CheckConfig
-        from .read import is_text_encoding
         from .spark_engine import parse_conf, spark_audit, spark_failure
 
         if not input:
             raise _fail("--engine spark reads the archive itself: pass --input PATH")
-        if encoding is not None and not is_text_encoding(encoding):
-            raise _fail(f"--encoding {encoding!r}: unknown text encoding; pass e.g. gb18030")
+        _check_encoding(encoding)
         if output is not None:
             from .output import refuse_input_as_output
 
