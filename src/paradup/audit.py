@@ -642,17 +642,28 @@ def _gap_texts(
     blank = re.compile(BLANK)
     out = [""] * len(docs)
     order = np.argsort(docs, kind="stable")
-    by_doc = docs[order]
-    need = sorted_unique(docs)
-    for i in range(0, len(need), 500):
-        tick("joining passages", i, len(need))
-        chunk = need[i : i + 500].tolist()
-        texts = {int(r["id"]): str(r["text"]) for r in store.docs(chunk)}
-        a = int(np.searchsorted(by_doc, chunk[0]))
-        b = int(np.searchsorted(by_doc, chunk[-1], side="right"))
+    for rows, a, b in _by_document(store, docs[order], "joining passages", tick):
         for k in order[a:b].tolist():
-            out[k] = blank.sub("", texts[int(docs[k])][int(starts[k]) : int(ends[k])])
+            out[k] = blank.sub("", rows[int(docs[k])]["text"][int(starts[k]) : int(ends[k])])
     return out
+
+
+def _by_document(
+    store: IndexStore, docs: npt.NDArray[np.int64], phase: str, tick: Step
+) -> Iterator[tuple[dict[int, dict[str, Any]], int, int]]:
+    """The rows of the documents `docs` (sorted ids, repeats allowed) 500 at a time, each read
+    once: (id -> row, a, b) where docs[a:b] are the entries those rows serve."""
+    import numpy as np
+
+    need = sorted_unique(docs)
+    a = 0
+    for i in range(0, len(need), 500):
+        tick(phase, i, len(need))
+        chunk = need[i : i + 500].tolist()
+        rows = {int(r["id"]): r for r in store.docs(chunk)}
+        b = int(np.searchsorted(docs, chunk[-1], side="right"))
+        yield rows, a, b
+        a = b
 
 
 _DocMeta = tuple[str, str, str | None, str | None]  # key, path, date, title
@@ -686,15 +697,10 @@ def _member_texts(
     sel = ranges(bounds[ranked], bounds[ranked + 1] - bounds[ranked])
     sel = sel[np.argsort(mdoc[sel], kind="stable")]
     docs_of = mdoc[sel]
-    need = sorted_unique(docs_of)
     spans = np.zeros((len(mdoc), 2), dtype=np.int64)
     meta: dict[int, _DocMeta] = {}
-    pos = k = 0
-    for i in range(0, len(need), 500):
-        tick("reading member texts", i, len(need))
-        chunk = need[i : i + 500].tolist()
-        rows = {int(r["id"]): r for r in store.docs(chunk)}
-        upto = int(np.searchsorted(docs_of, chunk[-1], side="right"))
+    pos = 0
+    for rows, k, upto in _by_document(store, docs_of, "reading member texts", tick):
         part = sel[k:upto]
         blobs = [
             rows[d]["text"][s:e].encode("utf-8", "surrogatepass")
@@ -718,7 +724,6 @@ def _member_texts(
                 date if isinstance(date, str) else None,
                 title if isinstance(title, str) else None,
             )
-        k = upto
     try:
         tmp.flush()
     except OSError as exc:
@@ -735,40 +740,22 @@ def _covered(
     units: _Units, para: npt.NDArray[np.int64], sent: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.bool_]:
     """Whether each unit of `sent` lies inside some unit of `para` of the same document."""
-    return _spans_inside(
-        units.doc[para],
-        units.start[para],
-        units.end[para],
-        units.doc[sent],
-        units.start[sent],
-        units.end[sent],
-    )
-
-
-def _spans_inside(
-    pdoc: npt.NDArray[np.int64],
-    pstart: npt.NDArray[np.int64],
-    pend: npt.NDArray[np.int64],
-    sdoc: npt.NDArray[np.int64],
-    sstart: npt.NDArray[np.int64],
-    send: npt.NDArray[np.int64],
-) -> npt.NDArray[np.bool_]:
-    """Whether each span (sdoc, sstart, send) lies inside some span (pdoc, pstart, pend)."""
     import numpy as np
 
-    if not len(pdoc):
-        return np.zeros(len(sdoc), dtype=bool)
+    if not len(para):
+        return np.zeros(len(sent), dtype=bool)
     # Spans sorted by (doc, start); the running maximum of doc << 32 | end stays within a
     # document because doc is the high part, so it is the farthest end reached so far there.
-    pkey = (pdoc << 32) | pstart
+    pkey = (units.doc[para] << 32) | units.start[para]
     order = np.argsort(pkey, kind="stable")
     pkey = pkey[order]
-    reach = np.maximum.accumulate(((pdoc << 32) | pend)[order])
-    at = np.searchsorted(pkey, (sdoc << 32) | sstart, side="right") - 1
+    reach = np.maximum.accumulate(((units.doc[para] << 32) | units.end[para])[order])
+    sdoc = units.doc[sent]
+    at = np.searchsorted(pkey, (sdoc << 32) | units.start[sent], side="right") - 1
     found = at >= 0
     at = np.maximum(at, 0)
     inside: npt.NDArray[np.bool_] = (
-        found & ((pkey[at] >> 32) == sdoc) & (reach[at] >= ((sdoc << 32) | send))
+        found & ((pkey[at] >> 32) == sdoc) & (reach[at] >= ((sdoc << 32) | units.end[sent]))
     )
     return inside
 
