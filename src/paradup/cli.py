@@ -260,15 +260,12 @@ def main() -> None:
         # standalone_mode=False: usage errors become one line instead of click's box.
         code = app(standalone_mode=False)
         sys.stdout.flush()  # a full disk under `> file` fails here, not in the exit's flush
-    except BrokenPipeError:  # `paradup config | head -1`: the reader has what it wanted
-        from .output import discard_stdout
-
-        discard_stdout()
-        sys.exit(EXIT_CLEAN)
     except OSError as exc:  # help or a command's output that stdout could not take
         from .output import discard_stdout
 
         discard_stdout()
+        if isinstance(exc, BrokenPipeError):  # `paradup config | head -1`: the reader is done
+            sys.exit(EXIT_CLEAN)
         why = exc.strerror or str(exc)
         if exc.filename is None:
             line = f"stdout: cannot write ({why}); free space where it goes"
