@@ -100,8 +100,10 @@ def render_text(result: "CheckResult", verdict: "Verdict", failing: list[str], g
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        from .output import stdout_report
+
+        with stdout_report():
+            sys.stdout.write(text)
         return
     from .output import write_report
 
@@ -444,17 +446,23 @@ def register(app: "typer.Typer") -> None:
         """Print the effective settings and the file each came from."""
         import json
 
+        from .output import stdout_report
         from .settings import effective, load_settings
 
         try:
             settings = load_settings(files or ["."], config)
         except ParadupError as exc:
             raise fail(str(exc)) from None
-        typer.echo(f"# config file: {settings.config_file or 'none (defaults)'}")
+        lines = [f"# config file: {settings.config_file or 'none (defaults)'}"]
         for key, value, source in effective(settings):
             shown = list(value) if isinstance(value, tuple) else value
             text = json.dumps(shown, ensure_ascii=False) if shown is not None else "null"
-            typer.echo(f"{key} = {text}  # {source}")
+            lines.append(f"{key} = {text}  # {source}")
+        try:  # `| head -1` ends it quietly, exit 0
+            with stdout_report("free space where it goes"):
+                sys.stdout.write("\n".join(lines) + "\n")
+        except ParadupError as exc:
+            raise fail(str(exc)) from None
 
     app.add_typer(baseline_app, name="baseline")
 
