@@ -22,7 +22,7 @@ from paradup.index.build import build_index
 from paradup.index.store import IndexStore
 from paradup.spark_engine import spark_audit
 
-from .conftest import run_paradup
+from .conftest import one_line_error, run_paradup
 from .test_index import BYLINE, article
 
 SPARK_CLI = ("audit", "--engine", "spark", "--master", "local[1]", "-q")
@@ -238,3 +238,26 @@ def test_unreadable_archive_is_an_error(spark: Any, tmp_path: Path) -> None:
     assert "pass --encoding gb18030" in proc.stderr
     proc = run_paradup(*SPARK_CLI, "--input", str(tree), "--encoding", "bogus")
     assert proc.returncode == 2 and "unknown text encoding" in proc.stderr
+
+
+def _spark_lines(stderr: str) -> list[str]:
+    """stderr without the JVM launcher's own notice (Spark 4 loads an incubator module)."""
+    return [ln for ln in stderr.splitlines() if not ln.startswith("WARNING: Using incubator")]
+
+
+def test_spark_log_is_off_unless_asked_for(tmp_path: Path) -> None:
+    """Spark's banner, WARN lines and a page of Java stack came above the one-line error; its
+    log is now off, and `--spark-conf spark.log.level=...` brings it back."""
+    src = tmp_path / "a.jsonl"
+    _write_jsonl(src, [{"id": "a", "text": article(1)}])
+    argv = (*SPARK_CLI, "--input", str(src))
+    proc = run_paradup(*argv, "--input-format", "parquet")
+    assert proc.returncode == 2, proc.stderr
+    lines = _spark_lines(proc.stderr)
+    assert len(lines) == 1 and "Spark could not read it as parquet" in lines[0], proc.stderr
+    proc = run_paradup(*argv, "--input-format", "parquet", "--spark-conf", "spark.log.level=info")
+    assert proc.returncode == 2
+    assert sum(" INFO " in ln for ln in _spark_lines(proc.stderr)) > 10, proc.stderr
+    assert "paradup: error: " in proc.stderr and "could not read it as parquet" in proc.stderr
+    proc = run_paradup(*argv, "--spark-conf", "spark.log.level=loud")  # no JVM starts
+    one_line_error(proc, "spark.log.level 'loud' is none of OFF, FATAL")

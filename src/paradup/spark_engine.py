@@ -52,6 +52,8 @@ FORMATS = ("text", "jsonl", "parquet")
 REMOTE_GLOB = "*.{txt,md,markdown,text,TXT,MD,MARKDOWN,TEXT,Md,Markdown,jsonl,ndjson}"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: not `C:`
 MAX_BAD_SHOWN = 100
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
+LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
 INSTALL_PYSPARK = "install it with `pip install 'paradup[spark]'` (pyspark>=3.5)"
 INSTALL_JAVA = (
     "install a Java runtime (17 or newer), e.g. `apt-get install default-jre-headless`, "
@@ -118,6 +120,17 @@ def spark_session(
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         conf.setdefault("spark.sql.shuffle.partitions", "16")
         conf.setdefault("spark.ui.showConsoleProgress", "false")
+    # Spark's console log is off unless `spark.log.level` asks for it: its banner, WARN lines
+    # and Java stacks buried paradup's one-line errors and progress. Set before the driver JVM
+    # starts, so the start-up lines follow it too; the user's own Java options come after ours.
+    level = conf.get("spark.log.level", "OFF")
+    if level.upper() not in LOG_LEVELS:  # log4j would fall back to printing everything
+        raise cannot_start(
+            f"spark.log.level {level!r} is none of {', '.join(LOG_LEVELS)} (case-insensitive)"
+        )
+    java_opts = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} -Dparadup.spark.log={level}"
+    user_opts = conf.get("spark.driver.extraJavaOptions")
+    conf["spark.driver.extraJavaOptions"] = f"{java_opts} {user_opts}" if user_opts else java_opts
     builder = SparkSession.builder.master(master).appName(app_name)
     for k, v in conf.items():
         builder = builder.config(k, v)
@@ -132,11 +145,11 @@ def spark_session(
         # SQL settings are checked when the session state is first built: here, not at the
         # first read (`spark.sql.shuffle.partitions=abc`).
         spark.conf.get("spark.sql.shuffle.partitions")
+        spark.sparkContext.setLogLevel(level.upper())  # `spark.log.level=loud` fails here
     except Exception as exc:
         with contextlib.suppress(Exception):
             spark.stop()
         raise cannot_start(spark_reason(exc)) from None
-    spark.sparkContext.setLogLevel("WARN")
     return spark
 
 
