@@ -40,15 +40,16 @@ def _check_json(path: Path, *args: str, cwd: Path | None = None) -> dict[str, ob
 
 
 def _served_app(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Starlette | None, int, str]:
-    """Run `paradup serve ARGS` in-process with uvicorn.run replaced: the app it would serve."""
+    """Run `paradup serve ARGS` in-process with the server's run replaced: the app it would
+    serve."""
     pytest.importorskip("uvicorn")
-    import uvicorn
     from typer.testing import CliRunner
 
+    from paradup import cli_serve
     from paradup.cli import app
 
     served: list[Starlette] = []
-    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: served.append(a))
+    monkeypatch.setattr(cli_serve, "_run", lambda a, *args: served.append(a))
     result = CliRunner().invoke(app, ["serve", "--port", str(_free_port()), *args])
     return (served[0] if served else None), result.exit_code, result.output
 

@@ -72,7 +72,7 @@ def serve(
     try:
         import python_multipart  # noqa: F401
         import starlette  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError:
         raise _fail(
             "`paradup serve` needs the web extras; install them with pip install 'paradup[serve]'"
@@ -102,6 +102,17 @@ def serve(
                 store.close()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+    try:
+        # A tiny check through the real pipeline: a config that cannot check (a user dictionary
+        # that is missing or unreadable) is refused here, not by a 500 on every draft, and the
+        # segmenter is warm for the editor's first draft.
+        from .read import Document
+        from .run import check_docs
+
+        check_docs([Document("warm-up", "预热。\n", "utf-8")], settings.config, [])
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
+    host = host.strip("[]")  # `[::1]`, as the served URL is printed
     _check_port(host, port)
     from .serve import create_app
 
@@ -121,7 +132,28 @@ def serve(
             err=True,
         )
     typer.echo(f"paradup: serving http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    _run(app, host, port)
+
+
+def _run(app: object, host: str, port: int) -> None:
+    """uvicorn, stopped at once by Ctrl-C or SIGTERM: uvicorn's graceful shutdown waited for a
+    running check (seconds for a long draft) and a second Ctrl-C printed its tracebacks. The
+    server holds no state and writes nothing, so nothing is lost by not waiting."""
+    import os
+    import signal
+    import sys
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            if sig == signal.SIGINT:
+                sys.stderr.write("paradup: interrupted\n")
+                sys.stderr.flush()
+            os._exit(128 + sig)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]
+    Server(config).run()
 
 
 def register(app: typer.Typer) -> None:

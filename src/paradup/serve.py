@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import PurePosixPath, PureWindowsPath
@@ -127,14 +127,21 @@ def form_page(
     error: str | None = None,
     text: str = "",
     encoding: str = "",
+    against_checked: bool = True,
 ) -> str:
-    """The paste-or-drop page; `error` and `text` are shown escaped."""
+    """The paste-or-drop page; `error` and `text` are shown escaped. `encoding` is the one
+    selected: a menu value, or a config's codec name, which gets an option of its own."""
+    menu = [("", "UTF-8"), ("gb18030", "GBK / GB18030"), ("big5", "Big5")]
+    if encoding not in ENCODINGS:
+        menu.append((encoding, encoding))
     options = "".join(
-        f'<option value="{v}"{" selected" if v == encoding else ""}>{label}</option>'
-        for v, label in (("", "UTF-8"), ("gb18030", "GBK / GB18030"), ("big5", "Big5"))
+        f'<option value="{escape(v)}"{" selected" if v == encoding else ""}>{escape(label)}'
+        "</option>"
+        for v, label in menu
     )
     against = (
-        '<label><input type="checkbox" name="against" value="1" checked> '
+        '<label><input type="checkbox" name="against" value="1"'
+        f"{' checked' if against_checked else ''}> "
         f"对照存档 also check against the archive <code>{escape(index_name)}</code></label>"
         if index_name
         else ""
@@ -239,15 +246,22 @@ def parse_body(body: bytes, content_type: str) -> list[Part]:
     return parts
 
 
-def draft_from_parts(parts: Sequence[Part], max_bytes: int) -> tuple[Document, str]:
-    """The draft a form carries (a dropped file wins over pasted text) and the encoding field."""
+def draft_from_parts(
+    parts: Sequence[Part], max_bytes: int, default_encoding: str = ""
+) -> tuple[Document, str]:
+    """The draft a form carries (a dropped file wins over pasted text) and the encoding field.
+
+    `default_encoding` (a config's `encoding`, preselected on the page) applies to a form
+    without the field and is accepted besides the menu's."""
     fields = {p.name: p for p in parts if p.filename is None}
     enc_field = fields.get("encoding")
-    enc_value = enc_field.data.decode("utf-8", "replace").strip().lower() if enc_field else ""
-    if enc_value not in ENCODINGS:
+    enc_value = (
+        enc_field.data.decode("utf-8", "replace").strip().lower() if enc_field else default_encoding
+    )
+    if enc_value not in ENCODINGS and enc_value != default_encoding:
         raise Refused(400, f"Unknown encoding {enc_value!r}; choose UTF-8, GB18030 or Big5.")
-    encoding = ENCODINGS[enc_value]
-    upload = next((p for p in parts if p.name == "file" and p.filename and p.data), None)
+    encoding = ENCODINGS.get(enc_value, enc_value)
+    upload = next((p for p in parts if p.name == "file" and p.filename), None)
     if upload is not None:
         name = PureWindowsPath(PurePosixPath(upload.filename or "draft").name).name or "draft"
         if len(upload.data) > max_bytes:
@@ -269,6 +283,10 @@ def draft_from_parts(parts: Sequence[Part], max_bytes: int) -> tuple[Document, s
             if "binary" in exc.problem:
                 raise Refused(
                     415, f"{name} is not a text file; drop a .txt or .md file or paste the text."
+                ) from None
+            if exc.problem == "is empty":  # no bytes, a byte-order mark or only blanks
+                raise Refused(
+                    400, f"{name} is empty; drop a file that holds the draft or paste it."
                 ) from None
             if "UTF-8" in exc.problem:
                 fix = "if it is GBK/GB18030, choose that encoding and drop it again."
@@ -294,6 +312,35 @@ def draft_from_parts(parts: Sequence[Part], max_bytes: int) -> tuple[Document, s
     if "\x00" in text:
         raise Refused(415, "The pasted text contains NUL bytes; paste plain text.")
     return Document(PASTED_NAME, text, "utf-8"), enc_value
+
+
+def cross_site(headers: Mapping[str, str]) -> bool:
+    """A form posted by another site's page: refused, so no web page can make the editor's
+    machine run checks (the lock would also hold the editor's own drafts behind them).
+
+    Browsers say where a request comes from in Sec-Fetch-Site; older ones only in Origin, which
+    is `null` for our own form (the page's no-referrer policy), so only a real origin that is
+    not this server's counts there. Scripts and curl send neither."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = headers.get("origin", "null")
+    if origin == "null":
+        return False
+    scheme, _, rest = origin.partition("://")
+    return scheme not in ("http", "https") or host_port(rest) != host_port(headers.get("host", ""))
+
+
+def host_port(header: str) -> tuple[str, str]:
+    """(host, port) of a Host header or an origin's authority, the host as `host_of` reads it."""
+    header = header.strip()
+    port = ""
+    if header.startswith("["):
+        end = header.find("]")
+        port = header[end + 2 :] if end > 0 and header[end + 1 : end + 2] == ":" else ""
+    elif header.count(":") == 1:
+        port = header.rsplit(":", 1)[1]
+    return host_of(header), port
 
 
 def _host_key(host: str) -> str:
@@ -384,8 +431,12 @@ def create_app(
         with lock:
             return check_docs([doc], config, patterns, index if against and index else None)
 
+    default_encoding = (config.encoding or "").lower()
+    if default_encoding in ("utf-8", "utf8"):
+        default_encoding = ""
+
     async def home(request: Request) -> Response:
-        return page(form_page(max_bytes, index_name))
+        return page(form_page(max_bytes, index_name, encoding=default_encoding))
 
     async def read_body(request: Request) -> bytes:
         limit = max_bytes + FORM_OVERHEAD
@@ -409,9 +460,12 @@ def create_app(
                     if drained > DRAIN_LIMIT:
                         break
             size = max(size, drained)
+            # A body of unknown length is read only up to DRAIN_LIMIT: its size is not known.
+            known = declared.isdigit() or size <= DRAIN_LIMIT
+            shown = _mb(size) if known else f"over {_mb(DRAIN_LIMIT)}"
             raise Refused(
                 413,
-                f"The upload is {_mb(size)}, over this server's {_mb(max_bytes)} limit "
+                f"The upload is {shown}, over this server's {_mb(max_bytes)} limit "
                 "(--max-bytes); split the draft or restart paradup serve with a larger "
                 "--max-bytes.",
             )
@@ -419,21 +473,28 @@ def create_app(
 
     async def check(request: Request) -> Response:
         text = ""
-        encoding = ""
+        encoding = default_encoding
+        against = True
         try:
+            if cross_site(request.headers):
+                raise Refused(403, "This page only checks drafts sent from its own form.")
             body = await read_body(request)
             parts = parse_body(body, request.headers.get("content-type", ""))
             pasted = next((p for p in parts if p.name == "text" and p.filename is None), None)
             if pasted is not None and len(pasted.data) <= max_bytes:
                 text = pasted.data.decode("utf-8", "replace")
-            doc, encoding = draft_from_parts(parts, max_bytes)
             against = any(p.name == "against" and p.data == b"1" for p in parts)
+            enc_field = next((p for p in parts if p.name == "encoding" and not p.filename), None)
+            if enc_field is not None:  # shown again as chosen, even if it is refused
+                encoding = enc_field.data.decode("utf-8", "replace").strip().lower()
+            doc, encoding = draft_from_parts(parts, max_bytes, default_encoding)
             try:
                 result = await run_in_threadpool(run_check, doc, against)
             except ParadupError as exc:
                 raise Refused(500, f"The check failed: {exc}") from None
         except Refused as exc:
-            return page(form_page(max_bytes, index_name, exc.message, text, encoding), exc.status)
+            shown = form_page(max_bytes, index_name, exc.message, text, encoding, against)
+            return page(shown, exc.status)
         html = render_report(
             result,
             {doc.path: doc.text},
