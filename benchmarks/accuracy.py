@@ -399,7 +399,7 @@ def event_pairs(
         shared: Counter[int] = Counter(
             j for w in ws for j in index[w] if j > i and len(index[w]) < 200
         )
-        for j, n in shared.items():
+        for j, n in sorted(shared.items()):  # a set of title words filled it: hash order
             if n < 2 or (i, j) in seen:
                 continue
             seen.add((i, j))

@@ -446,7 +446,7 @@ def register(app: "typer.Typer") -> None:
         """Print the effective settings and the file each came from."""
         import json
 
-        from .output import stdout_report
+        from .output import discard_stdout
         from .settings import effective, load_settings
 
         try:
@@ -458,11 +458,11 @@ def register(app: "typer.Typer") -> None:
             shown = list(value) if isinstance(value, tuple) else value
             text = json.dumps(shown, ensure_ascii=False) if shown is not None else "null"
             lines.append(f"{key} = {text}  # {source}")
-        try:  # `| head -1` ends it quietly, exit 0
-            with stdout_report("free space where it goes"):
-                sys.stdout.write("\n".join(lines) + "\n")
-        except ParadupError as exc:
-            raise fail(str(exc)) from None
+        try:  # `| head -1` ends it quietly, exit 0 (click's own handler said 1)
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            discard_stdout()
 
     app.add_typer(baseline_app, name="baseline")
 

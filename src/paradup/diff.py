@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from .model import Change
 from .normalize import Normalized
 from .tokens import tokenizer
 
+# ASCII inside a word: runs of letters, runs of digits, each other character. The engines cut
+# ASCII differently (jieba `2017.10 . 17`, jieba-rs `2017.10.17`), so the changes shown for one
+# draft depended on which engine a process had reached; in these pieces they agree.
+_ASCII_PIECES = re.compile(r"[A-Za-z]+|[0-9]+|[\x00-\x7f]")
+
 
 def _tokens(
     norm: Normalized, start: int, end: int, user_dict: str | None
 ) -> list[tuple[str, int, int]]:
-    """(word, start, end) in normalized offsets; whitespace dropped, punctuation kept."""
+    """(word, start, end) in normalized offsets; whitespace dropped, punctuation kept, ASCII
+    words in letter runs, digit runs and single characters."""
     text = norm.text[start:end]
-    return [(w, start + s, start + e) for w, s, e in tokenizer(user_dict)(text) if w.strip()]
+    out: list[tuple[str, int, int]] = []
+    for w, s, e in tokenizer(user_dict)(text):
+        if not w.strip():
+            continue
+        if len(w) > 1 and w.isascii() and not w.isalpha() and not w.isdigit():
+            out += [
+                (m.group(), start + s + m.start(), start + s + m.end())
+                for m in _ASCII_PIECES.finditer(w)
+            ]
+        else:
+            out.append((w, start + s, start + e))
+    return out
 
 
 def _raw(

@@ -35,9 +35,70 @@ _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+")
 # ASCII joiners inside numbers, URLs and codes: the engines split around them differently,
 # so they never end a clause.
 _JOINERS = frozenset(".-_/\\@#%&+~*=^|<>$")
+# Characters jieba-rs segments as Han and jieba does not (jieba's Han class ends at U+9FD5: CJK
+# extension A, U+9FD6-9FFF, compatibility ideographs, the astral extensions). jieba makes each a
+# token of its own and segments the text on either side apart; rjieba is given the same pieces,
+# or it glued `鿬鿫` into one word and cut the words beside such a character differently, so a
+# draft's findings changed once `auto` had switched to rjieba.
+_RS_ONLY = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 Token = tuple[str, int, int]  # word, start, end
 Tokenize = Callable[[str], list[Token]]
+Cut = Callable[[str], list[str]]
+
+
+def _jieba_pieces(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, alone) pieces of text with `_RS_ONLY` characters: each such character is a
+    piece `alone`, the text between them pieces to segment."""
+    out: list[tuple[int, int, bool]] = []
+    at = 0
+    for m in _RS_ONLY.finditer(text):
+        if m.start() > at:
+            out.append((at, m.start(), False))
+        out.append((m.start(), m.end(), True))
+        at = m.end()
+    if at < len(text):
+        out.append((at, len(text), False))
+    return out
+
+
+def _rjieba_cut() -> Cut:
+    import rjieba
+
+    cut: Cut = rjieba.cut
+
+    def fn(text: str) -> list[str]:
+        if not _RS_ONLY.search(text):
+            return cut(text)
+        words: list[str] = []
+        for a, b, alone in _jieba_pieces(text):
+            if alone:
+                words.append(text[a:b])
+            else:
+                words += cut(text[a:b])
+        return words
+
+    return fn
+
+
+def _rjieba_tokenize() -> Tokenize:
+    import rjieba
+
+    tokenize = rjieba.tokenize
+
+    def fn(text: str) -> list[Token]:
+        if not _RS_ONLY.search(text):
+            return list(tokenize(text))
+        tokens: list[Token] = []
+        for a, b, alone in _jieba_pieces(text):
+            if alone:
+                tokens.append((text[a:b], a, b))
+            else:
+                tokens += [(w, a + s, a + e) for w, s, e in tokenize(text[a:b])]
+        return tokens
+
+    return fn
+
 
 _lock = threading.Lock()
 _built: dict[tuple[str, str, str | None], Any] = {}
@@ -114,9 +175,7 @@ def tokenizer(user_dict: str | None = None, engine: str = "auto") -> Tokenize:
 
     def make(name: str) -> Tokenize:
         if name == "rjieba":
-            import rjieba
-
-            return lambda text: list(rjieba.tokenize(text))
+            return _rjieba_tokenize()
         # resolve_engine makes mmap with a user dictionary jieba; None: no usable cache.
         if name == "mmap" and (d := _mmap_dictionary()) is not None:
             fn: Tokenize = d.tokenize
@@ -152,21 +211,15 @@ def _auto_tokenizer(make: Callable[[str], Tokenize]) -> Tokenize:
     return tok
 
 
-Cut = Callable[[str], list[str]]
-
-
 def cutter(user_dict: str | None = None, engine: str = "auto") -> Cut:
     """A function text -> [word]: `tokenizer` without offsets (the words concatenate back to
     the text, so offsets are their running lengths), for callers that batch the offsets."""
 
     def make(name: str) -> Cut:
         if name == "rjieba":
-            import rjieba
-
-            fn: Cut = rjieba.cut
-            return fn
+            return _rjieba_cut()
         if name == "mmap" and (d := _mmap_dictionary()) is not None:
-            fn = d.cut
+            fn: Cut = d.cut
             return fn
         fn = _tokenizer(user_dict).lcut
         return fn
