@@ -142,11 +142,13 @@ def test_serve_host_ipv6_answers(monkeypatch: pytest.MonkeyPatch) -> None:
             s.bind(("::1", 0))
     except OSError:
         pytest.skip("no IPv6 loopback here")
-    app, code, out = _served_app(monkeypatch, "--host", "::1")
-    assert code == 0 and app is not None, out
-    c = _client(app)
-    assert c.get("/healthz", headers={"host": "[::1]:8765"}).text == "ok"
-    assert c.get("/healthz", headers={"host": "evil.example"}).status_code == 400
+    for host in ("::1", "[::1]"):  # bracketed as the served URL prints it: "cannot resolve"
+        app, code, out = _served_app(monkeypatch, "--host", host)
+        assert code == 0 and app is not None, out
+        assert "http://[::1]:" in out
+        c = _client(app)
+        assert c.get("/healthz", headers={"host": "[::1]:8765"}).text == "ok"
+        assert c.get("/healthz", headers={"host": "evil.example"}).status_code == 400
 
 
 # -- 3. -o never replaces the config or the dictionary ----------------------------------------
