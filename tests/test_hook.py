@@ -359,6 +359,14 @@ def test_pre_commit_hook_in_a_fresh_clone(
     ok = _run(["git", "commit", "-m", "copied article, baselined"], clone, hook_env)
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
+    # `.text` (no type tag of its own in pre-commit) in any case is an article too: it was
+    # never passed to the hook, so its copy committed unchecked.
+    write(clone, {"articles/copy.TEXT": article(302) + "\n" + paragraph(3) + "\n"})
+    git(clone, "add", "-A")
+    bad = _run(["git", "commit", "-m", "copied .TEXT article"], clone, hook_env)
+    out = bad.stdout + bad.stderr
+    assert bad.returncode != 0 and "articles/copy.TEXT:" in out, out
+
 
 @pytest.mark.slow
 def test_pre_commit_try_repo_against_this_checkout(

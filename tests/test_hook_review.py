@@ -320,3 +320,18 @@ def test_staged_reads_what_the_commit_holds(repo: Path) -> None:
     assert hook(repo, "--staged", "articles/new.md")[0] == 0
     write(repo, {"articles/untracked.md": copy})  # not in the index: not part of the commit
     assert hook(repo, "--staged", "articles/untracked.md")[0] == 0
+
+
+def test_staged_refuses_a_name_git_does_not_know(repo: Path) -> None:
+    """`--staged` passed over a name that is neither staged, deleted nor on disk (a typo, or
+    `git diff --name-only`'s octal-quoted Chinese name) as "0 new restated passages", exit 0."""
+    copy = "本稿导语。\n\n" + paragraph(3) + "\n"
+    write(repo, {"articles/地铁新闻.md": copy})
+    git(repo, "add", "-A")
+    quoted = git(repo, "diff", "--cached", "--name-only").strip()  # core.quotePath's default
+    assert quoted.startswith('"articles/\\')
+    code, _out, err = hook(repo, "--staged", quoted)
+    assert code == 2 and "does not exist" in err and "Traceback" not in err
+    assert hook(repo, "--staged", "articles/地铁新闻.md")[0] == 1
+    listed = git(repo, "-c", "core.quotePath=false", "diff", "--cached", "--name-only").strip()
+    assert hook(repo, "--staged", listed)[0] == 1  # the README's recipe

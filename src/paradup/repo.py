@@ -607,6 +607,19 @@ def in_head(root: Path, rels: list[str]) -> set[str]:
     return {n for n in _names(out) if n in wanted_set}
 
 
+def _refuse_unknown(root: Path, missing: list[str]) -> None:
+    """Paths not on disk must be known to git (deleted in the work tree or the index)."""
+    if not missing:
+        return
+    known = _names(git(root, "--literal-pathspecs", "ls-files", "-z", "--", *missing))
+    known |= in_head(root, missing)
+    for rel in missing:
+        if rel not in known:
+            raise UsageError(
+                f"{rel}: does not exist (and git does not know it as deleted); check the file name"
+            )
+
+
 def focus_order(
     root: Path, settings: Settings, changed: Iterable[str], staged: dict[str, str] | None = None
 ) -> list[str]:
@@ -628,6 +641,9 @@ def focus_order(
                 f"{rel}: is a folder; pass the changed files (or --all to check every article)"
             )
     if staged is not None:
+        # A name git knows neither staged nor deleted, and not on disk, is a typo (or a quoted
+        # name from `git diff --name-only` without core.quotePath=false): not "nothing new".
+        _refuse_unknown(root, [r for r in rels if r not in staged and not (root / r).exists()])
         rels = [r for r in rels if r in staged]  # staged holds only wanted articles
     else:
         missing: list[str] = []
@@ -638,15 +654,7 @@ def focus_order(
             if path.exists():
                 raise UsageError(f"{rel}: is not a regular file; pass article files only")
             missing.append(rel)
-        if missing:
-            known = _names(git(root, "--literal-pathspecs", "ls-files", "-z", "--", *missing))
-            known |= in_head(root, missing)
-            for rel in missing:
-                if rel not in known:
-                    raise UsageError(
-                        f"{rel}: does not exist (and git does not know it as deleted); "
-                        "check the file name"
-                    )
+        _refuse_unknown(root, missing)
         gone = set(missing)  # deleted: nothing to check
         rels = [r for r in rels if r not in gone and wanted(r, settings)]
     head = in_head(root, rels) if len(rels) > 1 else set()
