@@ -30,10 +30,13 @@ else:  # pragma: no cover - exercised on 3.10 only
 CONFIG_NAMES = (".paradup.toml", "pyproject.toml")
 
 # Boilerplate never reported: bylines, dates, sources, editors (matched against each
-# normalized sentence; NFKC has already turned full-width colons into ':').
+# normalized sentence; NFKC has already turned full-width colons into ':'). The labels that also
+# open interview questions and answers (`记者：今年以来，…如何取得的？`) count only on a short
+# line with no comma, question or exclamation mark: `记者：张三 李四`, `时间：2017-10-17 12:00`.
 DEFAULT_ALLOW = (
-    r"^\s*(?:发布时间|发布日期|发稿时间|时间|日期|来源|稿源|责任编辑|编辑|责编|作者|记者|"
+    r"^\s*(?:发布时间|发布日期|发稿时间|来源|稿源|责任编辑|责编|"
     r"通讯员|摄影|校对|审核|审校|监制|出品)\s*[:：]",
+    r"^\s*(?:时间|日期|编辑|作者|记者)\s*[:：][^，,；;？?！!。]{0,40}[。.]?\s*$",
     r"^\s*(?:\(|（)?\s*(?:责任编辑|编辑|来源)\s*[:：]",
     r"^\s*本文来源",
     r"^\s*原标题\s*[:：]",
