@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .align import union
 from .check import _allow_patterns, check_prepared, sentence_units, unit_band_keys
 from .config import CheckConfig
-from .index.store import IndexStore
+from .index.store import IndexStore, database_failure
 from .lsh import index_keys
 from .model import CheckResult
 from .prepare import PreparedDoc, prepare
@@ -99,6 +100,8 @@ def check_against(
         with store.snapshot():  # one state throughout, even while a writer converts or merges
             found = _candidate_docs(store, drafts, config)
             sources = [store.doc(i) for i, _ in found]
+    except sqlite3.DatabaseError as exc:  # damaged pages, a failing disk: one line
+        raise database_failure(index_path, exc) from None
     finally:
         store.close()
     archived = [

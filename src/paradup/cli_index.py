@@ -50,6 +50,8 @@ def _build(
     must_exist: bool,
     encoding: str | None = None,
 ) -> None:
+    import sqlite3
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -64,7 +66,7 @@ def _build(
     from .archive import Fields
     from .config import CheckConfig
     from .index.build import build_index
-    from .index.store import IndexStore
+    from .index.store import IndexStore, database_failure
 
     if jobs is not None and jobs < 1:
         raise _fail(f"option --jobs: must be at least 1, got {jobs}; leave it out for all cores")
@@ -113,6 +115,8 @@ def _build(
             )
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # a damaged file met half-way (a delete, a merge)
+            raise _fail(str(database_failure(index, exc))) from None
     for msg in stats.bad:
         err.print(f"skipped: {msg}", highlight=False, markup=False)
     if not stats.seen:
@@ -226,7 +230,9 @@ def update(
 @index_app.command("info")
 def info(index: IndexOpt) -> None:
     """Counts and fingerprint settings of an index."""
-    from .index.store import IndexStore
+    import sqlite3
+
+    from .index.store import IndexStore, database_failure
     from .output import stdout_report
 
     try:
@@ -257,6 +263,8 @@ def info(index: IndexOpt) -> None:
                 )
     except ParadupError as exc:
         raise _fail(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise _fail(str(database_failure(index, exc))) from None
 
 
 class AuditFormat(str, Enum):
@@ -365,6 +373,7 @@ def audit_command(
             return
         from .output import discard_stdout, report_file
 
+        first: list[str] = []  # the write error; closing the file then fails as well
         try:
             with contextlib.ExitStack() as stack:
                 out = sys.stdout if output is None else stack.enter_context(report_file(output))
@@ -380,12 +389,14 @@ def audit_command(
                     out.flush()
                 except BrokenPipeError:
                     if output is not None:
-                        raise _fail(f"{output}: cannot write (broken pipe)") from None
+                        first.append(f"{output}: cannot write (broken pipe)")
+                        raise
                     discard_stdout()  # the reader has what it wanted (`| head`): stop quietly
                 except OSError as exc:
-                    raise _fail(f"{output or 'stdout'}: cannot write ({exc.strerror})") from None
-        except ParadupError as exc:  # the report file's: opening, the last flush, rename
-            raise _fail(str(exc)) from None
+                    first.append(f"{output or 'stdout'}: cannot write ({exc.strerror})")
+                    raise
+        except (ParadupError, OSError) as exc:  # the report file's: open, last flush, rename
+            raise _fail(first[0] if first else str(exc)) from None
 
     if engine is AuditEngine.spark:
         from .archive import Fields
@@ -450,6 +461,8 @@ def audit_command(
         emit(clusters, result.duplicate, result.boilerplate, ", ".join(input), more)
         raise typer.Exit(EXIT_FINDINGS if result.clusters > 0 else EXIT_CLEAN)
 
+    import sqlite3
+
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -459,7 +472,7 @@ def audit_command(
         TimeRemainingColumn,
     )
 
-    from .index.store import IndexStore
+    from .index.store import IndexStore, database_failure
 
     if index is None:
         raise _fail("--engine local audits an index: pass --index PATH")
@@ -499,6 +512,8 @@ def audit_command(
                 emit(found, found.duplicate, found.boilerplate, index.name, more)
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # damaged pages met while reading
+            raise _fail(str(database_failure(index, exc))) from None
     raise typer.Exit(EXIT_FINDINGS if len(found) else EXIT_CLEAN)
 
 

@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 from ..archive import (
@@ -25,6 +26,7 @@ from ..errors import InputError
 from ..read import Document, read_document
 from .store import (
     DocRow,
+    IndexError_,
     IndexSettings,
     IndexStore,
     UnitColumns,
@@ -290,9 +292,15 @@ def build_index(
                             commit(window.popleft().result())
                     while window:
                         commit(window.popleft().result())
-                except BaseException:
+                except BaseException as exc:
                     # Ctrl-C reaches the parent only; queued batches are dropped, not waited on.
                     pool.shutdown(wait=False, cancel_futures=True)
+                    if isinstance(exc, BrokenProcessPool):  # the OOM killer, or a kill -9
+                        raise IndexError_(
+                            f"{index_path}: a worker process died (killed, or out of memory?); "
+                            "run `paradup index update` to resume, with fewer --jobs if memory "
+                            "is short (what was committed is kept)"
+                        ) from None
                     raise
         if relabeled:
             store.relabel(relabeled)

@@ -271,11 +271,33 @@ def _connect(path: Path) -> sqlite3.Connection:
         con.execute("PRAGMA foreign_keys=ON")
         con.execute("PRAGMA cache_size=-65536")  # 64 MiB: a batch's unit rows, merges
     except sqlite3.DatabaseError as exc:
-        if _access_error(exc):
-            raise _unopenable(path, exc) from None
+        if _access_error(exc) or _disk_or_damage(exc):
+            raise database_failure(path, exc) from None
         raise IndexError_(
             f"{path}: not a paradup index ({exc}); point --index at an index file"
         ) from None
+    return con
+
+
+def _read_only(path: Path) -> bool:
+    """An index this user may not write (a team's shared copy, a read-only mount), with no
+    write-ahead log beside it: readers open it read-only instead of refusing it (WAL mode
+    needs to write the -shm file beside it)."""
+    if Path(str(path) + "-wal").exists():
+        return False
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """Read the file as it is, changing nothing and creating no -wal/-shm (immutable: whoever
+    may write it must not do so while this reads)."""
+    try:
+        con = sqlite3.connect(
+            f"{path.resolve().as_uri()}?immutable=1", uri=True, timeout=30, isolation_level=None
+        )
+        con.execute("PRAGMA cache_size=-65536")
+    except sqlite3.DatabaseError as exc:
+        raise database_failure(path, exc) from None
     return con
 
 
@@ -296,7 +318,9 @@ def _probe(path: Path) -> tuple[str, dict[str, str]]:
     """What is at `path`, read without changing a byte of it: ("new", {}) for nothing or an
     empty file, ("index", meta) for a paradup index, ("unfinished", {}) for an SQLite file
     holding only an index's tables, all empty (a build killed before its first commit), and
-    ("foreign", {}) for anything else (a user's file, another program's database)."""
+    ("damaged", {"error": ...}) for an SQLite file that cannot be read through (truncated,
+    overwritten), and ("foreign", {}) for anything else (a user's file, another program's
+    database). A full or failing disk is an IndexError_ saying so."""
     try:
         if not path.exists() or path.stat().st_size == 0:
             return "new", {}
@@ -336,7 +360,12 @@ def _probe(path: Path) -> tuple[str, dict[str, str]]:
     except sqlite3.Error as exc:
         if _access_error(exc):
             raise _unopenable(path, exc) from None
-        return "foreign", {}  # not a database after all, or a damaged one: not ours to touch
+        text = str(exc).lower()
+        if "disk is full" in text or "disk i/o error" in text:  # say so, not "another file"
+            raise database_failure(path, exc) from None
+        # An SQLite file that cannot be read through: damaged (truncated, overwritten). Not
+        # ours to touch either, but the user is told what it is.
+        return ("damaged", {"error": str(exc)}) if "malformed" in text else ("foreign", {})
     finally:
         con.close()
 
@@ -357,6 +386,32 @@ def _schema_columns() -> dict[str, tuple[str, ...]]:
         _SCHEMA_COLUMNS.update({t: _columns(mem, t) for t in names})
         mem.close()
     return _SCHEMA_COLUMNS
+
+
+def database_failure(path: str | Path, exc: sqlite3.Error) -> IndexError_:
+    """One line for an SQLite error met while using an index: a full or failing disk (free
+    space, then resume), a damaged file (delete it, build again), or SQLite's own words."""
+    text = str(exc).lower()
+    if _access_error(exc):
+        return _unopenable(Path(path), exc)
+    if "disk is full" in text or "disk i/o error" in text:
+        return IndexError_(
+            f"{path}: cannot write or read the index ({exc}); free space on its disk, then "
+            "run the command again (`paradup index update` resumes a build: what it had "
+            "committed is kept)"
+        )
+    if "malformed" in text or "not a database" in text:
+        return IndexError_(
+            f"{path}: the index is damaged ({exc}); delete it (and its -wal/-shm files) and "
+            "build it again with `paradup index build`"
+        )
+    return IndexError_(f"{path}: SQLite failed on the index ({exc}); check the file")
+
+
+def _disk_or_damage(exc: sqlite3.Error) -> bool:
+    """A full or failing disk, or a damaged file: what `database_failure` explains."""
+    text = str(exc).lower()
+    return any(w in text for w in ("disk is full", "disk i/o error", "malformed", "not a database"))
 
 
 def _access_error(exc: sqlite3.Error) -> bool:
@@ -443,6 +498,8 @@ class IndexStore:
         if not p.is_file():
             raise IndexError_(f"{p}: no index here; build one with `paradup index build`")
         kind, meta = _probe(p)
+        if kind == "damaged":
+            raise database_failure(p, sqlite3.DatabaseError(meta["error"]))
         if kind != "index":
             what = {
                 "new": "an empty file",
@@ -453,7 +510,7 @@ class IndexStore:
                 "or build one with `paradup index build`"
             )
         cls._check(p, meta, settings)  # before anything is written to the file
-        con = _connect(p)
+        con = _connect_readonly(p) if _read_only(p) else _connect(p)
         meta = cls._read_meta(con, p)
         stored = cls._check(p, meta, settings)
         if meta.get("schema_version") == "2":
@@ -471,6 +528,8 @@ class IndexStore:
         if p.is_dir():
             raise IndexError_(f"{p}: is a directory; pass a file path such as archive.paradup")
         kind, meta = _probe(p)
+        if kind == "damaged":  # maybe ours, maybe not: only the user may delete it
+            raise database_failure(p, sqlite3.DatabaseError(meta["error"]))
         if kind == "foreign":
             raise IndexError_(
                 f"{p}: exists and is not a paradup index; refusing to overwrite it, "
@@ -489,6 +548,8 @@ class IndexStore:
         existed = p.exists()
         try:
             kind, meta = _probe(p)  # again, under the lock: another writer may have been first
+            if kind == "damaged":
+                raise database_failure(p, sqlite3.DatabaseError(meta["error"]))
             if kind == "foreign":
                 raise IndexError_(
                     f"{p}: exists and is not a paradup index; refusing to overwrite it, "
@@ -651,11 +712,13 @@ class IndexStore:
             con.execute("BEGIN IMMEDIATE")  # a read-only file fails here, named below
             yield con
             con.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             _rollback(con)
             if _access_error(exc):
                 raise _permission_error(self.path, exc) from None
-            raise
+            if _disk_or_damage(exc):
+                raise database_failure(self.path, exc) from None
+            raise  # an interruption (Ctrl-C) and the like: the caller's own
         except BaseException:
             _rollback(con)
             raise
