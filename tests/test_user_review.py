@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 from paradup import check_text
+
+from .conftest import RESTATED, paradup_exe, run_paradup
 
 QUESTION = "记者：今年以来，我市在稳增长方面采取了哪些举措，这些成绩是如何取得的？"
 
@@ -21,3 +28,36 @@ def test_interview_questions_are_not_bylines() -> None:
     for byline in ("时间：2017-10-17 12:00", "编辑：王五。", "作者：赵六", "日期: 2024年7月30日"):
         again = check_text(f"{byline}\n\n正文第一段讲述了本市的新闻。\n\n{byline}\n")
         assert not again.findings and again.files[0].chars == len("正文第一段讲述了本市的新闻。")
+
+
+def test_quiet_still_writes_the_report_file(tmp_path: Path) -> None:
+    """`check -q -o r.txt` wrote no file; -q silences stdout only."""
+    (tmp_path / "a.txt").write_text(RESTATED, encoding="utf-8")
+    proc = run_paradup("check", "a.txt", "-q", "-o", "r.txt", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout == ""
+    report = (tmp_path / "r.txt").read_text(encoding="utf-8")
+    assert "a.txt: 1 restated passage, 复制比" in report  # not "1 restated passages"
+
+
+def test_index_messages_are_one_line_in_logs(tmp_path: Path) -> None:
+    """stderr that is not a terminal was wrapped at 80 columns, splitting each skip message."""
+    bad = '{"id": "x", "body": "没有正文字段的记录，它的文字放在了另一个字段里面，所以会被跳过"}\n'
+    name = "content-management-system-export-of-every-article-2024.jsonl"
+    (tmp_path / name).write_text(
+        json.dumps({"id": "a", "text": RESTATED}, ensure_ascii=False) + "\n" + bad,
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # a log, not a terminal
+    proc = subprocess.run(
+        [paradup_exe(), "index", "build", name, "--index", "i.paradup"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    skipped = [ln for ln in lines if ln.startswith("skipped: ")]
+    assert len(skipped) == 1 and len(skipped[0]) > 80 and skipped[0].endswith("--text-field")
+    assert len(lines) == 2  # the skip and the summary

@@ -121,7 +121,8 @@ def check(
         ),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
+        bool,
+        typer.Option("--quiet", "-q", help="Print nothing (-o still writes its file); exit code."),
     ] = False,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
@@ -177,7 +178,7 @@ def check(
             if isinstance(exc, IndexError_):  # the store speaks of `index`'s option
                 message = message.replace("--index", "--against")
         raise _fail(message) from None
-    if not quiet:
+    if not quiet or output is not None:  # -q silences stdout, not a report asked for
         try:
             _emit(result, format, output, {d.path: d.text for d in docs})
         except ParadupError as exc:

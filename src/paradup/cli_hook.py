@@ -432,7 +432,10 @@ def register(app: "typer.Typer") -> None:
             n = write(path, result)
         except ParadupError as exc:
             raise fail(str(exc)) from None
-        typer.echo(f"paradup: wrote {n} findings among {len(checked)} articles to {path}")
+        typer.echo(
+            f"paradup: wrote {n} finding{'' if n == 1 else 's'} among {len(checked)} "
+            f"article{'' if len(checked) == 1 else 's'} to {path}"
+        )
 
     @app.command("config")
     def show_config(

@@ -78,7 +78,7 @@ def _build(
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     _check_encoding(encoding)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
     fields = Fields(id_field, text_field, title_field, date_field)
     with Progress(
         SpinnerColumn(),
@@ -314,13 +314,26 @@ def audit_command(
         Path | None,
         typer.Option("--index", "-i", help="The index file (SQLite); local engine only."),
     ] = None,
-    format: Annotated[AuditFormat, typer.Option("--format", "-f")] = AuditFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
-    threshold: Annotated[float, typer.Option(help="Jaccard similarity for cluster edges.")] = 0.7,
+    format: Annotated[
+        AuditFormat,
+        typer.Option("--format", "-f", help="text (a summary), jsonl, csv or html (every member)."),
+    ] = AuditFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            help="Jaccard similarity for cluster edges: stricter than check's 0.4, for "
+            "copies rather than rewrites."
+        ),
+    ] = 0.7,
     boilerplate_docs: Annotated[
         int | None, typer.Option(help="Documents a unit must recur in to be boilerplate.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress lines (and no text summary).")
+    ] = False,
     engine: Annotated[
         AuditEngine, typer.Option(help="local: an index file; spark: the archive on Spark.")
     ] = AuditEngine.local,
@@ -363,7 +376,7 @@ def audit_command(
             f"option --boilerplate-docs: must be at least 2 (documents), got {boilerplate_docs}; "
             "leave it out for max(10, 0.5% of the archive)"
         )
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
     say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
 
     def emit(clusters: Iterable[Cluster], dup: int, bp: int, name: str, more: str) -> None:

@@ -181,7 +181,10 @@ def summary_lines(
     more: str = "use --format jsonl/csv/html",
 ) -> list[str]:
     """The counts and the first `limit` clusters (only those are taken from `clusters`)."""
-    lines = [f"{duplicate} duplicate clusters, {boilerplate} boilerplate templates"]
+    lines = [
+        f"{duplicate} duplicate cluster{'' if duplicate == 1 else 's'}, "
+        f"{boilerplate} boilerplate template{'' if boilerplate == 1 else 's'}"
+    ]
     for c in itertools.islice(clusters, limit):
         text = c.members[0].text.replace("\n", " ")
         lines.append(

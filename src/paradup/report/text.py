@@ -66,9 +66,8 @@ def render(result: CheckResult, console: Console) -> None:
     for fs in result.files:
         line = Text()
         line.append(fs.path, style="bold")
-        line.append(
-            f": {sum(1 for f in result.findings if f.b.path == fs.path)} restated passages, "
-        )
+        n = sum(1 for f in result.findings if f.b.path == fs.path)
+        line.append(f": {n} restated passage{'' if n == 1 else 's'}, ")
         line.append(
             f"复制比 {fs.ratio:.1%}", style="bold magenta" if fs.restated_chars else "green"
         )
