@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from paradup.baseline import Entry, fingerprint, split
+from paradup.baseline import Entry, fingerprint, parts, split
 from paradup.model import Finding, Span
 
 from ._repo import article, git, make_repo, paragraph, write
@@ -62,9 +62,9 @@ def test_baseline_write_then_only_new_findings_fail(repo: Path) -> None:
     assert hook(repo, "articles/copy.md")[0] == 1
     proc = run_paradup("baseline", "write", cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    assert "wrote 1 findings among 9 articles" in proc.stdout
+    assert "wrote 1 finding among 9 articles" in proc.stdout
     data = json.loads((repo / ".paradup-baseline.json").read_text(encoding="utf-8"))
-    assert data["version"] == 1 and len(data["findings"]) == 1
+    assert data["version"] == 2 and len(data["findings"]) == 1
     rc, out = hook(repo, "articles/copy.md")
     assert rc == 0 and "1 known in the baseline" in out
     # an unrelated edit of the file keeps the known finding known
@@ -123,3 +123,43 @@ def test_corrupt_baseline_is_a_one_line_error(repo: Path) -> None:
     (repo / ".paradup-baseline.json").write_text("{not json", encoding="utf-8")
     rc, out = hook(repo, "articles/copy.md")
     assert rc == 2 and "baseline write" in out and len(out.strip().splitlines()) == 1
+
+
+P = [
+    "市交通局今天宣布，地铁五号线南延段将于下月底开通试运营，沿线新增六座车站。",
+    "据介绍，新线路开通后，南部新城到市中心的通勤时间将缩短约二十分钟，方便市民出行。",
+    "市民代表表示，期待新线路尽快开通，并希望配套的公交接驳线路同步优化调整到位。",
+]
+
+
+def test_reordered_paragraphs_of_a_baselined_copy_are_known(tmp_path: Path) -> None:
+    """A copy reordered (P1 P2 P3 -> P3 P1 P2) made two passages with other texts than the
+    baselined one: "2 new restated passages" for text the team had accepted."""
+    body = "\n\n".join(P) + "\n"
+    repo = make_repo(tmp_path / "content", {"a.md": body, "b.md": body})
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    write(repo, {"b.md": "\n\n".join([P[2], P[0], P[1]]) + "\n"})
+    rc, out = hook(repo, "b.md")
+    assert rc == 0, out
+    # split apart by a new paragraph between them: still the same accepted text
+    write(
+        repo, {"b.md": "\n\n".join([P[0], "本报讯今日天气晴朗，气温适宜出游。", P[1], P[2]]) + "\n"}
+    )
+    assert hook(repo, "b.md")[0] == 0
+    # but a second copy of one of them in the same file is new
+    write(repo, {"b.md": "\n\n".join([P[2], P[0], P[1], "另外，" + P[0]]) + "\n"})
+    rc, out = hook(repo, "b.md")
+    assert rc == 1 and "1 new restated passage" in out, out
+
+
+def test_split_uses_up_sentences_of_an_entry() -> None:
+    whole = _finding("a.md", P[0] + P[1], "b.md", P[0] + P[1])
+    base = [Entry(fingerprint(whole), ("a.md", "b.md"), (parts(P[0] + P[1]), parts(P[0] + P[1])))]
+    first = _finding("a.md", P[0], "b.md", P[0])
+    second = _finding("a.md", P[1], "b.md", P[1])
+    again = _finding("a.md", P[0], "b.md", P[0], start=500)
+    v = split([first, second, again], base, ["b.md"], {"a.md", "b.md"})
+    assert v.known == (first, second) and v.new == (again,)
+    # a version-1 entry (no sentence hashes) explains whole passages only
+    old = [Entry(fingerprint(whole), ("a.md", "b.md"))]
+    assert split([first], old, ["b.md"], {"a.md", "b.md"}).new == (first,)

@@ -9,6 +9,12 @@ baseline holds entries with that fingerprint that touch a changed file (or a fil
 exists: the passage may have moved out of it). Findings beyond that count are new, so a fresh
 copy of an already-baselined passage is still reported.
 
+Each entry also keeps a short hash of every sentence of its two passages. Paragraphs of a
+baselined passage that are reordered, or split apart by new text, make findings with other
+texts than the entry's: such a finding is explained when each of its sides consists of
+sentences the entry still has unexplained on one side each, and it uses them up (so a second
+copy of them is new again). Entries of the same two files are tried first.
+
 Paths are stored, and matched, in their printable form (`report.printable`): a file name with
 undecodable bytes is written as `\\xff`, so the baseline is always valid UTF-8 JSON.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,7 +35,9 @@ from .errors import UsageError
 from .model import CheckResult, Finding
 from .report import printable
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+_READS = (1, 2)  # version 1 has no sentence hashes: its entries match whole passages only
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 
 
 def _norm(text: str) -> str:
@@ -41,10 +50,21 @@ def fingerprint(f: Finding) -> str:
     return hashlib.sha256(f"{a}\0{b}".encode()).hexdigest()[:20]
 
 
+def parts(text: str) -> tuple[str, ...]:
+    """Short hashes of the passage's sentences, normalized as `fingerprint` does."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        norm = _norm(m.group())
+        if norm:
+            out.append(hashlib.sha256(norm.encode()).hexdigest()[:10])
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Entry:
     fingerprint: str
     paths: tuple[str, str]
+    parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # sentence hashes of a and b
 
 
 @dataclass(frozen=True)
@@ -57,7 +77,12 @@ class Verdict:
 
 def entries_of(result: CheckResult) -> list[Entry]:
     return [
-        Entry(fingerprint(f), (printable(f.a.path), printable(f.b.path))) for f in result.findings
+        Entry(
+            fingerprint(f),
+            (printable(f.a.path), printable(f.b.path)),
+            (parts(f.a.text), parts(f.b.text)),
+        )
+        for f in result.findings
     ]
 
 
@@ -71,6 +96,8 @@ def write(path: Path, result: CheckResult) -> int:
                 "a": printable(f.a.path),
                 "b": printable(f.b.path),
                 "excerpt": f.b.text[:40],
+                "a_parts": list(parts(f.a.text)),
+                "b_parts": list(parts(f.b.text)),
             }
         )
     rows.sort(key=lambda r: (r["a"], r["b"], r["fingerprint"]))
@@ -97,9 +124,19 @@ def read(path: Path) -> list[Entry]:
         return []
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != BASELINE_VERSION:
+        if data.get("version") not in _READS:
             raise ValueError("version")
-        return [Entry(str(r["fingerprint"]), (str(r["a"]), str(r["b"]))) for r in data["findings"]]
+        return [
+            Entry(
+                str(r["fingerprint"]),
+                (str(r["a"]), str(r["b"])),
+                (
+                    tuple(str(x) for x in r.get("a_parts", ())),
+                    tuple(str(x) for x in r.get("b_parts", ())),
+                ),
+            )
+            for r in data["findings"]
+        ]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise UsageError(
             f"{path}: not a paradup baseline (version {BASELINE_VERSION}); "
@@ -121,21 +158,51 @@ def split(
     """
     changed_set = None if changed is None else {printable(p) for p in changed}
     existing_set = {printable(p) for p in existing}
-    budget: Counter[str] = Counter()
-    for e in baseline:
-        if (
-            changed_set is None
-            or any(p in changed_set for p in e.paths)
-            or any(p not in existing_set for p in e.paths)
-        ):
-            budget[e.fingerprint] += 1
-    new: list[Finding] = []
+    available = [
+        e
+        for e in baseline
+        if changed_set is None
+        or any(p in changed_set for p in e.paths)
+        or any(p not in existing_set for p in e.paths)
+    ]
+    # 1. Whole passages, by fingerprint (moved anywhere, reflowed).
+    pool: dict[str, list[int]] = {}
+    for i, e in enumerate(available):
+        pool.setdefault(e.fingerprint, []).append(i)
+    used: set[int] = set()
+    rest: list[Finding] = []
     known: list[Finding] = []
     for f in findings:
-        fp = fingerprint(f)
-        if budget[fp] > 0:
-            budget[fp] -= 1
+        ids = pool.get(fingerprint(f))
+        if ids:
+            used.add(ids.pop())
             known.append(f)
         else:
+            rest.append(f)
+    # 2. Pieces of passages (reordered or split apart): sentences the unused entries still hold.
+    left = [
+        (e, Counter(e.parts[0]), Counter(e.parts[1]))
+        for i, e in enumerate(available)
+        if i not in used and e.parts[0] and e.parts[1]
+    ]
+    new: list[Finding] = []
+    for f in rest:
+        fa, fb = Counter(parts(f.a.text)), Counter(parts(f.b.text))
+        pair = {printable(f.a.path), printable(f.b.path)}
+        # Entries of the same two files first: a copy elsewhere must not use up their pieces.
+        order = sorted(left, key=lambda t: set(t[0].paths) != pair)
+        for _e, ea, eb in order:
+            side = next(
+                ((x, y) for x, y in ((ea, eb), (eb, ea)) if fa and fb and fa <= x and fb <= y),
+                None,
+            )
+            if side is not None:
+                side[0].subtract(fa)
+                side[1].subtract(fb)
+                known.append(f)
+                break
+        else:
             new.append(f)
+    by_id = {id(f): n for n, f in enumerate(findings)}
+    known.sort(key=lambda f: by_id[id(f)])
     return Verdict(tuple(new), tuple(known))
