@@ -61,3 +61,18 @@ def test_index_messages_are_one_line_in_logs(tmp_path: Path) -> None:
     skipped = [ln for ln in lines if ln.startswith("skipped: ")]
     assert len(skipped) == 1 and len(skipped[0]) > 80 and skipped[0].endswith("--text-field")
     assert len(lines) == 2  # the skip and the summary
+
+
+def test_all_blames_the_article_added_last(tmp_path: Path) -> None:
+    """`hook --all` (CI) blamed whichever name sorted later: a copy added on a branch as
+    `a-new.md` was reported in the untouched, older `z-old.md`."""
+    from ._repo import article, git, make_repo, paragraph, write
+
+    repo = make_repo(tmp_path / "content", {"z-old.md": article(1), "m.md": article(2)})
+    write(repo, {"a-new.md": article(3) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "new article")
+    proc = run_paradup("hook", "--all", "-f", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    found = json.loads(proc.stdout)["findings"]
+    assert [(f["a"]["path"], f["b"]["path"]) for f in found] == [("z-old.md", "a-new.md")]

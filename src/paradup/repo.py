@@ -620,6 +620,34 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
             )
 
 
+def first_added(root: Path) -> dict[str, int]:
+    """Path -> rank of the commit that first added it, older commits lower (one `git log` over
+    the history, children before parents, so commits in the same second keep their order; none
+    before the first commit). Paths added in one commit keep their name order."""
+    try:
+        out = git(
+            root,
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "--topo-order",
+            "--diff-filter=A",
+            "--no-renames",
+            "--name-only",
+            "--format=%x01",
+        )
+    except UsageError:
+        return {}
+    added: dict[str, int] = {}
+    rank = 0
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        if line.startswith("\x01"):
+            rank -= 1
+        elif line:
+            added[line] = rank  # newest first: the last rank seen is the first addition
+    return added
+
+
 def focus_order(
     root: Path, settings: Settings, changed: Iterable[str], staged: dict[str, str] | None = None
 ) -> list[str]:
@@ -678,7 +706,13 @@ def check_changed(
     cache = RepoCache(root, settings)
     if changed is None:
         cache.ensure(files)
-        rels = [r for r in sorted(files) if r not in cache.skipped]
+        # Earlier documents are the sources: order by when git first saw each path, so in CI a
+        # copy is blamed on the article the branch added, not on whichever name sorts later.
+        added = first_added(root)
+        rels = sorted(
+            (r for r in files if r not in cache.skipped),
+            key=lambda r: (added.get(r, 1), r),  # not committed yet: newest
+        )
         every: list[PreparedDoc] = []
         for rel in rels:
             try:
