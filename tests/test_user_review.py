@@ -76,3 +76,26 @@ def test_all_blames_the_article_added_last(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     found = json.loads(proc.stdout)["findings"]
     assert [(f["a"]["path"], f["b"]["path"]) for f in found] == [("z-old.md", "a-new.md")]
+
+
+def test_a_broken_line_keeps_only_its_own_record(tmp_path: Path) -> None:
+    """One broken line kept every record of its file the update did not see, so a deleted
+    article stayed in the index for good; and the message named none of them."""
+    from .test_index import write_jsonl
+
+    src = tmp_path / "a.jsonl"
+    write_jsonl(src, 6)
+    assert run_paradup("index", "build", "a.jsonl", "--index", "i.paradup", cwd=tmp_path)
+    lines = src.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2][: len(lines[2]) // 2]  # a2's line cut in half: its id still readable
+    del lines[4]  # a4 deleted from the export
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_paradup("index", "update", "a.jsonl", "--index", "i.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 removed" in proc.stderr and "(a.jsonl#a2)" in proc.stderr, proc.stderr
+    # a line whose id cannot be read keeps the file's unseen records, and names them
+    lines[1] = "{not json"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_paradup("index", "update", "a.jsonl", "--index", "i.paradup", cwd=tmp_path)
+    assert proc.returncode == 0 and "0 removed" in proc.stderr, proc.stderr
+    assert "kept as indexed (a.jsonl#a1, a.jsonl#a2)" in proc.stderr, proc.stderr

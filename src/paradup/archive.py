@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -91,6 +92,22 @@ def iter_jsonl(
 JsonlLine = tuple[int, ArchiveRecord | None, str | None, str | None]
 
 
+def _broken_key(path: str, raw: bytes, fields: Fields) -> str:
+    """The key of the record a broken line held, when its id can still be read off the line
+    (an update then keeps only that record as indexed); else the file's path (every record of
+    the file the update does not see is kept: the line may have held any of them)."""
+    text = raw.decode("utf-8", "replace")
+    name = re.escape(json.dumps(fields.id, ensure_ascii=False))
+    m = re.search(name + r'\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)', text)
+    if m is None:
+        return path
+    try:
+        rid = _scalar(json.loads(m.group(1)))
+    except json.JSONDecodeError:
+        return path
+    return f"{path}#{rid}" if rid and not has_surrogate(rid) else path
+
+
 def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[JsonlLine]:
     """(line number, record, bad-record message, unreadable key) for each non-blank line of the
     JSON Lines file `path`, whose raw lines (bytes, newline included) are `lines`: a record,
@@ -103,12 +120,14 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         try:
             line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
         except UnicodeDecodeError:
-            yield lineno, None, f"{where}: not valid UTF-8; re-export the file as UTF-8", path
+            msg = f"{where}: not valid UTF-8; re-export the file as UTF-8"
+            yield lineno, None, msg, _broken_key(path, raw, fields)
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield lineno, None, f"{where}: invalid JSON ({exc.msg}); fix or remove the line", path
+            msg = f"{where}: invalid JSON ({exc.msg}); fix or remove the line"
+            yield lineno, None, msg, _broken_key(path, raw, fields)
             continue
         if not isinstance(rec, dict):
             msg = f"{where}: not a JSON object; each line must be one article object"

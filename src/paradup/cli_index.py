@@ -128,7 +128,8 @@ def _build(
     if stats.kept:
         err.print(
             f"{index}: {stats.kept} indexed article(s) could not be read this time (see skipped) "
-            "and are kept as indexed; fix them and update again",
+            f"and are kept as indexed ({', '.join(stats.kept_keys)}"
+            f"{', …' if stats.kept > len(stats.kept_keys) else ''}); fix them and update again",
             highlight=False,
             markup=False,
         )

@@ -178,6 +178,7 @@ class BuildStats:
     total_bytes: int = 0  # source bytes in all (0 when the archive cannot be sized)
     finish_seconds: float = 0.0  # merging band runs into blocks at the end
     kept: int = 0  # indexed articles unreadable this time, kept as they were
+    kept_keys: list[str] = field(default_factory=list)  # the first few of them, for the message
     refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
 
 
@@ -329,6 +330,8 @@ def build_index(
         missing = [k for k in existing if k not in seen]
         gone = [k for k in missing if not keep(k)]
         stats.kept = len(missing) - len(gone)
+        gone_set = set(gone)
+        stats.kept_keys = [k for k in missing if k not in gone_set][:3]
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
