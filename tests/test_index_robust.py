@@ -111,7 +111,7 @@ def test_damaged_index_is_named_as_damaged(tmp_path: Path, how: str) -> None:
     for args in (
         ("index", "info", "--index", "i.paradup"),
         ("audit", "--index", "i.paradup", "-f", "jsonl", "-q"),
-        ("index", "update", "b.jsonl", "--index", "i.paradup"),
+        ("index", "update", "b.jsonl", "--index", "i.paradup", "--prune"),
         ("index", "build", "a.jsonl", "--index", "i.paradup", "--force"),
     ):
         proc = run_paradup(*args, cwd=tmp_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from paradup import check_text
 
-from .conftest import RESTATED, paradup_exe, run_paradup
+from .conftest import RESTATED, one_line_error, paradup_exe, run_paradup
 
 QUESTION = "记者：今年以来，我市在稳增长方面采取了哪些举措，这些成绩是如何取得的？"
 
@@ -99,3 +99,31 @@ def test_a_broken_line_keeps_only_its_own_record(tmp_path: Path) -> None:
     proc = run_paradup("index", "update", "a.jsonl", "--index", "i.paradup", cwd=tmp_path)
     assert proc.returncode == 0 and "0 removed" in proc.stderr, proc.stderr
     assert "kept as indexed (a.jsonl#a1, a.jsonl#a2)" in proc.stderr, proc.stderr
+
+
+def test_update_refuses_to_drop_a_root_left_out(tmp_path: Path) -> None:
+    """`index update articles/` after a build of `articles/ cms.jsonl` silently removed every
+    record of cms.jsonl; `./cms.jsonl` re-fingerprinted them all as other keys."""
+    from .test_index import write_jsonl
+
+    news = tmp_path / "news"
+    (news / "articles").mkdir(parents=True)
+    (news / "articles" / "a.txt").write_text(RESTATED, encoding="utf-8")
+    write_jsonl(news / "cms.jsonl", 5)
+    roots = ("news/articles", "news/cms.jsonl")
+    built = run_paradup("index", "build", *roots, "-i", "i.paradup", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    same = run_paradup(
+        "index", "update", "./news/articles/", "./news/cms.jsonl", "-i", "i.paradup", cwd=tmp_path
+    )
+    assert same.returncode == 0 and "0 fingerprinted, 6 unchanged" in same.stderr, same.stderr
+    left_out = run_paradup("index", "update", roots[0], "-i", "i.paradup", cwd=tmp_path)
+    line = one_line_error(left_out, "5 indexed document(s)", "news/cms.jsonl#a0", "--prune")
+    assert "outside the archive paths given" in line
+    # The same files named from another folder: every key (a path as given) would change.
+    elsewhere = run_paradup(
+        "index", "update", "articles", "cms.jsonl", "-i", "../i.paradup", cwd=news
+    )
+    one_line_error(elsewhere, "6 indexed document(s)", "--prune")
+    pruned = run_paradup("index", "update", roots[0], "-i", "i.paradup", "--prune", cwd=tmp_path)
+    assert pruned.returncode == 0 and "5 removed" in pruned.stderr, pruned.stderr

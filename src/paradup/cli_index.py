@@ -49,6 +49,7 @@ def _build(
     date_field: str,
     must_exist: bool,
     encoding: str | None = None,
+    prune: bool = False,
 ) -> None:
     import sqlite3
 
@@ -112,6 +113,7 @@ def _build(
                 jobs=jobs,
                 force=force,
                 progress=progress,
+                prune=prune,
             )
         except ParadupError as exc:
             raise _fail(str(exc)) from None
@@ -163,6 +165,13 @@ EncodingOpt = Annotated[
     str | None,
     typer.Option(help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8]; JSON Lines is UTF-8."),
 ]
+PruneOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Remove indexed documents of files outside the paths given (left out, or named "
+        "from another folder); without it such an update is refused."
+    ),
+]
 
 
 @index_app.command("build")
@@ -180,6 +189,7 @@ def build(
     title_field: str = _FIELD_OPTS["title_field"],
     date_field: str = _FIELD_OPTS["date_field"],
     encoding: EncodingOpt = None,
+    prune: PruneOpt = False,
 ) -> None:
     """Fingerprint an archive into an index (resumes an interrupted build)."""
     _build(
@@ -194,6 +204,7 @@ def build(
         date_field,
         False,
         encoding,
+        prune,
     )
 
 
@@ -211,6 +222,7 @@ def update(
     title_field: str = _FIELD_OPTS["title_field"],
     date_field: str = _FIELD_OPTS["date_field"],
     encoding: EncodingOpt = None,
+    prune: PruneOpt = False,
 ) -> None:
     """Fingerprint only new or changed documents; remove deleted ones."""
     _build(
@@ -225,6 +237,7 @@ def update(
         date_field,
         True,
         encoding,
+        prune,
     )
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -182,6 +182,36 @@ class BuildStats:
     refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
 
 
+def _refuse_outside(keys: Iterable[str], roots: Sequence[str], index_path: str) -> None:
+    """Refuse an update that would remove every document of files outside `roots`: keys are
+    paths as the build was given them, so they are compared as spelled (normalized), which
+    also catches the archive named from another folder (except from inside the root itself)."""
+    from ..archive import key_in_file
+
+    dirs = [r for r in roots if os.path.isdir(r)]
+    files = [r for r in roots if not os.path.isdir(r)]
+    prefixes = tuple(d + os.sep for d in dirs if d != ".")
+    outside = 0
+    example = ""
+    for k in keys:
+        nk = os.path.normpath(k)
+        if (
+            nk.startswith(prefixes)
+            or ("." in dirs and not os.path.isabs(nk) and not nk.startswith(".."))
+            or any(nk == f or key_in_file(nk, f) for f in files)
+        ):
+            continue
+        outside += 1
+        example = example or k
+    if outside:
+        raise IndexError_(
+            f"{index_path}: {outside} indexed document(s) come from files outside the archive "
+            f"paths given (e.g. {example}), and this update would remove them; pass every path "
+            "the index was built from, as it was given then (from the same folder), or "
+            "--prune to remove them"
+        )
+
+
 def _batches(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[ArchiveRecord]]:
     batch: list[ArchiveRecord] = []
     for r in records:
@@ -205,8 +235,13 @@ def build_index(
     progress: Callable[[BuildStats], None] | None = None,
     bands: int = INDEX_BANDS,
     rows: int = INDEX_ROWS,
+    prune: bool = False,
 ) -> BuildStats:
-    """Create or update the index at `index_path` from the archive roots (incremental)."""
+    """Create or update the index at `index_path` from the archive roots (incremental).
+
+    Indexed documents of files outside the roots would all be removed as deleted: an update
+    that leaves out a root, or names the archive from another folder (keys are paths as
+    given), is refused unless `prune`."""
     config = config or CheckConfig()
     settings = index_settings(config, bands, rows)
     stats = BuildStats()
@@ -215,7 +250,7 @@ def build_index(
     # More workers than cores only costs memory, and a fork pool starts every one of them at
     # once: `-j 100000` forked until the machine ran out of processes.
     jobs = min(jobs, max(2, cores)) if jobs and jobs > 0 else cores
-    roots = list(roots)
+    roots = [os.path.normpath(r) for r in roots]  # `./a.jsonl` keys as `a.jsonl`
     # Walks every root first: a missing path is refused before an index file is created.
     stats.total_bytes = archive_bytes(roots)
     for root in roots:
@@ -225,6 +260,8 @@ def build_index(
             read_document(root, config.encoding)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
         existing = store.doc_states()
+        if existing and not prune:
+            _refuse_outside(existing, roots, index_path)
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).
         stats.refreshed = bool(existing) and store.text_pipeline_stale()
