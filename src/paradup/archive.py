@@ -210,9 +210,10 @@ def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:
     jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
     what = "no .txt, .md or JSON Lines files"
     fix = "point at the archive's folder of articles or exports"
-    for root in roots:
-        if not os.path.exists(root):
-            raise InputError(root, "does not exist", "check the archive path")
+    for given in roots:
+        if not os.path.exists(given):
+            raise InputError(given, "does not exist", "check the archive path")
+        root = os.path.normpath(given)  # keys are paths: `./a.jsonl` and `a.jsonl` are one
         yield root, expand_paths([root], also=jsonl, what=what, fix=fix)
 
 
