@@ -127,3 +127,22 @@ def test_update_refuses_to_drop_a_root_left_out(tmp_path: Path) -> None:
     one_line_error(elsewhere, "6 indexed document(s)", "--prune")
     pruned = run_paradup("index", "update", roots[0], "-i", "i.paradup", "--prune", cwd=tmp_path)
     assert pruned.returncode == 0 and "5 removed" in pruned.stderr, pruned.stderr
+
+
+def test_index_uses_the_configs_fingerprint_settings(tmp_path: Path) -> None:
+    """`check --against` with a config's shingle/num-perm was refused ("rebuild the index"),
+    and no build could make such an index: build ignored the config."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".git").mkdir()  # bounds config discovery
+    (project / ".paradup.toml").write_text("shingle = 3\nnum-perm = 32\n", encoding="utf-8")
+    rec = {"id": "a", "text": RESTATED.split("\n\n")[0]}
+    (project / "a.jsonl").write_text(json.dumps(rec, ensure_ascii=False) + "\n", "utf-8")
+    (project / "d.txt").write_text(RESTATED.split("\n\n")[2], encoding="utf-8")
+    built = run_paradup("index", "build", "a.jsonl", "-i", "i.paradup", cwd=project)
+    assert built.returncode == 0, built.stderr
+    info = run_paradup("index", "info", "-i", "i.paradup", cwd=project).stdout
+    assert '"num_perm": 32' in info and '"shingle": 3' in info and '"bands": 10' in info
+    proc = run_paradup("check", "d.txt", "--against", "i.paradup", "-f", "json", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["findings"][0]["a"]["path"] == "a.jsonl:1"

@@ -50,6 +50,7 @@ def _build(
     must_exist: bool,
     encoding: str | None = None,
     prune: bool = False,
+    config_file: Path | None = None,
 ) -> None:
     import sqlite3
 
@@ -65,7 +66,6 @@ def _build(
     )
 
     from .archive import Fields
-    from .config import CheckConfig
     from .index.build import build_index
     from .index.store import IndexStore, database_failure
 
@@ -79,6 +79,14 @@ def _build(
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     _check_encoding(encoding)
+    from .settings import load_settings
+
+    try:
+        # The fingerprint settings (shingle, ngram, num-perm, seed, min-chars, user-dict) of
+        # the config `check --against` will use, so that it can compare against this index.
+        config = load_settings([], config_file).config.with_options(encoding=encoding)
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
     fields = Fields(id_field, text_field, title_field, date_field)
     with Progress(
@@ -108,7 +116,7 @@ def _build(
             stats = build_index(
                 archive,
                 str(index),
-                CheckConfig(encoding=encoding),
+                config,
                 fields=fields,
                 jobs=jobs,
                 force=force,
@@ -165,6 +173,14 @@ EncodingOpt = Annotated[
     str | None,
     typer.Option(help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8]; JSON Lines is UTF-8."),
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Config file whose fingerprint settings the index uses (else .paradup.toml / "
+        "[tool.paradup] discovered from the current directory).",
+    ),
+]
 PruneOpt = Annotated[
     bool,
     typer.Option(
@@ -190,6 +206,7 @@ def build(
     date_field: str = _FIELD_OPTS["date_field"],
     encoding: EncodingOpt = None,
     prune: PruneOpt = False,
+    config_file: ConfigOpt = None,
 ) -> None:
     """Fingerprint an archive into an index (resumes an interrupted build)."""
     _build(
@@ -205,6 +222,7 @@ def build(
         False,
         encoding,
         prune,
+        config_file,
     )
 
 
@@ -223,6 +241,7 @@ def update(
     date_field: str = _FIELD_OPTS["date_field"],
     encoding: EncodingOpt = None,
     prune: PruneOpt = False,
+    config_file: ConfigOpt = None,
 ) -> None:
     """Fingerprint only new or changed documents; remove deleted ones."""
     _build(
@@ -238,6 +257,7 @@ def update(
         True,
         encoding,
         prune,
+        config_file,
     )
 
 

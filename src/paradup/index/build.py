@@ -44,6 +44,9 @@ def index_settings(
 ) -> IndexSettings:
     from ..fingerprint import SCHEME
 
+    # Fewer permutations than bands x rows (a config's num-perm 32): fewer bands, same rows.
+    rows = min(rows, config.num_perm)
+    bands = max(1, min(bands, config.num_perm // rows))
     return IndexSettings(
         num_perm=config.num_perm,
         seed=config.seed,
