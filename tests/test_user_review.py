@@ -146,3 +146,23 @@ def test_index_uses_the_configs_fingerprint_settings(tmp_path: Path) -> None:
     proc = run_paradup("check", "d.txt", "--against", "i.paradup", "-f", "json", cwd=project)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["findings"][0]["a"]["path"] == "a.jsonl:1"
+
+
+def test_an_archived_file_does_not_restate_itself(tmp_path: Path) -> None:
+    """`check arts/a.txt --against` an index of arts/ said a.txt restates arts/a.txt, 复制比
+    100 %; another archived copy is still reported."""
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    first = RESTATED.split("\n\n")[0] + "\n"
+    (arts / "a.txt").write_text(first, encoding="utf-8")
+    (arts / "c.txt").write_text(RESTATED.split("\n\n")[1] + "\n", encoding="utf-8")
+    assert run_paradup("index", "build", "arts", "-i", "i.paradup", cwd=tmp_path)
+    proc = run_paradup(
+        "check", "./arts/a.txt", "--against", "i.paradup", "-f", "json", cwd=tmp_path
+    )
+    assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == [], proc.stdout
+    (arts / "b.txt").write_text(first, encoding="utf-8")
+    assert run_paradup("index", "update", "arts", "-i", "i.paradup", cwd=tmp_path)
+    proc = run_paradup("check", "arts/a.txt", "--against", "i.paradup", "-f", "json", cwd=tmp_path)
+    found = json.loads(proc.stdout)["findings"]
+    assert [f["a"]["path"] for f in found] == [os.path.join("arts", "b.txt")]
