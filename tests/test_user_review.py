@@ -166,3 +166,21 @@ def test_an_archived_file_does_not_restate_itself(tmp_path: Path) -> None:
     proc = run_paradup("check", "arts/a.txt", "--against", "i.paradup", "-f", "json", cwd=tmp_path)
     found = json.loads(proc.stdout)["findings"]
     assert [f["a"]["path"] for f in found] == [os.path.join("arts", "b.txt")]
+
+
+def test_text_report_keeps_the_gutter_on_every_line(tmp_path: Path) -> None:
+    """A passage spanning two lines printed its second line at the left margin."""
+    two = "第一段讲述了本市交通建设的最新进展情况。\n第二行继续说明地铁五号线南延段即将开通。\n"
+    (tmp_path / "ml.txt").write_text(
+        f"{two}\n中间插入一段无关的内容，讲的是天气。\n\n{two}", "utf-8"
+    )
+    proc = run_paradup("check", "ml.txt", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    block = proc.stdout.split("\n\n")[0].splitlines()
+    assert block[0].startswith("#1 ") and len(block) == 5
+    assert [ln[:12] for ln in block[1:]] == [
+        "  earlier │ ",
+        "          │ ",
+        "  later   │ ",
+        "          │ ",
+    ]

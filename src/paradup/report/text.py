@@ -27,6 +27,18 @@ def _highlight(text: str, base: int, spans: list[tuple[int, int]], style: str) -
     return out
 
 
+def _gutter(console: Console, label: str, body: Text) -> None:
+    """A passage of several lines keeps the gutter on each (a raw line break fell back to the
+    left margin, under no label)."""
+    from rich.text import Text
+
+    go_on = " " * (len(label) - 2) + "│ "
+    for i, line in enumerate(body.split("\n", allow_blank=True)):
+        # Text.assemble, not `Text(gutter, style="dim") + body`: `+` keeps the left part's
+        # style as the base of the whole line, which dimmed every passage.
+        console.print(Text.assemble((go_on if i else label, "dim"), line))
+
+
 def _finding(console: Console, n: int, f: Finding) -> None:
     from rich.text import Text
 
@@ -39,16 +51,8 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
     b_spans = [(c.b_start, c.b_end) for c in f.changes]
-    # Text.assemble, not `Text(gutter, style="dim") + body`: `+` keeps the left part's style
-    # as the base of the whole line, which dimmed every passage.
-    console.print(
-        Text.assemble(("  earlier │ ", "dim"), _highlight(f.a.text, f.a.start, a_spans, "bold red"))
-    )
-    console.print(
-        Text.assemble(
-            ("  later   │ ", "dim"), _highlight(f.b.text, f.b.start, b_spans, "bold green")
-        )
-    )
+    _gutter(console, "  earlier │ ", _highlight(f.a.text, f.a.start, a_spans, "bold red"))
+    _gutter(console, "  later   │ ", _highlight(f.b.text, f.b.start, b_spans, "bold green"))
     if f.changes:
         shown = "; ".join(f"{c.a or '∅'} → {c.b or '∅'}" for c in f.changes[:8]) + (
             " …" if len(f.changes) > 8 else ""
