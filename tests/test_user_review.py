@@ -184,3 +184,9 @@ def test_text_report_keeps_the_gutter_on_every_line(tmp_path: Path) -> None:
         "  later   │ ",
         "          │ ",
     ]
+
+
+def test_a_folder_as_user_dictionary_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(RESTATED, encoding="utf-8")
+    proc = run_paradup("check", "a.txt", "--user-dict", ".", cwd=tmp_path)
+    one_line_error(proc, ".: user dictionary is not a regular file")  # it said "not found"

@@ -132,7 +132,8 @@ def check(
 
     try:
         if user_dict is not None and not user_dict.is_file():
-            raise _fail(f"{user_dict}: user dictionary not found; check --user-dict")
+            what = "is not a regular file" if user_dict.exists() else "not found"
+            raise _fail(f"{user_dict}: user dictionary {what}; check --user-dict")
         try:
             sizes = tuple(int(w) for w in windows.split(",") if w.strip()) if windows else None
         except ValueError:
