@@ -190,3 +190,15 @@ def test_a_folder_as_user_dictionary_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("check", "a.txt", "--user-dict", ".", cwd=tmp_path)
     one_line_error(proc, ".: user dictionary is not a regular file")  # it said "not found"
+
+
+def test_an_export_with_no_readable_record_is_named(tmp_path: Path) -> None:
+    """Beside a good root, an export whose every record was bad (a wrong --text-field for it)
+    passed with only its skip lines, exit 0."""
+    (tmp_path / "arts").mkdir()
+    (tmp_path / "arts" / "a.txt").write_text(RESTATED, encoding="utf-8")
+    rows = [{"id": str(i), "body": "正文"} for i in range(3)]
+    (tmp_path / "cms.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    proc = run_paradup("index", "build", "arts", "cms.jsonl", "-i", "i.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: cms.jsonl: none of its records could be read (3 skipped)" in proc.stderr

@@ -165,32 +165,59 @@ def iter_records(
     encoding: str | None = None,
     on_bad: Callable[[str], None] = lambda msg: None,
     on_unreadable: Callable[[str], None] = lambda key: None,
+    on_empty: Callable[[str, int], None] = lambda root, bad: None,
 ) -> Iterator[ArchiveRecord]:
     """Stream every article under the roots; unreadable files and records are reported and
     skipped, and their keys passed to `on_unreadable` (an update keeps what it indexed of
-    them): a JSON Lines file's own path stands for every record of it (`key_in_file`)."""
+    them): a JSON Lines file's own path stands for every record of it (`key_in_file`). A root
+    that gave bad records and no good one goes to `on_empty` with its count of bad ones (a
+    wrong --text-field for one export among several)."""
     fields = fields or Fields()
+    bad_here = [0]
+
+    def counted(msg: str) -> None:
+        bad_here[0] += 1
+        on_bad(msg)
+
     for root, paths in archive_files(roots):
-        for path in paths:
-            if path.endswith(JSONL_SUFFIXES):
-                try:
-                    yield from iter_jsonl(path, fields, on_bad, on_unreadable)
-                except InputError as exc:  # the file cannot be opened: like a text file
-                    if path == root:
-                        raise
-                    on_bad(str(exc))
-                    on_unreadable(path)
-                continue
+        bad_here[0] = 0
+        good = 0
+        for rec in _root_records(root, paths, fields, encoding, counted, on_unreadable):
+            good += 1
+            yield rec
+        if not good and bad_here[0]:
+            on_empty(root, bad_here[0])
+
+
+def _root_records(
+    root: str,
+    paths: Iterable[str],
+    fields: Fields,
+    encoding: str | None,
+    on_bad: Callable[[str], None],
+    on_unreadable: Callable[[str], None],
+) -> Iterator[ArchiveRecord]:
+    """The records of one archive root (`iter_records`)."""
+    for path in paths:
+        if path.endswith(JSONL_SUFFIXES):
             try:
-                doc = read_document(path, encoding)
-            except InputError as exc:
+                yield from iter_jsonl(path, fields, on_bad, on_unreadable)
+            except InputError as exc:  # the file cannot be opened: like a text file
                 if path == root:
                     raise
                 on_bad(str(exc))
-                on_unreadable(path)  # a text file's key is its path
-                continue
-            size = len(doc.text.encode("utf-8", "surrogatepass"))
-            yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
+                on_unreadable(path)
+            continue
+        try:
+            doc = read_document(path, encoding)
+        except InputError as exc:
+            if path == root:
+                raise
+            on_bad(str(exc))
+            on_unreadable(path)  # a text file's key is its path
+            continue
+        size = len(doc.text.encode("utf-8", "surrogatepass"))
+        yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
 
 
 def key_in_file(key: str, path: str) -> bool:

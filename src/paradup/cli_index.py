@@ -135,6 +135,14 @@ def _build(
             highlight=False,
             markup=False,
         )
+    if stats.seen:  # (with nothing seen at all, the warning above or an error says it)
+        for root, bad in stats.empty_roots:
+            err.print(
+                f"warning: {root}: none of its records could be read ({bad} skipped); check "
+                "--text-field/--id-field for it, or its encoding",
+                highlight=False,
+                markup=False,
+            )
     if stats.kept:
         err.print(
             f"{index}: {stats.kept} indexed article(s) could not be read this time (see skipped) "

@@ -182,6 +182,7 @@ class BuildStats:
     finish_seconds: float = 0.0  # merging band runs into blocks at the end
     kept: int = 0  # indexed articles unreadable this time, kept as they were
     kept_keys: list[str] = field(default_factory=list)  # the first few of them, for the message
+    empty_roots: list[tuple[str, int]] = field(default_factory=list)  # (root, bad records)
     refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
 
 
@@ -276,7 +277,12 @@ def build_index(
 
         def todo() -> Iterator[ArchiveRecord]:
             records = iter_records(
-                roots, fields or Fields(), config.encoding, stats.bad.append, unreadable.add
+                roots,
+                fields or Fields(),
+                config.encoding,
+                stats.bad.append,
+                unreadable.add,
+                lambda root, bad: stats.empty_roots.append((root, bad)),
             )
             for rec in records:
                 if rec.key in seen:
