@@ -148,26 +148,6 @@ def test_index_uses_the_configs_fingerprint_settings(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["findings"][0]["a"]["path"] == "a.jsonl:1"
 
 
-def test_an_archived_file_does_not_restate_itself(tmp_path: Path) -> None:
-    """`check arts/a.txt --against` an index of arts/ said a.txt restates arts/a.txt, 复制比
-    100 %; another archived copy is still reported."""
-    arts = tmp_path / "arts"
-    arts.mkdir()
-    first = RESTATED.split("\n\n")[0] + "\n"
-    (arts / "a.txt").write_text(first, encoding="utf-8")
-    (arts / "c.txt").write_text(RESTATED.split("\n\n")[1] + "\n", encoding="utf-8")
-    assert run_paradup("index", "build", "arts", "-i", "i.paradup", cwd=tmp_path)
-    proc = run_paradup(
-        "check", "./arts/a.txt", "--against", "i.paradup", "-f", "json", cwd=tmp_path
-    )
-    assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == [], proc.stdout
-    (arts / "b.txt").write_text(first, encoding="utf-8")
-    assert run_paradup("index", "update", "arts", "-i", "i.paradup", cwd=tmp_path)
-    proc = run_paradup("check", "arts/a.txt", "--against", "i.paradup", "-f", "json", cwd=tmp_path)
-    found = json.loads(proc.stdout)["findings"]
-    assert [f["a"]["path"] for f in found] == [os.path.join("arts", "b.txt")]
-
-
 def test_text_report_keeps_the_gutter_on_every_line(tmp_path: Path) -> None:
     """A passage spanning two lines printed its second line at the left margin."""
     two = "第一段讲述了本市交通建设的最新进展情况。\n第二行继续说明地铁五号线南延段即将开通。\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -101,12 +100,6 @@ def check_against(
         with store.snapshot():  # one state throughout, even while a writer converts or merges
             found = _candidate_docs(store, drafts, config)
             sources = [store.doc(i) for i, _ in found]
-        # A draft that is itself an archived file (checked from the archive's folder) is not
-        # restated by its own archived copy: that copy is left out, other copies are not.
-        own = {os.path.normpath(d.document.path) for d in drafts}
-        mine = [os.path.normpath(str(src["path"])) in own for src in sources]
-        found = [f for f, m in zip(found, mine, strict=True) if not m]
-        sources = [src for src, m in zip(sources, mine, strict=True) if not m]
     except sqlite3.DatabaseError as exc:  # damaged pages, a failing disk: one line
         raise database_failure(index_path, exc) from None
     finally:
