@@ -25,7 +25,16 @@ def test_interview_questions_are_not_bylines() -> None:
     assert text[f.b.start : f.b.end] == QUESTION == f.b.text
     summary = result.files[0]
     assert summary.chars == len(QUESTION) * 2 + len("市长：我们抓项目、稳投资。")
-    for byline in ("时间：2017-10-17 12:00", "编辑：王五。", "作者：赵六", "日期: 2024年7月30日"):
+    # (an `编辑：` question was still left out by the parenthesised-byline pattern)
+    edit_q = "编辑：今年以来，你们的工作是如何开展的，取得了哪些主要成效？"
+    assert len(check_text(f"{edit_q}\n\n市长：我们抓项目。\n\n{edit_q}\n").findings) == 1
+    for byline in (
+        "时间：2017-10-17 12:00",
+        "编辑：王五。",
+        "作者：赵六",
+        "日期: 2024年7月30日",
+        "（编辑：王五）",
+    ):
         again = check_text(f"{byline}\n\n正文第一段讲述了本市的新闻。\n\n{byline}\n")
         assert not again.findings and again.files[0].chars == len("正文第一段讲述了本市的新闻。")
 
@@ -182,3 +191,15 @@ def test_an_export_with_no_readable_record_is_named(tmp_path: Path) -> None:
     proc = run_paradup("index", "build", "arts", "cms.jsonl", "-i", "i.paradup", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "warning: cms.jsonl: none of its records could be read (3 skipped)" in proc.stderr
+
+
+def test_index_build_reads_utf8_whatever_the_configs_encoding(tmp_path: Path) -> None:
+    """The config's `encoding` is for drafts: `index build` took it for the archive too (a UTF-8
+    archive failed as gb18030); its fingerprint settings are what the index needs."""
+    project = tmp_path / "p"
+    (project / "arts").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (project / ".paradup.toml").write_text('encoding = "gb18030"\n', encoding="utf-8")
+    (project / "arts" / "a.md").write_text(RESTATED, encoding="utf-8")
+    proc = run_paradup("index", "build", "arts", "-i", "i.paradup", cwd=project)
+    assert proc.returncode == 0 and "1 fingerprinted" in proc.stderr, proc.stderr

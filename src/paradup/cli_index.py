@@ -79,12 +79,22 @@ def _build(
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     _check_encoding(encoding)
+    from .config import CheckConfig
     from .settings import load_settings
 
     try:
         # The fingerprint settings (shingle, ngram, num-perm, seed, min-chars, user-dict) of
         # the config `check --against` will use, so that it can compare against this index.
-        config = load_settings([], config_file).config.with_options(encoding=encoding)
+        c = load_settings([], config_file).config  # its `encoding` is check's, not the archive's
+        config = CheckConfig(
+            shingle=c.shingle,
+            ngram=c.ngram,
+            num_perm=c.num_perm,
+            seed=c.seed,
+            min_chars=c.min_chars,
+            user_dict=c.user_dict,
+            encoding=encoding,
+        )
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
