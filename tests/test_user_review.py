@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from paradup import check_text
 
 from .conftest import RESTATED, one_line_error, paradup_exe, run_paradup
@@ -203,3 +205,22 @@ def test_index_build_reads_utf8_whatever_the_configs_encoding(tmp_path: Path) ->
     (project / "arts" / "a.md").write_text(RESTATED, encoding="utf-8")
     proc = run_paradup("index", "build", "arts", "-i", "i.paradup", cwd=project)
     assert proc.returncode == 0 and "1 fingerprinted" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "rid"),
+    [
+        ('{"author":{"id":7,"n":"x"},"id":"n1","text":"ab', "n1"),  # a nested id is not it
+        ('{"id": 10', None),  # cut inside the number: 10 of 1024 would name another record
+        ('{"id": 1024, "text": "ab', "1024"),
+        ('{"text": "a\\"id\\": 5", "id": "z9"', "z9"),  # "id" inside a string is text
+        ('{"id": "a\\u00e9b", "t', "aéb"),
+        ('{"text": "cut', None),
+    ],
+)
+def test_the_id_read_off_a_broken_line(line: str, rid: str | None) -> None:
+    """A nested `"id"` was read as the record's, so the update removed the real record."""
+    from paradup.archive import Fields, _broken_key
+
+    want = f"a.jsonl#{rid}" if rid else "a.jsonl"
+    assert _broken_key("a.jsonl", line.encode("utf-8") + b"\xff", Fields()) == want

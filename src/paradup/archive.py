@@ -96,16 +96,48 @@ def _broken_key(path: str, raw: bytes, fields: Fields) -> str:
     """The key of the record a broken line held, when its id can still be read off the line
     (an update then keeps only that record as indexed); else the file's path (every record of
     the file the update does not see is kept: the line may have held any of them)."""
-    text = raw.decode("utf-8", "replace")
-    name = re.escape(json.dumps(fields.id, ensure_ascii=False))
-    m = re.search(name + r'\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)', text)
-    if m is None:
-        return path
-    try:
-        rid = _scalar(json.loads(m.group(1)))
-    except json.JSONDecodeError:
-        return path
+    rid = _top_level_id(raw.decode("utf-8", "replace"), fields.id)
     return f"{path}#{rid}" if rid and not has_surrogate(rid) else path
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?=\s*[,}])")
+
+
+def _top_level_id(text: str, name: str) -> str | None:
+    """The value of key `name` of the object a (possibly cut) JSON line opens, read only at its
+    top level (a nested `"id"` belongs to something else) and only when the value is complete
+    (a number cut short, `"id": 10` of 1024, would name another record)."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            m = _STRING.match(text, i)
+            if m is None:
+                return None  # a string cut short: nothing after it is known
+            j = m.end()
+            rest = text[j:].lstrip()
+            if depth == 1 and rest.startswith(":") and _json_str(m.group()) == name:
+                value = rest[1:].lstrip()
+                v = _STRING.match(value) or _NUMBER.match(value)
+                return _scalar(json.loads(v.group())) if v is not None else None
+            i = j
+            continue
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+        i += 1
+    return None
+
+
+def _json_str(literal: str) -> str | None:
+    try:
+        value = json.loads(literal)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[JsonlLine]:
