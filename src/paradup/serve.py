@@ -93,7 +93,9 @@ def _csp(script_hash: str) -> str:
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it a browser sends `Origin: null` for our own form, which is what
+    # a cross-site page sends too; same-origin sends our origin to us and nothing elsewhere.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
@@ -318,15 +320,18 @@ def cross_site(headers: Mapping[str, str]) -> bool:
     """A form posted by another site's page: refused, so no web page can make the editor's
     machine run checks (the lock would also hold the editor's own drafts behind them).
 
-    Browsers say where a request comes from in Sec-Fetch-Site; older ones only in Origin, which
-    is `null` for our own form (the page's no-referrer policy), so only a real origin that is
-    not this server's counts there. Scripts and curl send neither."""
+    Browsers say where a request comes from in Sec-Fetch-Site (not to a plain-http address
+    that is not loopback, though), and in Origin, which our own page sends as our origin
+    (Referrer-Policy same-origin); `null` is what a cross-site page with no-referrer, a
+    sandboxed frame or a file:// page sends. Scripts and curl send neither."""
     site = headers.get("sec-fetch-site")
     if site is not None:
         return site not in ("same-origin", "none")
-    origin = headers.get("origin", "null")
-    if origin == "null":
+    origin = headers.get("origin")
+    if origin is None:
         return False
+    if origin == "null":
+        return True
     scheme, _, rest = origin.partition("://")
     return scheme not in ("http", "https") or host_port(rest) != host_port(headers.get("host", ""))
 
