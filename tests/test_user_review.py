@@ -224,3 +224,20 @@ def test_the_id_read_off_a_broken_line(line: str, rid: str | None) -> None:
 
     want = f"a.jsonl#{rid}" if rid else "a.jsonl"
     assert _broken_key("a.jsonl", line.encode("utf-8") + b"\xff", Fields()) == want
+
+
+def test_all_keeps_a_moved_article_old(tmp_path: Path) -> None:
+    """Moving the old article (`git mv`) made it the newest file, so it was blamed again; and
+    a name git quotes (a `"` in it) was never dated."""
+    from ._repo import article, git, make_repo, paragraph, write
+
+    repo = make_repo(tmp_path / "content", {'z"old.md': article(1), "m.md": article(2)})
+    write(repo, {"a-new.md": article(3) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "new article")
+    (repo / "archive").mkdir()
+    git(repo, "mv", 'z"old.md', "archive/")
+    git(repo, "commit", "-qm", "move")
+    proc = run_paradup("hook", "--all", "-f", "json", cwd=repo)
+    found = json.loads(proc.stdout)["findings"]
+    assert [(f["a"]["path"], f["b"]["path"]) for f in found] == [('archive/z"old.md', "a-new.md")]

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import pickle
 import subprocess
@@ -621,30 +622,30 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
 
 
 def first_added(root: Path) -> dict[str, int]:
-    """Path -> rank of the commit that first added it, older commits lower (one `git log` over
-    the history, children before parents, so commits in the same second keep their order; none
-    before the first commit). Paths added in one commit keep their name order."""
+    """Path -> rank of the commit that first added its content, older commits lower (one `git
+    log`, oldest first in graph order, so commits in the same second keep their order; none
+    before the first commit). A renamed file keeps the rank of its old path, so moving an old
+    article does not make it new; names come NUL-separated, unquoted."""
     try:
         out = git(
-            root,
-            "-c",
-            "core.quotePath=false",
-            "log",
-            "--topo-order",
-            "--diff-filter=A",
-            "--no-renames",
-            "--name-only",
-            "--format=%x01",
+            root, "log", "--reverse", "--topo-order", "-M", "--name-status", "-z", "--format=%x01"
         )
     except UsageError:
         return {}
     added: dict[str, int] = {}
     rank = 0
-    for line in out.decode("utf-8", "surrogateescape").splitlines():
-        if line.startswith("\x01"):
-            rank -= 1
-        elif line:
-            added[line] = rank  # newest first: the last rank seen is the first addition
+    tokens = iter(out.decode("utf-8", "surrogateescape").split("\0"))
+    for token in tokens:
+        status = token.lstrip("\n")
+        if status == "\x01":
+            rank += 1
+        elif status[:1] in ("R", "C"):  # a score, then the old and the new path
+            old, new = next(tokens, ""), next(tokens, "")
+            added.setdefault(new, added.get(old, rank) if status[0] == "R" else rank)
+        elif status[:1] == "A":
+            added.setdefault(next(tokens, ""), rank)
+        elif status:  # M, D, T: a path this log need not date
+            next(tokens, "")
     return added
 
 
@@ -711,7 +712,7 @@ def check_changed(
         added = first_added(root)
         rels = sorted(
             (r for r in files if r not in cache.skipped),
-            key=lambda r: (added.get(r, 1), r),  # not committed yet: newest
+            key=lambda r: (added.get(r, math.inf), r),  # not committed yet: newest
         )
         every: list[PreparedDoc] = []
         for rel in rels:
