@@ -135,7 +135,10 @@ def test_update_refuses_to_drop_a_root_left_out(tmp_path: Path) -> None:
     elsewhere = run_paradup(
         "index", "update", "articles", "cms.jsonl", "-i", "../i.paradup", cwd=news
     )
-    one_line_error(elsewhere, "6 indexed document(s)", "--prune")
+    one_line_error(elsewhere, "were given from", str(tmp_path), "--prune")
+    # ... also as `.` from inside the root, which looks like every relative key
+    dot = run_paradup("index", "update", ".", "-i", "../../i.paradup", cwd=news / "articles")
+    one_line_error(dot, "were given from", "--prune")
     pruned = run_paradup("index", "update", roots[0], "-i", "i.paradup", "--prune", cwd=tmp_path)
     assert pruned.returncode == 0 and "5 removed" in pruned.stderr, pruned.stderr
 

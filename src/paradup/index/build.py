@@ -264,8 +264,18 @@ def build_index(
             read_document(root, config.encoding)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
         existing = store.doc_states()
+        here = os.getcwd()
         if existing and not prune:
+            folder = store.archive_folder()
+            if folder is not None and folder != here and not all(map(os.path.isabs, roots)):
+                raise IndexError_(
+                    f"{index_path}: its archive paths were given from {folder}, this update "
+                    f"runs in {here}: every relative path would name other documents; run it "
+                    "from that folder, or pass --prune to re-key the index from here"
+                )
             _refuse_outside(existing, roots, index_path)
+        if store.archive_folder() != here:
+            store.set_archive_folder(here)
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).
         stats.refreshed = bool(existing) and store.text_pipeline_stale()

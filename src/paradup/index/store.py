@@ -632,6 +632,15 @@ class IndexStore:
             q = "INSERT OR REPLACE INTO meta VALUES ('text_pipeline', ?)"
             con.execute(q, (str(TEXT_PIPELINE),))
 
+    def archive_folder(self) -> str | None:
+        """The folder the archive's relative paths (the keys) were given from, if recorded."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'archive_folder'").fetchone()
+        return str(row[0]) if row else None
+
+    def set_archive_folder(self, folder: str) -> None:
+        with self._write_transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('archive_folder', ?)", (folder,))
+
     def doc_states(self) -> dict[str, tuple[str, int]]:
         """Content hash and `doc_label` of every document, by key: what an update compares."""
         q = "SELECT key, content_hash, path, title, date FROM docs"
