@@ -318,9 +318,9 @@ def _probe(path: Path) -> tuple[str, dict[str, str]]:
     """What is at `path`, read without changing a byte of it: ("new", {}) for nothing or an
     empty file, ("index", meta) for a paradup index, ("unfinished", {}) for an SQLite file
     holding only an index's tables, all empty (a build killed before its first commit), and
-    ("damaged", {"error": ...}) for an SQLite file that cannot be read through (truncated,
-    overwritten), and ("foreign", {}) for anything else (a user's file, another program's
-    database). A full or failing disk is an IndexError_ saying so."""
+    and ("foreign", {}) for anything else (a user's file, another program's database). A full
+    or failing disk, or an SQLite file that cannot be read through (truncated, overwritten:
+    maybe ours, maybe not, so only the user may delete it), is an IndexError_ saying so."""
     try:
         if not path.exists() or path.stat().st_size == 0:
             return "new", {}
@@ -360,12 +360,9 @@ def _probe(path: Path) -> tuple[str, dict[str, str]]:
     except sqlite3.Error as exc:
         if _access_error(exc):
             raise _unopenable(path, exc) from None
-        text = str(exc).lower()
-        if "disk is full" in text or "disk i/o error" in text:  # say so, not "another file"
+        if _disk_error(exc) or "malformed" in str(exc).lower():  # not "another kind of file"
             raise database_failure(path, exc) from None
-        # An SQLite file that cannot be read through: damaged (truncated, overwritten). Not
-        # ours to touch either, but the user is told what it is.
-        return ("damaged", {"error": str(exc)}) if "malformed" in text else ("foreign", {})
+        return "foreign", {}
     finally:
         con.close()
 
@@ -391,16 +388,15 @@ def _schema_columns() -> dict[str, tuple[str, ...]]:
 def database_failure(path: str | Path, exc: sqlite3.Error) -> IndexError_:
     """One line for an SQLite error met while using an index: a full or failing disk (free
     space, then resume), a damaged file (delete it, build again), or SQLite's own words."""
-    text = str(exc).lower()
     if _access_error(exc):
         return _unopenable(Path(path), exc)
-    if "disk is full" in text or "disk i/o error" in text:
+    if _disk_error(exc):
         return IndexError_(
             f"{path}: cannot write or read the index ({exc}); free space on its disk, then "
             "run the command again (`paradup index update` resumes a build: what it had "
             "committed is kept)"
         )
-    if "malformed" in text or "not a database" in text:
+    if _damaged(exc):
         return IndexError_(
             f"{path}: the index is damaged ({exc}); delete it (and its -wal/-shm files) and "
             "build it again with `paradup index build`"
@@ -408,10 +404,19 @@ def database_failure(path: str | Path, exc: sqlite3.Error) -> IndexError_:
     return IndexError_(f"{path}: SQLite failed on the index ({exc}); check the file")
 
 
+def _disk_error(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "disk is full" in text or "disk i/o error" in text
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
 def _disk_or_damage(exc: sqlite3.Error) -> bool:
     """A full or failing disk, or a damaged file: what `database_failure` explains."""
-    text = str(exc).lower()
-    return any(w in text for w in ("disk is full", "disk i/o error", "malformed", "not a database"))
+    return _disk_error(exc) or _damaged(exc)
 
 
 def _access_error(exc: sqlite3.Error) -> bool:
@@ -498,8 +503,6 @@ class IndexStore:
         if not p.is_file():
             raise IndexError_(f"{p}: no index here; build one with `paradup index build`")
         kind, meta = _probe(p)
-        if kind == "damaged":
-            raise database_failure(p, sqlite3.DatabaseError(meta["error"]))
         if kind != "index":
             what = {
                 "new": "an empty file",
@@ -528,8 +531,6 @@ class IndexStore:
         if p.is_dir():
             raise IndexError_(f"{p}: is a directory; pass a file path such as archive.paradup")
         kind, meta = _probe(p)
-        if kind == "damaged":  # maybe ours, maybe not: only the user may delete it
-            raise database_failure(p, sqlite3.DatabaseError(meta["error"]))
         if kind == "foreign":
             raise IndexError_(
                 f"{p}: exists and is not a paradup index; refusing to overwrite it, "
@@ -548,8 +549,6 @@ class IndexStore:
         existed = p.exists()
         try:
             kind, meta = _probe(p)  # again, under the lock: another writer may have been first
-            if kind == "damaged":
-                raise database_failure(p, sqlite3.DatabaseError(meta["error"]))
             if kind == "foreign":
                 raise IndexError_(
                     f"{p}: exists and is not a paradup index; refusing to overwrite it, "
