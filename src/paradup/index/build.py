@@ -265,8 +265,8 @@ def build_index(
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
         existing = store.doc_states()
         here = os.getcwd()
+        folder = store.archive_folder()
         if existing and not prune:
-            folder = store.archive_folder()
             if folder is not None and folder != here and not all(map(os.path.isabs, roots)):
                 raise IndexError_(
                     f"{index_path}: its archive paths were given from {folder}, this update "
@@ -274,7 +274,7 @@ def build_index(
                     "from that folder, or pass --prune to re-key the index from here"
                 )
             _refuse_outside(existing, roots, index_path)
-        if store.archive_folder() != here:
+        if folder != here:
             store.set_archive_folder(here)
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).
@@ -383,11 +383,13 @@ def build_index(
                 c in "#:" and k[:i] in broken and key_in_file(k, k[:i]) for i, c in enumerate(k)
             )
 
-        missing = [k for k in existing if k not in seen]
-        gone = [k for k in missing if not keep(k)]
-        stats.kept = len(missing) - len(gone)
-        gone_set = set(gone)
-        stats.kept_keys = [k for k in missing if k not in gone_set][:3]
+        gone: list[str] = []
+        kept: list[str] = []
+        for k in existing:
+            if k not in seen:
+                (kept if keep(k) else gone).append(k)
+        stats.kept = len(kept)
+        stats.kept_keys = kept[:3]
         if gone:
             store.write_batch([], delete_keys=gone)
             stats.deleted = len(gone)
