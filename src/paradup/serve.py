@@ -248,6 +248,13 @@ def parse_body(body: bytes, content_type: str) -> list[Part]:
     return parts
 
 
+def encoding_field(parts: Sequence[Part], default: str = "") -> str:
+    """The form's encoding choice, lower case (the last field of that name, as a form's field
+    dictionary has it); `default` for a form without the field."""
+    found = [p for p in parts if p.name == "encoding" and p.filename is None]
+    return found[-1].data.decode("utf-8", "replace").strip().lower() if found else default
+
+
 def draft_from_parts(
     parts: Sequence[Part], max_bytes: int, default_encoding: str = ""
 ) -> tuple[Document, str]:
@@ -256,10 +263,7 @@ def draft_from_parts(
     `default_encoding` (a config's `encoding`, preselected on the page) applies to a form
     without the field and is accepted besides the menu's."""
     fields = {p.name: p for p in parts if p.filename is None}
-    enc_field = fields.get("encoding")
-    enc_value = (
-        enc_field.data.decode("utf-8", "replace").strip().lower() if enc_field else default_encoding
-    )
+    enc_value = encoding_field(parts, default_encoding)
     if enc_value not in ENCODINGS and enc_value != default_encoding:
         raise Refused(400, f"Unknown encoding {enc_value!r}; choose UTF-8, GB18030 or Big5.")
     encoding = ENCODINGS.get(enc_value, enc_value)
@@ -489,9 +493,7 @@ def create_app(
             if pasted is not None and len(pasted.data) <= max_bytes:
                 text = pasted.data.decode("utf-8", "replace")
             against = any(p.name == "against" and p.data == b"1" for p in parts)
-            enc_field = next((p for p in parts if p.name == "encoding" and not p.filename), None)
-            if enc_field is not None:  # shown again as chosen, even if it is refused
-                encoding = enc_field.data.decode("utf-8", "replace").strip().lower()
+            encoding = encoding_field(parts, default_encoding)  # shown again even if refused
             doc, encoding = draft_from_parts(parts, max_bytes, default_encoding)
             try:
                 result = await run_in_threadpool(run_check, doc, against)

@@ -145,7 +145,7 @@ def spark_session(
         # SQL settings are checked when the session state is first built: here, not at the
         # first read (`spark.sql.shuffle.partitions=abc`).
         spark.conf.get("spark.sql.shuffle.partitions")
-        spark.sparkContext.setLogLevel(level.upper())  # `spark.log.level=loud` fails here
+        spark.sparkContext.setLogLevel(level.upper())
     except Exception as exc:
         with contextlib.suppress(Exception):
             spark.stop()
