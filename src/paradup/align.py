@@ -155,9 +155,49 @@ class Aligner:
                         b0, b1 = lo, hi
                     changed = True
                     break
+        a0, a1, b0, b1 = self._drop_repeats(a0, a1, b0, b1)
         if (a0, a1, b0, b1) == (p.a0, p.a1, p.b0, p.b1):
             return p
         return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
+
+    def _drop_repeats(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
+        """Drop an edge sentence that only repeats the rest of its own side when the other
+        side's edge at that end does not: `S1S | S | S` merged into one passage `S S`
+        restating `S1S`, shown as a change `∅ → S`; the extra copy is a finding of its own
+        (select's fallback). A copy that repeats a sentence as its source does (X Y X | X Y X)
+        stays whole. Later edges go first, so the earliest copy stays the passage's.
+        Counts of each shingle per side make a long run of copies linear."""
+        from collections import Counter
+
+        def counts(lo: int, hi: int) -> Counter[int]:
+            c: Counter[int] = Counter()
+            for i in range(lo, hi + 1):
+                c.update(set(self.sents[i].hashes))
+            return c
+
+        ca, cb = counts(a0, a1), counts(b0, b1)
+
+        def repeat(i: int, lo: int, hi: int, c: Counter[int]) -> bool:
+            own = set(self.sents[i].hashes)
+            return hi > lo and bool(own) and sum(c[h] > 1 for h in own) >= NEAR_EXACT * len(own)
+
+        def drop(i: int, c: Counter[int]) -> None:
+            c.subtract(set(self.sents[i].hashes))
+
+        changed = True
+        while changed:
+            changed = False
+            for end in (1, 0):
+                eb, ea = (b1, a1) if end else (b0, a0)
+                if repeat(eb, b0, b1, cb) and not repeat(ea, a0, a1, ca):
+                    drop(eb, cb)
+                    b0, b1 = (b0, b1 - 1) if end else (b0 + 1, b1)
+                    changed = True
+                elif repeat(ea, a0, a1, ca) and not repeat(eb, b0, b1, cb):
+                    drop(ea, ca)
+                    a0, a1 = (a0, a1 - 1) if end else (a0 + 1, a1)
+                    changed = True
+        return a0, a1, b0, b1
 
     def extend(self, p: Passage) -> Passage:
         """Grow a passage over neighbouring sentence pairs that still resemble each other.
@@ -240,11 +280,15 @@ class Aligner:
                     # may: it is what the passages left of a pasted run; a loose one next to
                     # its source's other restatement is a templated list item, not a copy);
                     # but sentence indices run on across files, and a file's last sentence
-                    # is no neighbour of the next's first.
+                    # is no neighbour of the next's first. Nor is a chain through a run of
+                    # copies (S1S S S S: `S` restates `S1S`, then `S S` restates `S1S S`):
+                    # one later span lies inside the other's source.
                     (n < len(first) or p.similarity < NEAR_EXACT)
                     and p.a0 <= k.a1
                     and k.a0 <= p.a1
                     and self.sents[k.b0].doc == self.sents[p.b0].doc
+                    and not k.a0 <= p.b0 <= p.b1 <= k.a1
+                    and not p.a0 <= k.b0 <= k.b1 <= p.a1
                 ):
                     clash = True
                     break
