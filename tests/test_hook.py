@@ -385,3 +385,13 @@ def test_pre_commit_try_repo_against_this_checkout(
     assert "articles/new.txt:" in out and "restates articles/04.md:" in out
     proc = _run([*cmd[:-1], "articles/00.md"], repo, hook_env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The hook's `files:` pattern passed only .txt/.md/…: a config that includes `*.rst` was
+    # never given its files under pre-commit ("no files to check"), while --all failed.
+    write(repo, {".paradup.toml": 'include = ["*.rst", "*.md", "*.txt"]\n'})
+    write(repo, {"articles/copy.rst": article(401) + "\n" + paragraph(3) + "\n"})
+    git(repo, "add", "-A")
+    proc = _run([*cmd[:-1], "articles/copy.rst"], repo, hook_env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and "restates articles/03.md:" in out, out
+    proc = _run([*cmd[:-1], ".paradup.toml"], repo, hook_env)  # not an article: passes
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -448,7 +448,7 @@ def test_text_pipeline_version_tracks_the_units() -> None:
     digest here with it."""
     from paradup.index.store import TEXT_PIPELINE
 
-    assert (TEXT_PIPELINE, _units_digest()) == (3, "8626c14a2774a564")
+    assert (TEXT_PIPELINE, _units_digest()) == (4, "8626c14a2774a564")
 
 
 def test_update_fingerprints_again_an_index_of_an_earlier_text_pipeline(tmp_path: Path) -> None:

@@ -165,7 +165,8 @@ class Aligner:
         side's edge at that end does not: `S1S | S | S` merged into one passage `S S`
         restating `S1S`, shown as a change `∅ → S`; the extra copy is a finding of its own
         (select's fallback). A copy that repeats a sentence as its source does (X Y X | X Y X)
-        stays whole. Later edges go first, so the earliest copy stays the passage's.
+        stays whole, and so does a copy shorter than `min_chars`, which could not be reported
+        (or counted) by itself. Later edges go first, so the earliest copy stays the passage's.
         Counts of each shingle per side make a long run of copies linear."""
         from collections import Counter
 
@@ -181,21 +182,28 @@ class Aligner:
             own = set(self.sents[i].hashes)
             return hi > lo and bool(own) and sum(c[h] > 1 for h in own) >= NEAR_EXACT * len(own)
 
+        def stands_alone(i: int) -> bool:  # a shorter copy could not be reported by itself
+            return self.sents[i].chars >= self.min_chars
+
         def drop(i: int, c: Counter[int]) -> None:
             c.subtract(set(self.sents[i].hashes))
 
+        # One end at a time, later first: alternating ends cut `P P` out of the middle of
+        # `P P P` (a copy's second half and the next copy's first half).
         changed = True
         while changed:
             changed = False
             for end in (1, 0):
-                eb, ea = (b1, a1) if end else (b0, a0)
-                if repeat(eb, b0, b1, cb) and not repeat(ea, a0, a1, ca):
-                    drop(eb, cb)
-                    b0, b1 = (b0, b1 - 1) if end else (b0 + 1, b1)
-                    changed = True
-                elif repeat(ea, a0, a1, ca) and not repeat(eb, b0, b1, cb):
-                    drop(ea, ca)
-                    a0, a1 = (a0, a1 - 1) if end else (a0 + 1, a1)
+                while True:
+                    eb, ea = (b1, a1) if end else (b0, a0)
+                    if stands_alone(eb) and repeat(eb, b0, b1, cb) and not repeat(ea, a0, a1, ca):
+                        drop(eb, cb)
+                        b0, b1 = (b0, b1 - 1) if end else (b0 + 1, b1)
+                    elif stands_alone(ea) and repeat(ea, a0, a1, ca) and not repeat(eb, b0, b1, cb):
+                        drop(ea, ca)
+                        a0, a1 = (a0, a1 - 1) if end else (a0 + 1, a1)
+                    else:
+                        break
                     changed = True
         return a0, a1, b0, b1
 

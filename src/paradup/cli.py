@@ -7,11 +7,15 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+
+if TYPE_CHECKING:
+    from .config import CheckConfig
+    from .read import Document
 
 app = typer.Typer(
     name="paradup",
@@ -124,13 +128,24 @@ def check(
         bool,
         typer.Option("--quiet", "-q", help="Print nothing (-o still writes its file); exit code."),
     ] = False,
+    stdin_name: Annotated[
+        str | None,
+        typer.Option(
+            help="Path that - (an editor's unsaved buffer) is reported as; its config is "
+            "discovered from there."
+        ),
+    ] = None,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
-    from .read import expand_paths, read_document
+    from .read import STDIN_DOC, STDIN_NAME, expand_paths
     from .run import check_docs
     from .settings import load_settings
 
     try:
+        if paths.count(STDIN_NAME) > 1:
+            raise _fail("- (standard input) is named twice; name it once")
+        if stdin_name is not None and STDIN_NAME not in paths:
+            raise _fail(f"--stdin-name {stdin_name}: no - among the inputs; add - to read stdin")
         if user_dict is not None and not user_dict.is_file():
             what = "is not a regular file" if user_dict.exists() else "not found"
             raise _fail(f"{user_dict}: user dictionary {what}; check --user-dict")
@@ -141,7 +156,7 @@ def check(
         # The hook's settings: defaults < discovered or --config file < options given here
         # (every option defaults to None, so only those typed on the command line override).
         settings = load_settings(
-            paths,
+            [stdin_name if p == STDIN_NAME and stdin_name else p for p in paths],
             config_file,
             {
                 "threshold": threshold,
@@ -166,9 +181,14 @@ def check(
 
             # Every file the run reads: the drafts, the archive, the config, the dictionary.
             read = [*files, against, config_file, settings.config_file, config.user_dict]
+            read.append(stdin_name)  # the file the buffer will be saved to
             refuse_input_as_output(output, [str(f) for f in read if f is not None])
         fix = settings.limit_fix()
-        docs = [read_document(p, config.encoding, config.max_bytes, fix) for p in files]
+        docs, unread = _read_drafts(paths, files, config, fix)
+        if stdin_name:
+            from dataclasses import replace
+
+            docs = [replace(d, path=stdin_name) if d.path == STDIN_DOC else d for d in docs]
         # Markers and allow-listed bylines are taken out exactly as the hook does.
         result = check_docs(docs, config, settings.allow_patterns(), against)
     except ParadupError as exc:
@@ -184,7 +204,35 @@ def check(
             _emit(result, format, output, {d.path: d.text for d in docs})
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+    for line in unread:
+        typer.echo(f"paradup: error: {line}", err=True)
+    if unread:  # like grep: the findings are shown, and an error is still an error
+        raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+def _read_drafts(
+    paths: list[str], files: list[str], config: CheckConfig, fix: str
+) -> tuple[list[Document], list[str]]:
+    """The files' documents, and one line for each file found in a directory that could not
+    be read (`check archive/` stopped at one binary or GBK file among hundreds). Files named
+    on the command line must be readable; an empty file found in a directory restates
+    nothing and is passed over without a word."""
+    from .errors import InputError
+    from .read import STDIN_NAME, read_document
+
+    named = {os.path.realpath(p) for p in paths if not os.path.isdir(p)}
+    docs: list[Document] = []
+    unread: list[str] = []
+    for p in files:
+        try:
+            docs.append(read_document(p, config.encoding, config.max_bytes, fix))
+        except InputError as exc:
+            if p == STDIN_NAME or os.path.realpath(p) in named:
+                raise
+            if exc.problem != "is empty":
+                unread.append(f"{exc}; skipped")
+    return docs, unread
 
 
 def _emit(
@@ -254,6 +302,9 @@ def main() -> None:
     # paradup does no linear algebra; OpenBLAS would start a thread per core when numpy loads,
     # CPU time paid on every run (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from .output import safe_stdio
+
+    safe_stdio()
     if sys.argv[1:2] == ["hook"]:  # the typer-free entry: the hook runs on every commit
         from .cli_hook import main as hook_main
 
@@ -261,7 +312,8 @@ def main() -> None:
     try:
         # standalone_mode=False: usage errors become one line instead of click's box.
         code = app(standalone_mode=False)
-        sys.stdout.flush()  # a full disk under `> file` fails here, not in the exit's flush
+        if sys.stdout is not None:  # `>&-` with -o: nothing was written there
+            sys.stdout.flush()  # a full disk under `> file` fails here, not in the exit's flush
     except OSError as exc:  # help or a command's output that stdout could not take
         from .output import discard_stdout
 

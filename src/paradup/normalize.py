@@ -93,7 +93,9 @@ def fold(chunk: str) -> str:
     if chunk.isascii():
         return chunk.lower()
     out = unicodedata.normalize("NFKC", chunk)
-    out = "".join(_FOLD.get(c, c) for c in out)
+    # Format characters (zero-width space and joiners, soft hyphen, word joiner, a stray BOM)
+    # are invisible: kept, they hid a verbatim copy (one per character took it to 0 %).
+    out = "".join(_FOLD.get(c, c) for c in out if unicodedata.category(c) != "Cf")
     return out.casefold()
 
 

@@ -121,6 +121,8 @@ def stdout_report(fix: str = "free space where it goes or pass --output") -> Ite
     the run ends quietly with its usual exit code, as `audit` does. Any other failure (a full
     disk under `> file`) is one line. Either way stdout is pointed at the null device, so that
     Python's flush at exit does not print a traceback about the same broken stream."""
+    if sys.stdout is None:  # `>&-`: nowhere to write (sys.stdout.write raised AttributeError)
+        raise UsageError("stdout: is closed; redirect it to a file or pass --output")
     try:
         yield
         sys.stdout.flush()
@@ -139,3 +141,15 @@ def discard_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def safe_stdio() -> None:
+    """A stdout or stderr that cannot encode every character (a GBK console, a cp936 pipe on
+    Chinese Windows, PYTHONIOENCODING=ascii) prints what it cannot as escapes (`∅` → `\u2205`)
+    instead of ending the run with a UnicodeEncodeError traceback and exit 1, which reads as
+    "findings"."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if stream is not None and encoding not in ("utf8", "utf8sig"):
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]

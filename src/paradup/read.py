@@ -18,6 +18,7 @@ from .errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 STDIN_NAME = "-"
+STDIN_DOC = "<stdin>"  # the path reports give standard input's text
 # Refuse inputs larger than this unless the caller raises the limit; a draft is far smaller.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # What starts a new line for reported line/column numbers: CRLF, CR (classic Mac) and LF, as in
@@ -55,6 +56,10 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
         encoding = _bom_encoding(data)
     # NULs are text in UTF-16/32: an encoding asked for is trusted to decide.
     if looks_binary(data) and (encoding is None or not _nul_text(encoding)):
+        if encoding is None and (utf16 := _bomless_utf16(data)):
+            raise InputError(
+                path, "looks like UTF-16 text without a byte-order mark", f"pass --encoding {utf16}"
+            )
         raise InputError(path, "looks like a binary file", "pass a .txt or .md text file")
     if encoding is None:
         try:
@@ -86,6 +91,29 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
     if not text.strip():
         raise InputError(path, "is empty", "pass a file that contains text")
     return Document(path=path, text=text, encoding=used)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` for text saved as UTF-16 without a BOM (it decodes cleanly into
+    Chinese, full-width punctuation and ASCII), else None."""
+    head = data[:8192]
+    head = head[: len(head) // 2 * 2]
+    for name in ("utf-16-le", "utf-16-be"):
+        try:
+            text = head.decode(name)
+        except UnicodeDecodeError:
+            continue
+        plain = sum(
+            1
+            for c in text
+            if "\u3400" <= c <= "\u9fff"
+            or "\u3000" <= c <= "\u303f"
+            or "\uff00" <= c <= "\uffef"
+            or (c.isascii() and (c.isprintable() or c in "\t\r\n"))
+        )
+        if text and plain >= 0.9 * len(text):
+            return name
+    return None
 
 
 def _bom_encoding(data: bytes) -> str | None:
@@ -137,8 +165,10 @@ def read_document(
     """Read one file (or standard input for '-') read-only and decode it. `limit_fix` is the
     fix named for a file over `max_bytes` (where the limit came from)."""
     if path == STDIN_NAME:
+        if sys.stdin is None:  # `<&-`
+            raise InputError(STDIN_DOC, "is closed", "pipe the text in or pass a file")
         data = _read_capped(sys.stdin.buffer, max_bytes)
-        name = "<stdin>"
+        name = STDIN_DOC
     else:
         name = path
         try:

@@ -749,14 +749,26 @@ def check_changed(
     focus_rels = {rel for rel, _, _ in focus}
     hits = cache.candidates(files, keys) if len(keys) else set()
     others = sorted(r for r, b in files.items() if b in hits and r not in focus_rels)
+    # The later side of a finding is the later document: order by when git first added each
+    # file, as --all does, so fixing a typo in an original (or `pre-commit run --all-files`,
+    # which passes every file) does not blame it for the copy made of it later. Without
+    # history (or for files not committed yet) the changed files come after the others.
+    added = first_added(root) if others or len(focus) > 1 else {}
+    mine = {rel: doc for rel, _, doc in focus}
+    order = sorted(
+        [*others, *(rel for rel, _, _ in focus)],
+        key=lambda r: (added.get(r, math.inf), r in mine, r),
+    )
     docs: list[PreparedDoc] = []
-    for rel in others:
+    wanted: list[int] = []
+    for rel in order:
+        if rel in mine:
+            wanted.append(len(docs))
+            docs.append(renumber(mine[rel], len(docs), rel))
+            continue
         try:
             docs.append(renumber(cache.doc(rel, files[rel]), len(docs), rel))
         except InputError:
             continue
-    first = len(docs)
-    for rel, _, doc in focus:
-        docs.append(renumber(doc, len(docs), rel))
-    result = check_prepared(docs, settings.config, range(first, len(docs)))
+    result = check_prepared(docs, settings.config, wanted)
     return result, [rel for rel, _, _ in focus], files

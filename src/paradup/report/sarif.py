@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import CheckResult, Finding, Span
-from ..read import LINE_BREAK
+from ..read import LINE_BREAK, STDIN_DOC
 from . import path_uri, printable, printable_result
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -43,12 +43,12 @@ def _region(span: Span, snippet: bool = True) -> dict[str, Any]:
 
 
 def _location(span: Span, **extra: Any) -> dict[str, Any]:
+    artifact = {"uri": path_uri(span.path), "uriBaseId": "%SRCROOT%"}
+    if span.path == STDIN_DOC:  # no file under the root (`check --stdin-name` names one)
+        del artifact["uriBaseId"]
     return {
         **extra,
-        "physicalLocation": {
-            "artifactLocation": {"uri": path_uri(span.path), "uriBaseId": "%SRCROOT%"},
-            "region": _region(span),
-        },
+        "physicalLocation": {"artifactLocation": artifact, "region": _region(span)},
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..model import CheckResult, Finding
@@ -12,12 +13,23 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 MAX_SHOWN = 400  # characters of a passage shown before eliding the middle
+# Control characters from the file would reach the terminal (ESC [2J clears it): each is shown
+# as its one-character picture (␛), so the highlighted offsets stay where they were. Tab and
+# the line breaks stay; C1 controls become U+FFFD.
+_VISIBLE = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n\r"}
+_VISIBLE.update({0x7F: 0x2421, **{c: 0xFFFD for c in range(0x80, 0xA0)}})
+_LONE_CR = re.compile(r"\r(?!\n)")
+_CR = "\u200b"  # stands in for a CRLF's CR until the gutter crops it
 
 
 def _highlight(text: str, base: int, spans: list[tuple[int, int]], style: str) -> Text:
     from rich.text import Text
 
-    out = Text(text)
+    # rich drops `\r`, which ran a lone-CR file's lines together and shifted the highlights
+    # after every CRLF by one: a lone CR is a line break, a CRLF's CR a placeholder of the
+    # same length that the gutter removes.
+    shown = _LONE_CR.sub("\n", text.translate(_VISIBLE)).replace("\r", _CR)
+    out = Text(shown)
     for s, e in spans:
         if e > s:
             out.stylize(style, s - base, e - base)
@@ -34,6 +46,8 @@ def _gutter(console: Console, label: str, body: Text) -> None:
 
     go_on = " " * (len(label) - 2) + "│ "
     for i, line in enumerate(body.split("\n", allow_blank=True)):
+        if line.plain.endswith(_CR):
+            line.right_crop(1)
         # Text.assemble, not `Text(gutter, style="dim") + body`: `+` keeps the left part's
         # style as the base of the whole line, which dimmed every passage.
         console.print(Text.assemble((go_on if i else label, "dim"), line))
@@ -54,9 +68,10 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     _gutter(console, "  earlier │ ", _highlight(f.a.text, f.a.start, a_spans, "bold red"))
     _gutter(console, "  later   │ ", _highlight(f.b.text, f.b.start, b_spans, "bold green"))
     if f.changes:
-        shown = "; ".join(f"{c.a or '∅'} → {c.b or '∅'}" for c in f.changes[:8]) + (
-            " …" if len(f.changes) > 8 else ""
-        )
+        shown = "; ".join(
+            f"{(c.a or '∅').translate(_VISIBLE)} → {(c.b or '∅').translate(_VISIBLE)}"
+            for c in f.changes[:8]
+        ) + (" …" if len(f.changes) > 8 else "")
         console.print(Text.assemble(("  changed │ ", "dim"), (shown, "yellow")))
     console.print()
 
