@@ -203,3 +203,17 @@ def test_bomless_utf16_names_the_encoding(tmp_path: Path) -> None:
         proc = run_paradup("check", str(draft))
         assert proc.returncode == 2 and proc.stderr.strip().endswith(f"pass --encoding {name}")
         assert run_paradup("check", str(draft), "--encoding", name).returncode == 1
+
+
+def test_a_marker_shown_in_code_is_not_a_marker(tmp_path: Path) -> None:
+    """A style guide that shows `<!-- paradup: off -->` in a code fence (or inside another
+    comment) switched off the rest of the file."""
+    for shown in ("```\n<!-- paradup: off -->\n```", "<!-- a note:\n<!-- paradup: off -->"):
+        draft = tmp_path / "guide.md"
+        draft.write_text(f"{S}\n\n用法示例：\n\n{shown}\n\n{S}\n", encoding="utf-8")
+        proc = run_paradup("check", str(draft), "-f", "json")
+        assert proc.returncode == 1, shown
+        assert [f["b"]["text"] for f in json.loads(proc.stdout)["findings"]] == [S]
+    real = tmp_path / "real.md"
+    real.write_text(f"{S}\n\n<!-- paradup: off -->\n\n{S}\n\n<!-- paradup: on -->\n", "utf-8")
+    assert run_paradup("check", str(real)).returncode == 0

@@ -205,6 +205,7 @@ def test_undecodable_file_name_in_the_baseline_and_the_report(repo: Path) -> Non
     data = json.loads((repo / ".paradup-baseline.json").read_text(encoding="utf-8"))
     assert [r["b"] for r in data["findings"]] == ["articles/bad\\xff.md"]
     assert not list(repo.glob("*.tmp"))
+    git(repo, "add", ".paradup-baseline.json")
     rc, out, _ = hook(repo, BAD)  # baselined: known, passes
     assert rc == 0 and "1 known" in out, out
     # a baseline path that is a folder: one line, nothing left behind

@@ -118,12 +118,13 @@ def write(path: Path, result: CheckResult) -> int:
     return len(rows)
 
 
-def read(path: Path) -> list[Entry]:
-    """The baseline's entries; a missing file is an empty baseline."""
-    if not path.exists():
+def read(path: Path, text: str | bytes | None = None) -> list[Entry]:
+    """The baseline's entries; a missing file is an empty baseline. `text`: its content as
+    staged in git, read instead of the file."""
+    if text is None and not path.exists():
         return []
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        data: Any = json.loads(path.read_text(encoding="utf-8") if text is None else text)
         if data.get("version") not in _READS:
             raise ValueError("version")
         return [

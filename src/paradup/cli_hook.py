@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     import typer
 
-    from .baseline import Verdict
+    from .baseline import Entry, Verdict
     from .model import CheckResult
     from .settings import Settings
 
@@ -37,7 +37,7 @@ class HookFormat(str, Enum):
 HINT = (
     "fix: rewrite or remove the later passage; wrap a deliberate quotation in "
     "<!-- paradup: off --> ... <!-- paradup: on -->; or accept today's findings with "
-    "`paradup baseline write`"
+    "`paradup baseline write` (and git add the baseline)"
 )
 HOOK_HELP = """Check changed files against themselves, each other and every tracked article.
 
@@ -51,6 +51,10 @@ this commit, whatever the argument order; deleted files are skipped, `include`/`
 Pass names that start with `-` after `--`.
 """
 STAGED_HELP = "Read articles as staged in git's index, not the work tree (plain git hooks)."
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"paradup: warning: {message}\n")
 
 
 def _error(message: str) -> None:
@@ -153,6 +157,45 @@ def _baseline_path(settings: "Settings", root: Path) -> Path:
     return p if p.is_absolute() else root / p
 
 
+def _committed_baseline(
+    root: Path, path: Path, staged: bool, all_files: bool, existing: set[str]
+) -> list["Entry"]:
+    """The baseline the commit holds: as staged with --staged; not a file git does not know
+    (written by `baseline write` and not added yet: the commit, and CI after it, would not
+    have it), which is warned about. An ignored or outside file is the user's own. Entries
+    name a renamed file by its new path, so a moved copy's entry is not free to explain a
+    fresh copy elsewhere."""
+    from dataclasses import replace
+
+    from .baseline import read
+    from .repo import baseline_state, git, renames
+
+    state = baseline_state(root, path)
+    if state in ("outside", "ignored", "missing"):
+        entries = read(path)
+    elif state == "untracked" and all_files:  # a check of the tree, not of a commit
+        _warn(f"{path}: the baseline is not in git, so CI would not have it; git add it")
+        entries = read(path)
+    elif state == "untracked":
+        _warn(
+            f"{path}: the baseline is not in git, so the commit leaves it out and this check "
+            "does not use it; git add it"
+        )
+        return []
+    elif staged:
+        rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
+        entries = read(path, git(root, "--literal-pathspecs", "show", f":{rel}"))
+    else:
+        entries = read(path)  # pre-commit has stashed edits that are not staged
+    if all(p in existing for e in entries for p in e.paths):
+        return entries
+    moved = renames(root)
+    return [
+        replace(e, paths=(moved.get(e.paths[0], e.paths[0]), moved.get(e.paths[1], e.paths[1])))
+        for e in entries
+    ]
+
+
 def run_hook(
     files: Sequence[str] | None,
     all_files: bool = False,
@@ -167,7 +210,7 @@ def run_hook(
     staged: bool = False,
 ) -> int:
     """The hook: check, report, and return the exit code (ParadupError on bad input)."""
-    from .baseline import read, split
+    from .baseline import split
     from .repo import check_changed, relative
 
     paths = list(files or [])
@@ -187,13 +230,11 @@ def run_hook(
     if output is not None:
         given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
         _refuse_output(output, root, settings, [*checked, *tracked, *given], baseline_file)
-    entries = [] if no_baseline else read(baseline_file)
-    verdict = split(
-        result.findings,
-        entries,
-        None if all_files else checked,
-        set(tracked) | set(checked),
+    existing = set(tracked) | set(checked)
+    entries = (
+        [] if no_baseline else _committed_baseline(root, baseline_file, staged, all_files, existing)
     )
+    verdict = split(result.findings, entries, None if all_files else checked, existing)
     new_ids = {id(f) for f in verdict.new}
     new_files = {f.b.path for f in verdict.new}
     limit = settings.max_ratio

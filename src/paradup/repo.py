@@ -649,6 +649,57 @@ def first_added(root: Path) -> dict[str, int]:
     return added
 
 
+def renames(root: Path) -> dict[str, str]:
+    """Each path git saw renamed, to the path its content has now (chains followed), so a
+    baseline entry of a moved file still names the pair it describes."""
+    try:
+        out = git(
+            root,
+            "log",
+            "--reverse",
+            "--topo-order",
+            "-M",
+            "--diff-filter=R",
+            "--name-status",
+            "-z",
+            "--format=",
+        )
+    except UsageError:
+        return {}
+    step: dict[str, str] = {}
+    tokens = iter(out.decode("utf-8", "surrogateescape").split("\0"))
+    for token in tokens:
+        if token.lstrip("\n")[:1] == "R":
+            old, new = next(tokens, ""), next(tokens, "")
+            step[old] = new
+    moved: dict[str, str] = {}
+    for old in step:
+        at, seen = old, {old}
+        while at in step and step[at] not in seen:  # a -> b -> a: stop where it turns
+            at = step[at]
+            seen.add(at)
+        if at != old:
+            moved[old] = at
+    return moved
+
+
+def baseline_state(root: Path, path: Path) -> str:
+    """`outside` (not under the work tree), `tracked` (in git's index), `ignored`, `untracked`
+    or `missing`: whether the commit being checked holds this baseline."""
+    try:
+        rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:
+        return "outside"
+    if git(root, "--literal-pathspecs", "ls-files", "-z", "--", rel):
+        return "tracked"
+    if not path.exists():
+        return "missing"
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "--no-index", "--", rel], cwd=root, capture_output=True
+    )
+    return "ignored" if ignored.returncode == 0 else "untracked"
+
+
 def focus_order(
     root: Path, settings: Settings, changed: Iterable[str], staged: dict[str, str] | None = None
 ) -> list[str]:

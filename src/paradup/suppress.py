@@ -41,7 +41,24 @@ def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
     marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_MARK.finditer(text)]
     if not path.lower().endswith(MARKDOWN_SUFFIXES):
         marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_MARK.finditer(text)]
+    elif marks:
+        marks = _outside_code(text, marks)
     return regions_of(marks, len(text))
+
+
+def _outside_code(text: str, marks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Markdown marks that are markers, not text about them: one shown in a code fence, or
+    inside another (multi-line) comment, switched off the rest of the file."""
+    from .normalize import _COMMENT, _FENCE
+
+    fences = [m.span() for m in _FENCE.finditer(text)]
+    comments = [m.span() for m in _COMMENT.finditer(text)]
+
+    def shown(start: int) -> bool:
+        own = text.index("<!--", start)  # the marker's own comment
+        return any(a <= start < b for a, b in fences) or any(a < own < b for a, b in comments)
+
+    return [m for m in marks if not shown(m[0])]
 
 
 def regions_of(marks: list[tuple[int, int, str]], length: int) -> list[tuple[int, int]]:
