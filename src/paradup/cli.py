@@ -302,7 +302,7 @@ def main() -> None:
     # paradup does no linear algebra; OpenBLAS would start a thread per core when numpy loads,
     # CPU time paid on every run (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .output import safe_stdio
+    from .stdio import safe_stdio
 
     safe_stdio()
     if sys.argv[1:2] == ["hook"]:  # the typer-free entry: the hook runs on every commit

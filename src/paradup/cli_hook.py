@@ -348,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     # The hook does no linear algebra; OpenBLAS would otherwise start a thread per core when
     # numpy is imported, which costs CPU time on every commit (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .output import safe_stdio
+    from .stdio import safe_stdio
 
     safe_stdio()
     ap = parser()

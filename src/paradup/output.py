@@ -141,15 +141,3 @@ def discard_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-
-
-def safe_stdio() -> None:
-    """A stdout or stderr that cannot encode every character (a GBK console, a cp936 pipe on
-    Chinese Windows, PYTHONIOENCODING=ascii) prints what it cannot as escapes (`∅` → `\u2205`)
-    instead of ending the run with a UnicodeEncodeError traceback and exit 1, which reads as
-    "findings"."""
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if stream is not None and encoding not in ("utf8", "utf8sig"):
-            with contextlib.suppress(AttributeError, ValueError, OSError):
-                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
