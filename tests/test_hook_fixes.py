@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from ._repo import article, git, make_repo, paragraph, write
 from .conftest import run_paradup
 
@@ -20,28 +18,46 @@ def _copied_later(tmp_path: Path) -> Path:
     return repo
 
 
-@pytest.mark.parametrize(
-    "files",
-    [
-        ["a-new.md", "z-old.md"],  # `pre-commit run --all-files` passes every file
-        ["z-old.md"],  # a typo fixed in the original
-    ],
-)
-def test_the_later_article_is_blamed_whatever_files_are_given(
-    tmp_path: Path, files: list[str]
-) -> None:
-    """Changed files were put after every other article, so the original was reported as
-    restating its own later copy and its 复制比 gated instead of the copy's."""
+def test_the_later_article_is_blamed_when_both_are_given(tmp_path: Path) -> None:
+    """`pre-commit run --all-files` passes the original and its later copy both: name order
+    blamed the original (and gated its 复制比); changed files that restate each other are
+    ordered by when git added them."""
     repo = _copied_later(tmp_path)
-    if files == ["z-old.md"]:
-        write(repo, {"z-old.md": article(1).replace("。", "。\n", 1)})
-    proc = run_paradup("hook", "-f", "json", "--", *files, cwd=repo)
+    proc = run_paradup("hook", "-f", "json", "a-new.md", "z-old.md", cwd=repo)
     assert proc.returncode == 1, proc.stderr
     found = json.loads(proc.stdout)["findings"]
     assert [(f["a"]["path"], f["b"]["path"]) for f in found] == [("z-old.md", "a-new.md")]
-    gate = run_paradup("hook", "--max-ratio", "0.05", "--", *files, cwd=repo)
-    if "a-new.md" in files:  # the copy's 复制比 is gated (the original's is 0)
-        assert gate.returncode == 1 and "failing a-new.md" in gate.stdout + gate.stderr
+    gate = run_paradup("hook", "--max-ratio", "0.05", "z-old.md", "a-new.md", cwd=repo)
+    assert gate.returncode == 1 and "failing a-new.md" in gate.stdout
+
+
+def test_text_a_change_brings_is_blamed_on_the_changed_file(tmp_path: Path) -> None:
+    """Text pasted into an older file from a newer one is what the change brings: the changed
+    file is the later side and its 复制比 is gated (dating every file by age blamed the
+    untouched newer file and passed the gate). A path reused for a new file is new."""
+    repo = make_repo(tmp_path / "content", {"old.md": article(1)})
+    write(repo, {"new.md": article(2)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "newer article")
+    write(repo, {"old.md": article(1) + "\n" + article(2)})
+    proc = run_paradup("hook", "--max-ratio", "0.2", "-f", "json", "old.md", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {f["b"]["path"] for f in json.loads(proc.stdout)["findings"]} == {"old.md"}
+    # draft.md renamed away to pub/, then a new draft.md staged with a copy of news.md
+    git(repo, "checkout", "-q", "old.md")
+    write(repo, {"draft.md": article(3)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "draft")
+    git(repo, "mv", "draft.md", "pub.md")
+    git(repo, "commit", "-qm", "publish")
+    write(repo, {"news.md": article(4)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "news")
+    write(repo, {"draft.md": article(5) + "\n" + article(4)})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "-f", "json", "draft.md", "news.md", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {f["b"]["path"] for f in json.loads(proc.stdout)["findings"]} == {"draft.md"}
 
 
 BASELINE = ".paradup-baseline.json"
@@ -105,3 +121,49 @@ def test_the_baseline_counts_only_as_the_commit_holds_it(tmp_path: Path) -> None
     write(repo, {".gitignore": f"{BASELINE}\n"})
     proc = run_paradup("hook", "c.md", cwd=repo)
     assert proc.returncode == 0 and "warning" not in proc.stderr
+
+
+def test_each_changed_file_is_judged_under_its_own_config(tmp_path: Path) -> None:
+    """`content/.paradup.toml` (its own baseline) was dropped whenever the commit also touched
+    the root README.md: the config was sought from the files' common folder."""
+    repo = make_repo(tmp_path / "site", {"content/a.md": article(1), "README.md": article(2)})
+    write(repo, {"content/.paradup.toml": 'baseline = "content/known.json"\n'})
+    write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    assert run_paradup("baseline", "write", cwd=repo / "content").returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "content with its config and baseline")
+    write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n\n新增一段说明文字。\n"})
+    write(repo, {"README.md": article(2) + "\n" + paragraph(4, 3) + "\n"})
+    alone = run_paradup("hook", "content/b.md", cwd=repo)
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    both = run_paradup("hook", "-f", "json", "content/b.md", "README.md", cwd=repo)
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert json.loads(both.stdout)["findings"] == []
+    # A restatement new in README.md is still caught, under the root's defaults.
+    write(repo, {"README.md": article(2) + "\n" + paragraph(1) + "\n"})
+    both = run_paradup("hook", "-f", "json", "content/b.md", "README.md", cwd=repo)
+    assert both.returncode == 1, both.stdout + both.stderr
+    found = json.loads(both.stdout)["findings"]
+    assert {f["b"]["path"] for f in found} == {"README.md"}
+
+
+def test_a_file_moved_away_and_back_keeps_its_entry_to_itself(tmp_path: Path) -> None:
+    """With one stale entry (a deleted file) every entry was mapped through renames, so
+    `c.md -> c2.md -> c.md` made the pair's entry name a gone path, free for any copy."""
+    repo = _baselined_pair(tmp_path)
+    write(repo, {"n.md": article(6) + "\n" + paragraph(2) + "\n"})  # copies m.md
+    git(repo, "add", "-A")
+    assert "wrote 2 findings" in run_paradup("baseline", "write", cwd=repo).stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "second baselined pair")
+    git(repo, "rm", "-q", "n.md")
+    git(repo, "commit", "-qm", "n.md deleted: its entry is stale")
+    git(repo, "mv", "c.md", "c2.md")
+    git(repo, "commit", "-qm", "away")
+    git(repo, "mv", "c2.md", "c.md")
+    git(repo, "commit", "-qm", "back")
+    write(repo, {"e.md": article(4) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "e.md")
+    proc = run_paradup("hook", "-f", "json", "e.md", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -158,7 +158,7 @@ def _baseline_path(settings: "Settings", root: Path) -> Path:
 
 
 def _committed_baseline(
-    root: Path, path: Path, staged: bool, all_files: bool, existing: set[str]
+    root: Path, path: Path, staged: bool, all_files: bool, existing: set[str] | None
 ) -> list["Entry"]:
     """The baseline the commit holds: as staged with --staged; not a file git does not know
     (written by `baseline write` and not added yet: the commit, and CI after it, would not
@@ -187,9 +187,12 @@ def _committed_baseline(
         entries = read(path, git(root, "--literal-pathspecs", "show", f":{rel}"))
     else:
         entries = read(path)  # pre-commit has stashed edits that are not staged
-    if all(p in existing for e in entries for p in e.paths):
+    gone = {p for e in entries for p in e.paths if p not in existing} if existing else set()
+    if not gone or existing is None:
         return entries
-    moved = renames(root)
+    # Only a path that is gone follows its rename, and only to a path that exists: a file
+    # moved away and back, or a path reused after a rename, keeps its entries.
+    moved = {old: new for old, new in renames(root).items() if old in gone and new in existing}
     return [
         replace(e, paths=(moved.get(e.paths[0], e.paths[0]), moved.get(e.paths[1], e.paths[1])))
         for e in entries
@@ -210,40 +213,43 @@ def run_hook(
     staged: bool = False,
 ) -> int:
     """The hook: check, report, and return the exit code (ParadupError on bad input)."""
-    from .baseline import split
-    from .repo import check_changed, relative
+    from .baseline import Verdict
+    from .model import CheckResult
 
     paths = list(files or [])
     if not paths and not all_files:
         raise UsageError("no files given; pass changed files, or --all to check every article")
-    settings, root = _settings(
-        paths,
-        config,
-        max_ratio=max_ratio,
-        baseline=str(baseline) if baseline else None,
-        threshold=threshold,
-        min_chars=min_chars,
-    )
-    changed = None if all_files else relative(root, paths)
-    result, checked, tracked = check_changed(root, settings, changed, staged)
-    baseline_file = _baseline_path(settings, root)
-    if output is not None:
-        given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
-        _refuse_output(output, root, settings, [*checked, *tracked, *given], baseline_file)
-    existing = set(tracked) | set(checked)
-    entries = (
-        [] if no_baseline else _committed_baseline(root, baseline_file, staged, all_files, existing)
-    )
-    verdict = split(result.findings, entries, None if all_files else checked, existing)
+    cli: dict[str, object] = {
+        "max_ratio": max_ratio,
+        "baseline": str(baseline) if baseline else None,
+        "threshold": threshold,
+        "min_chars": min_chars,
+    }
+    groups = [paths] if config is not None or all_files else _config_groups(paths)
+    judged = [
+        _judge(group, all_files, output, no_baseline, config, staged, cli) for group in groups
+    ]
+    if len(judged) == 1:
+        result, verdict, failing, gate, root = judged[0]
+    else:  # files under different configs: each judged by its own, one report
+        seen: set[tuple[str, int, str, int]] = set()
+        findings = []
+        for j in judged:
+            for f in j[0].findings:
+                key = (f.a.path, f.a.start, f.b.path, f.b.start)
+                if key not in seen:  # a pair across two groups is found by both
+                    seen.add(key)
+                    findings.append(f)
+        kept = {id(f) for f in findings}
+        result = CheckResult(tuple(s for j in judged for s in j[0].files), tuple(findings))
+        verdict = Verdict(
+            tuple(f for j in judged for f in j[1].new if id(f) in kept),
+            tuple(f for j in judged for f in j[1].known if id(f) in kept),
+        )
+        failing = sorted({p for j in judged for p in j[2]})
+        gate = "; ".join(dict.fromkeys(j[3] for j in judged))
+        root = judged[0][4]
     new_ids = {id(f) for f in verdict.new}
-    new_files = {f.b.path for f in verdict.new}
-    limit = settings.max_ratio
-    if limit is None:
-        failing = sorted(new_files)
-        gate = "gate: any new finding"
-    else:
-        failing = [s.path for s in result.files if s.path in new_files and s.ratio > limit]
-        gate = f"gate: 复制比 above {limit:.1%}"
     new_index = {i for i, f in enumerate(result.findings) if id(f) in new_ids}
     if format is HookFormat.text:
         _emit(render_text(result, verdict, failing, gate), output)
@@ -262,6 +268,59 @@ def run_hook(
 
         _emit(render_github(result, new_index), output)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _config_groups(paths: list[str]) -> list[list[str]]:
+    """The changed files grouped by the config each one discovers, in their order: a commit
+    that touched `content/a.md` (under `content/.paradup.toml`) and the root `README.md` was
+    checked under the config of their common folder, none, so content's threshold and
+    baseline were dropped for that commit only."""
+    from .settings import find_config
+
+    by_dir: dict[str, Path | None] = {}
+    groups: dict[Path | None, list[str]] = {}
+    for p in paths:
+        folder = os.path.dirname(os.path.realpath(p)) if not os.path.isdir(p) else p
+        if folder not in by_dir:
+            by_dir[folder] = find_config([p])
+        groups.setdefault(by_dir[folder], []).append(p)
+    return list(groups.values())
+
+
+def _judge(
+    paths: list[str],
+    all_files: bool,
+    output: Path | None,
+    no_baseline: bool,
+    config: Path | None,
+    staged: bool,
+    cli: dict[str, object],
+) -> "tuple[CheckResult, Verdict, list[str], str, Path]":
+    """One config's files checked and split by its baseline: (result, verdict, failing files,
+    gate, repository root)."""
+    from .baseline import split
+    from .repo import check_changed, relative
+
+    settings, root = _settings(paths, config, **cli)
+    changed = None if all_files else relative(root, paths)
+    result, checked, tracked = check_changed(root, settings, changed, staged)
+    baseline_file = _baseline_path(settings, root)
+    if output is not None:
+        given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
+        _refuse_output(output, root, settings, [*checked, *tracked, *given], baseline_file)
+    existing = set(tracked) | set(checked)
+    # With no finding to explain, the entries' renames are not looked up (a git log).
+    known = existing if result.findings else None
+    entries = (
+        [] if no_baseline else _committed_baseline(root, baseline_file, staged, all_files, known)
+    )
+    verdict = split(result.findings, entries, None if all_files else checked, existing)
+    new_files = {f.b.path for f in verdict.new}
+    limit = settings.max_ratio
+    if limit is None:
+        return result, verdict, sorted(new_files), "gate: any new finding", root
+    failing = [s.path for s in result.files if s.path in new_files and s.ratio > limit]
+    return result, verdict, failing, f"gate: 复制比 above {limit:.1%}", root
 
 
 # -- the typer-free entry point ------------------------------------------------------------

@@ -24,7 +24,7 @@ import math
 import os
 import pickle
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -621,14 +621,26 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
             )
 
 
-def first_added(root: Path) -> dict[str, int]:
-    """Path -> rank of the commit that first added its content, older commits lower (one `git
-    log`, oldest first in graph order, so commits in the same second keep their order; none
-    before the first commit). A renamed file keeps the rank of its old path, so moving an old
-    article does not make it new; names come NUL-separated, unquoted."""
+def first_added(root: Path, paths: Sequence[str] = ()) -> dict[str, int]:
+    """Path -> rank of the commit that added its present content, older commits lower (one
+    `git log`, oldest first in graph order, so commits in the same second keep their order;
+    none before the first commit). A renamed file keeps the rank of its old path, so moving an
+    old article does not make it new; a path deleted or renamed away and added again later
+    takes the later rank. Names come NUL-separated, unquoted. `paths` limits the log to those
+    (far faster in a long history; a rename from outside them then counts as an add)."""
+    spec = ["--literal-pathspecs"] if paths else []
     try:
         out = git(
-            root, "log", "--reverse", "--topo-order", "-M", "--name-status", "-z", "--format=%x01"
+            root,
+            *spec,
+            "log",
+            "--reverse",
+            "--topo-order",
+            "-M",
+            "--name-status",
+            "-z",
+            "--format=%x01",
+            *(["--", *paths] if paths else []),
         )
     except UsageError:
         return {}
@@ -641,9 +653,9 @@ def first_added(root: Path) -> dict[str, int]:
             rank += 1
         elif status[:1] in ("R", "C"):  # a score, then the old and the new path
             old, new = next(tokens, ""), next(tokens, "")
-            added.setdefault(new, added.get(old, rank) if status[0] == "R" else rank)
+            added[new] = added.get(old, rank) if status[0] == "R" else rank
         elif status[:1] == "A":
-            added.setdefault(next(tokens, ""), rank)
+            added[next(tokens, "")] = rank
         elif status:  # M, D, T: a path this log need not date
             next(tokens, "")
     return added
@@ -800,26 +812,33 @@ def check_changed(
     focus_rels = {rel for rel, _, _ in focus}
     hits = cache.candidates(files, keys) if len(keys) else set()
     others = sorted(r for r, b in files.items() if b in hits and r not in focus_rels)
-    # The later side of a finding is the later document: order by when git first added each
-    # file, as --all does, so fixing a typo in an original (or `pre-commit run --all-files`,
-    # which passes every file) does not blame it for the copy made of it later. Without
-    # history (or for files not committed yet) the changed files come after the others.
-    added = first_added(root) if others or len(focus) > 1 else {}
-    mine = {rel: doc for rel, _, doc in focus}
-    order = sorted(
-        [*others, *(rel for rel, _, _ in focus)],
-        key=lambda r: (added.get(r, math.inf), r in mine, r),
-    )
     docs: list[PreparedDoc] = []
-    wanted: list[int] = []
-    for rel in order:
-        if rel in mine:
-            wanted.append(len(docs))
-            docs.append(renumber(mine[rel], len(docs), rel))
-            continue
+    for rel in others:
         try:
             docs.append(renumber(cache.doc(rel, files[rel]), len(docs), rel))
         except InputError:
             continue
-    result = check_prepared(docs, settings.config, wanted)
+    first = len(docs)
+    mine = [(rel, doc) for rel, _, doc in focus]
+
+    def run() -> CheckResult:
+        # The changed files come after the others: text a change brings is the later side.
+        del docs[first:]
+        docs.extend(renumber(doc, first + n, rel) for n, (rel, doc) in enumerate(mine))
+        return check_prepared(docs, settings.config, range(first, len(docs)))
+
+    result = run()
+    # Among the changed files, the earlier-added one is the source: `pre-commit run
+    # --all-files` passes an original and its later copy both, and name order blamed the
+    # original. Dated only when two changed files restate each other (a `git log` of those
+    # paths), then checked again in that order.
+    if len(mine) > 1 and any(
+        f.a.path in focus_rels and f.b.path in focus_rels for f in result.findings
+    ):
+        committed = in_head(root, [rel for rel, _ in mine])
+        added = first_added(root, sorted(committed))
+        mine.sort(
+            key=lambda t: (added.get(t[0], math.inf) if t[0] in committed else math.inf, t[0])
+        )
+        result = run()
     return result, [rel for rel, _, _ in focus], files
