@@ -217,3 +217,65 @@ def test_a_marker_shown_in_code_is_not_a_marker(tmp_path: Path) -> None:
     real = tmp_path / "real.md"
     real.write_text(f"{S}\n\n<!-- paradup: off -->\n\n{S}\n\n<!-- paradup: on -->\n", "utf-8")
     assert run_paradup("check", str(real)).returncode == 0
+
+
+def test_a_long_run_of_pasted_paragraphs_is_a_chain_that_counts_every_copy() -> None:
+    """Each copy's sources were the earliest four copies, so after the fourth the chain broke
+    into pieces against the first copy and a short sentence went uncounted."""
+    s1 = "国务院总理今天在北京主持召开国务院常务会议，部署进一步推进简政放权工作。"
+    s2 = "会议指出，要持续优化营商环境，激发市场主体活力和社会创造力。"
+    para = s1 + "经核实，情况属实。" + s2
+    for n in (3, 6, 8):
+        text = "\n\n".join([para] * n)
+        result = check_text(text)
+        assert result.files[0].restated_chars == (n - 1) * len(para)
+        pairs = [(f.a.start, f.b.start) for f in result.findings]
+        step = len(para) + 2
+        assert pairs == [(k * step, (k + 1) * step) for k in range(n - 1)], n
+
+
+def test_machine_reports_stay_valid_on_a_non_utf8_stdout(tmp_path: Path) -> None:
+    """`backslashreplace` wrote `\\U00020bb7` into JSON strings on a GBK stdout: not JSON."""
+    draft = tmp_path / "ext.txt"
+    line = "会议要求各单位加强安全生产管理，落实主体责任𠮷。"
+    draft.write_text(f"{line}\n\n{line}\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    for fmt in ("json", "sarif"):
+        proc = subprocess.run(
+            [paradup_exe(), "check", str(draft), "-f", fmt], capture_output=True, env=env
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert line in proc.stdout.decode("utf-8")  # UTF-8, as JSON readers expect
+        json.loads(proc.stdout)
+
+
+def test_stdin_name_replaces_the_saved_copy_it_names(tmp_path: Path) -> None:
+    (tmp_path / "draft.md").write_text(f"{S}\n", encoding="utf-8")
+    proc = run_paradup(
+        "check",
+        str(tmp_path),
+        "-",
+        "--stdin-name",
+        str(tmp_path / "draft.md"),
+        "-f",
+        "json",
+        stdin=f"{S}\n\n今天天气晴朗。\n".encode(),
+    )
+    assert proc.returncode == 0, proc.stdout  # not reported against its own saved copy
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == [str(tmp_path / "draft.md")]
+
+
+def test_a_folder_of_empty_files_and_a_fifo_in_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "e.txt").write_bytes(b"")
+    proc = run_paradup("check", str(tmp_path))
+    assert proc.returncode == 2 and "every file found is empty" in proc.stderr
+    os.mkfifo(tmp_path / "pipe.md")  # opening it would wait for a writer forever
+    (tmp_path / "a.md").write_text(f"{S}{S}\n", encoding="utf-8")
+    assert run_paradup("check", str(tmp_path)).returncode == 1
+
+
+def test_control_characters_in_a_file_name_are_shown_not_obeyed(tmp_path: Path) -> None:
+    draft = tmp_path / "ev\x1b[7mil.txt"
+    draft.write_text(f"{S}{S}\n", encoding="utf-8")
+    out = run_paradup("check", str(draft)).stdout
+    assert "\x1b" not in out and "ev\u241b[7mil.txt" in out

@@ -161,50 +161,57 @@ class Aligner:
         return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
 
     def _drop_repeats(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
-        """Drop an edge sentence that only repeats the rest of its own side when the other
-        side's edge at that end does not: `S1S | S | S` merged into one passage `S S`
+        """Drop the sentences at an end of one side that only repeat the rest of that side,
+        when the other side's edge there does not: `S1S | S | S` merged into one passage `S S`
         restating `S1S`, shown as a change `∅ → S`; the extra copy is a finding of its own
         (select's fallback). A copy that repeats a sentence as its source does (X Y X | X Y X)
-        stays whole, and so does a copy shorter than `min_chars`, which could not be reported
-        (or counted) by itself. Later edges go first, so the earliest copy stays the passage's.
-        Counts of each shingle per side make a long run of copies linear."""
+        stays whole. A run shorter than `min_chars` stays too: it could not be reported (or
+        counted) by itself. A run goes up to the first sentence that is not a repeat, short
+        ones included, so a pasted paragraph leaves as a whole copy; the later end goes first
+        and the earlier only when the later has nothing to give, so the earliest copy stays
+        the passage's. Counts of each shingle per side make a long run of copies linear."""
         from collections import Counter
 
-        def counts(lo: int, hi: int) -> Counter[int]:
+        sides = {"a": [a0, a1], "b": [b0, b1]}
+        counts: dict[str, Counter[int]] = {}
+        for name, (lo, hi) in sides.items():
             c: Counter[int] = Counter()
             for i in range(lo, hi + 1):
                 c.update(set(self.sents[i].hashes))
-            return c
+            counts[name] = c
 
-        ca, cb = counts(a0, a1), counts(b0, b1)
-
-        def repeat(i: int, lo: int, hi: int, c: Counter[int]) -> bool:
+        def repeat(i: int, c: Counter[int], empty: bool) -> bool:
             own = set(self.sents[i].hashes)
-            return hi > lo and bool(own) and sum(c[h] > 1 for h in own) >= NEAR_EXACT * len(own)
+            if not own:
+                return empty
+            return sum(c[h] > 1 for h in own) >= NEAR_EXACT * len(own)
 
-        def stands_alone(i: int) -> bool:  # a shorter copy could not be reported by itself
-            return self.sents[i].chars >= self.min_chars
+        def take(name: str, end: int) -> bool:
+            other = sides["b" if name == "a" else "a"]
+            if other[1] > other[0] and repeat(
+                other[end], counts["b" if name == "a" else "a"], False
+            ):
+                return False
+            lo, hi = sides[name]
+            c = counts[name]
+            taken: list[int] = []
+            while hi > lo:
+                edge = hi if end else lo
+                if not repeat(edge, c, bool(taken)):
+                    break
+                c.subtract(set(self.sents[edge].hashes))
+                taken.append(edge)
+                lo, hi = (lo, hi - 1) if end else (lo + 1, hi)
+            if sum(self.sents[i].chars for i in taken) < self.min_chars:
+                for i in taken:
+                    c.update(set(self.sents[i].hashes))
+                return False
+            sides[name] = [lo, hi]
+            return True
 
-        def drop(i: int, c: Counter[int]) -> None:
-            c.subtract(set(self.sents[i].hashes))
-
-        # One end at a time, later first: alternating ends cut `P P` out of the middle of
-        # `P P P` (a copy's second half and the next copy's first half).
-        changed = True
-        while changed:
-            changed = False
-            for end in (1, 0):
-                while True:
-                    eb, ea = (b1, a1) if end else (b0, a0)
-                    if stands_alone(eb) and repeat(eb, b0, b1, cb) and not repeat(ea, a0, a1, ca):
-                        drop(eb, cb)
-                        b0, b1 = (b0, b1 - 1) if end else (b0 + 1, b1)
-                    elif stands_alone(ea) and repeat(ea, a0, a1, ca) and not repeat(eb, b0, b1, cb):
-                        drop(ea, ca)
-                        a0, a1 = (a0, a1 - 1) if end else (a0 + 1, a1)
-                    else:
-                        break
-                    changed = True
+        while any(take(name, end) for end in (1, 0) for name in ("b", "a")):
+            pass
+        (a0, a1), (b0, b1) = sides["a"], sides["b"]
         return a0, a1, b0, b1
 
     def extend(self, p: Passage) -> Passage:

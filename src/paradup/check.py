@@ -137,7 +137,14 @@ def find_matches(
     # Text repeated many times (templates, bylines) would match every earlier copy: keep each
     # later unit's best few sources, most similar and earliest first.
     for (b0, b1), sources in per_b.items():
-        for _neg, a0, a1 in sorted(sources)[:SOURCES_PER_UNIT]:
+        ranked = sorted(sources)
+        kept = ranked[:SOURCES_PER_UNIT]
+        # ... and the nearest of the most similar: in a run of copies each copy's own source
+        # is the one before it, which the earliest few are not after the fourth copy.
+        nearest = max((s for s in ranked if s[0] == ranked[0][0]), key=lambda s: s[1])
+        if nearest not in kept:
+            kept.append(nearest)
+        for _neg, a0, a1 in kept:
             matches.append((a0, a1, b0, b1))
     return matches
 

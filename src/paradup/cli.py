@@ -176,6 +176,8 @@ def check(
         # engine is not a config-file key (it changes speed, never tokens).
         config = settings.config.with_options(engine=engine.value if engine else None)
         files = list(expand_paths(paths, config.include, config.exclude))
+        if stdin_name:  # the buffer is that file's new text: its saved copy is not checked too
+            files = [f for f in files if os.path.realpath(f) != os.path.realpath(stdin_name)]
         if output is not None:
             from .output import refuse_input_as_output
 
@@ -185,6 +187,8 @@ def check(
             refuse_input_as_output(output, [str(f) for f in read if f is not None])
         fix = settings.limit_fix()
         docs, unread = _read_drafts(paths, files, config, fix)
+        if not docs and not unread:
+            raise _fail(f"{paths[0]}: every file found is empty; pass files that contain text")
         if stdin_name:
             from dataclasses import replace
 
@@ -239,7 +243,7 @@ def _emit(
     result: object, format: Format, output: Path | None, texts: dict[str, str] | None = None
 ) -> None:
     from .model import CheckResult
-    from .output import stdout_report, write_report
+    from .output import stdout_report, write_data, write_report
 
     assert isinstance(result, CheckResult)
     if format in (Format.json, Format.html, Format.sarif, Format.github):
@@ -257,7 +261,10 @@ def _emit(
             text = render_html(result, texts or {})
         if output is None:
             with stdout_report():
-                sys.stdout.write(text)
+                if format is Format.github:  # lines for a console, in its encoding
+                    sys.stdout.write(text)
+                else:
+                    write_data(text)
         else:
             write_report(output, text)
         return

@@ -102,12 +102,12 @@ def render_text(result: "CheckResult", verdict: "Verdict", failing: list[str], g
     return "\n".join(out) + "\n"
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, data: bool = False) -> None:
     if output is None:
-        from .output import stdout_report
+        from .output import stdout_report, write_data
 
         with stdout_report():
-            sys.stdout.write(text)
+            write_data(text) if data else sys.stdout.write(text)
         return
     from .output import write_report
 
@@ -258,11 +258,11 @@ def run_hook(
 
         from .report.json import render
 
-        _emit(render(replace(result, findings=verdict.new)), output)
+        _emit(render(replace(result, findings=verdict.new)), output, data=True)
     elif format is HookFormat.sarif:
         from .report.sarif import render as render_sarif
 
-        _emit(render_sarif(result, new_index, root), output)
+        _emit(render_sarif(result, new_index, root), output, data=True)
     else:
         from .report.github import render as render_github
 

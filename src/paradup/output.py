@@ -141,3 +141,16 @@ def discard_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def write_data(text: str) -> None:
+    """A machine-readable report (JSON, SARIF, HTML) to stdout, always as UTF-8: what JSON
+    and SARIF readers expect; a GBK or ASCII stdout would take escapes that are not JSON."""
+    encoding = (sys.stdout.encoding or "").lower().replace("-", "")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if encoding in ("utf8", "utf8sig") or buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()

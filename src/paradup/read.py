@@ -329,13 +329,23 @@ def expand_paths(
                     if include
                     else fname.lower().endswith(TEXT_SUFFIXES) or _matches(rel, also)
                 )
-                if wanted and not _matches(rel, exclude):
+                # Not a FIFO or socket a walk happens on: opening one would wait forever.
+                if wanted and not _matches(rel, exclude) and not _special(full):
                     found.append(str(full))
         if not found:
             raise InputError(
                 path, f"contains {what}" + (" matching --include" if include else ""), fix
             )
         yield from (f for f in sorted(found) if _first(f, seen))
+
+
+def _special(path: Path) -> bool:
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:  # a dangling link: read_document names it
+        return False
 
 
 def _first(path: str, seen: set[str]) -> bool:

@@ -58,9 +58,9 @@ def _finding(console: Console, n: int, f: Finding) -> None:
 
     head = Text()
     head.append(f"#{n} ", style="bold")
-    head.append(f"{f.b.path}:{f.b.line}:{f.b.column}", style="bold cyan")
+    head.append(f"{f.b.path.translate(_VISIBLE)}:{f.b.line}:{f.b.column}", style="bold cyan")
     head.append(" restates ")
-    head.append(f"{f.a.path}:{f.a.line}:{f.a.column}", style="cyan")
+    head.append(f"{f.a.path.translate(_VISIBLE)}:{f.a.line}:{f.a.column}", style="cyan")
     head.append(f"  similarity {f.similarity:.2f} ({f.kind}), {len(f.b.text)} chars")
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
@@ -84,7 +84,7 @@ def render(result: CheckResult, console: Console) -> None:
 
     for fs in result.files:
         line = Text()
-        line.append(fs.path, style="bold")
+        line.append(fs.path.translate(_VISIBLE), style="bold")
         n = sum(1 for f in result.findings if f.b.path == fs.path)
         line.append(f": {n} restated passage{'' if n == 1 else 's'}, ")
         line.append(
