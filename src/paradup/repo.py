@@ -24,7 +24,7 @@ import math
 import os
 import pickle
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -621,14 +621,12 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
             )
 
 
-def first_added(root: Path, paths: Sequence[str] = ()) -> dict[str, int]:
-    """Path -> rank of the commit that added its present content, older commits lower (one
-    `git log`, oldest first in graph order, so commits in the same second keep their order;
-    none before the first commit). A renamed file keeps the rank of its old path, so moving an
-    old article does not make it new; a path deleted or renamed away and added again later
-    takes the later rank. Names come NUL-separated, unquoted. `paths` limits the log to those
-    (far faster in a long history; a rename from outside them then counts as an add)."""
+def _name_status(root: Path, *args: str, paths: Sequence[str] = ()) -> Iterator[str]:
+    """The NUL-separated tokens of `git log --name-status` with renames, oldest first in graph
+    order (`args`: the format, a filter), limited to `paths` if any; none before the first
+    commit."""
     spec = ["--literal-pathspecs"] if paths else []
+    tail = ["--", *paths] if paths else []
     try:
         out = git(
             root,
@@ -639,14 +637,24 @@ def first_added(root: Path, paths: Sequence[str] = ()) -> dict[str, int]:
             "-M",
             "--name-status",
             "-z",
-            "--format=%x01",
-            *(["--", *paths] if paths else []),
+            *args,
+            *tail,
         )
     except UsageError:
-        return {}
+        return iter(())
+    return iter(out.decode("utf-8", "surrogateescape").split("\0"))
+
+
+def first_added(root: Path, paths: Sequence[str] = ()) -> dict[str, int]:
+    """Path -> rank of the commit that added its present content, older commits lower (one
+    `git log`, oldest first in graph order, so commits in the same second keep their order;
+    none before the first commit). A renamed file keeps the rank of its old path, so moving an
+    old article does not make it new; a path deleted or renamed away and added again later
+    takes the later rank. Names come NUL-separated, unquoted. `paths` limits the log to those
+    (far faster in a long history; a rename from outside them then counts as an add)."""
+    tokens = _name_status(root, "--format=%x01", paths=paths)
     added: dict[str, int] = {}
     rank = 0
-    tokens = iter(out.decode("utf-8", "surrogateescape").split("\0"))
     for token in tokens:
         status = token.lstrip("\n")
         if status == "\x01":
@@ -664,22 +672,8 @@ def first_added(root: Path, paths: Sequence[str] = ()) -> dict[str, int]:
 def renames(root: Path) -> dict[str, str]:
     """Each path git saw renamed, to the path its content has now (chains followed), so a
     baseline entry of a moved file still names the pair it describes."""
-    try:
-        out = git(
-            root,
-            "log",
-            "--reverse",
-            "--topo-order",
-            "-M",
-            "--diff-filter=R",
-            "--name-status",
-            "-z",
-            "--format=",
-        )
-    except UsageError:
-        return {}
     step: dict[str, str] = {}
-    tokens = iter(out.decode("utf-8", "surrogateescape").split("\0"))
+    tokens = _name_status(root, "--diff-filter=R", "--format=")
     for token in tokens:
         if token.lstrip("\n")[:1] == "R":
             old, new = next(tokens, ""), next(tokens, "")
