@@ -167,3 +167,37 @@ def test_a_file_moved_away_and_back_keeps_its_entry_to_itself(tmp_path: Path) ->
     git(repo, "add", "e.md")
     proc = run_paradup("hook", "-f", "json", "e.md", cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
+
+
+def test_markup_and_punctuation_edits_keep_a_baselined_copy_known(tmp_path: Path) -> None:
+    """Emphasis, a block quote or `。` → `！` inside a baselined copy made it a new finding:
+    the baseline (version 3) hashes letters, digits and ideographs only. A version 2 baseline
+    is still read, its entries matched as they were written."""
+    from paradup.baseline import Entry, fingerprint, parts, split
+    from paradup.model import Finding, Span
+
+    def finding(a: str, b: str) -> Finding:
+        return Finding(
+            1.0, "exact", Span("a.md", 0, len(a), 1, 1, a), Span("b.md", 0, len(b), 1, 1, b)
+        )
+
+    text = "会议要求各单位加强安全生产管理，落实主体责任。确保不出现任何安全事故。"
+    was = finding(text, text)
+    edited = finding(
+        text, "> 会议要求各单位**加强**安全生产管理，落实主体责任！确保不出现任何安全事故。"
+    )
+    v3 = [Entry(fingerprint(was), ("a.md", "b.md"), (parts(text), parts(text)))]
+    assert split([edited], v3, ["b.md"], {"a.md", "b.md"}).new == ()
+    v2 = [Entry(fingerprint(was, 2), ("a.md", "b.md"), (parts(text, 2), parts(text, 2)), 2)]
+    assert split([was], v2, ["b.md"], {"a.md", "b.md"}).new == ()
+    assert split([edited], v2, ["b.md"], {"a.md", "b.md"}).new == (edited,)
+    # End to end: the written baseline, then emphasis added inside the copy.
+    repo = _baselined_pair(tmp_path)
+    data = json.loads((repo / BASELINE).read_text(encoding="utf-8"))
+    assert data["version"] == 3
+    copy = (repo / "c.md").read_text(encoding="utf-8")
+    line = paragraph(1).split("，")[0]
+    write(repo, {"c.md": copy.replace(line, f"**{line}**", 1)})
+    assert "**" in (repo / "c.md").read_text(encoding="utf-8")
+    proc = run_paradup("hook", "c.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout

@@ -35,26 +35,34 @@ from .errors import UsageError
 from .model import CheckResult, Finding
 from .report import printable
 
-BASELINE_VERSION = 2
-_READS = (1, 2)  # version 1 has no sentence hashes: its entries match whole passages only
+BASELINE_VERSION = 3
+# Version 1 has no sentence hashes (its entries match whole passages only); versions 1 and 2
+# hash text without whitespace (scheme 2), version 3 only its letters, digits and ideographs.
+_READS = (1, 2, 3)
+SCHEME = 3
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 
 
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+def _norm(text: str, scheme: int = SCHEME) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if scheme == 2:
+        return "".join(folded.split())
+    # Scheme 3: markup (`**`, `> `, `#`), punctuation (`。` → `！`) and spacing an editor
+    # changes inside a baselined copy do not make it a new finding.
+    return "".join(c for c in folded if c.isalnum())
 
 
-def fingerprint(f: Finding) -> str:
+def fingerprint(f: Finding, scheme: int = SCHEME) -> str:
     """Order-free content hash of the two passages (positions and paths excluded)."""
-    a, b = sorted((_norm(f.a.text), _norm(f.b.text)))
+    a, b = sorted((_norm(f.a.text, scheme), _norm(f.b.text, scheme)))
     return hashlib.sha256(f"{a}\0{b}".encode()).hexdigest()[:20]
 
 
-def parts(text: str) -> tuple[str, ...]:
+def parts(text: str, scheme: int = SCHEME) -> tuple[str, ...]:
     """Short hashes of the passage's sentences, normalized as `fingerprint` does."""
     out = []
     for m in _SENTENCE.finditer(text):
-        norm = _norm(m.group())
+        norm = _norm(m.group(), scheme)
         if norm:
             out.append(hashlib.sha256(norm.encode()).hexdigest()[:10])
     return tuple(out)
@@ -65,6 +73,7 @@ class Entry:
     fingerprint: str
     paths: tuple[str, str]
     parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # sentence hashes of a and b
+    scheme: int = SCHEME  # how its text was normalized before hashing (2: baselines v1-v2)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,7 @@ def read(path: Path, text: str | bytes | None = None) -> list[Entry]:
         data: Any = json.loads(path.read_text(encoding="utf-8") if text is None else text)
         if data.get("version") not in _READS:
             raise ValueError("version")
+        scheme = SCHEME if data["version"] >= 3 else 2
         return [
             Entry(
                 str(r["fingerprint"]),
@@ -135,6 +145,7 @@ def read(path: Path, text: str | bytes | None = None) -> list[Entry]:
                     tuple(str(x) for x in r.get("a_parts", ())),
                     tuple(str(x) for x in r.get("b_parts", ())),
                 ),
+                scheme,
             )
             for r in data["findings"]
         ]
@@ -166,15 +177,17 @@ def split(
         or any(p in changed_set for p in e.paths)
         or any(p not in existing_set for p in e.paths)
     ]
-    # 1. Whole passages, by fingerprint (moved anywhere, reflowed).
-    pool: dict[str, list[int]] = {}
+    # 1. Whole passages, by fingerprint (moved anywhere, reflowed), hashed the way each entry
+    # was (a baseline written by an older paradup keeps working).
+    schemes = sorted({e.scheme for e in available}, reverse=True)
+    pool: dict[tuple[int, str], list[int]] = {}
     for i, e in enumerate(available):
-        pool.setdefault(e.fingerprint, []).append(i)
+        pool.setdefault((e.scheme, e.fingerprint), []).append(i)
     used: set[int] = set()
     rest: list[Finding] = []
     known: list[Finding] = []
     for f in findings:
-        ids = pool.get(fingerprint(f))
+        ids = next((x for sc in schemes if (x := pool.get((sc, fingerprint(f, sc))))), None)
         if ids:
             used.add(ids.pop())
             known.append(f)
@@ -188,11 +201,14 @@ def split(
     ]
     new: list[Finding] = []
     for f in rest:
-        fa, fb = Counter(parts(f.a.text)), Counter(parts(f.b.text))
+        pieces = {
+            sc: (Counter(parts(f.a.text, sc)), Counter(parts(f.b.text, sc))) for sc in schemes
+        }
         pair = {printable(f.a.path), printable(f.b.path)}
         # Entries of the same two files first: a copy elsewhere must not use up their pieces.
         order = sorted(left, key=lambda t: set(t[0].paths) != pair)
-        for _e, ea, eb in order:
+        for e, ea, eb in order:
+            fa, fb = pieces[e.scheme]
             side = next(
                 ((x, y) for x, y in ((ea, eb), (eb, ea)) if fa and fb and fa <= x and fb <= y),
                 None,

@@ -98,7 +98,7 @@ def to_dict(
                 "message": {"text": message(s)},
                 "locations": [_location(f.b)],
                 "relatedLocations": [_location(f.a, id=1, message={"text": "earlier occurrence"})],
-                "partialFingerprints": {"paradupPassage/v1": fingerprint(f)},
+                "partialFingerprints": {"paradupPassage/v1": fingerprint(f, 2)},
                 "properties": {"similarity": f.similarity, "kind": f.kind},
             }
         )
