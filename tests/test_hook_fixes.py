@@ -201,3 +201,20 @@ def test_markup_and_punctuation_edits_keep_a_baselined_copy_known(tmp_path: Path
     assert "**" in (repo / "c.md").read_text(encoding="utf-8")
     proc = run_paradup("hook", "c.md", cwd=repo)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_a_moved_original_is_still_older_than_its_copy(tmp_path: Path) -> None:
+    """Dating the changed files by a log limited to their paths took the original's move
+    (`old/orig.md` -> `orig.md`) for an add, so the original was blamed as the copy."""
+    repo = make_repo(tmp_path / "content", {"old/orig.md": article(1)})
+    write(repo, {"copy.md": article(2) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "copy")
+    git(repo, "mv", "old/orig.md", "orig.md")
+    git(repo, "commit", "-qm", "move the original")
+    for rel in ("orig.md", "copy.md"):
+        write(repo, {rel: (repo / rel).read_text(encoding="utf-8") + "\n补记一句。\n"})
+    proc = run_paradup("hook", "--no-baseline", "-f", "json", "orig.md", "copy.md", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    found = json.loads(proc.stdout)["findings"]
+    assert [(f["a"]["path"], f["b"]["path"]) for f in found] == [("orig.md", "copy.md")]

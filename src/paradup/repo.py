@@ -24,7 +24,7 @@ import math
 import os
 import pickle
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -621,38 +621,23 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
             )
 
 
-def _name_status(root: Path, *args: str, paths: Sequence[str] = ()) -> Iterator[str]:
+def _name_status(root: Path, *args: str) -> Iterator[str]:
     """The NUL-separated tokens of `git log --name-status` with renames, oldest first in graph
-    order (`args`: the format, a filter), limited to `paths` if any; none before the first
-    commit."""
-    spec = ["--literal-pathspecs"] if paths else []
-    tail = ["--", *paths] if paths else []
+    order (`args`: the format, a filter); none before the first commit."""
     try:
-        out = git(
-            root,
-            *spec,
-            "log",
-            "--reverse",
-            "--topo-order",
-            "-M",
-            "--name-status",
-            "-z",
-            *args,
-            *tail,
-        )
+        out = git(root, "log", "--reverse", "--topo-order", "-M", "--name-status", "-z", *args)
     except UsageError:
         return iter(())
     return iter(out.decode("utf-8", "surrogateescape").split("\0"))
 
 
-def first_added(root: Path, paths: Sequence[str] = ()) -> dict[str, int]:
+def first_added(root: Path) -> dict[str, int]:
     """Path -> rank of the commit that added its present content, older commits lower (one
     `git log`, oldest first in graph order, so commits in the same second keep their order;
     none before the first commit). A renamed file keeps the rank of its old path, so moving an
     old article does not make it new; a path deleted or renamed away and added again later
-    takes the later rank. Names come NUL-separated, unquoted. `paths` limits the log to those
-    (far faster in a long history; a rename from outside them then counts as an add)."""
-    tokens = _name_status(root, "--format=%x01", paths=paths)
+    takes the later rank. Names come NUL-separated, unquoted."""
+    tokens = _name_status(root, "--format=%x01")
     added: dict[str, int] = {}
     rank = 0
     for token in tokens:
@@ -824,13 +809,14 @@ def check_changed(
     result = run()
     # Among the changed files, the earlier-added one is the source: `pre-commit run
     # --all-files` passes an original and its later copy both, and name order blamed the
-    # original. Dated only when two changed files restate each other (a `git log` of those
-    # paths), then checked again in that order.
+    # original. Dated only when two changed files restate each other, then checked again in
+    # that order. The whole history's log, as --all reads it: one limited to these paths took
+    # a moved original's rename for an add and made it newer than its own copy.
     if len(mine) > 1 and any(
         f.a.path in focus_rels and f.b.path in focus_rels for f in result.findings
     ):
         committed = in_head(root, [rel for rel, _ in mine])
-        added = first_added(root, sorted(committed))
+        added = first_added(root)
         mine.sort(
             key=lambda t: (added.get(t[0], math.inf) if t[0] in committed else math.inf, t[0])
         )
