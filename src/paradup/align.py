@@ -187,10 +187,9 @@ class Aligner:
             return sum(c[h] > 1 for h in own) >= NEAR_EXACT * len(own)
 
         def take(name: str, end: int) -> bool:
-            other = sides["b" if name == "a" else "a"]
-            if other[1] > other[0] and repeat(
-                other[end], counts["b" if name == "a" else "a"], False
-            ):
+            other = "b" if name == "a" else "a"
+            o_lo, o_hi = sides[other]
+            if o_hi > o_lo and repeat(o_hi if end else o_lo, counts[other], False):
                 return False
             lo, hi = sides[name]
             c = counts[name]

@@ -107,7 +107,10 @@ def _emit(text: str, output: Path | None, data: bool = False) -> None:
         from .output import stdout_report, write_data
 
         with stdout_report():
-            write_data(text) if data else sys.stdout.write(text)
+            if data:
+                write_data(text)
+            else:
+                sys.stdout.write(text)
         return
     from .output import write_report
 
@@ -170,7 +173,7 @@ def _committed_baseline(
     from .baseline import read
     from .repo import baseline_state, git, renames
 
-    state = baseline_state(root, path)
+    state, rel = baseline_state(root, path)
     if state in ("outside", "ignored", "missing"):
         entries = read(path)
     elif state == "untracked" and all_files:  # a check of the tree, not of a commit
@@ -183,12 +186,13 @@ def _committed_baseline(
         )
         return []
     elif staged:
-        rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
         entries = read(path, git(root, "--literal-pathspecs", "show", f":{rel}"))
     else:
         entries = read(path)  # pre-commit has stashed edits that are not staged
-    gone = {p for e in entries for p in e.paths if p not in existing} if existing else set()
-    if not gone or existing is None:
+    if existing is None:
+        return entries
+    gone = {p for e in entries for p in e.paths if p not in existing}
+    if not gone:
         return entries
     # Only a path that is gone follows its rename, and only to a path that exists: a file
     # moved away and back, or a path reused after a rename, keeps its entries.

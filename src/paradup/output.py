@@ -146,9 +146,10 @@ def discard_stdout() -> None:
 def write_data(text: str) -> None:
     """A machine-readable report (JSON, SARIF, HTML) to stdout, always as UTF-8: what JSON
     and SARIF readers expect; a GBK or ASCII stdout would take escapes that are not JSON."""
-    encoding = (sys.stdout.encoding or "").lower().replace("-", "")
+    from .stdio import is_utf8
+
     buffer = getattr(sys.stdout, "buffer", None)
-    if encoding in ("utf8", "utf8sig") or buffer is None:
+    if is_utf8(sys.stdout) or buffer is None:
         sys.stdout.write(text)
         return
     sys.stdout.flush()

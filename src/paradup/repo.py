@@ -674,21 +674,22 @@ def renames(root: Path) -> dict[str, str]:
     return moved
 
 
-def baseline_state(root: Path, path: Path) -> str:
+def baseline_state(root: Path, path: Path) -> tuple[str, str]:
     """`outside` (not under the work tree), `tracked` (in git's index), `ignored`, `untracked`
-    or `missing`: whether the commit being checked holds this baseline."""
+    or `missing`: whether the commit being checked holds this baseline; and its path relative
+    to the work tree ("" when outside)."""
     try:
         rel = Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
-        return "outside"
+        return "outside", ""
     if git(root, "--literal-pathspecs", "ls-files", "-z", "--", rel):
-        return "tracked"
+        return "tracked", rel
     if not path.exists():
-        return "missing"
+        return "missing", rel
     ignored = subprocess.run(
         ["git", "check-ignore", "-q", "--no-index", "--", rel], cwd=root, capture_output=True
     )
-    return "ignored" if ignored.returncode == 0 else "untracked"
+    return ("ignored" if ignored.returncode == 0 else "untracked"), rel
 
 
 def focus_order(
