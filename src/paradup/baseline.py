@@ -78,10 +78,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Findings split into new ones (which fail the gate) and known ones (in the baseline)."""
+    """Findings split into new ones (which fail the gate), known ones (in the baseline) and
+    earlier ones (present before the change: at `paradup hook --since`'s commit)."""
 
     new: tuple[Finding, ...]
     known: tuple[Finding, ...]
+    earlier: tuple[Finding, ...] = ()
 
 
 def entries_of(result: CheckResult) -> list[Entry]:

@@ -51,6 +51,11 @@ this commit, whatever the argument order; deleted files are skipped, `include`/`
 Pass names that start with `-` after `--`.
 """
 STAGED_HELP = "Read articles as staged in git's index, not the work tree (plain git hooks)."
+NO_BASELINE_HELP = "Report every finding (no baseline; no --since unless given)."
+SINCE_HELP = (
+    "Findings this commit already had are not new [HEAD; pre-commit's --from-ref; "
+    "none with --all]; `none` reports every finding not in the baseline."
+)
 
 
 def _warn(message: str) -> None:
@@ -67,7 +72,9 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def render_text(result: "CheckResult", verdict: "Verdict", failing: list[str], gate: str) -> str:
+def render_text(
+    result: "CheckResult", verdict: "Verdict", failing: list[str], gate: str, since: str = ""
+) -> str:
     """Plain lines a committer reads in the pre-commit output: file:line:col, both passages.
 
     Undecodable bytes in file names show as `\\xff` (report.printable): the lines always encode."""
@@ -88,10 +95,13 @@ def render_text(result: "CheckResult", verdict: "Verdict", failing: list[str], g
                 f"{printable(s.path)}: 复制比 {s.ratio:.1%} "
                 f"({s.restated_chars} of {s.chars} prose characters)"
             )
-    n_new, n_known = len(verdict.new), len(verdict.known)
+    n_new, n_known, n_earlier = len(verdict.new), len(verdict.known), len(verdict.earlier)
     summary = f"paradup: {n_new} new restated passage{'s' if n_new != 1 else ''}"
-    if n_known:
-        summary += f" ({n_known} known in the baseline, not reported)"
+    old = [f"{n_known} known in the baseline"] if n_known else []
+    if n_earlier:
+        old.append(f"{n_earlier} already in {since or 'the earlier commit'}")
+    if old:
+        summary += f" ({', '.join(old)}, not reported)"
     if failing:
         summary += f"; {gate}: failing {', '.join(printable(x) for x in failing)}"
     elif n_new:
@@ -203,6 +213,87 @@ def _committed_baseline(
     ]
 
 
+def _since(since: str | None, all_files: bool) -> tuple[str | None, bool]:
+    """The commit whose findings are not new: `--since`, else pre-commit's `--from-ref`
+    (PRE_COMMIT_FROM_REF), else HEAD for changed files; none with `--since none` or --all.
+    And whether it is that implicit HEAD, which explains only findings in files that differ
+    from it: `pre-commit run --all-files` passes every file, unchanged ones too, to be checked
+    whole."""
+    implicit = False
+    if since is None:
+        since = os.environ.get("PRE_COMMIT_FROM_REF")
+        if not since and not all_files:
+            since, implicit = "HEAD", True
+    return (None if not since or since.lower() == "none" else since), implicit
+
+
+def _earlier(
+    root: Path,
+    settings: "Settings",
+    since: str,
+    result: "CheckResult",
+    verdict: "Verdict",
+    checked: list[str],
+    now: dict[str, str],
+    implicit: bool,
+    baseline: "list[Entry]",
+) -> "Verdict":
+    """Move the new findings that the `since` commit already had to `earlier`: the changed
+    files are checked as they were then (renamed ones under their old path), and what that
+    finds is one more baseline. A passage restated before the change is not the change's,
+    so touching either of its files does not fail the commit; a fresh copy of it still does
+    (the same multiset rule as the baseline). `now`: path -> blob of the articles checked;
+    `implicit`: only findings with a side in a file that differs from the commit count.
+    What the baseline already explained then is not counted twice."""
+    from dataclasses import replace
+
+    from .baseline import Verdict, entries_of, split
+    from .repo import articles_at, check_changed, commit_of, renamed_since
+    from .report import printable
+
+    commit = commit_of(root, since)
+    if commit is None:
+        if since == "HEAD":
+            return verdict  # no commit yet: everything is new
+        from_ref = since == os.environ.get("PRE_COMMIT_FROM_REF")
+        where = "PRE_COMMIT_FROM_REF" if from_ref else "--since"
+        raise UsageError(
+            f"{where} {since}: not a commit in this repository; fetch it (a shallow clone "
+            "lacks history: fetch-depth: 0) or name another"
+        )
+    then = articles_at(root, settings, commit)
+    sides = {p for f in verdict.new for p in (f.a.path, f.b.path)}
+    old_of = {p: p for p in sides if p in then}
+    if len(old_of) < len(sides):
+        moved = renamed_since(root, commit)
+        old_of.update({p: moved[p] for p in sides - old_of.keys() if moved.get(p) in then})
+    changed = set(checked)
+    if implicit:
+        changed = {p for p in changed if p not in old_of or now.get(p) != then[old_of[p]]}
+    eligible = [
+        f
+        for f in verdict.new
+        if f.a.path in old_of and f.b.path in old_of and {f.a.path, f.b.path} & changed
+    ]
+    focus = sorted({old_of[p] for f in eligible for p in (f.a.path, f.b.path) if p in checked})
+    if not focus:
+        return verdict
+    before, _, _ = check_changed(root, settings, focus, staged=True, files=then)
+    now_of = {printable(o): printable(p) for p, o in old_of.items()}
+    unexplained = split(before.findings, baseline, None, then).new
+    entries = [
+        replace(e, paths=(now_of.get(e.paths[0], e.paths[0]), now_of.get(e.paths[1], e.paths[1])))
+        for e in entries_of(replace(before, findings=unexplained))
+    ]
+    again = split(eligible, entries, None, now)
+    order = {id(f): n for n, f in enumerate(result.findings)}
+    known = {id(f) for f in again.known}
+    earlier = sorted((*verdict.earlier, *again.known), key=lambda f: order[id(f)])
+    return Verdict(
+        tuple(f for f in verdict.new if id(f) not in known), verdict.known, tuple(earlier)
+    )
+
+
 def run_hook(
     files: Sequence[str] | None,
     all_files: bool = False,
@@ -215,6 +306,7 @@ def run_hook(
     min_chars: int | None = None,
     config: Path | None = None,
     staged: bool = False,
+    since: str | None = None,
 ) -> int:
     """The hook: check, report, and return the exit code (ParadupError on bad input)."""
     from .baseline import Verdict
@@ -223,6 +315,8 @@ def run_hook(
     paths = list(files or [])
     if not paths and not all_files:
         raise UsageError("no files given; pass changed files, or --all to check every article")
+    # --no-baseline reports every finding: the earlier commit too explains none unless named.
+    since, implicit = _since("none" if no_baseline and since is None else since, all_files)
     cli: dict[str, object] = {
         "max_ratio": max_ratio,
         "baseline": str(baseline) if baseline else None,
@@ -231,7 +325,8 @@ def run_hook(
     }
     groups = [paths] if config is not None or all_files else _config_groups(paths)
     judged = [
-        _judge(group, all_files, output, no_baseline, config, staged, cli) for group in groups
+        _judge(group, all_files, output, no_baseline, config, staged, cli, since, implicit)
+        for group in groups
     ]
     if len(judged) == 1:
         result, verdict, failing, gate, root = judged[0]
@@ -249,6 +344,7 @@ def run_hook(
         verdict = Verdict(
             tuple(f for j in judged for f in j[1].new if id(f) in kept),
             tuple(f for j in judged for f in j[1].known if id(f) in kept),
+            tuple(f for j in judged for f in j[1].earlier if id(f) in kept),
         )
         failing = sorted({p for j in judged for p in j[2]})
         gate = "; ".join(dict.fromkeys(j[3] for j in judged))
@@ -256,7 +352,7 @@ def run_hook(
     new_ids = {id(f) for f in verdict.new}
     new_index = {i for i, f in enumerate(result.findings) if id(f) in new_ids}
     if format is HookFormat.text:
-        _emit(render_text(result, verdict, failing, gate), output)
+        _emit(render_text(result, verdict, failing, gate, since or ""), output)
     elif format is HookFormat.json:
         from dataclasses import replace
 
@@ -299,9 +395,11 @@ def _judge(
     config: Path | None,
     staged: bool,
     cli: dict[str, object],
+    since: str | None = None,
+    implicit: bool = False,
 ) -> "tuple[CheckResult, Verdict, list[str], str, Path]":
-    """One config's files checked and split by its baseline: (result, verdict, failing files,
-    gate, repository root)."""
+    """One config's files checked and split by its baseline, then by what the `since` commit
+    held: (result, verdict, failing files, gate, repository root)."""
     from .baseline import split
     from .repo import check_changed, relative
 
@@ -319,6 +417,10 @@ def _judge(
         [] if no_baseline else _committed_baseline(root, baseline_file, staged, all_files, known)
     )
     verdict = split(result.findings, entries, None if all_files else checked, existing)
+    if since is not None and verdict.new:
+        verdict = _earlier(
+            root, settings, since, result, verdict, checked, tracked, implicit, entries
+        )
     new_files = {f.b.path for f in verdict.new}
     limit = settings.max_ratio
     if limit is None:
@@ -366,11 +468,12 @@ def parser() -> "argparse.ArgumentParser":
         help="Fail only when a changed file's 复制比 is above this (0-1).",
     )
     ap.add_argument("--baseline", type=Path, help="Baseline file [.paradup-baseline.json].")
-    ap.add_argument("--no-baseline", action="store_true", help="Report every finding.")
+    ap.add_argument("--no-baseline", action="store_true", help=NO_BASELINE_HELP)
     ap.add_argument("--threshold", type=float, help="Jaccard similarity a passage pair needs.")
     ap.add_argument("--min-chars", type=int, help="Shortest passage reported, in characters.")
     ap.add_argument("--config", type=Path, help="Config file (else discovered).")
     ap.add_argument("--staged", action="store_true", help=STAGED_HELP)
+    ap.add_argument("--since", metavar="REF", help=SINCE_HELP)
     return ap
 
 
@@ -431,6 +534,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             min_chars=args.min_chars,
             config=args.config,
             staged=args.staged,
+            since=args.since,
         )
     except ParadupError as exc:
         _error(str(exc))
@@ -487,9 +591,7 @@ def register(app: "typer.Typer") -> None:
         baseline: Annotated[
             Path | None, typer.Option(help="Baseline file [.paradup-baseline.json].")
         ] = None,
-        no_baseline: Annotated[
-            bool, typer.Option("--no-baseline", help="Report every finding.")
-        ] = False,
+        no_baseline: Annotated[bool, typer.Option("--no-baseline", help=NO_BASELINE_HELP)] = False,
         threshold: Annotated[
             float | None, typer.Option(help="Jaccard similarity a passage pair needs [0.4].")
         ] = None,
@@ -500,6 +602,9 @@ def register(app: "typer.Typer") -> None:
             Path | None, typer.Option("--config", help="Config file (else discovered).")
         ] = None,
         staged: Annotated[bool, typer.Option("--staged", help=STAGED_HELP)] = False,
+        since: Annotated[
+            str | None, typer.Option("--since", metavar="REF", help=SINCE_HELP)
+        ] = None,
     ) -> None:
         try:
             code = run_hook(
@@ -514,6 +619,7 @@ def register(app: "typer.Typer") -> None:
                 min_chars=min_chars,
                 config=config,
                 staged=staged,
+                since=since,
             )
         except ParadupError as exc:
             raise fail(str(exc)) from None

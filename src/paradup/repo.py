@@ -128,19 +128,27 @@ def wanted(rel: str, settings: Settings) -> bool:
     return ok and not _matches(rel, cfg.exclude)
 
 
-def tracked(root: Path, settings: Settings, staged: bool = False) -> dict[str, str]:
-    """Tracked articles: relative posix path -> blob id of the content, as in the work tree
-    (unstaged edits included) or, with `staged`, as staged in the index (what a commit holds)."""
+def _articles(listing: bytes, settings: Settings) -> dict[str, str]:
+    """Path -> blob of the wanted articles in `git ls-files -s -z` or `git ls-tree -r -z`
+    output (both give the mode first and the blob id among the fields before the tab)."""
     files: dict[str, str] = {}
-    for entry in git(root, "ls-files", "-s", "-z").split(b"\0"):
+    for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, name = entry.partition(b"\t")
-        mode, blob, _stage = meta.decode().split()
+        fields = meta.decode().split()
+        mode = fields[0]
         rel = name.decode("utf-8", "surrogateescape")
         if mode.startswith("120") or mode.startswith("160") or not wanted(rel, settings):
             continue  # symlinks and submodules are not articles
-        files[rel] = blob
+        files[rel] = next(f for f in fields[1:] if len(f) >= 40)  # ls-tree: mode type blob
+    return files
+
+
+def tracked(root: Path, settings: Settings, staged: bool = False) -> dict[str, str]:
+    """Tracked articles: relative posix path -> blob id of the content, as in the work tree
+    (unstaged edits included) or, with `staged`, as staged in the index (what a commit holds)."""
+    files = _articles(git(root, "ls-files", "-s", "-z"), settings)
     if staged:
         return files
     # Work-tree edits (unstaged, or outside a pre-commit run): hash what is on disk.
@@ -608,6 +616,42 @@ def in_head(root: Path, rels: list[str]) -> set[str]:
     return {n for n in _names(out) if n in wanted_set}
 
 
+def commit_of(root: Path, ref: str) -> str | None:
+    """The commit `ref` names, or None (no such ref, or no commit yet)."""
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+    )
+    out = proc.stdout.decode().strip()
+    return out if proc.returncode == 0 and out else None
+
+
+def articles_at(root: Path, settings: Settings, commit: str) -> dict[str, str]:
+    """The wanted articles of a commit: path -> blob id."""
+    return _articles(git(root, "ls-tree", "-r", "-z", "--full-tree", commit), settings)
+
+
+def renamed_since(root: Path, commit: str) -> dict[str, str]:
+    """Path now (as staged) -> its path at `commit`, for the files git sees renamed since."""
+    tokens = iter(
+        git(root, "diff", "--cached", "-M", "--name-status", "-z", commit, "--")
+        .decode("utf-8", "surrogateescape")
+        .split("\0")
+    )
+    moved: dict[str, str] = {}
+    for token in tokens:
+        if token[:1] == "R":
+            old, new = next(tokens, ""), next(tokens, "")
+            moved[new] = old
+        elif token[:1] == "C":
+            next(tokens, "")
+            next(tokens, "")
+        elif token:
+            next(tokens, "")
+    return moved
+
+
 def _refuse_unknown(root: Path, missing: list[str]) -> None:
     """Paths not on disk must be known to git (deleted in the work tree or the index)."""
     if not missing:
@@ -734,19 +778,25 @@ def focus_order(
 
 
 def check_changed(
-    root: Path, settings: Settings, changed: Iterable[str] | None, staged: bool = False
+    root: Path,
+    settings: Settings,
+    changed: Iterable[str] | None,
+    staged: bool = False,
+    files: dict[str, str] | None = None,
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
     """Check the changed files (repository-relative) against themselves and every article.
 
     With `changed=None`, every tracked article is checked against every other. With `staged`,
     every article is read as staged in the index, not as in the work tree (a plain git hook:
-    pre-commit stashes unstaged edits itself). Returns the result (findings with a side in a
-    changed file, summaries of the changed files), the changed files actually checked, and the
-    tracked articles.
+    pre-commit stashes unstaged edits itself). `files` (path -> blob, with `staged`) replaces
+    the tracked articles: a commit's, to check the changed files as they were then. Returns the
+    result (findings with a side in a changed file, summaries of the changed files), the
+    changed files actually checked, and the tracked articles.
     """
     from .check import check_prepared
 
-    files = tracked(root, settings, staged)
+    if files is None:
+        files = tracked(root, settings, staged)
     cache = RepoCache(root, settings)
     if changed is None:
         cache.ensure(files)
