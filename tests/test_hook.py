@@ -395,3 +395,17 @@ def test_pre_commit_try_repo_against_this_checkout(
     assert proc.returncode == 1 and "restates articles/03.md:" in out, out
     proc = _run([*cmd[:-1], ".paradup.toml"], repo, hook_env)  # not an article: passes
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Committed, the copy is HEAD's: an edit elsewhere in its file does not fail again, while
+    # pre-commit's --from-ref (the commit before the copy) still blames it.
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "commit", "-qm", "copies")
+    write(repo, {"articles/new.txt": article(400) + "\n" + paragraph(4) + "\n\n补记一句。\n"})
+    git(repo, "add", "-A")
+    proc = _run([*cmd[:-1], "articles/new.txt"], repo, hook_env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Passed" in out, out  # the old pair (quiet when passing)
+    ranged = [*cmd[: cmd.index("--files")], "--from-ref", base, "--to-ref", "HEAD"]
+    proc = _run(ranged, repo, hook_env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and "articles/copy.rst:" in out, out
+    assert "articles/new.txt:" in out  # added since the base too

@@ -138,3 +138,24 @@ def test_before_the_first_commit_everything_is_new(tmp_path: Path) -> None:
     proc = run_paradup("hook", "-f", "json", "copy.md", "a.md", cwd=repo)
     assert proc.returncode == 1, proc.stderr
     assert _json(proc) == [("a.md", "copy.md")]
+
+
+def test_words_edited_in_an_old_copy_pass(tmp_path: Path) -> None:
+    """An editor rewording a few words inside a copy HEAD already had (to make it less of a
+    copy) is not blamed for it; pasting more of the source next to it still fails."""
+    repo = _old_copy(tmp_path)
+    old = paragraph(1)
+    edited = old.replace("基本无耻查出为", "基本查出", 1).replace("孩子眼睛", "孩子们的眼睛", 1)
+    assert edited != old
+    write(repo, {"copy.md": article(3) + "\n" + edited + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "copy.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 already in HEAD" in proc.stdout
+    # More of a.md pasted right after the old copy: one longer passage, with new sentences.
+    more = edited + "\n\n" + paragraph(1, 3)
+    write(repo, {"copy.md": article(3) + "\n" + more + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "-f", "json", "copy.md", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {b for _, b in _json(proc)} == {"copy.md"}

@@ -58,14 +58,18 @@ def fingerprint(f: Finding, scheme: int = SCHEME) -> str:
     return hashlib.sha256(f"{a}\0{b}".encode()).hexdigest()[:20]
 
 
+def sentences(text: str, scheme: int = SCHEME) -> tuple[str, ...]:
+    """The passage's sentences, normalized as `fingerprint` does (empty ones left out)."""
+    return tuple(n for m in _SENTENCE.finditer(text) if (n := _norm(m.group(), scheme)))
+
+
+def _hash(sentence: str) -> str:
+    return hashlib.sha256(sentence.encode()).hexdigest()[:10]
+
+
 def parts(text: str, scheme: int = SCHEME) -> tuple[str, ...]:
     """Short hashes of the passage's sentences, normalized as `fingerprint` does."""
-    out = []
-    for m in _SENTENCE.finditer(text):
-        norm = _norm(m.group(), scheme)
-        if norm:
-            out.append(hashlib.sha256(norm.encode()).hexdigest()[:10])
-    return tuple(out)
+    return tuple(_hash(n) for n in sentences(text, scheme))
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class Entry:
     paths: tuple[str, str]
     parts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # sentence hashes of a and b
     scheme: int = SCHEME  # how its text was normalized before hashing (2: baselines v1-v2)
+    # The normalized sentences themselves: only entries made from an earlier commit's findings
+    # (never written to the file), so an old pair whose words were edited is recognized.
+    texts: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 @dataclass(frozen=True)
@@ -86,15 +93,36 @@ class Verdict:
     earlier: tuple[Finding, ...] = ()
 
 
-def entries_of(result: CheckResult) -> list[Entry]:
+def entries_of(result: CheckResult, texts: bool = False) -> list[Entry]:
+    """An entry per finding; with `texts`, keeping the passages' normalized sentences."""
     return [
         Entry(
             fingerprint(f),
             (printable(f.a.path), printable(f.b.path)),
             (parts(f.a.text), parts(f.b.text)),
+            texts=(sentences(f.a.text), sentences(f.b.text)) if texts else ((), ()),
         )
         for f in result.findings
     ]
+
+
+def _bigrams(sentence: str) -> set[str]:
+    return {sentence[i : i + 2] for i in range(len(sentence) - 1)} or {sentence}
+
+
+def _edited(side: tuple[str, ...], hashes: tuple[str, ...], texts: tuple[str, ...]) -> bool:
+    """Whether every sentence of a finding's side is one of an entry side's, or an edit of
+    one (half of the character pairs of the two shared or more): words changed in an old
+    copy, nothing new pasted in."""
+    known = set(hashes)
+    grams = [_bigrams(t) for t in texts]
+    for sentence in side:
+        if _hash(sentence) in known:
+            continue
+        mine = _bigrams(sentence)
+        if not any(len(mine & g) >= 0.5 * len(mine | g) for g in grams):
+            return False
+    return bool(side)
 
 
 def write(path: Path, result: CheckResult) -> int:
@@ -202,6 +230,7 @@ def split(
         if i not in used and e.parts[0] and e.parts[1]
     ]
     new: list[Finding] = []
+    spent: set[int] = set()  # entries step 2 took sentences from
     for f in rest:
         pieces = {
             sc: (Counter(parts(f.a.text, sc)), Counter(parts(f.b.text, sc))) for sc in schemes
@@ -218,10 +247,34 @@ def split(
             if side is not None:
                 side[0].subtract(fa)
                 side[1].subtract(fb)
+                spent.add(id(e))
                 known.append(f)
                 break
         else:
             new.append(f)
+    # 3. An old pair of the same two files edited in place (entries with texts only).
+    free = [
+        e
+        for i, e in enumerate(available)
+        if i not in used and id(e) not in spent and e.texts[0] and e.texts[1]
+    ]
+    if free and new:
+        still: list[Finding] = []
+        for f in new:
+            pair = {printable(f.a.path), printable(f.b.path)}
+            sa, sb = sentences(f.a.text), sentences(f.b.text)
+            for e in free:
+                if set(e.paths) != pair:
+                    continue
+                (ha, hb), (ta, tb) = e.parts, e.texts
+                ab = _edited(sa, ha, ta) and _edited(sb, hb, tb)
+                if ab or (_edited(sa, hb, tb) and _edited(sb, ha, ta)):
+                    free.remove(e)
+                    known.append(f)
+                    break
+            else:
+                still.append(f)
+        new = still
     by_id = {id(f): n for n, f in enumerate(findings)}
     known.sort(key=lambda f: by_id[id(f)])
     return Verdict(tuple(new), tuple(known))

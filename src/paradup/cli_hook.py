@@ -283,7 +283,7 @@ def _earlier(
     unexplained = split(before.findings, baseline, None, then).new
     entries = [
         replace(e, paths=(now_of.get(e.paths[0], e.paths[0]), now_of.get(e.paths[1], e.paths[1])))
-        for e in entries_of(replace(before, findings=unexplained))
+        for e in entries_of(replace(before, findings=unexplained), texts=True)
     ]
     again = split(eligible, entries, None, now)
     order = {id(f): n for n, f in enumerate(result.findings)}
