@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from paradup import normalize as normalize_module
 from paradup.normalize import (
+    Normalized,
     _CharTable,
     _markup_mask,
     _maybe_markup,
@@ -175,3 +178,81 @@ def test_ideographs_learned_at_once_equal_the_character_loop() -> None:
     each.learn_each(block)
     for name in ("known", "flags", "length", "codes", "kind", "space"):
         assert np.array_equal(getattr(bulk, name)[lo : hi + 1], getattr(each, name)[lo : hi + 1])
+
+
+# Format characters fold to nothing: zero-width space, joiners, word joiner, soft hyphen, BOM,
+# bidi embeddings and isolates, and any other of category Cf.
+FORMAT = st.one_of(
+    st.sampled_from(
+        [
+            "\u200b",
+            "\u200c",
+            "\u200d",
+            "\u2060",
+            "\u00ad",
+            "\ufeff",
+            *map(chr, range(0x202A, 0x202F)),
+            *map(chr, range(0x2066, 0x206A)),
+        ]
+    ),
+    st.characters(categories=["Cf"]),
+)
+WITH_FORMAT = st.lists(st.one_of(PIECES, FORMAT, FORMAT.map(lambda c: c * 2)), max_size=40).map(
+    "".join
+)
+
+
+def _fields(norm: Normalized) -> tuple[object, ...]:
+    return (norm.raw, norm.text, list(norm.starts), list(norm.ends), norm.headings)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WITH_FORMAT)
+@example("中国\u200b会议")
+@example("a \u200b b")  # the space spans the first blank, across the format character
+@example("会议。\n\n\u200b\ufeff新华社")  # the paragraph break ends at the first emitted one
+@example("\u200b\n\nHello\u00ad\n\u200dworld\u200b")
+@example("## \u200b标题\n\u2066- 项\u2069")
+@example("\ufeff")
+def test_format_characters_stay_on_the_fast_paths(raw: str) -> None:
+    skip, breaks, headings = _markup_mask(raw)
+    lines = "\n\n" not in raw and "\n" in raw.strip()
+    slow = _normalize_slow(raw, skip, breaks, headings, lines)
+    fast = _normalize_fast(raw, skip, breaks, headings, lines)
+    assert fast is not None
+    assert _fields(fast) == _fields(slow)
+    assert _fields(normalize(raw)) == _fields(slow)
+    if not _maybe_markup(raw):
+        plain = _normalize_plain(raw, lines)
+        assert plain is not None
+        assert _fields(plain) == _fields(slow)
+
+
+def test_a_zero_width_space_does_not_take_the_reference_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One U+200B in a draft sent all of it to the character loop (2 MB of news: 0.2 s -> 1.3 s)."""
+    plain = "新华社北京电 会议在京召开。\n\n会议\u200b指出，ＡＢＣ  Hello\u00ad world 2.5%。\n" * 50
+    markup = "## 标题\u200b\n\n- 会议\ufeff在京召开。**重点**\n" * 50
+    want = {raw: _fields(normalize(raw)) for raw in (plain, markup)}
+
+    def refuse(*args: object) -> Normalized:
+        raise AssertionError("the reference loop")
+
+    monkeypatch.setattr(normalize_module, "_normalize_slow", refuse)
+    for raw in (plain, markup):
+        assert _fields(normalize(raw)) == want[raw]
+    assert not _maybe_markup(plain) and _maybe_markup(markup)
+    assert _normalize_plain(plain, False) is not None
+    assert "\u200b" not in normalize(plain).text and "\ufeff" not in normalize(markup).text
+
+
+def test_format_characters_are_dropped_in_the_char_table() -> None:
+    import numpy as np
+
+    marks = [0x200B, 0x200C, 0x200D, 0x2060, 0xAD, 0xFEFF, *range(0x202A, 0x202F), 0xE0001]
+    table = _CharTable()
+    table.learn(np.array([*marks, ord("a")], dtype=np.uint32))
+    assert (table.kind[marks] == _CharTable.DROP).all()
+    assert (table.flags[marks] == _CharTable.DROP).all() and not table.length[marks].any()
+    assert table.kind[ord("a")] == _CharTable.ONE and not table.flags[ord("a")] & table.DROP

@@ -8,6 +8,7 @@ full-width forms; quotes and dashes are unified; Latin is case-folded.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from array import array
@@ -16,8 +17,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import numpy as np
     import numpy.typing as npt
 
@@ -272,7 +271,7 @@ class _CharTable:
     """Per-code-point properties, computed once per process for each character seen."""
 
     WIDTH = 4  # longest fold handled by the fast path
-    ONE, MANY = 1, 2
+    ONE, MANY, DROP = 1, 2, 3
 
     def __init__(self) -> None:
         import numpy as np
@@ -282,12 +281,13 @@ class _CharTable:
         self.flags = np.zeros(size, dtype=np.uint8)
         self.length = np.zeros(size, dtype=np.int8)
         self.codes = np.zeros((size, self.WIDTH), dtype="<u4")
-        # For `_normalize_plain`: 0 unsupported or unknown, else folds to ONE or MANY chars
+        # For `_normalize_plain`: 0 unsupported or unknown, else folds to ONE or MANY chars,
+        # or to none (DROP: a format character, skipped as if it were not there)
         self.kind = np.zeros(size, dtype=np.uint8)
         self.space = np.zeros(size, dtype=bool)
 
     # flag bits
-    WS, COMBINING, UNSUPPORTED, FIRST_CJK, LAST_CJK, FIRST_WORDY, LAST_WORDY = (
+    WS, COMBINING, UNSUPPORTED, FIRST_CJK, LAST_CJK, FIRST_WORDY, LAST_WORDY, DROP = (
         1,
         2,
         4,
@@ -295,6 +295,7 @@ class _CharTable:
         16,
         32,
         64,
+        128,
     )
 
     # CJK Unified Ideographs fold to themselves (no compatibility decomposition, no case,
@@ -327,6 +328,12 @@ class _CharTable:
         for cp in cps[~self.known[cps]].tolist():
             c = chr(cp)
             flags = 0
+            if not c.isspace() and not fold(c) and not unicodedata.combining(c):
+                # A format character folds to nothing: length 0, no other property.
+                self.flags[cp] = self.DROP
+                self.kind[cp] = self.DROP
+                self.known[cp] = True
+                continue
             if c.isspace():
                 f = " "
                 flags |= self.WS
@@ -362,8 +369,9 @@ def _normalize_plain(raw: str, line_paragraphs: bool) -> Normalized | None:
 
     Then every non-space character is emitted with its fold and only the few whitespace runs
     (a news article has about five paragraphs) need a decision, made here in Python; the
-    per-character work is a few numpy passes. Returns None for combining marks and folds the
-    fast path does not handle either.
+    per-character work is a few numpy passes. Format characters (folded to nothing) are left
+    out of `folded` and its offsets. Returns None for combining marks and folds the fast path
+    does not handle either.
     """
     import numpy as np
 
@@ -377,38 +385,44 @@ def _normalize_plain(raw: str, line_paragraphs: bool) -> Normalized | None:
             return None
     n = len(cps)
     src: npt.NDArray[np.int64]  # raw offset behind each character of `folded`
+    out_at: npt.NDArray[np.int64] | None  # offset in `folded` of each raw offset
     if kind.max(initial=tab.ONE) == tab.ONE:
         folded = tab.codes[:, 0][cps].tobytes().decode("utf-32-le", "surrogatepass")
         src = np.arange(n, dtype=np.int64)
-        out_at: Sequence[int] = range(n + 1)  # offset in `folded` of each raw offset
-    else:  # "…" -> "...", "℃" -> "°c": a character becomes several
+        out_at = None  # the same offsets
+    else:  # "…" -> "...", "℃" -> "°c": a character becomes several, a format character none
         lens = tab.length[cps].astype(np.int64)
         width = int(lens.max())
         mask = np.arange(width)[None, :] < lens[:, None]
         folded = tab.codes[cps, :width][mask].tobytes().decode("utf-32-le", "surrogatepass")
         src = np.repeat(np.arange(n, dtype=np.int64), lens)
-        out_at = np.concatenate(([0], np.cumsum(lens))).tolist()
+        out_at = np.concatenate(([0], np.cumsum(lens)))
+    # [edges[k], edges[k + 1]) for even k: the runs of non-space characters between the
+    # whitespace runs. Only their ends are looked up in `out_at` (listing all of it took
+    # 60 ms for 2 MB).
+    edges = [0, *itertools.chain.from_iterable(m.span() for m in _WS_RUN.finditer(raw)), n]
+    out_edges = edges if out_at is None else out_at[np.array(edges)].tolist()
     pieces: list[str] = []
     seps: list[tuple[int, int, int]] = []  # (text characters before it, raw start, raw end)
     n_text = 0
-    at = 0  # raw offset where the next run of non-space characters starts
-    gap = -1  # raw offset of the whitespace run before it; -1 before the first
+    gap = -1  # raw offset of the whitespace before the next run; -1 before the first
     need = 1 if line_paragraphs else 2
-    for m in (*_WS_RUN.finditer(raw), None):
-        end = m.start() if m is not None else n
-        if end > at:
-            lo, hi = out_at[at], out_at[end]
+    for k in range(0, len(edges), 2):
+        at, end = edges[k], edges[k + 1]
+        lo, hi = out_edges[k], out_edges[k + 1]
+        if hi > lo:  # not empty, nor only format characters (whitespace runs either side merge)
             if gap >= 0 and n_text:
                 if raw.count("\n", gap, at) >= need:
                     pieces.append(PARA)  # spans the whitespace it replaces
-                    seps.append((n_text, gap, at))
+                    seps.append((n_text, gap, int(src[lo])))  # up to the first emitted one
                 elif _joins(pieces[-1][-1], folded[lo]):
                     pieces.append(" ")
                     seps.append((n_text, gap, gap + 1))
             pieces.append(folded[lo:hi])
             n_text += hi - lo
-        if m is not None:
-            gap, at = m.span()
+            gap = -1
+        if gap < 0 and k + 2 < len(edges):  # a whitespace run follows
+            gap = end
     if not n_text:
         return Normalized(raw, "", array("i"), array("i"), frozenset())
     text_src = src[tab.space[cps][src] == 0] if n_text < len(src) else src
@@ -438,8 +452,9 @@ def _normalize_fast(
     """Vectorized normalize with exactly the rules of the loop in `_normalize_slow`.
 
     Work per character is done on numpy arrays; Python only sees each distinct character once
-    per process. Returns None for the rare inputs it does not handle (combining marks, long
-    expansions), which then take the reference loop.
+    per process. Format characters are passed over like skipped markup. Returns None for the
+    rare inputs it does not handle (combining marks, long expansions), which then take the
+    reference loop.
     """
     import numpy as np
 
@@ -453,7 +468,8 @@ def _normalize_fast(
         return None
     ws = (flags_all & tab.WS) != 0
     kept = np.frombuffer(bytes(skip), dtype=np.uint8) == 0
-    pos = np.flatnonzero(kept & ~ws)  # raw offsets of emitted characters
+    # raw offsets of emitted characters: not whitespace, not a format character
+    pos = np.flatnonzero(kept & ((flags_all & (tab.WS | tab.DROP)) == 0))
     empty = array("i")
     if len(pos) == 0:
         return Normalized(raw, "", empty, array("i"), frozenset())
