@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from .align import union
@@ -20,16 +21,22 @@ MAX_SOURCES = 20  # archive documents re-checked in full per run, best first
 
 
 def _candidate_docs(
-    store: IndexStore, drafts: Sequence[PreparedDoc], config: CheckConfig
+    store: IndexStore,
+    drafts: Sequence[PreparedDoc],
+    config: CheckConfig,
+    skip: frozenset[int] = frozenset(),
 ) -> list[tuple[int, list[tuple[int, int]]]]:
-    """Archive documents with at least one unit verified against a draft unit, best first,
-    each with the raw spans of its verified units."""
+    """Archive documents with at least one unit verified against a draft unit, each with the
+    raw spans of its verified units: at most MAX_SOURCES, chosen by how much of the drafts
+    they cover (`_covering`). `skip`: the drafts' own archived copies."""
     import numpy as np
 
     st = store.settings
     best: dict[int, float] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
-    for d in drafts:
+    covers: dict[int, set[tuple[int, int]]] = {}  # doc -> draft sentences (draft, index)
+    weight: dict[tuple[int, int], int] = {}
+    for di, d in enumerate(drafts):
         sents = d.sentences
         units = sentence_units(sents, config)
         if not units:
@@ -46,17 +53,80 @@ def _candidate_docs(
             for uid in hits:
                 partners.setdefault(uid, set()).update(key_to_units[key])
         for uid, doc, _kind, start, end, blob in store.unit_rows(sorted(partners)):
+            if doc in skip:
+                continue
             theirs = set(np.frombuffer(blob, dtype=np.uint32).tolist())
             sim = 0.0
             for u in partners[uid]:
                 mine = unit_sets[u]
                 inter = len(mine & theirs)
-                sim = max(sim, inter / (len(mine) + len(theirs) - inter))
+                jac = inter / (len(mine) + len(theirs) - inter)
+                if jac >= config.threshold:
+                    lo, hi = units[u]
+                    for g in range(lo, hi + 1):
+                        weight[(di, g)] = sents[g].chars
+                        covers.setdefault(doc, set()).add((di, g))
+                sim = max(sim, jac)
             if sim >= config.threshold:
                 best[doc] = max(sim, best.get(doc, 0.0))
                 spans.setdefault(doc, []).append((start, end))
-    ranked = sorted(best, key=lambda doc: -best[doc])[:MAX_SOURCES]
-    return [(doc, spans[doc]) for doc in ranked]
+    return [(doc, spans[doc]) for doc in _covering(best, covers, weight)]
+
+
+def _covering(
+    best: dict[int, float],
+    covers: dict[int, set[tuple[int, int]]],
+    weight: dict[tuple[int, int], int],
+) -> list[int]:
+    """Up to MAX_SOURCES documents: greedily the one covering the most draft characters not
+    covered yet (ties: the more similar, then the earlier indexed), then the most similar.
+    Ranking by best similarity alone let a footer shared by twenty archived articles fill
+    every place, and the article a draft's paragraph came from was never compared."""
+    chosen: list[int] = []
+    covered: set[tuple[int, int]] = set()
+    left = set(best)
+    while left and len(chosen) < MAX_SOURCES:
+        gain = {
+            doc: sum(weight[s] for s in covers.get(doc, ()) if s not in covered) for doc in left
+        }
+        doc = max(left, key=lambda x: (gain[x], best[x], -x))
+        if gain[doc] <= 0:
+            break
+        chosen.append(doc)
+        covered |= covers[doc]
+        left.discard(doc)
+    rest = sorted(left, key=lambda x: (-best[x], x))
+    return chosen + rest[: MAX_SOURCES - len(chosen)]
+
+
+def _own_keys(documents: Sequence[Document], folder: str | None) -> list[str]:
+    """The index keys a draft file would have if it is archived: its path as given from the
+    archive's folder, and its absolute path. A published article checked again (corrected,
+    or asked about by an auditor) restated itself in full and hid its real sources."""
+    keys: list[str] = []
+    for d in documents:
+        if d.path in ("", "-", "<stdin>"):
+            continue
+        full = os.path.abspath(d.path)
+        keys.append(full)
+        if folder is not None:
+            keys.append(os.path.normpath(os.path.relpath(full, folder)))
+    return keys
+
+
+def _shown_path(folder: str | None) -> Callable[[str], str]:
+    """Archive paths as seen from here: they are stored as given from the folder the index was
+    built in, which named a missing file in reports from anywhere else."""
+    here = os.getcwd()
+    if folder is None or folder == here:
+        return lambda path: path
+
+    def shown(path: str) -> str:
+        if os.path.isabs(path):
+            return path
+        return os.path.relpath(os.path.join(folder, path), here)
+
+    return shown
 
 
 def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) -> None:
@@ -98,15 +168,18 @@ def check_against(
 
             drafts = [apply(d, patterns) for d in drafts]
         with store.snapshot():  # one state throughout, even while a writer converts or merges
-            found = _candidate_docs(store, drafts, config)
+            folder = store.archive_folder()
+            own = store.ids_for_keys(_own_keys(documents, folder))
+            found = _candidate_docs(store, drafts, config, frozenset(own))
             sources = [store.doc(i) for i, _ in found]
     except sqlite3.DatabaseError as exc:  # damaged pages, a failing disk: one line
         raise database_failure(index_path, exc) from None
     finally:
         store.close()
+    shown = _shown_path(folder)
     archived = [
         Document(
-            str(s["path"]),
+            shown(str(s["path"])),
             str(s["text"]),
             "utf-8",
             str(s["key"]),

@@ -928,6 +928,15 @@ class IndexStore:
         out["bands"] += self._pending_count()
         return out
 
+    def ids_for_keys(self, keys: Sequence[str]) -> list[int]:
+        """Ids of the documents with these keys (those the index holds)."""
+        out: list[int] = []
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            q = f"SELECT id FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
+            out += [int(r[0]) for r in self.con.execute(q, chunk)]
+        return out
+
     def doc(self, doc_id: int) -> dict[str, Any]:
         row = self.con.execute(f"SELECT {_DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,))
         return _doc_dict(row.fetchone())
