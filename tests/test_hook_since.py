@@ -159,3 +159,156 @@ def test_words_edited_in_an_old_copy_pass(tmp_path: Path) -> None:
     proc = run_paradup("hook", "-f", "json", "copy.md", cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert {b for _, b in _json(proc)} == {"copy.md"}
+
+
+# -- from a review of the feature -------------------------------------------------------------
+
+
+def _edit(text: str, parity: int) -> str:
+    """Two characters dropped from every other sentence: a light word edit."""
+    parts = text.split("。")
+    return "。".join(
+        x[:3] + x[5:] if x and i % 2 == parity and len(x) > 8 else x for i, x in enumerate(parts)
+    )
+
+
+def test_a_pure_rename_or_mode_change_passes(tmp_path: Path) -> None:
+    """A file renamed without an edit (same blob, new path) or made executable was taken for
+    "passed unchanged, check it whole" and failed on its old pair."""
+    repo = _old_copy(tmp_path)
+    (repo / "pub").mkdir()
+    git(repo, "mv", "copy.md", "pub/copy.md")
+    for staged in ([], ["--staged"]):
+        proc = run_paradup("hook", *staged, "pub/copy.md", cwd=repo)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    git(repo, "mv", "a.md", "b.md")  # the source renamed too
+    proc = run_paradup("hook", "b.md", "pub/copy.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    git(repo, "commit", "-qm", "moved")
+    (repo / "b.md").chmod(0o755)
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "b.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_second_copy_beside_an_edited_old_one_is_new(tmp_path: Path) -> None:
+    """The edited-copy rule matched sentences against a set: an old copy edited and a second
+    copy of the same paragraph pasted beside it (one finding) passed."""
+    repo = _old_copy(tmp_path)
+    old = paragraph(1)
+    for pair in ((_edit(old, 1), _edit(old, 0)), (_edit(old, 0), _edit(old, 1))):
+        write(repo, {"copy.md": article(3) + "\n" + "\n\n".join(pair) + "\n"})
+        git(repo, "add", "-A")
+        proc = run_paradup("hook", "copy.md", cwd=repo)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+    write(repo, {"copy.md": article(3) + "\n" + _edit(old, 1) + "\n"})
+    git(repo, "add", "-A")
+    assert run_paradup("hook", "copy.md", cwd=repo).returncode == 0
+
+
+def test_a_baseline_entry_of_another_file_explains_nothing_here(tmp_path: Path) -> None:
+    """HEAD had two copies, the baseline one (copy.md's): the entry of copy.md took c2.md's
+    old finding out of what HEAD explains, so a baseline made the hook stricter."""
+    repo = _old_copy(tmp_path)
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    write(repo, {"c2.md": article(4) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline, and a second copy")
+    write(repo, {"c2.md": article(4) + "\n" + paragraph(1) + "\n\n补充一句。\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "c2.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_copies_merged_in_from_upstream_are_not_the_branch(tmp_path: Path) -> None:
+    """pre-push after merging main: the range's files include main's new copy, which the
+    branch did not write (its merge's other parent had it)."""
+    repo = _old_copy(tmp_path)
+    git(repo, "checkout", "-qb", "feat")
+    write(repo, {"f.md": article(20)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "work")
+    pushed = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "main")
+    write(repo, {"mainnew.md": article(21) + "\n" + paragraph(2, 3) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "main's copy")
+    git(repo, "checkout", "-q", "feat")
+    git(repo, "merge", "-q", "--no-edit", "main")
+    write(repo, {"own.md": article(22) + "\n" + paragraph(2, 4) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the branch's copy")
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": pushed, "PRE_COMMIT_TO_REF": "HEAD"}
+    files = git(repo, "diff", "--name-only", f"{pushed}...HEAD").split()
+    proc = run_paradup("hook", "-f", "json", *files, cwd=repo, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {b for _, b in _json(proc)} == {"own.md"}
+
+
+def test_a_copy_moved_to_another_file_is_the_old_one(tmp_path: Path) -> None:
+    """Whether a copy moved between files passed depended on unrelated copies left in the file
+    it left (only files with a finding now were checked as they were)."""
+    repo = _old_copy(tmp_path)
+    write(repo, {"copy.md": article(3), "m.md": article(2) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "copy.md", "m.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_an_earlier_commit_leaves_the_merged_index_alone(tmp_path: Path) -> None:
+    """The old commit's check rebuilt and saved the repository's band-key index for the old
+    tree when over 64 articles differed, so every later ordinary run rebuilt it back."""
+    arts = {f"n{i:03d}.md": article(200 + i) for i in range(70)}
+    old = {"a.md": article(1), "old.md": article(5) + "\n" + paragraph(1) + "\n"}
+    repo = make_repo(tmp_path / "content", {**arts, **old})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, {k: v + "\n新增一段。\n" for k, v in arts.items()})
+    write(repo, {"copy.md": article(3) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "many edits and a copy")
+    assert run_paradup("hook", "n000.md", cwd=repo).returncode == 0  # builds the index
+    index = next((repo / ".paradup").rglob("index.json"))
+    meta = index.read_text(encoding="utf-8")
+    proc = run_paradup("hook", "--all", "--since", base, "-f", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    assert [b for _, b in _json(proc)] == ["copy.md"]  # old.md's pair is the base's
+    assert index.read_text(encoding="utf-8") == meta
+
+
+def test_an_old_path_that_is_a_folder_now(tmp_path: Path) -> None:
+    repo = _old_copy(tmp_path)
+    git(repo, "mv", "copy.md", "tmp.md")
+    (repo / "copy.md").mkdir()
+    git(repo, "mv", "tmp.md", "copy.md/index.md")
+    edited = (repo / "copy.md/index.md").read_text(encoding="utf-8") + "\n补充。\n"
+    write(repo, {"copy.md/index.md": edited})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "copy.md/index.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_one_old_pair_under_two_configs_counts_once(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "content",
+        {
+            "docs/a.md": article(1),
+            "content/.paradup.toml": "min-chars = 12\n",
+            "content/copy.md": article(3) + "\n" + paragraph(1) + "\n",
+        },
+    )
+    write(repo, {"docs/a.md": article(1) + "\n补记一句。\n"})
+    write(repo, {"content/copy.md": article(3) + "\n" + paragraph(1) + "\n\n补记。\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "docs/a.md", "content/copy.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 already in HEAD" in proc.stdout
+    proc = run_paradup("hook", "--since", "none", "-f", "json", "docs/a.md", "content/copy.md")
+    assert proc.returncode != 0
+
+
+def test_an_empty_since_is_refused(tmp_path: Path) -> None:
+    repo = _old_copy(tmp_path)
+    proc = run_paradup("hook", "--since", "", "copy.md", cwd=repo)
+    assert proc.returncode == 2 and "--since: empty" in proc.stderr, proc.stderr
+    proc = run_paradup("hook", "--since=", "--all", cwd=repo)
+    assert proc.returncode == 2 and "--since: empty" in proc.stderr, proc.stderr

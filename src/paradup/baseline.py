@@ -112,16 +112,26 @@ def _bigrams(sentence: str) -> set[str]:
 
 def _edited(side: tuple[str, ...], hashes: tuple[str, ...], texts: tuple[str, ...]) -> bool:
     """Whether every sentence of a finding's side is one of an entry side's, or an edit of
-    one (half of the character pairs of the two shared or more): words changed in an old
-    copy, nothing new pasted in."""
-    known = set(hashes)
-    grams = [_bigrams(t) for t in texts]
+    one (half of the character pairs of the two shared or more), each of the entry's
+    sentences accounting for one: words changed in an old copy, nothing new pasted in (a
+    second copy beside the old one is more sentences than the entry has)."""
+    left = list(range(len(texts)))
+    edits: list[str] = []
     for sentence in side:
-        if _hash(sentence) in known:
-            continue
+        h = _hash(sentence)
+        j = next((j for j in left if hashes[j] == h), None)
+        if j is None:
+            edits.append(sentence)
+        else:
+            left.remove(j)
+    grams = {j: _bigrams(texts[j]) for j in left}
+    for sentence in edits:
         mine = _bigrams(sentence)
-        if not any(len(mine & g) >= 0.5 * len(mine | g) for g in grams):
+        score = {j: len(mine & grams[j]) / len(mine | grams[j]) for j in left}
+        j = max(score, key=lambda k: (score[k], -k), default=None)
+        if j is None or score[j] < 0.5:
             return False
+        left.remove(j)
     return bool(side)
 
 

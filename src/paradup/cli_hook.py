@@ -53,8 +53,8 @@ Pass names that start with `-` after `--`.
 STAGED_HELP = "Read articles as staged in git's index, not the work tree (plain git hooks)."
 NO_BASELINE_HELP = "Report every finding (no baseline; no --since unless given)."
 SINCE_HELP = (
-    "Findings this commit already had are not new [HEAD; pre-commit's --from-ref; "
-    "none with --all]; `none` reports every finding not in the baseline."
+    "Findings this commit already had are not new [pre-commit's --from-ref, else HEAD; "
+    "with --all, none]; `none` reports every finding not in the baseline."
 )
 
 
@@ -215,11 +215,13 @@ def _committed_baseline(
 
 def _since(since: str | None, all_files: bool) -> tuple[str | None, bool]:
     """The commit whose findings are not new: `--since`, else pre-commit's `--from-ref`
-    (PRE_COMMIT_FROM_REF), else HEAD for changed files; none with `--since none` or --all.
-    And whether it is that implicit HEAD, which explains only findings in files that differ
-    from it: `pre-commit run --all-files` passes every file, unchanged ones too, to be checked
-    whole."""
+    (PRE_COMMIT_FROM_REF, with or without --all), else HEAD for changed files; none with
+    `--since none`. And whether it is that implicit HEAD, which explains only findings in
+    files that differ from it: `pre-commit run --all-files` passes every file, unchanged ones
+    too, to be checked whole."""
     implicit = False
+    if since is not None and not since.strip():
+        raise UsageError("--since: empty; name a commit (a branch, a tag, a hash) or none")
     if since is None:
         since = os.environ.get("PRE_COMMIT_FROM_REF")
         if not since and not all_files:
@@ -237,19 +239,16 @@ def _earlier(
     now: dict[str, str],
     implicit: bool,
     baseline: "list[Entry]",
+    staged: bool,
 ) -> "Verdict":
-    """Move the new findings that the `since` commit already had to `earlier`: the changed
-    files are checked as they were then (renamed ones under their old path), and what that
-    finds is one more baseline. A passage restated before the change is not the change's,
-    so touching either of its files does not fail the commit; a fresh copy of it still does
-    (the same multiset rule as the baseline). `now`: path -> blob of the articles checked;
-    `implicit`: only findings with a side in a file that differs from the commit count.
-    What the baseline already explained then is not counted twice."""
-    from dataclasses import replace
+    """Move the new findings that the `since` commit already had to `earlier`. A passage
+    restated before the change is not the change's, so touching either of its files does not
+    fail the commit; a fresh copy of it still does (the same multiset rule as the baseline).
 
-    from .baseline import Verdict, entries_of, split
-    from .repo import articles_at, check_changed, commit_of, renamed_since
-    from .report import printable
+    A named commit is taken where the branch left it (the merge-base with HEAD, as pre-commit
+    lists a range's files), and a merge in between brings the findings of its other parents:
+    copies merged in from upstream are upstream's."""
+    from .repo import commit_of, earlier_commits
 
     commit = commit_of(root, since)
     if commit is None:
@@ -261,26 +260,61 @@ def _earlier(
             f"{where} {since}: not a commit in this repository; fetch it (a shallow clone "
             "lacks history: fetch-depth: 0) or name another"
         )
+    for at in [commit] if implicit else earlier_commits(root, commit):
+        if not verdict.new:
+            break
+        verdict = _explained_at(
+            root, settings, at, result, verdict, checked, now, implicit, baseline, staged
+        )
+    return verdict
+
+
+def _explained_at(
+    root: Path,
+    settings: "Settings",
+    commit: str,
+    result: "CheckResult",
+    verdict: "Verdict",
+    checked: list[str],
+    now: dict[str, str],
+    implicit: bool,
+    baseline: "list[Entry]",
+    staged: bool,
+) -> "Verdict":
+    """`_earlier` for one commit: the changed files, and the files of the new findings, are
+    checked as they were then (renamed ones under their old path); what that finds, less what
+    the baseline explained then, is one more baseline. `now`: path -> blob of the articles
+    checked; `implicit`: only findings with a side in a file that differs from the commit."""
+    from dataclasses import replace
+
+    from .baseline import Verdict, entries_of, split
+    from .repo import articles_at, check_changed, diff_since
+    from .report import printable
+
     then = articles_at(root, settings, commit)
+    touched, moved = diff_since(root, commit, staged)
     sides = {p for f in verdict.new for p in (f.a.path, f.b.path)}
-    old_of = {p: p for p in sides if p in then}
-    if len(old_of) < len(sides):
-        moved = renamed_since(root, commit)
-        old_of.update({p: moved[p] for p in sides - old_of.keys() if moved.get(p) in then})
-    changed = set(checked)
-    if implicit:
-        changed = {p for p in changed if p not in old_of or now.get(p) != then[old_of[p]]}
+    old_of: dict[str, str] = {}
+    for p in sides | (touched & set(checked)):
+        old = moved.get(p, p)
+        if old in then:
+            old_of[p] = old
+    changed = set(checked) & touched if implicit else set(checked)
     eligible = [
         f
         for f in verdict.new
         if f.a.path in old_of and f.b.path in old_of and {f.a.path, f.b.path} & changed
     ]
-    focus = sorted({old_of[p] for f in eligible for p in (f.a.path, f.b.path) if p in checked})
-    if not focus:
+    if not eligible:
         return verdict
+    # The changed files too, not only those with a finding now: a copy moved from one file
+    # to another was found at its old place.
+    mine = {p for f in eligible for p in (f.a.path, f.b.path)} | touched
+    focus = sorted({old_of[p] for p in mine & set(checked) if p in old_of})
     before, _, _ = check_changed(root, settings, focus, staged=True, files=then)
+    # What the baseline explained then is not counted twice (its entries of these files).
+    unexplained = split(before.findings, baseline, focus, then).new
     now_of = {printable(o): printable(p) for p, o in old_of.items()}
-    unexplained = split(before.findings, baseline, None, then).new
     entries = [
         replace(e, paths=(now_of.get(e.paths[0], e.paths[0]), now_of.get(e.paths[1], e.paths[1])))
         for e in entries_of(replace(before, findings=unexplained), texts=True)
@@ -331,11 +365,12 @@ def run_hook(
     if len(judged) == 1:
         result, verdict, failing, gate, root = judged[0]
     else:  # files under different configs: each judged by its own, one report
-        seen: set[tuple[str, int, str, int]] = set()
+        seen: set[tuple[tuple[str, int], ...]] = set()
         findings = []
         for j in judged:
             for f in j[0].findings:
-                key = (f.a.path, f.a.start, f.b.path, f.b.start)
+                # Either orientation: each group orders its own files after the others.
+                key = tuple(sorted(((f.a.path, f.a.start), (f.b.path, f.b.start))))
                 if key not in seen:  # a pair across two groups is found by both
                     seen.add(key)
                     findings.append(f)
@@ -419,7 +454,7 @@ def _judge(
     verdict = split(result.findings, entries, None if all_files else checked, existing)
     if since is not None and verdict.new:
         verdict = _earlier(
-            root, settings, since, result, verdict, checked, tracked, implicit, entries
+            root, settings, since, result, verdict, checked, tracked, implicit, entries, staged
         )
     new_files = {f.b.path for f in verdict.new}
     limit = settings.max_ratio

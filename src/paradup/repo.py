@@ -520,7 +520,7 @@ class RepoCache:
             return None
         return Index(blobs, keys, owners) if ok else None
 
-    def _build_index(self, files: dict[str, str]) -> Index:
+    def _build_index(self, files: dict[str, str], save: bool = True) -> Index:
         import numpy as np
 
         blobs = sorted(set(files.values()))
@@ -542,6 +542,8 @@ class RepoCache:
             "blobs_sha": _blobs_sha(blobs),
             "length": len(keys),
         }
+        if not save:
+            return Index(blobs, keys, owners)
         try:
             for name, arr in (("index-keys.npy", keys), ("index-owners.npy", owners)):
                 buf = io.BytesIO()
@@ -552,8 +554,11 @@ class RepoCache:
             pass
         return Index(blobs, keys, owners)
 
-    def candidates(self, files: dict[str, str], focus_keys: Keys) -> set[str]:
-        """Blobs of tracked articles that share a band key with the focus documents."""
+    def candidates(self, files: dict[str, str], focus_keys: Keys, persist: bool = True) -> set[str]:
+        """Blobs of tracked articles that share a band key with the focus documents. Without
+        `persist` (an earlier commit's articles), the merged index on disk is used as it is,
+        with the rest as an overlay, and never rewritten: the next hook run on the work tree
+        would rebuild it back."""
         import numpy as np
 
         index = self._load_index()
@@ -561,11 +566,11 @@ class RepoCache:
         if index is not None:
             overlay = present - set(index.blobs)
             stale = len(set(index.blobs) - present)
-            if len(overlay) > 64 or stale > max(64, len(index.blobs) // 4):
+            if persist and (len(overlay) > 64 or stale > max(64, len(index.blobs) // 4)):
                 index = None
         if index is None:
             self.ensure(files)
-            index = self._build_index(files)
+            index = self._build_index(files, save=persist)
             overlay = set()
         found: set[str] = set()
         cap = self.settings.config.max_bucket
@@ -632,24 +637,40 @@ def articles_at(root: Path, settings: Settings, commit: str) -> dict[str, str]:
     return _articles(git(root, "ls-tree", "-r", "-z", "--full-tree", commit), settings)
 
 
-def renamed_since(root: Path, commit: str) -> dict[str, str]:
-    """Path now (as staged) -> its path at `commit`, for the files git sees renamed since."""
-    tokens = iter(
-        git(root, "diff", "--cached", "-M", "--name-status", "-z", commit, "--")
-        .decode("utf-8", "surrogateescape")
-        .split("\0")
-    )
+def diff_since(root: Path, commit: str, staged: bool) -> tuple[set[str], dict[str, str]]:
+    """The paths (as now) whose content, mode or name differ from `commit`, as staged or in
+    the work tree; and path now -> path at `commit` for those git sees renamed."""
+    args = ["diff", "--cached"] if staged else ["diff"]
+    out = git(root, *args, "-M", "--name-status", "-z", commit, "--")
+    tokens = iter(out.decode("utf-8", "surrogateescape").split("\0"))
+    touched: set[str] = set()
     moved: dict[str, str] = {}
     for token in tokens:
-        if token[:1] == "R":
+        if token[:1] in ("R", "C"):  # a score, then the old and the new path
             old, new = next(tokens, ""), next(tokens, "")
-            moved[new] = old
-        elif token[:1] == "C":
-            next(tokens, "")
+            touched.add(new)
+            if token[0] == "R":
+                moved[new] = old
+        elif token[:1] == "D":
             next(tokens, "")
         elif token:
-            next(tokens, "")
-    return moved
+            touched.add(next(tokens, ""))
+    return touched, moved
+
+
+def earlier_commits(root: Path, commit: str, limit: int = 8) -> list[str]:
+    """Where the branch left `commit` (their merge-base), then the other parents of the merges
+    since then (at most `limit`): the commits whose findings are not the branch's own."""
+    proc = subprocess.run(
+        ["git", "merge-base", commit, "HEAD"], cwd=root, capture_output=True, text=True
+    )
+    base = proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else commit
+    try:
+        out = git(root, "rev-list", "--parents", "--merges", f"{base}..HEAD").decode()
+    except UsageError:
+        return [base]
+    others = [p for line in out.splitlines() for p in line.split()[2:]]
+    return [base, *dict.fromkeys(others)][: limit + 1]
 
 
 def _refuse_unknown(root: Path, missing: list[str]) -> None:
@@ -795,6 +816,7 @@ def check_changed(
     """
     from .check import check_prepared
 
+    given = files is not None
     if files is None:
         files = tracked(root, settings, staged)
     cache = RepoCache(root, settings)
@@ -816,7 +838,14 @@ def check_changed(
         checked = [d.document.path for d in every]
         return check_prepared(every, settings.config, None), checked, files
     focus: list[tuple[str, str, PreparedDoc]] = []
-    for rel in focus_order(root, settings, changed, files if staged else None):
+    # A commit's articles (`given`): its paths need not exist in the work tree (an old path
+    # that is a folder now is no error).
+    rels = (
+        focus_order(root, settings, changed, files if staged else None)
+        if not given
+        else sorted(r for r in set(changed) if r in files)
+    )
+    for rel in rels:
         if staged:
             blob = files[rel]
         else:
@@ -840,7 +869,8 @@ def check_changed(
     parts = [cache.keys(rel, blob) for rel, blob, _ in focus]
     keys = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
     focus_rels = {rel for rel, _, _ in focus}
-    hits = cache.candidates(files, keys) if len(keys) else set()
+    # A commit's articles are looked up without rewriting the repository's merged index.
+    hits = cache.candidates(files, keys, persist=not given) if len(keys) else set()
     others = sorted(r for r, b in files.items() if b in hits and r not in focus_rels)
     docs: list[PreparedDoc] = []
     for rel in others:
