@@ -53,15 +53,25 @@ _RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-
 # *{1,3}, _{2,3}, ~~ or `+, written to start with a set
 _EMPHASIS = re.compile(r"[*_~`](?:(?<=\*)\*{0,2}|(?<=_)_{1,2}|(?<=~)~|(?<=`)`*)")
 _TABLE_PIPE = re.compile(r"\|")
+# HTML character references, as CMS exports write them (`&nbsp;&nbsp;` indenting every
+# paragraph, `&ldquo;`): markup, not text. Their `;` ended a 12-character "sentence" that
+# every paragraph restated.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+# A setext heading: one line of text under a blank line (or the start), underlined with
+# `===` or `---` (the underline alone was a rule and the title counted as prose).
+_SENTENCE_END = re.compile(r"[。！？!?；;…][\"'”’」』）)]*[ \t]*$")
+_SETEXT = re.compile(r"^(?<![^\n]\n)([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.M)
 # Every non-empty match of the patterns above needs one of these: a character or pair, or a
 # line that starts with markup. Text without any (most news) has no markup and skips the
 # seventeen passes of `_markup_mask`. `in` tests are 2.5x faster than one regex for all.
 _MARKUP_NEEDLES = ("<", "*", "`", "|", "\f", "~~", "__", "](")
-_MARKUP_LINE = re.compile(r"\n(?:[ \t:+\-#>\[_]|\d{1,3}[.)][ \t])")
+_MARKUP_LINE = re.compile(r"\n(?:[ \t:+\-#>\[_=]|\d{1,3}[.)][ \t])")
 
 
 def _maybe_markup(raw: str) -> bool:
     if any(x in raw for x in _MARKUP_NEEDLES):
+        return True
+    if "&" in raw and _ENTITY.search(raw):
         return True
     return _MARKUP_LINE.search("\n" + raw) is not None  # the text's start starts a line
 
@@ -129,8 +139,21 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
 
     for pat in (_FRONT_MATTER, _FENCE, _COMMENT, _PAGE, _BLOCK_TAG, _RULE, _REF_DEF):
         mark(pat, brk=True)
+    for m in _SETEXT.finditer(raw):
+        s = m.start(2)
+        if skip[m.start()] or _LIST_ITEM.match(raw, m.start()) or raw[s] in "#>|":
+            continue
+        if raw[m.end(2) + 1 :].lstrip(" \t")[:1] == "-" and _SENTENCE_END.search(m.group(2)):
+            continue  # a sentence over a line of dashes: a separator in plain text
+        # The title line is a heading paragraph; the underline is markup (a break after it).
+        breaks.append(m.start())
+        headings.append(s)
+        nl = m.end(2)
+        breaks.append(nl)
+        skip[nl : m.end()] = b"\x01" * (m.end() - nl)
     mark(_IMAGE)
     mark(_TAG)
+    mark(_ENTITY)
     for m in _HEADING.finditer(raw):
         s, e = m.span()
         if not skip[s]:

@@ -52,8 +52,9 @@ _READABLE = ("2", "3", "4", "5")
 # tests/test_index_review.py::test_text_pipeline_version_tracks_the_units (which fails when the
 # units change). 1: before meta held it; 2: CR line breaks, combining marks after 。; 3: rjieba
 # cuts around CJK characters outside jieba's Han class as jieba does (other shingles there);
-# 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces.
-TEXT_PIPELINE = 4
+# 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces; 5: HTML
+# character references (`&nbsp;`, `&ldquo;`) are markup, setext headings are headings.
+TEXT_PIPELINE = 5
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key

@@ -1,0 +1,69 @@
+"""Markup an editor's CMS export carries (from an editor's review, 2026-12-03, fifth session):
+HTML character references and setext headings are not prose."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from paradup import check_text
+from paradup.normalize import normalize
+
+from ._repo import article
+from .conftest import run_paradup
+
+
+def _body(seed: int) -> list[str]:
+    return article(seed, paragraphs=6).split("\n\n")[2:]
+
+
+def test_entity_indents_are_not_sentences(tmp_path: Path) -> None:
+    """`&nbsp;&nbsp;&nbsp;&nbsp;` before every paragraph: each `&nbsp;&nbsp;` ended in `;`, a
+    12-character "sentence" that every paragraph restated (17 junk findings, 复制比 17 %)."""
+    for pad in ("&nbsp;" * 4, "&emsp;&emsp;", "&#12288;&#12288;", "&#x3000;&#x3000;"):
+        text = "\n\n".join(pad + p for p in _body(5)) + "\n"
+        result = check_text(text)
+        assert result.findings == (), (pad, result.findings[:1])
+        norm = normalize(text)
+        assert "&" not in norm.text and "nbsp" not in norm.text
+    draft = tmp_path / "cms.md"
+    draft.write_text("\n\n".join("&nbsp;&nbsp;" + p for p in _body(6)) + "\n", encoding="utf-8")
+    proc = run_paradup("check", str(draft), "-f", "json")
+    assert proc.returncode == 0, proc.stdout
+    summary = json.loads(proc.stdout)["files"][0]
+    assert summary["chars"] == check_text("\n\n".join(_body(6))).files[0].chars
+
+
+def test_a_quote_written_as_entities_is_the_same_sentence() -> None:
+    body = _body(7)
+    quoted = "他说：“" + body[0] + "”"
+    entities = "他说：&ldquo;" + body[0] + "&rdquo;"
+    text = quoted + "\n\n" + body[1] + "\n\n" + entities + "\n"
+    (f,) = check_text(text).findings
+    assert f.similarity == 1.0
+    assert text[f.b.start : f.b.end] == f.b.text and "&ldquo;" in f.b.text
+
+
+def test_setext_headings_are_headings() -> None:
+    """A title underlined with `===` or `---` was prose (the `=` line part of it): a lede that
+    repeats the title was a finding; with `#` it was not."""
+    body = _body(8)
+    title = body[0].split("。")[0]
+    for rule in ("=" * 12, "-" * 12):
+        text = f"{title}\n{rule}\n\n{title}。{body[1]}\n"
+        result = check_text(text)
+        assert result.findings == (), rule
+        atx = check_text(f"# {title}\n\n{title}。{body[1]}\n")
+        assert result.files[0].chars == atx.files[0].chars
+    # Not a heading: a line of dashes under a paragraph's second line, a list, or a table.
+    assert normalize("- 条目一\n---\n").headings == frozenset()
+    assert normalize("| a | b |\n|---|---|\n").headings == frozenset()
+
+
+def test_a_sentence_over_a_line_of_dashes_stays_prose() -> None:
+    """Plain-text news separates parts with dashes; a sentence above them is prose (one
+    real article), while a title underlined with `===` is a heading whatever it ends with."""
+    norm = normalize("正文最后一句。\n" + "-" * 30 + "\n下一部分。\n")
+    assert norm.headings == frozenset()
+    assert "正文最后一句" in norm.text
+    assert normalize("标题也可以有句号。\n====\n\n正文。\n").headings
