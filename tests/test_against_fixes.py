@@ -84,3 +84,14 @@ def test_archive_paths_are_shown_from_the_current_folder(tmp_path: Path) -> None
     assert proc.returncode == 1
     ((source, _),) = _findings(proc)
     assert source == "desk/arc/wire.md" and (tmp_path / source).is_file()
+
+
+def test_an_empty_text_field_is_named_as_such(tmp_path: Path) -> None:
+    """`"text": ""` was "no text in field 'text'; pass --text-field", which sends the user to
+    a flag that cannot help."""
+    src = tmp_path / "a.jsonl"
+    rows = [{"id": "1", "text": article(1)}, {"id": "2", "text": ""}, {"id": "3", "body": "x"}]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    proc = run_paradup("index", "build", "a.jsonl", "--index", "a.paradup", cwd=tmp_path)
+    assert "a.jsonl:2: field 'text' is empty" in proc.stderr, proc.stderr
+    assert "a.jsonl:3: no text in field 'text'; pass --text-field" in proc.stderr

@@ -172,7 +172,12 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
             continue
         text = rec.get(fields.text)
         if not isinstance(text, str) or not text.strip():
-            msg = f"{where}: no text in field {fields.text!r}; pass --text-field"
+            msg = (
+                f"{where}: field {fields.text!r} is empty; nothing to index (fill it or drop "
+                "the line)"
+                if isinstance(text, str)
+                else f"{where}: no text in field {fields.text!r}; pass --text-field"
+            )
             yield lineno, None, msg, key
             continue
         title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
