@@ -59,7 +59,7 @@ _TABLE_PIPE = re.compile(r"\|")
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 # A setext heading: one line of text under a blank line (or the start), underlined with
 # `===` or `---` (the underline alone was a rule and the title counted as prose).
-_SENTENCE_END = re.compile(r"[。！？!?；;…][\"'”’」』）)]*[ \t]*$")
+_SENTENCE_END = re.compile(r"(?:[。！？!?；;…]|\.\.)[\"'”’」』）)]*[ \t]*$")
 _SETEXT = re.compile(r"^(?<![^\n]\n)([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.M)
 # Every non-empty match of the patterns above needs one of these: a character or pair, or a
 # line that starts with markup. Text without any (most news) has no markup and skips the
@@ -181,12 +181,52 @@ def _lf_view(raw: str) -> str:
     return raw.replace("\r\n", " \n").replace("\r", "\n")
 
 
+def _unwrap(view: str) -> str:
+    """`view` with the line breaks of hard-wrapped lines as spaces (same offsets).
+
+    Plain text without blank lines puts one paragraph on each line, unless it is wrapped at a
+    fixed width: then a line of that width that does not end a sentence goes on in the next
+    one (cut into a paragraph per line, a restatement fell apart into pieces cut mid-word).
+    The width is the most common line length (±1, 20-120 characters), shared by three lines
+    or more and by more than half of them, most of which end mid-sentence (`..`, a web
+    snippet's truncation, ends one too)."""
+    lines = view.split("\n")
+    if len(lines) < 4:
+        return view
+    lens = [len(line.rstrip()) for line in lines]
+    counts: dict[int, int] = {}
+    for n in lens:
+        if n:
+            counts[n] = counts.get(n, 0) + 1
+    if not counts:
+        return view
+    width = max(counts, key=lambda w: (counts.get(w - 1, 0) + counts[w] + counts.get(w + 1, 0), w))
+    near = counts.get(width - 1, 0) + counts[width] + counts.get(width + 1, 0)
+    if not 20 <= width <= 120 or near < 3 or 2 * near <= sum(counts.values()):
+        return view
+    # Cut where a sentence goes on: most of the full lines (a list of items of one length ends
+    # each with 。).
+    full = [i for i, n in enumerate(lens[:-1]) if abs(n - width) <= 1]
+    open_ = [i for i in full if not _SENTENCE_END.search(lines[i])]
+    if 2 * len(open_) < len(full):
+        return view
+    out = list(view)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    for i in open_:
+        out[starts[i + 1] - 1] = " "  # the line break after line i
+    return "".join(out)
+
+
 def normalize(raw: str) -> Normalized:
     """Normalize `raw` for comparison; see the module docstring for the rules."""
     # Plain text without blank lines usually puts one paragraph on each line.
     lf = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
     line_paragraphs = "\n\n" not in lf and "\n" in lf.strip()
     view = _lf_view(raw)
+    if line_paragraphs:
+        view = _unwrap(view)
     norm = _normalize_lf(view, line_paragraphs)
     # Only whitespace differs, and whitespace is never copied into the text: the spans hold.
     return norm if view is raw else replace(norm, raw=raw)

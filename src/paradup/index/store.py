@@ -53,7 +53,8 @@ _READABLE = ("2", "3", "4", "5")
 # units change). 1: before meta held it; 2: CR line breaks, combining marks after 。; 3: rjieba
 # cuts around CJK characters outside jieba's Han class as jieba does (other shingles there);
 # 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces; 5: HTML
-# character references (`&nbsp;`, `&ldquo;`) are markup, setext headings are headings.
+# character references (`&nbsp;`, `&ldquo;`) are markup, setext headings are headings, lines
+# hard-wrapped at a fixed width are joined.
 TEXT_PIPELINE = 5
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
