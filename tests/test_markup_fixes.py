@@ -97,3 +97,16 @@ def test_lines_that_end_sentences_stay_paragraphs() -> None:
     items = [f"第{i}项：本市今日发布的通知要求各单位按时上报材料，逾期不予受理。" for i in range(6)]
     norm = normalize("\n".join(items) + "\n")
     assert norm.text.count("\n") == 5
+
+
+def test_footnotes_are_prose_and_their_markers_markup() -> None:
+    """`[^1]: …` was dropped whole as a link reference definition, and `[^1]` markers showed
+    up as changed words."""
+    body = _body(10)
+    note = body[1].split("。")[0] + "。"
+    text = f"{body[0]}[^1]\n\n{note}\n\n[^1]: {note}\n"
+    norm = normalize(text)
+    assert "[^" not in norm.text and norm.text.count(note[:10]) == 2
+    (f,) = check_text(text).findings
+    assert f.similarity == 1.0 and text[f.b.start : f.b.end] == f.b.text
+    assert normalize("[ref]: https://example.com\n").text == ""  # a link definition still is not

@@ -43,7 +43,10 @@ _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _LINK_TAIL = re.compile(r"\((?<=\]\()(?:[^()\n]|\([^)\n]*\))*\)")
 _LINK_HEAD = re.compile(r"\[(?=[^\]\n]*\]\()")
 _LINK_CLOSE = re.compile(r"\](?=\()")
-_REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", re.M)
+_REF_DEF = re.compile(r"^[ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S+[^\n]*$", re.M)
+# A footnote's marker (`[^1]`) and its definition's label (`[^1]:`): the note itself is prose
+# (it was dropped whole as a link definition, and each marker was a changed word).
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]:?")
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})(?:[ \t]+|$)", re.M)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:[-*+]|\d{1,3}[.)])[ \t]+", re.M)
 _LINE_MARK = re.compile(
@@ -64,7 +67,7 @@ _SETEXT = re.compile(r"^(?<![^\n]\n)([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}(?:=+|-+)[
 # Every non-empty match of the patterns above needs one of these: a character or pair, or a
 # line that starts with markup. Text without any (most news) has no markup and skips the
 # seventeen passes of `_markup_mask`. `in` tests are 2.5x faster than one regex for all.
-_MARKUP_NEEDLES = ("<", "*", "`", "|", "\f", "~~", "__", "](")
+_MARKUP_NEEDLES = ("<", "*", "`", "|", "\f", "~~", "__", "](", "[^")
 _MARKUP_LINE = re.compile(r"\n(?:[ \t:+\-#>\[_=]|\d{1,3}[.)][ \t])")
 
 
@@ -154,6 +157,7 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
     mark(_IMAGE)
     mark(_TAG)
     mark(_ENTITY)
+    mark(_FOOTNOTE)
     for m in _HEADING.finditer(raw):
         s, e = m.span()
         if not skip[s]:

@@ -54,7 +54,7 @@ _READABLE = ("2", "3", "4", "5")
 # cuts around CJK characters outside jieba's Han class as jieba does (other shingles there);
 # 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces; 5: HTML
 # character references (`&nbsp;`, `&ldquo;`) are markup, setext headings are headings, lines
-# hard-wrapped at a fixed width are joined.
+# hard-wrapped at a fixed width are joined, footnotes are prose and their markers markup.
 TEXT_PIPELINE = 5
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
