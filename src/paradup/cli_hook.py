@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError, UsageError
 
@@ -229,18 +229,22 @@ def _since(since: str | None, all_files: bool) -> tuple[str | None, bool]:
     return (None if not since or since.lower() == "none" else since), implicit
 
 
-def _earlier(
-    root: Path,
-    settings: "Settings",
-    since: str,
-    result: "CheckResult",
-    verdict: "Verdict",
-    checked: list[str],
-    now: dict[str, str],
-    implicit: bool,
-    baseline: "list[Entry]",
-    staged: bool,
-) -> "Verdict":
+class _Run(NamedTuple):  # not a dataclass: the hook's start-up imports no dataclasses
+    """What one config's hook run knows, for `_earlier`: `result` as checked now, `checked`
+    the changed files, `now` path -> blob of the articles checked, `implicit` whether the
+    earlier commit is the default HEAD, `baseline` the committed baseline's entries."""
+
+    root: Path
+    settings: "Settings"
+    result: "CheckResult"
+    checked: list[str]
+    now: dict[str, str]
+    implicit: bool
+    baseline: "list[Entry]"
+    staged: bool
+
+
+def _earlier(run: _Run, since: str, verdict: "Verdict") -> "Verdict":
     """Move the new findings that the `since` commit already had to `earlier`. A passage
     restated before the change is not the change's, so touching either of its files does not
     fail the commit; a fresh copy of it still does (the same multiset rule as the baseline).
@@ -250,7 +254,7 @@ def _earlier(
     copies merged in from upstream are upstream's."""
     from .repo import commit_of, earlier_commits
 
-    commit = commit_of(root, since)
+    commit = commit_of(run.root, since)
     if commit is None:
         if since == "HEAD":
             return verdict  # no commit yet: everything is new
@@ -260,46 +264,33 @@ def _earlier(
             f"{where} {since}: not a commit in this repository; fetch it (a shallow clone "
             "lacks history: fetch-depth: 0) or name another"
         )
-    for at in [commit] if implicit else earlier_commits(root, commit):
+    for at in [commit] if run.implicit else earlier_commits(run.root, commit):
         if not verdict.new:
             break
-        verdict = _explained_at(
-            root, settings, at, result, verdict, checked, now, implicit, baseline, staged
-        )
+        verdict = _explained_at(run, at, verdict)
     return verdict
 
 
-def _explained_at(
-    root: Path,
-    settings: "Settings",
-    commit: str,
-    result: "CheckResult",
-    verdict: "Verdict",
-    checked: list[str],
-    now: dict[str, str],
-    implicit: bool,
-    baseline: "list[Entry]",
-    staged: bool,
-) -> "Verdict":
+def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     """`_earlier` for one commit: the changed files, and the files of the new findings, are
     checked as they were then (renamed ones under their old path); what that finds, less what
-    the baseline explained then, is one more baseline. `now`: path -> blob of the articles
-    checked; `implicit`: only findings with a side in a file that differs from the commit."""
+    the baseline explained then, is one more baseline. With the implicit HEAD, only findings
+    with a side in a file that differs from it count."""
     from dataclasses import replace
 
     from .baseline import Verdict, entries_of, split
     from .repo import articles_at, check_changed, diff_since
     from .report import printable
 
-    then = articles_at(root, settings, commit)
-    touched, moved = diff_since(root, commit, staged)
+    then = articles_at(run.root, run.settings, commit)
+    touched, moved = diff_since(run.root, commit, run.staged)
     sides = {p for f in verdict.new for p in (f.a.path, f.b.path)}
     old_of: dict[str, str] = {}
-    for p in sides | (touched & set(checked)):
+    for p in sides | (touched & set(run.checked)):
         old = moved.get(p, p)
         if old in then:
             old_of[p] = old
-    changed = set(checked) & touched if implicit else set(checked)
+    changed = set(run.checked) & touched if run.implicit else set(run.checked)
     eligible = [
         f
         for f in verdict.new
@@ -310,17 +301,17 @@ def _explained_at(
     # The changed files too, not only those with a finding now: a copy moved from one file
     # to another was found at its old place.
     mine = {p for f in eligible for p in (f.a.path, f.b.path)} | touched
-    focus = sorted({old_of[p] for p in mine & set(checked) if p in old_of})
-    before, _, _ = check_changed(root, settings, focus, staged=True, files=then)
+    focus = sorted({old_of[p] for p in mine & set(run.checked) if p in old_of})
+    before, _, _ = check_changed(run.root, run.settings, focus, staged=True, files=then)
     # What the baseline explained then is not counted twice (its entries of these files).
-    unexplained = split(before.findings, baseline, focus, then).new
+    unexplained = split(before.findings, run.baseline, focus, then).new
     now_of = {printable(o): printable(p) for p, o in old_of.items()}
     entries = [
         replace(e, paths=(now_of.get(e.paths[0], e.paths[0]), now_of.get(e.paths[1], e.paths[1])))
         for e in entries_of(replace(before, findings=unexplained), texts=True)
     ]
-    again = split(eligible, entries, None, now)
-    order = {id(f): n for n, f in enumerate(result.findings)}
+    again = split(eligible, entries, None, run.now)
+    order = {id(f): n for n, f in enumerate(run.result.findings)}
     known = {id(f) for f in again.known}
     earlier = sorted((*verdict.earlier, *again.known), key=lambda f: order[id(f)])
     return Verdict(
@@ -453,9 +444,8 @@ def _judge(
     )
     verdict = split(result.findings, entries, None if all_files else checked, existing)
     if since is not None and verdict.new:
-        verdict = _earlier(
-            root, settings, since, result, verdict, checked, tracked, implicit, entries, staged
-        )
+        run = _Run(root, settings, result, checked, tracked, implicit, entries, staged)
+        verdict = _earlier(run, since, verdict)
     new_files = {f.b.path for f in verdict.new}
     limit = settings.max_ratio
     if limit is None:
