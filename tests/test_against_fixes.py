@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 from ._repo import article, paragraph, write
-from .conftest import run_paradup
+from .conftest import paradup_exe, run_paradup
 
 FOOTER = (
     "特别声明：本文转载仅仅是出于传播信息的需要，并不意味着代表本网站观点或证实其内容的真实性。"
@@ -95,3 +97,27 @@ def test_an_empty_text_field_is_named_as_such(tmp_path: Path) -> None:
     proc = run_paradup("index", "build", "a.jsonl", "--index", "a.paradup", cwd=tmp_path)
     assert "a.jsonl:2: field 'text' is empty" in proc.stderr, proc.stderr
     assert "a.jsonl:3: no text in field 'text'; pass --text-field" in proc.stderr
+
+
+def test_an_archived_draft_through_a_symlink_or_from_a_deleted_folder(tmp_path: Path) -> None:
+    arc = tmp_path / "arc"
+    write(arc, {"wire.md": article(1), "daily.md": article(1), "other.md": article(2)})
+    built = run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path)
+    assert built.returncode == 0
+    (tmp_path / "link").symlink_to(arc)
+    (tmp_path / "daily-link.md").symlink_to(arc / "daily.md")
+    for name in ("link/daily.md", "daily-link.md"):
+        proc = run_paradup("check", name, "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+        assert {a for a, _ in _findings(proc)} == {"arc/wire.md"}, (name, proc.stdout)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    proc = subprocess.run(
+        f"cd {gone} && rmdir {gone} && {paradup_exe()} check {arc / 'daily.md'} "
+        f"--against {tmp_path / 'a.paradup'} -f json",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert [f["a"]["path"] for f in json.loads(proc.stdout)["findings"]] == ["arc/wire.md"]

@@ -229,20 +229,32 @@ def test_copies_merged_in_from_upstream_are_not_the_branch(tmp_path: Path) -> No
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "work")
     pushed = git(repo, "rev-parse", "HEAD").strip()
+    git(tmp_path, "init", "-q", "--bare", "origin.git")
+    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
     git(repo, "checkout", "-q", "main")
     write(repo, {"mainnew.md": article(21) + "\n" + paragraph(2, 3) + "\n"})
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "main's copy")
+    git(repo, "push", "-q", "origin", "main")  # upstream's: a remote-tracking branch holds it
     git(repo, "checkout", "-q", "feat")
     git(repo, "merge", "-q", "--no-edit", "main")
     write(repo, {"own.md": article(22) + "\n" + paragraph(2, 4) + "\n"})
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "the branch's copy")
+    # A local topic branch merged with --no-ff is the author's own work, not upstream's.
+    git(repo, "checkout", "-qb", "topic")
+    write(repo, {"topic.md": article(23) + "\n" + paragraph(2, 5) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a copy on a local topic branch")
+    git(repo, "checkout", "-q", "feat")
+    git(repo, "merge", "-q", "--no-ff", "--no-edit", "topic")
     env = {**os.environ, "PRE_COMMIT_FROM_REF": pushed, "PRE_COMMIT_TO_REF": "HEAD"}
     files = git(repo, "diff", "--name-only", f"{pushed}...HEAD").split()
     proc = run_paradup("hook", "-f", "json", *files, cwd=repo, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert {b for _, b in _json(proc)} == {"own.md"}
+    assert {b for _, b in _json(proc)} == {"own.md", "topic.md"}
+    proc = run_paradup("hook", "--all", "--since", pushed, "-f", "json", cwd=repo)
+    assert {b for _, b in _json(proc)} == {"own.md", "topic.md"}
 
 
 def test_a_copy_moved_to_another_file_is_the_old_one(tmp_path: Path) -> None:
@@ -312,3 +324,21 @@ def test_an_empty_since_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--since: empty" in proc.stderr, proc.stderr
     proc = run_paradup("hook", "--since=", "--all", cwd=repo)
     assert proc.returncode == 2 and "--since: empty" in proc.stderr, proc.stderr
+
+
+def test_a_copy_moved_between_files_of_two_configs(tmp_path: Path) -> None:
+    """Each config's files are judged apart, and the moved copy's old file belonged to the
+    other one, so it was never checked as HEAD held it."""
+    repo = make_repo(
+        tmp_path / "content",
+        {
+            "docs/a.md": article(1),
+            "docs/m.md": article(2),
+            "content/.paradup.toml": "min-chars = 12\n",
+            "content/copy.md": article(3) + "\n" + paragraph(1) + "\n",
+        },
+    )
+    write(repo, {"content/copy.md": article(3), "docs/m.md": article(2) + "\n" + paragraph(1)})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "content/copy.md", "docs/m.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

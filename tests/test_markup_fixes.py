@@ -110,3 +110,15 @@ def test_footnotes_are_prose_and_their_markers_markup() -> None:
     (f,) = check_text(text).findings
     assert f.similarity == 1.0 and text[f.b.start : f.b.end] == f.b.text
     assert normalize("[ref]: https://example.com\n").text == ""  # a link definition still is not
+
+
+def test_setext_headings_in_crlf_files_and_after_a_spaced_blank_line() -> None:
+    """The blank line before the title had to be empty: a CRLF file's (seen as ` \\n`) or one
+    holding spaces missed the heading, and `=====` joined the title as text."""
+    lf = normalize("正文第一段落内容在这里。\n\n标题在这里\n=====\n\n正文第二段。")
+    for text in (
+        "正文第一段落内容在这里。\r\n\r\n标题在这里\r\n=====\r\n\r\n正文第二段。",
+        "正文第一段落内容在这里。\n  \n标题在这里\n-----\n\n正文第二段。",
+    ):
+        norm = normalize(text)
+        assert (norm.text, norm.headings) == (lf.text, lf.headings), text

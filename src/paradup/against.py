@@ -34,8 +34,9 @@ def _candidate_docs(
     st = store.settings
     best: dict[int, float] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
-    covers: dict[int, set[tuple[int, int]]] = {}  # doc -> draft sentences (draft, index)
-    weight: dict[tuple[int, int], int] = {}
+    hit: dict[int, set[tuple[int, int]]] = {}  # doc -> draft units it verified (draft, unit)
+    weight: dict[tuple[int, int], int] = {}  # (draft, sentence) -> its characters
+    unit_of: dict[tuple[int, int], tuple[int, int]] = {}  # (draft, unit) -> its sentences
     for di, d in enumerate(drafts):
         sents = d.sentences
         units = sentence_units(sents, config)
@@ -43,6 +44,8 @@ def _candidate_docs(
             continue
         keys = index_keys(unit_band_keys(sents, units, st.num_perm, st.seed, st.bands, st.rows))
         unit_sets = [union(sents, lo, hi) for lo, hi in units]
+        unit_of.update(((di, u), r) for u, r in enumerate(units))
+        weight.update(((di, g), s.chars) for g, s in enumerate(sents))
         key_to_units: dict[int, list[int]] = {}
         for u, row in enumerate(keys):
             for k in row:
@@ -62,14 +65,16 @@ def _candidate_docs(
                 inter = len(mine & theirs)
                 jac = inter / (len(mine) + len(theirs) - inter)
                 if jac >= config.threshold:
-                    lo, hi = units[u]
-                    for g in range(lo, hi + 1):
-                        weight[(di, g)] = sents[g].chars
-                        covers.setdefault(doc, set()).add((di, g))
+                    hit.setdefault(doc, set()).add((di, u))
                 sim = max(sim, jac)
             if sim >= config.threshold:
                 best[doc] = max(sim, best.get(doc, 0.0))
                 spans.setdefault(doc, []).append((start, end))
+    # Draft sentences each document covers, once per unit (not once per archived unit).
+    covers = {
+        doc: {(di, g) for di, u in got for g in range(unit_of[di, u][0], unit_of[di, u][1] + 1)}
+        for doc, got in hit.items()
+    }
     return [(doc, spans[doc]) for doc in _covering(best, covers, weight)]
 
 
@@ -104,21 +109,29 @@ def _own_keys(documents: Sequence[Document], folder: str | None) -> list[str]:
     archive's folder, and its absolute path. A published article checked again (corrected,
     or asked about by an auditor) restated itself in full and hid its real sources."""
     keys: list[str] = []
+    folders = [] if folder is None else list(dict.fromkeys((folder, os.path.realpath(folder))))
     for d in documents:
         if d.path in ("", "-", "<stdin>"):
             continue
-        full = os.path.abspath(d.path)
-        keys.append(full)
-        if folder is not None:
-            keys.append(os.path.normpath(os.path.relpath(full, folder)))
+        try:
+            # Through a symlink too: the index may hold the real path or the linked one.
+            names = dict.fromkeys((os.path.abspath(d.path), os.path.realpath(d.path)))
+        except OSError:  # no current folder any more: only an absolute path is known
+            names = dict.fromkeys([d.path] if os.path.isabs(d.path) else [])
+        for full in names:
+            keys.append(full)
+            keys += [os.path.normpath(os.path.relpath(full, f)) for f in folders]
     return keys
 
 
 def _shown_path(folder: str | None) -> Callable[[str], str]:
     """Archive paths as seen from here: they are stored as given from the folder the index was
     built in, which named a missing file in reports from anywhere else."""
-    here = os.getcwd()
-    if folder is None or folder == here:
+    try:
+        here = os.getcwd()
+    except OSError:  # the current folder was deleted: paths as stored
+        here = None
+    if folder is None or here is None or folder == here:
         return lambda path: path
 
     def shown(path: str) -> str:

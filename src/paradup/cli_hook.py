@@ -286,7 +286,9 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     touched, moved = diff_since(run.root, commit, run.staged)
     sides = {p for f in verdict.new for p in (f.a.path, f.b.path)}
     old_of: dict[str, str] = {}
-    for p in sides | (touched & set(run.checked)):
+    # Touched articles of other configs too (a copy moved from content/ to docs/).
+    articles = set(run.checked) | set(run.now)
+    for p in sides | (touched & articles):
         old = moved.get(p, p)
         if old in then:
             old_of[p] = old
@@ -301,7 +303,7 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     # The changed files too, not only those with a finding now: a copy moved from one file
     # to another was found at its old place.
     mine = {p for f in eligible for p in (f.a.path, f.b.path)} | touched
-    focus = sorted({old_of[p] for p in mine & set(run.checked) if p in old_of})
+    focus = sorted({old_of[p] for p in mine & articles if p in old_of})
     before, _, _ = check_changed(run.root, run.settings, focus, staged=True, files=then)
     # What the baseline explained then is not counted twice (its entries of these files).
     unexplained = split(before.findings, run.baseline, focus, then).new

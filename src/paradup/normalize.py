@@ -61,9 +61,10 @@ _TABLE_PIPE = re.compile(r"\|")
 # every paragraph restated.
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 # A setext heading: one line of text under a blank line (or the start), underlined with
-# `===` or `---` (the underline alone was a rule and the title counted as prose).
+# `===` or `---` (the underline alone was a rule and the title counted as prose). The blank
+# line is checked by the caller: it may hold spaces (a CRLF file's view has one).
 _SENTENCE_END = re.compile(r"(?:[。！？!?；;…]|\.\.)[\"'”’」』）)]*[ \t]*$")
-_SETEXT = re.compile(r"^(?<![^\n]\n)([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.M)
+_SETEXT = re.compile(r"^([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}([=-])[=-]*[ \t]*$", re.M)
 # Every non-empty match of the patterns above needs one of these: a character or pair, or a
 # line that starts with markup. Text without any (most news) has no markup and skips the
 # seventeen passes of `_markup_mask`. `in` tests are 2.5x faster than one regex for all.
@@ -143,10 +144,12 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
     for pat in (_FRONT_MATTER, _FENCE, _COMMENT, _PAGE, _BLOCK_TAG, _RULE, _REF_DEF):
         mark(pat, brk=True)
     for m in _SETEXT.finditer(raw):
-        s = m.start(2)
-        if skip[m.start()] or _LIST_ITEM.match(raw, m.start()) or raw[s] in "#>|":
+        s, at = m.start(2), m.start()
+        if skip[at] or _LIST_ITEM.match(raw, at) or raw[s] in "#>|":
             continue
-        if raw[m.end(2) + 1 :].lstrip(" \t")[:1] == "-" and _SENTENCE_END.search(m.group(2)):
+        if at and raw[raw.rfind("\n", 0, at - 1) + 1 : at - 1].strip(" \t"):
+            continue  # the second line of a paragraph
+        if m.group(3) == "-" and _SENTENCE_END.search(m.group(2)):
             continue  # a sentence over a line of dashes: a separator in plain text
         # The title line is a heading paragraph; the underline is markup (a break after it).
         breaks.append(m.start())

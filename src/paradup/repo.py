@@ -660,7 +660,9 @@ def diff_since(root: Path, commit: str, staged: bool) -> tuple[set[str], dict[st
 
 def earlier_commits(root: Path, commit: str, limit: int = 8) -> list[str]:
     """Where the branch left `commit` (their merge-base), then the other parents of the merges
-    since then (at most `limit`): the commits whose findings are not the branch's own."""
+    since then that a remote-tracking branch already holds (at most `limit`): upstream's work
+    merged in, whose findings are not the branch's own. A local topic branch merged with
+    --no-ff is the author's own unchecked work: its commits are not earlier."""
     proc = subprocess.run(
         ["git", "merge-base", commit, "HEAD"], cwd=root, capture_output=True, text=True
     )
@@ -669,8 +671,13 @@ def earlier_commits(root: Path, commit: str, limit: int = 8) -> list[str]:
         out = git(root, "rev-list", "--parents", "--merges", f"{base}..HEAD").decode()
     except UsageError:
         return [base]
-    others = [p for line in out.splitlines() for p in line.split()[2:]]
-    return [base, *dict.fromkeys(others)][: limit + 1]
+    others = list(dict.fromkeys(p for line in out.splitlines() for p in line.split()[2:]))
+    upstream = [
+        p
+        for p in others[: 4 * limit]
+        if git(root, "for-each-ref", "--count=1", "--contains", p, "refs/remotes").strip()
+    ]
+    return [base, *upstream[:limit]]
 
 
 def _refuse_unknown(root: Path, missing: list[str]) -> None:
