@@ -326,19 +326,13 @@ def test_an_empty_since_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--since: empty" in proc.stderr, proc.stderr
 
 
-def test_a_copy_moved_between_files_of_two_configs(tmp_path: Path) -> None:
-    """Each config's files are judged apart, and the moved copy's old file belonged to the
-    other one, so it was never checked as HEAD held it."""
-    repo = make_repo(
-        tmp_path / "content",
-        {
-            "docs/a.md": article(1),
-            "docs/m.md": article(2),
-            "content/.paradup.toml": "min-chars = 12\n",
-            "content/copy.md": article(3) + "\n" + paragraph(1) + "\n",
-        },
-    )
-    write(repo, {"content/copy.md": article(3), "docs/m.md": article(2) + "\n" + paragraph(1)})
+def test_the_fresh_copy_is_blamed_not_the_old_one(tmp_path: Path) -> None:
+    """The old pair's entry went to whichever finding with its text came first: touching the
+    old copy's file while pasting the paragraph into another blamed the old copy."""
+    repo = _old_copy(tmp_path)
+    write(repo, {"copy.md": article(3) + "\n" + paragraph(1) + "\n\n补记。\n"})
+    write(repo, {"m.md": article(2) + "\n" + paragraph(1) + "\n"})
     git(repo, "add", "-A")
-    proc = run_paradup("hook", "content/copy.md", "docs/m.md", cwd=repo)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_paradup("hook", "-f", "json", "copy.md", "m.md", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {b for _, b in _json(proc)} == {"m.md"}

@@ -229,7 +229,10 @@ def split(
     for f in findings:
         ids = next((x for sc in schemes if (x := pool.get((sc, fingerprint(f, sc))))), None)
         if ids:
-            used.add(ids.pop())
+            # The entry of the same two files first: another pair's entry must stay for it.
+            pair = {printable(f.a.path), printable(f.b.path)}
+            at = next((k for k in range(len(ids)) if set(available[ids[k]].paths) == pair), -1)
+            used.add(ids.pop(at))
             known.append(f)
         else:
             rest.append(f)

@@ -194,9 +194,9 @@ def _unwrap(view: str) -> str:
     Plain text without blank lines puts one paragraph on each line, unless it is wrapped at a
     fixed width: then a line of that width that does not end a sentence goes on in the next
     one (cut into a paragraph per line, a restatement fell apart into pieces cut mid-word).
-    The width is the most common line length (±1, 20-120 characters), shared by three lines
-    or more and by more than half of them, most of which end mid-sentence (`..`, a web
-    snippet's truncation, ends one too)."""
+    The width is the most common line length (20-120 characters), shared exactly by three
+    lines or more and by more than half of them; lines of that width ±1 that end mid-sentence
+    are joined (`..`, a web snippet's truncation, ends one too), when most of them do."""
     lines = view.split("\n")
     if len(lines) < 4:
         return view
@@ -207,9 +207,10 @@ def _unwrap(view: str) -> str:
             counts[n] = counts.get(n, 0) + 1
     if not counts:
         return view
-    width = max(counts, key=lambda w: (counts.get(w - 1, 0) + counts[w] + counts.get(w + 1, 0), w))
-    near = counts.get(width - 1, 0) + counts[width] + counts.get(width + 1, 0)
-    if not 20 <= width <= 120 or near < 3 or 2 * near <= sum(counts.values()):
+    # Fixed-width wrapping puts most lines at exactly one length (a half-width character or
+    # a punctuation mark moves a few by one): lines of merely similar length are paragraphs.
+    width = max(counts, key=lambda w: (counts[w], w))
+    if not 20 <= width <= 120 or counts[width] < 3 or 2 * counts[width] <= sum(counts.values()):
         return view
     # Cut where a sentence goes on: most of the full lines (a list of items of one length ends
     # each with 。).
