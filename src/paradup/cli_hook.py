@@ -41,8 +41,9 @@ HINT = (
 )
 HOOK_HELP = """Check changed files against themselves, each other and every tracked article.
 
-Exit 1 when they introduce restated passages that are not in the baseline (or, with
---max-ratio, when a changed file's restated share is above it), 2 on bad input.
+Exit 1 when they introduce restated passages: not in the baseline, and not already in the
+earlier commit (HEAD, pre-commit's --from-ref, or --since) when their files differ from it
+(or, with --max-ratio, when a changed file's restated share is above it), 2 on bad input.
 
 The files are read from the work tree (pre-commit stashes unstaged edits first, so there
 that is the staged content); with --staged, every article is read as staged in git's index,
