@@ -122,3 +122,26 @@ def test_setext_headings_in_crlf_files_and_after_a_spaced_blank_line() -> None:
     ):
         norm = normalize(text)
         assert (norm.text, norm.headings) == (lf.text, lf.headings), text
+
+
+def test_character_references_are_decoded() -> None:
+    """Dropped, `AT&amp;T` read `att` and `朱&#38229;基` lost its rare character (pages in
+    legacy encodings write such characters as references); each reference is now the
+    character it stands for, spanning the whole reference, and `&nbsp;` is a space."""
+    cases = {
+        "Apple&nbsp;Inc said": "apple inc said",
+        "朱&#38229;基说": "朱镕基说",
+        "AT&amp;T": "at&t",
+        "中文&nbsp;中文": "中文中文",
+        "a &foo; b": "a &foo; b",  # not a reference
+    }
+    for raw, text in cases.items():
+        norm = normalize(raw)
+        assert norm.text == text, raw
+        assert all(norm.starts[k] < norm.ends[k] <= len(raw) for k in range(len(norm.text)))
+    norm = normalize("朱&#38229;基说")
+    assert (norm.starts[1], norm.ends[1]) == (1, 9)
+    body = _body(11)
+    text = f"{body[0]}\n\n朱镕基说：{body[1]}\n\n朱&#38229;基说：{body[1]}\n"
+    f = check_text(text).findings[-1]
+    assert f.similarity == 1.0 and text[f.b.start : f.b.end] == f.b.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from paradup import normalize as normalize_module
@@ -15,6 +15,7 @@ from paradup.normalize import (
     _normalize_fast,
     _normalize_plain,
     _normalize_slow,
+    _unwrap,
     normalize,
 )
 
@@ -137,6 +138,7 @@ def test_text_the_markup_prefilter_passes_has_no_markup(raw: str) -> None:
 def test_plain_path_equals_slow(raw: str) -> None:
     skip, breaks, headings = _markup_mask(raw)
     lines = "\n\n" not in raw.replace("\r\n", "\n") and "\n" in raw.strip()
+    assume(not lines or _unwrap(raw) == raw)  # hard-wrapped text: the loops see another view
     slow = _normalize_slow(raw, skip, breaks, headings, lines)
     got = normalize(raw)
     assert (got.text, list(got.starts), list(got.ends), got.headings) == (
@@ -217,6 +219,7 @@ def _fields(norm: Normalized) -> tuple[object, ...]:
 def test_format_characters_stay_on_the_fast_paths(raw: str) -> None:
     skip, breaks, headings = _markup_mask(raw)
     lines = "\n\n" not in raw and "\n" in raw.strip()
+    assume(not lines or _unwrap(raw) == raw)  # hard-wrapped text: the loops see another view
     slow = _normalize_slow(raw, skip, breaks, headings, lines)
     fast = _normalize_fast(raw, skip, breaks, headings, lines)
     assert fast is not None

@@ -57,8 +57,8 @@ _RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-
 _EMPHASIS = re.compile(r"[*_~`](?:(?<=\*)\*{0,2}|(?<=_)_{1,2}|(?<=~)~|(?<=`)`*)")
 _TABLE_PIPE = re.compile(r"\|")
 # HTML character references, as CMS exports write them (`&nbsp;&nbsp;` indenting every
-# paragraph, `&ldquo;`): markup, not text. Their `;` ended a 12-character "sentence" that
-# every paragraph restated.
+# paragraph, `&ldquo;`, `&#38229;` for 镕): decoded (`_entities`). As text, their `;` ended a
+# 12-character "sentence" that every paragraph restated.
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 # A setext heading: one line of text under a blank line (or the start), underlined with
 # `===` or `---` (the underline alone was a rule and the title counted as prose). The blank
@@ -159,7 +159,6 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
         skip[nl : m.end()] = b"\x01" * (m.end() - nl)
     mark(_IMAGE)
     mark(_TAG)
-    mark(_ENTITY)
     mark(_FOOTNOTE)
     for m in _HEADING.finditer(raw):
         s, e = m.span()
@@ -249,16 +248,40 @@ def _normalize_lf(raw: str, line_paragraphs: bool) -> Normalized:
         if plain is not None:
             return plain
     skip, breaks, heading_lines = _markup_mask(raw)
-    fast = _normalize_fast(raw, skip, breaks, heading_lines, line_paragraphs)
-    if fast is not None:
-        return fast
-    return _normalize_slow(raw, skip, breaks, heading_lines, line_paragraphs)
+    entities = _entities(raw, skip) if "&" in raw else {}
+    if not entities:  # rare in news: the reference loop decodes them
+        fast = _normalize_fast(raw, skip, breaks, heading_lines, line_paragraphs)
+        if fast is not None:
+            return fast
+    return _normalize_slow(raw, skip, breaks, heading_lines, line_paragraphs, entities)
+
+
+def _entities(raw: str, skip: bytearray) -> dict[int, tuple[int, str]]:
+    """HTML character references outside markup: raw start -> (raw end, the text they stand
+    for). Each is one character of the text, spanning the whole reference, or whitespace
+    (`&nbsp;`, `&#12288;`). An unknown name (`&foo;`) is left as text."""
+    import html
+
+    found: dict[int, tuple[int, str]] = {}
+    for m in _ENTITY.finditer(raw):
+        if skip[m.start()]:
+            continue
+        text = html.unescape(m.group())
+        if text != m.group():
+            found[m.start()] = (m.end(), text)
+    return found
 
 
 def _normalize_slow(
-    raw: str, skip: bytearray, breaks: list[int], heading_lines: list[int], line_paragraphs: bool
+    raw: str,
+    skip: bytearray,
+    breaks: list[int],
+    heading_lines: list[int],
+    line_paragraphs: bool,
+    entities: dict[int, tuple[int, str]] | None = None,
 ) -> Normalized:
-    """The reference loop, one character at a time; the fast and plain paths must agree with it."""
+    """The reference loop, one character at a time; the fast and plain paths must agree with it.
+    `entities` (`_entities`) are decoded, each spanning its whole reference."""
     break_at = set(breaks)
     heading_at = set(heading_lines)
     out: list[str] = []
@@ -288,7 +311,13 @@ def _normalize_slow(
         if skip[i]:
             i += 1
             continue
-        if ch.isspace():
+        ent = entities.get(i) if entities else None
+        if ent is not None and ent[1].isspace():  # `&nbsp;`: whitespace, never a line break
+            if pending_ws < 0:
+                pending_ws = i
+            i = ent[0]
+            continue
+        if ent is None and ch.isspace():
             if pending_ws < 0:
                 pending_ws = i
             if ch == "\n":
@@ -297,10 +326,14 @@ def _normalize_slow(
                     para_pending = True
             i += 1
             continue
-        j = i + 1
-        while j < n and unicodedata.combining(raw[j]) and not skip[j]:
-            j += 1
-        folded = fold(raw[i:j])
+        if ent is not None:
+            j, chunk = ent
+        else:
+            j = i + 1
+            while j < n and unicodedata.combining(raw[j]) and not skip[j]:
+                j += 1
+            chunk = raw[i:j]
+        folded = fold(chunk)
         if folded:
             if para_pending and out:
                 if last != PARA:
