@@ -134,6 +134,8 @@ def test_character_references_are_decoded() -> None:
         "AT&amp;T": "at&t",
         "中文&nbsp;中文": "中文中文",
         "a &foo; b": "a &foo; b",  # not a reference
+        "&#0;x&#xD800;": "x",  # invalid numbers would be U+FFFD: markup
+        "&#65533;": "\ufffd",
     }
     for raw, text in cases.items():
         norm = normalize(raw)

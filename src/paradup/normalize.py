@@ -259,7 +259,8 @@ def _normalize_lf(raw: str, line_paragraphs: bool) -> Normalized:
 def _entities(raw: str, skip: bytearray) -> dict[int, tuple[int, str]]:
     """HTML character references outside markup: raw start -> (raw end, the text they stand
     for). Each is one character of the text, spanning the whole reference, or whitespace
-    (`&nbsp;`, `&#12288;`). An unknown name (`&foo;`) is left as text."""
+    (`&nbsp;`, `&#12288;`). An unknown name (`&foo;`) is left as text; an invalid number
+    (`&#0;`, a surrogate), which would decode to U+FFFD, is markup."""
     import html
 
     found: dict[int, tuple[int, str]] = {}
@@ -267,7 +268,9 @@ def _entities(raw: str, skip: bytearray) -> dict[int, tuple[int, str]]:
         if skip[m.start()]:
             continue
         text = html.unescape(m.group())
-        if text != m.group():
+        if text == "\ufffd" and m.group()[2:-1].lower() not in ("65533", "xfffd"):
+            skip[m.start() : m.end()] = b"\x01" * (m.end() - m.start())  # `&#0;`: nothing
+        elif text != m.group():
             found[m.start()] = (m.end(), text)
     return found
 
