@@ -15,7 +15,7 @@ from .index.store import IndexStore, database_failure
 from .lsh import index_keys
 from .model import CheckResult
 from .prepare import PreparedDoc, prepare
-from .read import Document
+from .read import STDIN_DOC, STDIN_NAME, Document
 
 MAX_SOURCES = 20  # archive documents re-checked in full per run, best first
 
@@ -111,7 +111,7 @@ def _own_keys(documents: Sequence[Document], folder: str | None) -> list[str]:
     keys: list[str] = []
     folders = [] if folder is None else list(dict.fromkeys((folder, os.path.realpath(folder))))
     for d in documents:
-        if d.path in ("", "-", "<stdin>"):
+        if d.path in ("", STDIN_NAME, STDIN_DOC):
             continue
         try:
             # Through a symlink too: the index may hold the real path or the linked one.

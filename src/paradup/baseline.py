@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,15 @@ def entries_of(result: CheckResult, texts: bool = False) -> list[Entry]:
             texts=(sentences(f.a.text), sentences(f.b.text)) if texts else ((), ()),
         )
         for f in result.findings
+    ]
+
+
+def repath(entries: Iterable[Entry], moved: dict[str, str]) -> list[Entry]:
+    """The entries with each path found in `moved` replaced by what it maps to (a renamed
+    file's old path by its new one)."""
+    return [
+        replace(e, paths=(moved.get(e.paths[0], e.paths[0]), moved.get(e.paths[1], e.paths[1])))
+        for e in entries
     ]
 
 

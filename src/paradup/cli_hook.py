@@ -179,9 +179,7 @@ def _committed_baseline(
     have it), which is warned about. An ignored or outside file is the user's own. Entries
     name a renamed file by its new path, so a moved copy's entry is not free to explain a
     fresh copy elsewhere."""
-    from dataclasses import replace
-
-    from .baseline import read
+    from .baseline import read, repath
     from .repo import baseline_state, git, renames
 
     state, rel = baseline_state(root, path)
@@ -208,10 +206,7 @@ def _committed_baseline(
     # Only a path that is gone follows its rename, and only to a path that exists: a file
     # moved away and back, or a path reused after a rename, keeps its entries.
     moved = {old: new for old, new in renames(root).items() if old in gone and new in existing}
-    return [
-        replace(e, paths=(moved.get(e.paths[0], e.paths[0]), moved.get(e.paths[1], e.paths[1])))
-        for e in entries
-    ]
+    return repath(entries, moved)
 
 
 def _since(since: str | None, all_files: bool) -> tuple[str | None, bool]:
@@ -279,7 +274,7 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     with a side in a file that differs from it count."""
     from dataclasses import replace
 
-    from .baseline import Verdict, entries_of, split
+    from .baseline import Verdict, entries_of, repath, split
     from .repo import articles_at, check_changed, diff_since
     from .report import printable
 
@@ -289,12 +284,12 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     old_of: dict[str, str] = {}
     # This config's changed files only: an old pair of another config's file is explained
     # (or found new) there, and counted here too it let a fresh copy of it pass.
-    articles = set(run.checked)
-    for p in sides | (touched & articles):
+    checked = set(run.checked)
+    for p in sides | (touched & checked):
         old = moved.get(p, p)
         if old in then:
             old_of[p] = old
-    changed = set(run.checked) & touched if run.implicit else set(run.checked)
+    changed = checked & touched if run.implicit else checked
     eligible = [
         f
         for f in verdict.new
@@ -305,15 +300,12 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     # The changed files too, not only those with a finding now: a copy moved from one file
     # to another was found at its old place.
     mine = {p for f in eligible for p in (f.a.path, f.b.path)} | touched
-    focus = sorted({old_of[p] for p in mine & articles if p in old_of})
+    focus = sorted({old_of[p] for p in mine & checked if p in old_of})
     before, _, _ = check_changed(run.root, run.settings, focus, staged=True, files=then)
     # What the baseline explained then is not counted twice (its entries of these files).
     unexplained = split(before.findings, run.baseline, focus, then).new
     now_of = {printable(o): printable(p) for p, o in old_of.items()}
-    entries = [
-        replace(e, paths=(now_of.get(e.paths[0], e.paths[0]), now_of.get(e.paths[1], e.paths[1])))
-        for e in entries_of(replace(before, findings=unexplained), texts=True)
-    ]
+    entries = repath(entries_of(replace(before, findings=unexplained), texts=True), now_of)
     again = split(eligible, entries, None, run.now)
     order = {id(f): n for n, f in enumerate(run.result.findings)}
     known = {id(f) for f in again.known}

@@ -12,6 +12,7 @@ import itertools
 import re
 import unicodedata
 from array import array
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -60,10 +61,11 @@ _TABLE_PIPE = re.compile(r"\|")
 # paragraph, `&ldquo;`, `&#38229;` for 镕): decoded (`_entities`). As text, their `;` ended a
 # 12-character "sentence" that every paragraph restated.
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+# A line that ends a sentence (`..` too: a web snippet's truncation), closing quotes kept.
+_SENTENCE_END = re.compile(r"(?:[。！？!?；;…]|\.\.)[\"'”’」』）)]*[ \t]*$")
 # A setext heading: one line of text under a blank line (or the start), underlined with
 # `===` or `---` (the underline alone was a rule and the title counted as prose). The blank
 # line is checked by the caller: it may hold spaces (a CRLF file's view has one).
-_SENTENCE_END = re.compile(r"(?:[。！？!?；;…]|\.\.)[\"'”’」』）)]*[ \t]*$")
 _SETEXT = re.compile(r"^([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}([=-])[=-]*[ \t]*$", re.M)
 # Every non-empty match of the patterns above needs one of these: a character or pair, or a
 # line that starts with markup. Text without any (most news) has no markup and skips the
@@ -152,7 +154,7 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
         if m.group(3) == "-" and _SENTENCE_END.search(m.group(2)):
             continue  # a sentence over a line of dashes: a separator in plain text
         # The title line is a heading paragraph; the underline is markup (a break after it).
-        breaks.append(m.start())
+        breaks.append(at)
         headings.append(s)
         nl = m.end(2)
         breaks.append(nl)
@@ -200,10 +202,7 @@ def _unwrap(view: str) -> str:
     if len(lines) < 4:
         return view
     lens = [len(line.rstrip()) for line in lines]
-    counts: dict[int, int] = {}
-    for n in lens:
-        if n:
-            counts[n] = counts.get(n, 0) + 1
+    counts = Counter(n for n in lens if n)
     if not counts:
         return view
     # Fixed-width wrapping puts most lines at exactly one length (a half-width character or

@@ -642,19 +642,13 @@ def diff_since(root: Path, commit: str, staged: bool) -> tuple[set[str], dict[st
     the work tree; and path now -> path at `commit` for those git sees renamed."""
     args = ["diff", "--cached"] if staged else ["diff"]
     out = git(root, *args, "-M", "--name-status", "-z", commit, "--")
-    tokens = iter(out.decode("utf-8", "surrogateescape").split("\0"))
     touched: set[str] = set()
     moved: dict[str, str] = {}
-    for token in tokens:
-        if token[:1] in ("R", "C"):  # a score, then the old and the new path
-            old, new = next(tokens, ""), next(tokens, "")
+    for status, old, new in _changes(iter(out.decode("utf-8", "surrogateescape").split("\0"))):
+        if status != "D":
             touched.add(new)
-            if token[0] == "R":
-                moved[new] = old
-        elif token[:1] == "D":
-            next(tokens, "")
-        elif token:
-            touched.add(next(tokens, ""))
+        if status == "R":
+            moved[new] = old
     return touched, moved
 
 
@@ -693,14 +687,30 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
             )
 
 
-def _name_status(root: Path, *args: str) -> Iterator[str]:
-    """The NUL-separated tokens of `git log --name-status` with renames, oldest first in graph
-    order (`args`: the format, a filter); none before the first commit."""
+def _name_status(root: Path, *args: str) -> Iterator[tuple[str, str, str]]:
+    """`_changes` of `git log --name-status` with renames, oldest first in graph order
+    (`args`: the format, a filter); none before the first commit."""
     try:
         out = git(root, "log", "--reverse", "--topo-order", "-M", "--name-status", "-z", *args)
     except UsageError:
         return iter(())
-    return iter(out.decode("utf-8", "surrogateescape").split("\0"))
+    return _changes(iter(out.decode("utf-8", "surrogateescape").split("\0")))
+
+
+def _changes(tokens: Iterator[str]) -> Iterator[tuple[str, str, str]]:
+    """(status letter, old path, new path) of `--name-status -z` tokens (names unquoted): the
+    two paths differ only for a rename (R) or a copy (C), which give a score and both; a
+    `%x01` commit line of `git log` comes as ("\x01", "", "")."""
+    for token in tokens:
+        status = token.lstrip("\n")
+        if status == "\x01":
+            yield status, "", ""
+        elif status[:1] in ("R", "C"):
+            old, new = next(tokens, ""), next(tokens, "")
+            yield status[0], old, new
+        elif status:
+            path = next(tokens, "")
+            yield status[0], path, path
 
 
 def first_added(root: Path) -> dict[str, int]:
@@ -709,20 +719,15 @@ def first_added(root: Path) -> dict[str, int]:
     none before the first commit). A renamed file keeps the rank of its old path, so moving an
     old article does not make it new; a path deleted or renamed away and added again later
     takes the later rank. Names come NUL-separated, unquoted."""
-    tokens = _name_status(root, "--format=%x01")
     added: dict[str, int] = {}
     rank = 0
-    for token in tokens:
-        status = token.lstrip("\n")
+    for status, old, new in _name_status(root, "--format=%x01"):
         if status == "\x01":
             rank += 1
-        elif status[:1] in ("R", "C"):  # a score, then the old and the new path
-            old, new = next(tokens, ""), next(tokens, "")
-            added[new] = added.get(old, rank) if status[0] == "R" else rank
-        elif status[:1] == "A":
-            added[next(tokens, "")] = rank
-        elif status:  # M, D, T: a path this log need not date
-            next(tokens, "")
+        elif status == "R":
+            added[new] = added.get(old, rank)
+        elif status in ("C", "A"):  # M, D, T: a path this log need not date
+            added[new] = rank
     return added
 
 
@@ -730,10 +735,8 @@ def renames(root: Path) -> dict[str, str]:
     """Each path git saw renamed, to the path its content has now (chains followed), so a
     baseline entry of a moved file still names the pair it describes."""
     step: dict[str, str] = {}
-    tokens = _name_status(root, "--diff-filter=R", "--format=")
-    for token in tokens:
-        if token.lstrip("\n")[:1] == "R":
-            old, new = next(tokens, ""), next(tokens, "")
+    for status, old, new in _name_status(root, "--diff-filter=R", "--format="):
+        if status == "R":
             step[old] = new
     moved: dict[str, str] = {}
     for old in step:

@@ -53,7 +53,7 @@ _READABLE = ("2", "3", "4", "5")
 # units change). 1: before meta held it; 2: CR line breaks, combining marks after 。; 3: rjieba
 # cuts around CJK characters outside jieba's Han class as jieba does (other shingles there);
 # 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces; 5: HTML
-# character references (`&nbsp;`, `&ldquo;`) are markup, setext headings are headings, lines
+# character references (`&nbsp;`, `&ldquo;`) are decoded, setext headings are headings, lines
 # hard-wrapped at a fixed width are joined, footnotes are prose and their markers markup.
 TEXT_PIPELINE = 5
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
@@ -671,12 +671,8 @@ class IndexStore:
                 self._delete(key)
             # Which of the batch's documents the index holds already, in one query per 500
             # (a fresh build spent a lookup per document finding none).
-            names = [d.key for d in docs]
-            held: set[str] = set()
-            for i in range(0, len(names), 500):
-                part = names[i : i + 500]
-                q = f"SELECT key FROM docs WHERE key IN ({','.join('?' * len(part))})"
-                held.update(k for (k,) in con.execute(q, part))
+            q = "SELECT key FROM docs WHERE key IN ({})"
+            held = {k for (k,) in _where_in(con, q, [d.key for d in docs])}
             rows = _UnitRows()
             # Unit ids are assigned here (we hold the write lock), so all blocks of the batch go
             # in with one executemany instead of one execute each for its rowid.
@@ -932,12 +928,8 @@ class IndexStore:
 
     def ids_for_keys(self, keys: Sequence[str]) -> list[int]:
         """Ids of the documents with these keys (those the index holds)."""
-        out: list[int] = []
-        for i in range(0, len(keys), 500):
-            chunk = list(keys[i : i + 500])
-            q = f"SELECT id FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
-            out += [int(r[0]) for r in self.con.execute(q, chunk)]
-        return out
+        q = "SELECT id FROM docs WHERE key IN ({})"
+        return [int(i) for (i,) in _where_in(self.con, q, keys)]
 
     def doc(self, doc_id: int) -> dict[str, Any]:
         row = self.con.execute(f"SELECT {_DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,))
@@ -945,10 +937,8 @@ class IndexStore:
 
     def docs(self, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
         """`doc` for many ids, 500 per query (ids sorted: the pages are read in order)."""
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            q = f"SELECT {_DOC_COLUMNS} FROM docs WHERE id IN ({','.join('?' * len(chunk))})"
-            yield from map(_doc_dict, self.con.execute(q, chunk))
+        q = f"SELECT {_DOC_COLUMNS} FROM docs WHERE id IN ({{}})"
+        yield from map(_doc_dict, _where_in(self.con, q, ids))
 
     def units_for_keys(self, keys: Iterable[int]) -> dict[int, list[int]]:
         """Band key -> indexed units holding it, for the keys that occur in the index. Units
@@ -962,11 +952,9 @@ class IndexStore:
 
         out: dict[int, list[int]] = {}
         if self._legacy:
-            for i in range(0, len(ks), 500):
-                chunk = ks[i : i + 500]
-                q = f"SELECT key, unit FROM bands WHERE key IN ({','.join('?' * len(chunk))})"
-                for key, unit in self.con.execute(q, chunk):
-                    out.setdefault(key, []).append(unit)
+            q = "SELECT key, unit FROM bands WHERE key IN ({})"
+            for key, unit in _where_in(self.con, q, ks):
+                out.setdefault(key, []).append(unit)
         else:
             n = self._code_counts()
             for level in (0, 1):
@@ -988,11 +976,8 @@ class IndexStore:
 
         bits = self._code_counts()[f"bits_{level}"]
         ids = sorted_unique(block_ids(level, bits, np.asarray(ks, dtype=np.int64) << 32))
-        got: dict[int, bytes] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500].tolist()
-            q = f"SELECT id, codes FROM band_blocks WHERE id IN ({','.join('?' * len(chunk))})"
-            got.update(self.con.execute(q, chunk))
+        q = "SELECT id, codes FROM band_blocks WHERE id IN ({})"
+        got: dict[int, bytes] = dict(_where_in(self.con, q, ids.tolist()))
         blocks = [got[i] for i in sorted(got)]  # in id order, so the codes are sorted
         yield from _lookup(np.frombuffer(b"".join(blocks), dtype="<i8").astype(np.int64), ks)
 
@@ -1173,6 +1158,16 @@ class IndexStore:
 
 
 _DOC_COLUMNS = "id, key, path, title, date, text"
+
+
+def _where_in(
+    con: sqlite3.Connection, query: str, values: Sequence[Any]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `query`, whose `IN ({})` takes `values`: 500 of them a statement (SQLite
+    bounds the parameters of one; one statement per value cost a round trip each)."""
+    for i in range(0, len(values), 500):
+        chunk = list(values[i : i + 500])
+        yield from con.execute(query.format(",".join("?" * len(chunk))), chunk)
 
 
 def _doc_dict(row: tuple[Any, ...]) -> dict[str, Any]:
