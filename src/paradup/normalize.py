@@ -3,7 +3,8 @@
 Every normalized character records the half-open raw interval it came from, so a span of the
 normalized text maps back to `raw[starts[s]:ends[e - 1]]`. Markup that is not prose is skipped
 (never deleted from the coordinates); whitespace between CJK characters is dropped; NFKC folds
-full-width forms; quotes and dashes are unified; Latin is case-folded.
+full-width forms; quotes and dashes are unified; Latin is case-folded; traditional Chinese
+characters fold to their simplified forms (`variants`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from .variants import code_map, simplified
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,6 +111,8 @@ def fold(chunk: str) -> str:
     if chunk.isascii():
         return chunk.lower()
     out = unicodedata.normalize("NFKC", chunk)
+    simple = simplified()
+    out = "".join(simple.get(c, c) for c in out)
     # Format characters (zero-width space and joiners, soft hyphen, word joiner, a stray BOM)
     # are invisible: kept, they hid a verbatim copy (one per character took it to 0 %).
     out = "".join(_FOLD.get(c, c) for c in out if unicodedata.category(c) != "Cf")
@@ -404,9 +409,10 @@ class _CharTable:
         128,
     )
 
-    # CJK Unified Ideographs fold to themselves (no compatibility decomposition, no case,
-    # not combining): learned in one assignment, since most characters of Chinese text are
-    # new to a fresh worker and the per-character loop cost 0.3 s a process on the corpus.
+    # CJK Unified Ideographs fold to themselves or their simplified form (no compatibility
+    # decomposition, no case, not combining): learned in one assignment, since most
+    # characters of Chinese text are new to a fresh worker and the per-character loop cost
+    # 0.3 s a process on the corpus.
     IDEOGRAPHS = (0x4E00, 0x9FFF)
 
     def learn(self, cps: npt.NDArray[np.uint32]) -> bool:
@@ -423,7 +429,7 @@ class _CharTable:
             c = cps[ideo]
             self.flags[c] = self.FIRST_CJK | self.LAST_CJK
             self.length[c] = 1
-            self.codes[c, 0] = c
+            self.codes[c, 0] = code_map(lo, hi)[c - lo]
             self.kind[c] = self.ONE
             self.known[c] = True
             cps = cps[~ideo]

@@ -130,7 +130,27 @@ def _tokenizer(user_dict: str | None) -> Any:
                 f"user dictionary cannot be read ({exc.strerror or exc})",
                 "fix --user-dict or user-dict in the config file",
             ) from None
+        _add_simplified(tok, user_dict)
     return tok
+
+
+def _add_simplified(tok: Any, user_dict: str) -> None:
+    """Add the simplified fold of each traditional user word: the text is segmented folded
+    (`variants`), where 香港賽馬會 reads 香港赛马会."""
+    import jieba
+
+    from .variants import simplified
+
+    simple = simplified()
+    with open(user_dict, encoding="utf-8-sig") as f:  # jieba read it: UTF-8, readable
+        for line in f:
+            m = jieba.re_userdict.match(line.strip())
+            if not m:
+                continue
+            word, freq, tag = m.groups()
+            folded = "".join(simple.get(c, c) for c in word)
+            if folded != word:
+                tok.add_word(folded, int(freq) if freq else None, tag.strip() if tag else None)
 
 
 def rjieba_available() -> bool:

@@ -54,8 +54,9 @@ _READABLE = ("2", "3", "4", "5")
 # cuts around CJK characters outside jieba's Han class as jieba does (other shingles there);
 # 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces; 5: HTML
 # character references (`&nbsp;`, `&ldquo;`) are decoded, setext headings are headings, lines
-# hard-wrapped at a fixed width are joined, footnotes are prose and their markers markup.
-TEXT_PIPELINE = 5
+# hard-wrapped at a fixed width are joined, footnotes are prose and their markers markup;
+# 6: traditional characters fold to simplified ones (`variants`).
+TEXT_PIPELINE = 6
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key

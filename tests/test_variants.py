@@ -1,0 +1,83 @@
+"""Traditional characters fold to simplified ones: a Hong Kong or Taiwan restatement of
+mainland copy is found, with spans into the traditional text as written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from paradup import check_text
+from paradup.normalize import fold, normalize
+from paradup.tokens import tokenizer
+from paradup.variants import simplified
+
+from ._repo import article, write
+from .conftest import run_paradup
+
+SIMP = (
+    "国务院新闻办公室今天上午举行新闻发布会，介绍了今年前三季度国民经济运行情况。"
+    "国家统计局新闻发言人表示，经济运行总体平稳，就业形势保持稳定，居民消费价格温和上涨。"
+)
+TRAD = (
+    "國務院新聞辦公室今天上午舉行新聞發佈會，介紹了今年前三季度國民經濟運行情況。"
+    "國家統計局新聞發言人表示，經濟運行總體平穩，就業形勢保持穩定，居民消費價格溫和上漲。"
+)
+OTHER = "另据报道，多地近期出台措施支持消费，包括发放消费券和延长商场营业时间。"
+
+
+def test_traditional_text_folds_one_character_for_one() -> None:
+    norm = normalize(TRAD)
+    assert norm.text == normalize(SIMP).text == SIMP.replace("，", ",")  # NFKC: full-width
+    assert list(norm.starts) == list(range(len(TRAD)))
+    # The reference loop (a combining mark sends the text there) folds the same way.
+    slow = normalize(TRAD + "e\u0301")
+    assert slow.text.startswith(norm.text)
+
+
+def test_every_pair_of_the_table_folds_the_same_on_every_path() -> None:
+    """Ideographs are learned in one vectorized step, the rest through `fold`; markup sends
+    a text to another path again. Each must give the table's simplified form."""
+    table = simplified()
+    assert len(table) > 3000 and table["國"] == "国" and table["發"] == "发"
+    keys = "".join(sorted(table))
+    want = "".join(fold(k) for k in keys)
+    assert want == "".join(table[k] for k in keys)
+    assert normalize(keys).text == want  # plain text
+    assert normalize("*" + keys + "*").text == want  # the markup path
+    assert normalize(keys + "e\u0301").text == want + "é"  # the reference loop
+
+
+def test_check_finds_a_traditional_restatement_with_raw_spans(tmp_path: Path) -> None:
+    text = f"{SIMP}\n\n{OTHER}\n\n{TRAD}\n"
+    (f,) = check_text(text).findings
+    assert f.similarity == 1.0
+    assert f.a.text == SIMP and f.b.text == TRAD
+    assert text[f.b.start : f.b.end] == TRAD
+    draft = tmp_path / "draft.md"
+    write(tmp_path, {"draft.md": text})
+    proc = run_paradup("check", str(draft), "-f", "json")
+    assert proc.returncode == 1, proc.stderr
+    out = json.loads(proc.stdout)
+    (g,) = out["findings"]
+    assert text[g["b"]["start"] : g["b"]["end"]] == g["b"]["text"] == TRAD
+    assert out["files"][0]["ratio"] > 0.4
+
+
+def test_a_traditional_draft_against_a_simplified_archive(tmp_path: Path) -> None:
+    write(tmp_path / "arc", {"wire.md": article(3) + "\n\n" + SIMP + "\n", "x.md": article(4)})
+    build = run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    write(tmp_path, {"hk.md": "香港電台報道。\n\n" + TRAD + "\n"})
+    proc = run_paradup("check", "hk.md", "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    (g,) = json.loads(proc.stdout)["findings"]
+    assert g["a"]["path"] == "arc/wire.md" and g["a"]["text"] == SIMP
+    assert g["b"]["text"] == TRAD
+
+
+def test_traditional_words_of_a_user_dictionary_segment_the_folded_text(tmp_path: Path) -> None:
+    ud = tmp_path / "ud.txt"
+    ud.write_text("香港賽馬會 100 nt\n", encoding="utf-8")
+    text = normalize("今天香港賽馬會宣佈").text
+    assert ("香港赛马会", 2, 7) in list(tokenizer(str(ud))(text))
+    assert ("香港赛马会", 2, 7) not in list(tokenizer(None)(text))
