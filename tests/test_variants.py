@@ -107,3 +107,18 @@ def test_real_news_converted_by_opencc_is_found_as_restated() -> None:
         covered += sum(mask[i] for i in body)
         total += len(body)
     assert covered / total > 0.9, covered / total  # 0.994 when written
+
+
+def test_traditional_bylines_are_allow_listed_and_patterns_fold(tmp_path: Path) -> None:
+    """The default allow-list (来源：, 责任编辑：) now sees traditional bylines folded; a
+    pattern written in traditional script matches the folded sentences too."""
+    byline = "來源：香港電台新聞部綜合報道整理"
+    body = f"{byline}\n\n{SIMP}\n\n{byline}\n"
+    assert check_text(body).findings == ()
+    own = "本台記者現場報道整理完畢"
+    text = f"{own}。\n\n{OTHER}\n\n{own}。\n"
+    assert len(check_text(text).findings) == 1
+    assert check_text(text, allow=["^本台記者"]).findings == ()
+    write(tmp_path, {".paradup.toml": 'extend-allow = ["^本台記者"]\n', "d.md": text})
+    proc = run_paradup("check", "d.md", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout

@@ -21,6 +21,7 @@ from typing import Any
 
 from .config import CheckConfig, OptionError
 from .errors import UsageError
+from .variants import fold_str
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -71,8 +72,9 @@ class Settings:
 def compile_allow(
     patterns: Iterable[str | re.Pattern[str]], source: str | None = None
 ) -> list[re.Pattern[str]]:
-    """The allow-list compiled; a pattern that is not a regex (or not a str) is a UsageError
-    naming it, and `source` (the config file) when given."""
+    """The allow-list compiled, traditional characters folded to simplified ones as the
+    sentences it is matched against are (`variants`); a pattern that is not a regex (or not
+    a str) is a UsageError naming it, and `source` (the config file) when given."""
     out = []
     where = f"{source}: " if source else ""
     for p in patterns:
@@ -82,7 +84,8 @@ def compile_allow(
         if not isinstance(p, str):
             raise UsageError(f"{where}allow: patterns must be str or re.Pattern, got {p!r}")
         try:
-            out.append(re.compile(p))
+            # Sentences are matched folded: a traditional label (來源：) reads 来源：.
+            out.append(re.compile(fold_str(p)))
         except re.error as exc:
             raise UsageError(f"{where}allow pattern {p!r} is not a regex ({exc}); fix it") from None
     return out

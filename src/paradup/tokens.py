@@ -139,16 +139,15 @@ def _add_simplified(tok: Any, user_dict: str) -> None:
     (`variants`), where 香港賽馬會 reads 香港赛马会."""
     import jieba
 
-    from .variants import simplified
+    from .variants import fold_str
 
-    simple = simplified()
     with open(user_dict, encoding="utf-8-sig") as f:  # jieba read it: UTF-8, readable
         for line in f:
             m = jieba.re_userdict.match(line.strip())
             if not m:
                 continue
             word, freq, tag = m.groups()
-            folded = "".join(simple.get(c, c) for c in word)
+            folded = fold_str(word)
             if folded != word:
                 tok.add_word(folded, int(freq) if freq else None, tag.strip() if tag else None)
 

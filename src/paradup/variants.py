@@ -47,6 +47,17 @@ def simplified() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _translation() -> dict[int, str]:
+    return str.maketrans(simplified())
+
+
+def fold_str(text: str) -> str:
+    """`text` with its traditional characters folded (a user's word or pattern, compared
+    with folded text)."""
+    return text.translate(_translation())
+
+
 @lru_cache(maxsize=4)
 def code_map(lo: int, hi: int) -> npt.NDArray[np.uint32]:
     """The fold of every code point in [lo, hi] as an array indexed by `cp - lo`."""
