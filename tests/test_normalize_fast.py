@@ -15,6 +15,7 @@ from paradup.normalize import (
     _normalize_fast,
     _normalize_plain,
     _normalize_slow,
+    _title_lines,
     _unwrap,
     normalize,
 )
@@ -133,13 +134,18 @@ def test_text_the_markup_prefilter_passes_has_no_markup(raw: str) -> None:
         assert not any(skip) and not breaks and not headings
 
 
+def _titles(raw: str, lines: bool) -> list[int]:
+    return [] if lines or "\n" not in raw else _title_lines(raw)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PIECES, max_size=40).map("".join))
 def test_plain_path_equals_slow(raw: str) -> None:
     skip, breaks, headings = _markup_mask(raw)
     lines = "\n\n" not in raw.replace("\r\n", "\n") and "\n" in raw.strip()
     assume(not lines or _unwrap(raw) == raw)  # hard-wrapped text: the loops see another view
-    slow = _normalize_slow(raw, skip, breaks, headings, lines)
+    titles = _titles(raw, lines)
+    slow = _normalize_slow(raw, skip, breaks + titles, headings, lines)
     got = normalize(raw)
     assert (got.text, list(got.starts), list(got.ends), got.headings) == (
         slow.text,
@@ -148,7 +154,7 @@ def test_plain_path_equals_slow(raw: str) -> None:
         slow.headings,
     )
     if not _maybe_markup(raw):
-        plain = _normalize_plain(raw, lines)
+        plain = _normalize_plain(raw, lines, titles)
         assert plain is not None  # no combining marks among the pieces
         assert (plain.text, list(plain.starts), list(plain.ends)) == (
             slow.text,
@@ -161,7 +167,7 @@ def test_plain_path_serves_markup_free_news() -> None:
     raw = "新华社北京电 会议在京召开。\n\n会议指出，ＡＢＣ  Hello world 2.5%。\n"
     lines = "\n\n" not in raw and "\n" in raw.strip()
     assert not _maybe_markup(raw)
-    plain = _normalize_plain(raw, lines)
+    plain = _normalize_plain(raw, lines, [])
     assert plain is not None
     assert plain.text == "新华社北京电会议在京召开。\n会议指出,abc hello world 2.5%。"
     assert plain.raw_span(0, 3) == (0, 3)
@@ -220,13 +226,14 @@ def test_format_characters_stay_on_the_fast_paths(raw: str) -> None:
     skip, breaks, headings = _markup_mask(raw)
     lines = "\n\n" not in raw and "\n" in raw.strip()
     assume(not lines or _unwrap(raw) == raw)  # hard-wrapped text: the loops see another view
-    slow = _normalize_slow(raw, skip, breaks, headings, lines)
-    fast = _normalize_fast(raw, skip, breaks, headings, lines)
+    titles = _titles(raw, lines)
+    slow = _normalize_slow(raw, skip, breaks + titles, headings, lines)
+    fast = _normalize_fast(raw, skip, breaks + titles, headings, lines)
     assert fast is not None
     assert _fields(fast) == _fields(slow)
     assert _fields(normalize(raw)) == _fields(slow)
     if not _maybe_markup(raw):
-        plain = _normalize_plain(raw, lines)
+        plain = _normalize_plain(raw, lines, titles)
         assert plain is not None
         assert _fields(plain) == _fields(slow)
 
@@ -246,7 +253,7 @@ def test_a_zero_width_space_does_not_take_the_reference_loop(
     for raw in (plain, markup):
         assert _fields(normalize(raw)) == want[raw]
     assert not _maybe_markup(plain) and _maybe_markup(markup)
-    assert _normalize_plain(plain, False) is not None
+    assert _normalize_plain(plain, False, []) is not None
     assert "\u200b" not in normalize(plain).text and "\ufeff" not in normalize(markup).text
 
 

@@ -132,11 +132,20 @@ class Aligner:
         own = self.sents[i].hashes
         return sum(1 for h in own if h in other) / len(own) if own else 0.0
 
+    def _adds_nothing(self, edge: int, lo: int, hi: int, other: set[int]) -> bool:
+        """Whether what sentence `edge` shares with the other side is (nearly) all shared by
+        the rest of its own side already: a title the lead restates, merged in front of the
+        lead's copy, made an exact copy "near" with the title as a change."""
+        shared = set(self.sents[edge].hashes) & other
+        rest = union(self.sents, lo + 1, hi) if edge == lo else union(self.sents, lo, hi - 1)
+        return bool(shared) and len(shared - rest) <= (1 - NEAR_EXACT) * len(shared)
+
     def trim(self, p: Passage) -> Passage:
         """Drop edge sentences the other side barely restates (windows overshoot).
 
         A sentence is kept while at least `extend_threshold` of its shingles occur on the
-        other side, so a restatement that spreads one sentence over two keeps both.
+        other side, so a restatement that spreads one sentence over two keeps both. Then
+        repeated copies (`_drop_repeats`), then echoes (`_drop_echoes`) leave the ends.
         """
         a0, a1, b0, b1 = p.a0, p.a1, p.b0, p.b1
         changed = True
@@ -155,10 +164,34 @@ class Aligner:
                         b0, b1 = lo, hi
                     changed = True
                     break
-        a0, a1, b0, b1 = self._drop_repeats(a0, a1, b0, b1)
+        a0, a1, b0, b1 = self._drop_echoes(*self._drop_repeats(a0, a1, b0, b1))
         if (a0, a1, b0, b1) == (p.a0, p.a1, p.b0, p.b1):
             return p
         return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
+
+    def _drop_echoes(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
+        """Drop an edge sentence that adds nothing to what the sides share, while the other
+        side's edge there does add (X Y X restated as X Y X stays whole)."""
+        ends = {"a": [a0, a1], "b": [b0, b1]}
+        changed = True
+        while changed:
+            changed = False
+            ua, ub = union(self.sents, *ends["a"]), union(self.sents, *ends["b"])
+            for name, end in (("b", 1), ("a", 1), ("b", 0), ("a", 0)):
+                lo, hi = ends[name]
+                o_lo, o_hi = ends["a" if name == "b" else "b"]
+                other, own = (ua, ub) if name == "b" else (ub, ua)
+                edge, o_edge = (hi, o_hi) if end else (lo, o_lo)
+                if (
+                    hi > lo
+                    and self._adds_nothing(edge, lo, hi, other)
+                    and not (o_hi > o_lo and self._adds_nothing(o_edge, o_lo, o_hi, own))
+                ):
+                    ends[name] = [lo, hi - 1] if end else [lo + 1, hi]
+                    changed = True
+                    break
+        (a0, a1), (b0, b1) = ends["a"], ends["b"]
+        return a0, a1, b0, b1
 
     def _drop_repeats(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
         """Drop the sentences at an end of one side that only repeat the rest of that side,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError, UsageError
 
 if TYPE_CHECKING:
     from .config import CheckConfig
@@ -181,6 +181,16 @@ def check(
         if output is not None:
             from .output import refuse_input_as_output
 
+            # A report saved into a folder being checked is a draft of the next run: the
+            # second save failed with "--output is the input file", which named no way out.
+            # (Skipping it could overwrite a real draft of that name.)
+            out_real = os.path.realpath(output)
+            named = {os.path.realpath(p) for p in paths if p != STDIN_NAME}
+            if out_real not in named and out_real in {os.path.realpath(f) for f in files}:
+                raise UsageError(
+                    f"{output}: --output is a file found in a folder being checked; write "
+                    f"the report to another path, or pass --exclude {Path(output).name}"
+                )
             # Every file the run reads: the drafts, the archive, the config, the dictionary.
             read = [*files, against, config_file, settings.config_file, config.user_dict]
             read.append(stdin_name)  # the file the buffer will be saved to

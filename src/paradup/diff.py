@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
+from typing import Literal
 
 from .model import Change
 from .normalize import Normalized
@@ -45,6 +47,43 @@ def _raw(
     return pos, pos
 
 
+def _digits(toks: list[tuple[str, int, int]], k: int, toward: int) -> bool:
+    """Whether token k is a digit run or a point touching token `toward` (one of its
+    neighbours): part of the number the edit next to it is in."""
+    if not (0 <= k < len(toks) and 0 <= toward < len(toks)):
+        return False
+    left, right = sorted((k, toward))
+    word = toks[k][0]
+    return (word.isdigit() or word == ".") and toks[left][2] == toks[right][1]
+
+
+def _whole_numbers(
+    ta: list[tuple[str, int, int]],
+    tb: list[tuple[str, int, int]],
+    opcodes: Sequence[tuple[str, int, int, int, int]],
+) -> list[tuple[Literal["replace", "delete", "insert"], int, int, int, int]]:
+    """The edits widened to whole decimal numbers on both sides, then merged: 1.25 -> 1.32
+    showed as `25 -> 32`, and 5.6 -> 6.1 as `5 -> 6; 6 -> 1` (ASCII is cut into digit runs)."""
+    spans: list[list[int]] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        if any(w[:1].isdigit() or w == "." for w, _, _ in (*ta[i1:i2], *tb[j1:j2])):
+            while _digits(ta, i1 - 1, i1) and _digits(tb, j1 - 1, j1):
+                i1, j1 = i1 - 1, j1 - 1
+            while _digits(ta, i2, i2 - 1) and _digits(tb, j2, j2 - 1):
+                i2, j2 = i2 + 1, j2 + 1
+        if spans and (i1 <= spans[-1][1] or j1 <= spans[-1][3]):
+            spans[-1][1], spans[-1][3] = max(spans[-1][1], i2), max(spans[-1][3], j2)
+        else:
+            spans.append([i1, i2, j1, j2])
+    return [(_op(i1, i2, j1, j2), i1, i2, j1, j2) for i1, i2, j1, j2 in spans]
+
+
+def _op(i1: int, i2: int, j1: int, j2: int) -> Literal["replace", "delete", "insert"]:
+    return "replace" if i2 > i1 and j2 > j1 else "delete" if i2 > i1 else "insert"
+
+
 def word_changes(
     na: Normalized,
     a: tuple[int, int],
@@ -56,9 +95,7 @@ def word_changes(
     ta, tb = _tokens(na, *a, user_dict), _tokens(nb, *b, user_dict)
     out: list[Change] = []
     matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
+    for op, i1, i2, j1, j2 in _whole_numbers(ta, tb, matcher.get_opcodes()):
         a_words = "".join(t[0] for t in ta[i1:i2])
         b_words = "".join(t[0] for t in tb[j1:j2])
         # Punctuation-only edits (", " for "、") are noise to an editor.

@@ -13,6 +13,7 @@ import itertools
 import re
 import unicodedata
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -32,8 +33,12 @@ _FOLD = _QUOTES | _DASHES
 
 # Regions that are markup, not prose. Order matters only for readability; overlaps are unioned.
 _FRONT_MATTER = re.compile(
-    r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S
+    r"\A(?:---|\+\+\+)[ \t]*\n(.*?)\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S
 )
+# Front matter holds `key: value` (YAML) or `key = value` (TOML) lines, list items, comments
+# and indented continuations: a `.txt` draft opening with a `---` separator lost everything up
+# to the next one.
+_META_LINE = re.compile(r"[ \t]|-[ \t]|#|[^\s:=，。：][^\n:=，。：]{0,60}?[ \t]*[:=](?:[ \t]|$)")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.S | re.M)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _PAGE = re.compile(r"<\s*/?\s*PAGE[_A-Z]*\s*/?>|\f", re.I)
@@ -45,8 +50,9 @@ _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 # Patterns start with a literal or a set where they can: re then scans for it instead of
 # trying every position (the emphasis pattern alone was a tenth of normalize).
 _LINK_TAIL = re.compile(r"\((?<=\]\()(?:[^()\n]|\([^)\n]*\))*\)")
-_LINK_HEAD = re.compile(r"\[(?=[^\]\n]*\]\()")
-_LINK_CLOSE = re.compile(r"\](?=\()")
+# `[text](url)`, and reference links `[text][ref]` / `[text][]`: `[1]` was prose, a change.
+_LINK_HEAD = re.compile(r"\[(?=[^\]\n]*\](?:\(|\[[^\]\n^]*\]))")
+_LINK_CLOSE = re.compile(r"\](?:(?=\()|\[[^\]\n^]*\])")
 _REF_DEF = re.compile(r"^[ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S+[^\n]*$", re.M)
 # A footnote's marker (`[^1]`) and its definition's label (`[^1]:`): the note itself is prose
 # (it was dropped whole as a link definition, and each marker was a changed word).
@@ -73,7 +79,7 @@ _SETEXT = re.compile(r"^([ \t]{0,3})(\S[^\n]*)\n[ \t]{0,3}([=-])[=-]*[ \t]*$", r
 # Every non-empty match of the patterns above needs one of these: a character or pair, or a
 # line that starts with markup. Text without any (most news) has no markup and skips the
 # seventeen passes of `_markup_mask`. `in` tests are 2.5x faster than one regex for all.
-_MARKUP_NEEDLES = ("<", "*", "`", "|", "\f", "~~", "__", "](", "[^")
+_MARKUP_NEEDLES = ("<", "*", "`", "|", "\f", "~~", "__", "](", "][", "[^")
 _MARKUP_LINE = re.compile(r"\n(?:[ \t:+\-#>\[_=]|\d{1,3}[.)][ \t])")
 
 
@@ -148,7 +154,11 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
                 if brk:
                     breaks.append(s)
 
-    for pat in (_FRONT_MATTER, _FENCE, _COMMENT, _PAGE, _BLOCK_TAG, _RULE, _REF_DEF):
+    fm = _FRONT_MATTER.match(raw)
+    if fm and all(_META_LINE.match(x) for x in fm.group(1).split("\n") if x.strip()):
+        skip[: fm.end()] = b"\x01" * fm.end()
+        breaks.append(0)
+    for pat in (_FENCE, _COMMENT, _PAGE, _BLOCK_TAG, _RULE, _REF_DEF):
         mark(pat, brk=True)
     for m in _SETEXT.finditer(raw):
         s, at = m.start(2), m.start()
@@ -178,8 +188,11 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
     for m in _LIST_ITEM.finditer(raw):
         if not skip[m.start()]:
             breaks.append(m.start())  # each list item is its own paragraph
-    for pat in (_LINE_MARK, _LINK_TAIL, _LINK_HEAD, _LINK_CLOSE, _EMPHASIS, _TABLE_PIPE):
+    for pat in (_LINE_MARK, _LINK_TAIL, _LINK_HEAD, _LINK_CLOSE, _EMPHASIS):
         mark(pat)
+    # Each table cell is its own paragraph: the rows ran together into one sentence up to the
+    # next 。, so a cell restating the body came with the other cells as changes.
+    mark(_TABLE_PIPE, brk=True)
     return skip, breaks, headings
 
 
@@ -230,6 +243,37 @@ def _unwrap(view: str) -> str:
     return "".join(out)
 
 
+# A line that goes on in the next one: it ends in a comma, opening bracket or dash (not a
+# colon: sohu's `责任编辑：` ends a line before the next article's text).
+_GOES_ON = frozenset("，,、（(［[“‘「『《〈—-－/")
+
+
+def _title_lines(view: str) -> list[int]:
+    """The line breaks after title-like lines inside blank-line paragraphs, as breaks.
+
+    A subheading (民警提醒) or byline (来源：新华社) on the line above prose, with no blank
+    line between, ran into the prose's first sentence: the allow-list then dropped that
+    sentence whole (a copy of the lead went unseen), or a subheading made an exact copy
+    "near". Such a line does not end a sentence, does not go on (`_GOES_ON`), and is at most
+    0.6 times as long as the next line: the lines of wrapped text are about one length."""
+    out: list[int] = []
+    at = 0
+    prev = ""
+    for line in view.split("\n"):
+        cur = line.strip()
+        if (
+            prev
+            and cur
+            and 5 * len(prev) <= 3 * len(cur)
+            and prev[-1] not in _GOES_ON
+            and not _SENTENCE_END.search(prev)
+        ):
+            out.append(at - 1)  # the line break before this line
+        prev = cur
+        at += len(line) + 1
+    return out
+
+
 def normalize(raw: str) -> Normalized:
     """Normalize `raw` for comparison; see the module docstring for the rules."""
     # Plain text without blank lines usually puts one paragraph on each line.
@@ -238,20 +282,22 @@ def normalize(raw: str) -> Normalized:
     view = _lf_view(raw)
     if line_paragraphs:
         view = _unwrap(view)
-    norm = _normalize_lf(view, line_paragraphs)
+    titles = [] if line_paragraphs or "\n" not in view else _title_lines(view)
+    norm = _normalize_lf(view, line_paragraphs, titles)
     # Only whitespace differs, and whitespace is never copied into the text: the spans hold.
     return norm if view is raw else replace(norm, raw=raw)
 
 
-def _normalize_lf(raw: str, line_paragraphs: bool) -> Normalized:
+def _normalize_lf(raw: str, line_paragraphs: bool, titles: list[int]) -> Normalized:
     # The plain path decides each whitespace run in Python (≈ 1.4 µs each): for Latin-heavy
     # text, with a run every few characters, the vectorized path is faster.
     runs = raw.count(" ") + raw.count("\n")
     if runs <= 32 + len(raw) // 25 and not _maybe_markup(raw):
-        plain = _normalize_plain(raw, line_paragraphs)
+        plain = _normalize_plain(raw, line_paragraphs, titles)
         if plain is not None:
             return plain
     skip, breaks, heading_lines = _markup_mask(raw)
+    breaks += titles
     entities = _entities(raw, skip) if "&" in raw else {}
     if not entities:  # rare in news: the reference loop decodes them
         fast = _normalize_fast(raw, skip, breaks, heading_lines, line_paragraphs)
@@ -476,7 +522,7 @@ def _table() -> _CharTable:
     return _TABLE[0]
 
 
-def _normalize_plain(raw: str, line_paragraphs: bool) -> Normalized | None:
+def _normalize_plain(raw: str, line_paragraphs: bool, titles: list[int]) -> Normalized | None:
     """`_normalize_slow` for text without markup (`_maybe_markup` is false).
 
     Then every non-space character is emitted with its fold and only the few whitespace runs
@@ -524,7 +570,9 @@ def _normalize_plain(raw: str, line_paragraphs: bool) -> Normalized | None:
         lo, hi = out_edges[k], out_edges[k + 1]
         if hi > lo:  # not empty, nor only format characters (whitespace runs either side merge)
             if gap >= 0 and n_text:
-                if raw.count("\n", gap, at) >= need:
+                if raw.count("\n", gap, at) >= need or (
+                    titles and bisect_left(titles, gap) < bisect_left(titles, at)
+                ):
                     pieces.append(PARA)  # spans the whitespace it replaces
                     seps.append((n_text, gap, int(src[lo])))  # up to the first emitted one
                 elif _joins(pieces[-1][-1], folded[lo]):

@@ -55,7 +55,9 @@ _READABLE = ("2", "3", "4", "5")
 # 4: format characters (zero-width space, soft hyphen, …) are dropped like spaces; 5: HTML
 # character references (`&nbsp;`, `&ldquo;`) are decoded, setext headings are headings, lines
 # hard-wrapped at a fixed width are joined, footnotes are prose and their markers markup;
-# 6: traditional characters fold to simplified ones (`variants`).
+# 6: traditional characters fold to simplified ones (`variants`); a title-like line above
+# prose, and each table cell, is a paragraph; `---` opens front matter only over `key:`
+# lines; reference links are markup.
 TEXT_PIPELINE = 6
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan

@@ -53,6 +53,20 @@ def _gutter(console: Console, label: str, body: Text) -> None:
         console.print(Text.assemble((go_on if i else label, "dim"), line))
 
 
+_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+_CHANGE_MAX = 40  # longer changed words are cut in the middle: the spans above show them
+
+
+def _change(words: str) -> str:
+    """One side of a change on one line: line breaks as ⏎ (a raw one dropped the gutter),
+    long runs cut in the middle."""
+    shown = _BREAKS.sub("⏎", words.translate(_VISIBLE)) or "∅"
+    if len(shown) > _CHANGE_MAX:
+        half = _CHANGE_MAX // 2 - 1
+        shown = f"{shown[:half]}…{shown[-half:]}"
+    return shown
+
+
 def _finding(console: Console, n: int, f: Finding) -> None:
     from rich.text import Text
 
@@ -68,10 +82,9 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     _gutter(console, "  earlier │ ", _highlight(f.a.text, f.a.start, a_spans, "bold red"))
     _gutter(console, "  later   │ ", _highlight(f.b.text, f.b.start, b_spans, "bold green"))
     if f.changes:
-        shown = "; ".join(
-            f"{(c.a or '∅').translate(_VISIBLE)} → {(c.b or '∅').translate(_VISIBLE)}"
-            for c in f.changes[:8]
-        ) + (" …" if len(f.changes) > 8 else "")
+        shown = "; ".join(f"{_change(c.a)} → {_change(c.b)}" for c in f.changes[:8]) + (
+            " …" if len(f.changes) > 8 else ""
+        )
         console.print(Text.assemble(("  changed │ ", "dim"), (shown, "yellow")))
     console.print()
 
