@@ -90,6 +90,26 @@ def test_vocabulary_overflow_falls_back(monkeypatch: pytest.MonkeyPatch) -> None
     assert_same([text], CheckConfig())
 
 
+def test_interrupted_vocabulary_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Words are numbered before their tables are filled: a batch that fails in between
+    # leaves a vocabulary the next batch must not use.
+    text = SAMPLE.read_text(encoding="utf-8")
+    monkeypatch.setattr(batch, "_vocab", {})
+    config = CheckConfig()
+
+    def fail(word: str) -> tuple[str, ...]:
+        raise RuntimeError("interrupted")
+
+    with monkeypatch.context() as m:
+        m.setattr(batch, "canonical_uncached", fail)
+        with pytest.raises(RuntimeError):
+            batch.fingerprint_batch(records(["Hello world。"]), config, index_settings(config))
+    broken = batch._vocab[63 // config.shingle]
+    assert broken.full()
+    assert batch._vocabulary(config.shingle) is not broken
+    assert_same([text, "Hello world。"], config)
+
+
 PIECES = [
     "会议", "强调", "要", "推动", "企业", "高质量", "发展", "的", "了", "和", "中国联通",
     "2017", "年", "3.14", "test.py", "Hello", "world", "A股", "5G", "，", "。", "！", "？", "；",

@@ -11,12 +11,12 @@ token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from itertools import repeat
+from collections.abc import Callable, Sequence
+from itertools import chain, compress
 from typing import TYPE_CHECKING
 
 from .config import CheckConfig
-from .tokens import SEPARATOR, canonical_uncached, cutter
+from .tokens import SEPARATOR, STOP_WORDS, canonical_uncached, cutter
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,7 +45,7 @@ class _Growing:
         self.data = np.zeros(1024, dtype=dtype)
         self.size = 0
 
-    def extend(self, values: Sequence[int] | bytes) -> None:
+    def extend(self, values: Sequence[int] | npt.NDArray[np.int64] | bytes) -> None:
         import numpy as np
 
         need = self.size + len(values)
@@ -59,17 +59,41 @@ class _Growing:
         self.size = need
 
 
+class _Numbering(dict[str, int]):
+    """str -> id, ids in order of first lookup: a string not yet numbered is given the next id
+    and queued in `new`, so that `map(numbering.__getitem__, strings)` numbers a whole list in
+    C (a lookup with a default and a second pass over the misses cost twice as much)."""
+
+    __slots__ = ("new",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.new: list[str] = []
+
+    def __missing__(self, key: str) -> int:
+        got = self[key] = len(self)
+        self.new.append(key)
+        return got
+
+    def take_new(self) -> list[str]:
+        new, self.new = self.new, []
+        return new
+
+
+_CLAUSE_END = ("",)  # canonical_uncached of punctuation that ends a clause
+
+
 class Vocabulary:
     """Per-process tables: segmenter word -> canonical words and canonical word -> id. Words
     repeat heavily, so each is worked out once; shingles are hashed afresh per batch."""
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
-        self.ids: dict[str, int] = {}
+        self.ids = _Numbering()
         self.clen = _Growing()  # canonical words per segmenter word; -1 ends a clause
         self.cfirst = _Growing()  # where its canonical ids start in `cflat`
         self.cflat = _Growing()
-        self.cids: dict[str, int] = {}
+        self.cids = _Numbering()
         self.cbytes = _Growing("uint8")  # UTF-8 of the canonical words, end to end
         self.coff = _Growing()
         self.cblen = _Growing()
@@ -80,48 +104,44 @@ class Vocabulary:
         return len(self.cids) + 1 >= (1 << self.bits)
 
     def full(self) -> bool:
-        return self.overflow() or len(self.ids) > _MEMO_LIMIT
+        # Words numbered but not all added (a batch interrupted in between): start afresh.
+        broken = len(self.ids) != self.wlen.size
+        return broken or self.overflow() or len(self.ids) > _MEMO_LIMIT
 
     def word_ids(self, words: list[str]) -> npt.NDArray[np.int64]:
         import numpy as np
 
-        get = self.ids.get
-        ids = np.fromiter(map(get, words, repeat(-1)), dtype=np.int64, count=len(words))
-        miss = np.flatnonzero(ids < 0).tolist()
-        if miss:
-            self._add(dict.fromkeys(words[i] for i in miss))
-            ids[miss] = [self.ids[words[i]] for i in miss]
+        ids = np.fromiter(map(self.ids.__getitem__, words), dtype=np.int64, count=len(words))
+        if self.ids.new:
+            self._add(self.ids.take_new())
         return ids
 
-    def _add(self, new: Iterable[str]) -> None:
-        clen: list[int] = []
-        cfirst: list[int] = []
-        flat: list[int] = []
-        fresh: list[bytes] = []
-        wl: list[int] = []
-        for word in new:
-            wl.append(len(word))
-            self.ids[word] = len(self.ids)  # ids index clen/cfirst: assigned in order
-            canon = canonical_uncached(word)
-            cfirst.append(self.cflat.size + len(flat))
-            if canon == ("",):
-                clen.append(-1)
-                continue
-            clen.append(len(canon))
-            for c in canon:
-                cid = self.cids.get(c)
-                if cid is None:
-                    cid = self.cids[c] = len(self.cids)
-                    fresh.append(c.encode("utf-8", "surrogatepass"))
-                flat.append(cid)
+    def _add(self, new: list[str]) -> None:
+        """The tables of words just numbered (`new`, in id order)."""
+        import numpy as np
+
+        stop, slow = STOP_WORDS, canonical_uncached
+        # canonical_uncached, its common case (a CJK word) inline
+        canons = [
+            (() if w in stop else (w,)) if w.isalnum() and not w.isascii() else slow(w) for w in new
+        ]
+        k = len(canons)
+        clen = np.fromiter(map(len, canons), dtype=np.int64, count=k)
+        ends = np.fromiter(map(_CLAUSE_END.__eq__, canons), dtype=bool, count=k)
+        clen[ends] = -1
+        lens = np.maximum(clen, 0)
+        self.cfirst.extend(self.cflat.size + np.cumsum(lens) - lens)
         self.clen.extend(clen)
-        self.wlen.extend(wl)
-        self.cfirst.extend(cfirst)
-        self.cflat.extend(flat)
-        sizes = [len(b) for b in fresh]
-        self.coff.extend([self.cbytes.size + x for x in _starts(sizes)])
+        flat = chain.from_iterable(compress(canons, (~ends).tolist()))
+        cids = self.cids
+        self.cflat.extend(np.fromiter(map(cids.__getitem__, flat), dtype=np.int64, count=-1))
+        fresh = [c.encode("utf-8", "surrogatepass") for c in cids.take_new()]
+        sizes = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
+        self.coff.extend(self.cbytes.size + np.cumsum(sizes) - sizes)
         self.cblen.extend(sizes)
         self.cbytes.extend(b"".join(fresh))
+        # Last: a vocabulary with fewer lengths than words was interrupted here (`full`).
+        self.wlen.extend(np.fromiter(map(len, new), dtype=np.int64, count=k))
 
     def hashes(self, keys: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.uint32]:
         """hash32 of the shingle string behind each packed key.
@@ -141,14 +161,6 @@ class Vocabulary:
             cb.data[: cb.size], self.coff.data, self.cblen.data, parts, ord(SEPARATOR)
         )
         return got.astype(np.uint32)
-
-
-def _starts(sizes: list[int]) -> list[int]:
-    out, at = [], 0
-    for x in sizes:
-        out.append(at)
-        at += x
-    return out
 
 
 _vocab: dict[int, Vocabulary] = {}
