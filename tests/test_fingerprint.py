@@ -72,6 +72,23 @@ def test_small_chunks_give_the_same_signatures() -> None:
         assert np.array_equal(whole[k].astype(np.uint64), reference(sets[k], 128, 1))
 
 
+def test_large_and_many_sets_give_datasketch_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small sets go a chunk of sets at a time, padded to the longest; large ones row-chunked.
+    from paradup import fingerprint
+
+    rng = np.random.default_rng(7)
+    sizes = [0, 1, 2, 63, 64, 65, 200, 1500, *rng.integers(0, 70, size=40).tolist()]
+    sets = [[f"词{int(x)}" for x in rng.integers(0, 5000, size=k)] for k in sizes]
+    hashed = [shingle_hashes(s) for s in sets]
+    whole = signatures(hashed, 128, 1)
+    for k in (3, 4, 5, 6, 7, 12):
+        assert np.array_equal(whole[k].astype(np.uint64), reference(sets[k], 128, 1))
+    monkeypatch.setattr(fingerprint, "_GROUPS", 3)
+    monkeypatch.setattr(fingerprint, "_SMALL", 5)
+    for chunk in (1, 7, 100):
+        assert np.array_equal(signatures(hashed, 128, 1, chunk=chunk), whole)
+
+
 @pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 9)])
 def test_empty_sets(num_perm: int, seed: int) -> None:
     sigs = signatures([[], shingle_hashes(["甲\x1f乙"]), []], num_perm, seed)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 SCHEME = "affine32"
 EMPTY = 0xFFFFFFFF  # datasketch's empty-signature sentinel for affine32
+# minhash_groups: groups of at most _SMALL rows, _GROUPS at a time (best of 256-2048 x 32-128
+# on news: a (num_perm, 512) uint32 array is 256 KB)
+_SMALL = 64
+_GROUPS = 512
 
 
 @dataclass(frozen=True)
@@ -87,23 +91,44 @@ def minhash_groups(
     chunk: int = 1024,
 ) -> npt.NDArray[np.uint32]:
     """Per group of `rows` (non-empty groups beginning at `starts`), the MinHash signature of
-    its hashes. Groups go `chunk` rows at a time (at least one whole group), so the
-    (rows, num_perm) temporary stays in the CPU cache: 512 KB at num_perm 128. 1024 rows ran
-    2.7x faster than 32768 on 200,000 random rows."""
+    its hashes.
+
+    Groups of up to `_SMALL` rows (all but a few sentences) go `_GROUPS` at a time, in order of
+    size: a (num_perm, groups) minimum takes their first rows, their second rows, ... (a
+    group shorter than the longest of its chunk repeats its last row). Three array passes per
+    row, none of them a `reduceat` over a few rows at a time, which cost as much as the
+    permutations themselves (0.16 → 0.12 s for a tenth of the news corpus). Larger groups go
+    `chunk` rows at a time, as (num_perm, rows) minima."""
     import numpy as np
 
     a, b = permutations(num_perm, seed)
+    a_col, b_col = a[:, None], b[:, None]
     out = np.empty((len(starts), num_perm), dtype=np.uint32)
     ends = np.append(starts[1:], len(rows))
+    sizes = ends - starts
     mixed = fmix32(rows)
-    g = 0
-    while g < len(starts):
-        h = max(g + 1, int(np.searchsorted(ends, starts[g] + chunk, side="right")))
-        lo, hi = int(starts[g]), int(ends[h - 1])
-        perm = np.multiply(mixed[lo:hi, None], a[None, :])
-        perm += b
-        out[g:h] = np.minimum.reduceat(perm, starts[g:h] - lo, axis=0)
-        g = h
+    small = np.flatnonzero(sizes <= _SMALL)
+    order = small[np.argsort(sizes[small], kind="stable")]
+    perm = np.empty((num_perm, min(_GROUPS, len(order))), dtype=np.uint32)
+    for lo in range(0, len(order), _GROUPS):
+        at = order[lo : lo + _GROUPS]
+        first = starts[at]
+        last = sizes[at] - 1
+        acc = np.multiply(a_col, mixed[first])
+        acc += b_col
+        p = perm[:, : len(at)]
+        for j in range(1, int(last[-1]) + 1):  # the chunk's longest group is its last
+            np.multiply(a_col, mixed[first + np.minimum(j, last)], out=p)
+            p += b_col
+            np.minimum(acc, p, out=acc)
+        out[at] = acc.T
+    for g in np.flatnonzero(sizes > _SMALL).tolist():
+        acc = np.full(num_perm, EMPTY, dtype=np.uint32)
+        for lo in range(int(starts[g]), int(ends[g]), chunk):
+            p = np.multiply(a_col, mixed[lo : min(lo + chunk, int(ends[g]))])
+            p += b_col
+            np.minimum(acc, p.min(axis=1), out=acc)
+        out[g] = acc
     return out
 
 
