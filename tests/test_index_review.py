@@ -509,8 +509,10 @@ def _doc_keys(index: Path) -> set[str]:
 
 def test_update_keeps_json_lines_records_it_cannot_read_this_time(tmp_path: Path) -> None:
     """A JSON Lines record whose line broke (invalid JSON: its id cannot be read) keeps what
-    the index holds of that file; a record whose text went missing keeps its own key; a
-    removed line whose file reads cleanly is deleted. All of them used to be deleted."""
+    the index holds of that file; a record whose text field went missing keeps its own key;
+    a record whose text was blanked (a retraction) and a removed line whose file reads
+    cleanly are deleted. All of them used to be deleted; blanked ones were then kept, and
+    stayed "published" to `check --against` (an auditor's review)."""
     archive = tmp_path / "a.jsonl"
     write_jsonl(archive, 6)
     index = tmp_path / "i.paradup"
@@ -525,14 +527,23 @@ def test_update_keeps_json_lines_records_it_cannot_read_this_time(tmp_path: Path
     assert "a.jsonl:3: invalid JSON" in flat
     assert "1 indexed article(s) could not be read this time" in flat
     assert _doc_keys(index) == before
-    # The record's text field emptied: that record (known by its id) is kept.
+    # The record's text field gone: that record (known by its id) is kept.
     rec = json.loads(lines[4])
-    rec["text"] = ""
+    del rec["text"]
     emptied = [*lines[:4], json.dumps(rec, ensure_ascii=False), *lines[5:]]
     archive.write_text("\n".join(emptied) + "\n", encoding="utf-8")
     proc = run_paradup("index", "update", str(archive), "--index", str(index))
     assert proc.returncode == 0 and "1 indexed article(s)" in " ".join(proc.stderr.split())
     assert _doc_keys(index) == before
+    # Its text blanked: retracted, so it leaves the index.
+    rec["text"] = ""
+    blanked = [*lines[:4], json.dumps(rec, ensure_ascii=False), *lines[5:]]
+    archive.write_text("\n".join(blanked) + "\n", encoding="utf-8")
+    proc = run_paradup("index", "update", str(archive), "--index", str(index))
+    assert proc.returncode == 0 and "is empty; not indexed" in " ".join(proc.stderr.split())
+    assert _doc_keys(index) == before - {f"{archive}#{rec['id']}"}
+    archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_paradup("index", "update", str(archive), "--index", str(index), "-q").returncode == 0
     # Fixed, with one record really removed: that one goes, the others stay.
     archive.write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
     assert run_paradup("index", "update", str(archive), "--index", str(index), "-q").returncode == 0

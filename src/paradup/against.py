@@ -17,7 +17,10 @@ from .model import CheckResult
 from .prepare import PreparedDoc, prepare
 from .read import STDIN_DOC, STDIN_NAME, Document
 
-MAX_SOURCES = 20  # archive documents re-checked in full per run, best first
+MAX_SOURCES = 20  # archive documents re-checked in full per run, best first, ...
+# ... or more while each adds draft text no earlier one covers: a digest of 30 archived
+# paragraphs reported 20 of them, silently.
+MAX_COVERING = 500
 
 
 def _candidate_docs(
@@ -27,8 +30,8 @@ def _candidate_docs(
     skip: frozenset[int] = frozenset(),
 ) -> list[tuple[int, list[tuple[int, int]]]]:
     """Archive documents with at least one unit verified against a draft unit, each with the
-    raw spans of its verified units: at most MAX_SOURCES, chosen by how much of the drafts
-    they cover (`_covering`). `skip`: the drafts' own archived copies."""
+    raw spans of its verified units, chosen by how much of the drafts they cover
+    (`_covering`). `skip`: the drafts' own archived copies."""
     import numpy as np
 
     st = store.settings
@@ -83,20 +86,32 @@ def _covering(
     covers: dict[int, set[tuple[int, int]]],
     weight: dict[tuple[int, int], int],
 ) -> list[int]:
-    """Up to MAX_SOURCES documents: greedily the one covering the most draft characters not
-    covered yet (ties: the more similar, then the earlier indexed), then the most similar.
+    """Greedily the document covering the most draft characters not covered yet (ties: the
+    more similar, then the earlier indexed), while one adds any (up to MAX_COVERING), then
+    the most similar, up to MAX_SOURCES in all.
     Ranking by best similarity alone let a footer shared by twenty archived articles fill
     every place, and the article a draft's paragraph came from was never compared."""
+    import heapq
+
     chosen: list[int] = []
     covered: set[tuple[int, int]] = set()
     left = set(best)
-    while left and len(chosen) < MAX_SOURCES:
-        gain = {
-            doc: sum(weight[s] for s in covers.get(doc, ()) if s not in covered) for doc in left
-        }
-        doc = max(left, key=lambda x: (gain[x], best[x], -x))
-        if gain[doc] <= 0:
-            break
+
+    def gain(doc: int) -> int:
+        return sum(weight[s] for s in covers.get(doc, ()) if s not in covered)
+
+    # Lazy greedy: a document's gain only shrinks as others are chosen, so a stale entry is
+    # re-scored when it reaches the top (every gain each round was quadratic at 500 rounds).
+    heap = [(-gain(d), -best[d], d) for d in left]
+    heapq.heapify(heap)
+    while heap and len(chosen) < MAX_COVERING:
+        _stale, b, doc = heapq.heappop(heap)
+        now = gain(doc)
+        if now <= 0:
+            continue
+        if heap and (-now, b, doc) > heap[0]:
+            heapq.heappush(heap, (-now, b, doc))  # another may gain more now
+            continue
         chosen.append(doc)
         covered |= covers[doc]
         left.discard(doc)

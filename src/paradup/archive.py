@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -79,7 +80,9 @@ def iter_jsonl(
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror})", "check the path") from None
     with fh:
+        lines = 0
         for _lineno, rec, bad, unreadable in jsonl_lines(path, fh, fields):
+            lines += 1
             if rec is not None:
                 yield rec
                 continue
@@ -87,6 +90,8 @@ def iter_jsonl(
                 on_bad(bad)
             if unreadable is not None:
                 on_unreadable(unreadable)
+    if not lines:  # a truncated (zero-byte) export keeps what the index holds of it (the
+        on_unreadable(path)  # update says so); deleting the file is how its records leave
 
 
 JsonlLine = tuple[int, ArchiveRecord | None, str | None, str | None]
@@ -149,17 +154,23 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         where = f"{path}:{lineno}"
         if not raw.strip():
             continue
+        problem = None
         try:
             line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-        except UnicodeDecodeError:
-            msg = f"{where}: not valid UTF-8; re-export the file as UTF-8"
-            yield lineno, None, msg, _broken_key(path, raw, fields)
-            continue
-        try:
             rec = json.loads(line)
+        except UnicodeDecodeError:
+            problem, fix = "not valid UTF-8", "re-export the file as UTF-8"
         except json.JSONDecodeError as exc:
-            msg = f"{where}: invalid JSON ({exc.msg}); fix or remove the line"
-            yield lineno, None, msg, _broken_key(path, raw, fields)
+            problem, fix = f"invalid JSON ({exc.msg})", "fix or remove the line"
+        if problem is not None:
+            if not raw.endswith(b"\n"):  # the last line, cut: the records after it are lost
+                msg = (
+                    f"{where}: {problem} at the end of the file, which looks cut short; what "
+                    "the index holds of it is kept until the file is whole"
+                )
+                yield lineno, None, msg, path
+            else:
+                yield lineno, None, f"{where}: {problem}; {fix}", _broken_key(path, raw, fields)
             continue
         if not isinstance(rec, dict):
             msg = f"{where}: not a JSON object; each line must be one article object"
@@ -171,13 +182,13 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
             yield lineno, None, f"{where}: {SURROGATE_MSG}", path  # no usable key
             continue
         text = rec.get(fields.text)
-        if not isinstance(text, str) or not text.strip():
-            msg = (
-                f"{where}: field {fields.text!r} is empty; nothing to index (fill it or drop "
-                "the line)"
-                if isinstance(text, str)
-                else f"{where}: no text in field {fields.text!r}; pass --text-field"
-            )
+        if isinstance(text, str) and not text.strip():
+            # A blanked body is a retraction: not kept as indexed (it stayed "published").
+            msg = f"{where}: field {fields.text!r} is empty; not indexed (fill it or drop the line)"
+            yield lineno, None, msg, None
+            continue
+        if not isinstance(text, str):
+            msg = f"{where}: no text in field {fields.text!r}; pass --text-field"
             yield lineno, None, msg, key
             continue
         title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
@@ -251,10 +262,23 @@ def _root_records(
             if path == root:
                 raise
             on_bad(str(exc))
-            on_unreadable(path)  # a text file's key is its path
+            if not _blank(path):  # an emptied article is retracted, not kept as indexed
+                on_unreadable(path)  # a text file's key is its path
             continue
         size = len(doc.text.encode("utf-8", "surrogatepass"))
         yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
+
+
+def _blank(path: str) -> bool:
+    """Whether a file holds only whitespace (in any of the encodings a draft may use)."""
+    try:
+        if os.path.getsize(path) > 4096:
+            return False
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe\x0b\x0c")
 
 
 def key_in_file(key: str, path: str) -> bool:

@@ -195,6 +195,8 @@ def check(
             read = [*files, against, config_file, settings.config_file, config.user_dict]
             read.append(stdin_name)  # the file the buffer will be saved to
             refuse_input_as_output(output, [str(f) for f in read if f is not None])
+            if against is not None:
+                _refuse_archive_as_output(output, against)
         fix = settings.limit_fix()
         docs, unread = _read_drafts(paths, files, config, fix)
         if not docs and not unread:
@@ -223,6 +225,20 @@ def check(
     if unread:  # like grep: the findings are shown, and an error is still an error
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+def _refuse_archive_as_output(output: Path, index: Path) -> None:
+    """`--output` must not replace the index's side files or an archived article or export
+    (a JSON Lines export of 68 KB became the 159-byte report), as `audit -o` refuses."""
+    from .audit import archive_files
+    from .cli_index import _refuse_index_as_output
+    from .index.store import IndexStore
+
+    files = []
+    if output.is_file():  # only an existing file can be an archived one
+        with IndexStore.open(index) as store:
+            files = archive_files(store)
+    _refuse_index_as_output(output, index, files)  # the side files whether or not they exist
 
 
 def _read_drafts(

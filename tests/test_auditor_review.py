@@ -1,0 +1,100 @@
+"""Fixes from an archive auditor's review (2026-12-03, sixth session): retractions, cut-short
+exports, round-ups of many archived articles, and reports written over the archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ._repo import article, paragraph, write
+from .conftest import run_paradup
+
+
+def _jsonl(path: Path, records: list[dict[str, str]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+
+
+def _sources(proc: object) -> list[str]:
+    return [f["a"]["path"] for f in json.loads(proc.stdout)["findings"]]  # type: ignore[attr-defined]
+
+
+def test_a_blanked_record_is_retracted_not_kept(tmp_path: Path) -> None:
+    """A body blanked in the CMS export was "kept as indexed": still published to `check
+    --against`; without ids, its line key then named another record (a fake duplicate)."""
+    recs = [{"title": f"t{i}", "text": article(40 + i)} for i in range(5)]
+    _jsonl(tmp_path / "cms.jsonl", recs)
+    build = run_paradup("index", "build", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    write(tmp_path, {"draft.md": paragraph(42) + "\n"})
+    check = ("check", "draft.md", "--against", "a.paradup", "-f", "json")
+    assert _sources(run_paradup(*check, cwd=tmp_path)) == ["cms.jsonl:3"]
+    _jsonl(tmp_path / "cms.jsonl", [{"title": "撤稿", "text": ""}, *recs[:2], *recs[3:]])
+    up = run_paradup("index", "update", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path)
+    assert up.returncode == 0 and "is empty; not indexed" in up.stderr, up.stderr
+    assert "kept as indexed" not in up.stderr
+    proc = run_paradup(*check, cwd=tmp_path)
+    assert proc.returncode == 0 and _sources(proc) == [], proc.stdout
+    audit = run_paradup("audit", "--index", "a.paradup", "-f", "jsonl", cwd=tmp_path)
+    assert audit.stdout.strip() == "", audit.stdout
+
+
+def test_an_emptied_article_file_is_retracted(tmp_path: Path) -> None:
+    write(tmp_path / "arc", {"a.md": article(50), "b.md": article(51)})
+    assert (
+        run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path).returncode == 0
+    )
+    (tmp_path / "arc" / "b.md").write_text("\n", encoding="utf-8")
+    up = run_paradup("index", "update", "arc", "--index", "a.paradup", cwd=tmp_path)
+    assert up.returncode == 0 and "1 removed" in " ".join(up.stderr.split()), up.stderr
+    write(tmp_path, {"draft.md": paragraph(51) + "\n"})
+    check = run_paradup("check", "draft.md", "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+    assert check.returncode == 0 and _sources(check) == []
+
+
+def test_an_export_cut_short_keeps_what_the_index_holds(tmp_path: Path) -> None:
+    """An export that died mid-line (or was truncated to nothing) removed every record after
+    the cut, exit 0."""
+    recs = [{"id": f"r{i}", "text": article(60 + i)} for i in range(8)]
+    _jsonl(tmp_path / "cms.jsonl", recs)
+    assert (
+        run_paradup("index", "build", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path).returncode
+        == 0
+    )
+    data = (tmp_path / "cms.jsonl").read_bytes()
+    for cut, said in ((data[: len(data) // 2], "looks cut short"), (b"", "no documents in it")):
+        (tmp_path / "cms.jsonl").write_bytes(cut)
+        up = run_paradup("index", "update", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path)
+        flat = " ".join(up.stderr.split())
+        assert up.returncode == 0 and said in flat and "0 removed" in flat, up.stderr
+        info = run_paradup("index", "info", "--index", "a.paradup", cwd=tmp_path)
+        assert "8 documents" in " ".join(info.stdout.split()), info.stdout
+
+
+def test_a_round_up_of_many_archived_paragraphs_names_every_source(tmp_path: Path) -> None:
+    """A digest of 30 archived paragraphs reported 20 of them: the sources stopped at 20."""
+    write(tmp_path / "arc", {f"{i:02d}.md": article(200 + i) for i in range(30)})
+    assert (
+        run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path).returncode == 0
+    )
+    write(tmp_path, {"digest.md": "\n\n".join(paragraph(200 + i) for i in range(30)) + "\n"})
+    proc = run_paradup("check", "digest.md", "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert len(set(_sources(proc))) == 30
+    assert json.loads(proc.stdout)["files"][0]["ratio"] == 1.0
+
+
+def test_check_against_never_writes_over_the_archive(tmp_path: Path) -> None:
+    write(tmp_path / "arc", {"a.md": article(70)})
+    _jsonl(tmp_path / "cms.jsonl", [{"id": "x", "text": article(71)}])
+    assert (
+        run_paradup(
+            "index", "build", "arc", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    write(tmp_path, {"draft.md": paragraph(70) + "\n"})
+    before = {p: (tmp_path / p).read_bytes() for p in ("arc/a.md", "cms.jsonl")}
+    for out in ("arc/a.md", "cms.jsonl", "a.paradup-wal"):
+        proc = run_paradup("check", "draft.md", "--against", "a.paradup", "-o", out, cwd=tmp_path)
+        assert proc.returncode == 2 and "--output" in proc.stderr, (out, proc.stderr)
+    assert {p: (tmp_path / p).read_bytes() for p in before} == before
