@@ -98,3 +98,25 @@ def test_check_against_never_writes_over_the_archive(tmp_path: Path) -> None:
         proc = run_paradup("check", "draft.md", "--against", "a.paradup", "-o", out, cwd=tmp_path)
         assert proc.returncode == 2 and "--output" in proc.stderr, (out, proc.stderr)
     assert {p: (tmp_path / p).read_bytes() for p in before} == before
+
+
+def test_answers_from_an_outdated_or_unfinished_index_are_flagged(tmp_path: Path) -> None:
+    """`check --against` and `audit` answered from an index an earlier paradup cut, or a
+    build killed part way, without a word (only `index info` knew)."""
+    import sqlite3
+
+    write(tmp_path / "arc", {"a.md": article(80), "b.md": article(81)})
+    assert (
+        run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path).returncode == 0
+    )
+    write(tmp_path, {"draft.md": paragraph(80) + "\n"})
+    check = ("check", "draft.md", "--against", "a.paradup")
+    assert "warning" not in run_paradup(*check, cwd=tmp_path).stderr
+    con = sqlite3.connect(tmp_path / "a.paradup")
+    con.execute("DELETE FROM meta WHERE key = 'text_pipeline'")  # as an earlier paradup wrote it
+    con.commit()
+    con.close()
+    for args in (check, ("audit", "--index", "a.paradup", "-q")):
+        proc = run_paradup(*args, cwd=tmp_path)
+        assert "warning: a.paradup: the texts were split by an earlier paradup" in proc.stderr
+        assert proc.returncode in (0, 1), proc.stderr

@@ -207,6 +207,8 @@ def check(
             docs = [replace(d, path=stdin_name) if d.path == STDIN_DOC else d for d in docs]
         # Markers and allow-listed bylines are taken out exactly as the hook does.
         result = check_docs(docs, config, settings.allow_patterns(), against)
+        if against is not None:
+            _warn_about_index(against)
     except ParadupError as exc:
         message = str(exc)
         if against is not None:
@@ -225,6 +227,17 @@ def check(
     if unread:  # like grep: the findings are shown, and an error is still an error
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+def _warn_about_index(index: Path) -> None:
+    """An answer from an unfinished or outdated index may miss what was published: say so."""
+    from .cli_index import index_notes
+    from .index.store import IndexStore
+
+    with IndexStore.open(index) as store:
+        notes = index_notes(store, index)
+    for _topic, note in notes:
+        typer.echo(f"paradup: warning: {index}: {note}", err=True)
 
 
 def _refuse_archive_as_output(output: Path, index: Path) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .index.build import BuildStats
+    from .index.store import IndexStore
 
 index_app = typer.Typer(help="Build and update a persistent archive index.", no_args_is_help=True)
 
@@ -279,6 +280,35 @@ def update(
     )
 
 
+def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
+    """Why answers from this index may be incomplete: a build or update still writing it or
+    interrupted (documents it had not reached are missing), texts cut by an earlier paradup.
+    `index info` prints them; `check --against` and `audit` warn with them (they answered
+    "0 restated passages" from a build killed at 7 %)."""
+    from .index.store import writer_active
+
+    notes = []
+    if store.bands_pending():
+        if writer_active(index):
+            why = (
+                "a build or update is writing this index now; documents it has not reached "
+                "are missing until it finishes"
+            )
+        else:
+            why = (
+                "an interrupted build left some unmerged: documents it had not reached are "
+                "missing and queries are slower; run `paradup index update` to finish"
+            )
+        notes.append(("band keys", why))
+    if store.text_pipeline_stale():
+        why = (
+            "the texts were split by an earlier paradup; `paradup index update` fingerprints "
+            "them again (until then restatements may be missed)"
+        )
+        notes.append(("texts", why))
+    return notes
+
+
 @index_app.command("info")
 def info(index: IndexOpt) -> None:
     """Counts and fingerprint settings of an index."""
@@ -294,25 +324,14 @@ def info(index: IndexOpt) -> None:
                 f"{index}: {counts['docs']} documents, {counts['units']} units, "
                 f"{counts['bands']} band keys"
             )
-            if store.bands_pending():
-                from .index.store import writer_active
-
-                if writer_active(index):
-                    typer.echo(
-                        "band keys: a build or update is writing this index now; its band keys "
-                        "are merged when it finishes"
-                    )
-                else:
-                    typer.echo(
-                        "band keys: an interrupted build left some unmerged (queries are "
-                        "slower); run `paradup index update` to finish"
-                    )
+            notes = index_notes(store, index)
+            for topic, note in notes:
+                if topic == "band keys":
+                    typer.echo(f"{topic}: {note}")
             typer.echo(f"settings: {store.settings.to_json()}")
-            if store.text_pipeline_stale():
-                typer.echo(
-                    "texts: split by an earlier paradup; `paradup index update` fingerprints "
-                    "them again"
-                )
+            for topic, note in notes:
+                if topic == "texts":
+                    typer.echo(f"{topic}: {note}")
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     except sqlite3.DatabaseError as exc:
@@ -571,6 +590,8 @@ def audit_command(
             with IndexStore.open(index) as store, store.snapshot():
                 if output is not None and output.is_file():
                     _refuse_index_as_output(output, index, archive_files(store))
+                for _topic, note in index_notes(store, index):
+                    typer.echo(f"paradup: warning: {index}: {note}", err=True)
                 found = audit_stream(store, threshold, boilerplate_docs, progress=say, step=step)
                 # The clusters are built while they are written, so the index stays open.
                 more = "use --format jsonl/csv/html"
