@@ -120,3 +120,53 @@ def test_answers_from_an_outdated_or_unfinished_index_are_flagged(tmp_path: Path
         proc = run_paradup(*args, cwd=tmp_path)
         assert "warning: a.paradup: the texts were split by an earlier paradup" in proc.stderr
         assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_the_index_takes_the_files_check_takes(tmp_path: Path) -> None:
+    """`exclude` kept drafts out of `check` but not out of the index; `max-bytes` was ignored
+    and the message named a `--max-bytes` that `index` does not have."""
+    write(tmp_path, {".paradup.toml": 'exclude = ["drafts"]\nmax-bytes = 100000\n'})
+    write(tmp_path / "arc", {"a.md": article(90), "drafts/b.md": article(91)})
+    build = run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    info = run_paradup("index", "info", "--index", "a.paradup", cwd=tmp_path)
+    assert "1 documents" in info.stdout, info.stdout
+    write(tmp_path / "arc", {"big.md": article(92) * 200})
+    up = run_paradup("index", "update", "arc", "--index", "a.paradup", cwd=tmp_path)
+    flat = " ".join(up.stderr.split())
+    assert "over the 100000-byte limit" in flat and "raise max-bytes in" in flat, flat
+    assert "--max-bytes" not in flat
+
+
+def test_a_user_dictionary_is_recorded_by_its_content(tmp_path: Path) -> None:
+    """The index recorded the dictionary's path: an edited dictionary went unnoticed (a
+    verbatim copy then scored 0 %), and the same words at another path were refused."""
+    words = "联通警示教育 100 nz\n"
+    write(tmp_path, {"dict.txt": words, ".paradup.toml": 'user-dict = "dict.txt"\n'})
+    write(tmp_path / "arc", {"a.md": article(95)})
+    assert (
+        run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path).returncode == 0
+    )
+    write(tmp_path, {"draft.md": paragraph(95) + "\n"})
+    check = ("check", "draft.md", "--against", "a.paradup")
+    assert run_paradup(*check, cwd=tmp_path).returncode == 1
+    write(tmp_path / "elsewhere", {"words.txt": words})  # same words, another path
+    other = run_paradup(*check, "--user-dict", "elsewhere/words.txt", cwd=tmp_path)
+    assert other.returncode == 1, other.stderr
+    write(tmp_path, {"dict.txt": words + "优化营商环境 100 nz\n"})
+    edited = run_paradup(*check, cwd=tmp_path)
+    assert edited.returncode == 2 and "user_dict" in edited.stderr, edited.stderr
+    up = run_paradup("index", "update", "arc", "--index", "a.paradup", cwd=tmp_path)
+    assert up.returncode == 2 and "--force" in up.stderr, up.stderr
+
+
+def test_an_option_of_the_other_audit_engine_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "arc", {"a.md": article(96)})
+    assert (
+        run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path).returncode == 0
+    )
+    local = run_paradup("audit", "--index", "a.paradup", "--input", "other.jsonl", cwd=tmp_path)
+    assert local.returncode == 2 and "--input is for --engine spark" in local.stderr
+    spark = ("audit", "--engine", "spark", "--input", "arc", "--index", "a.paradup")
+    proc = run_paradup(*spark, cwd=tmp_path)
+    assert proc.returncode == 2 and "--index is the local engine's" in proc.stderr

@@ -159,8 +159,13 @@ def _shown_path(folder: str | None) -> Callable[[str], str]:
 
 def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) -> None:
     """Refuse an index whose fingerprints a check with `config` cannot compare against."""
+    from .tokens import user_dict_id
+
     st = store.settings
-    mine = (config.num_perm, config.seed, config.shingle, config.ngram, config.user_dict)
+    # An index before content hashes recorded the dictionary's path.
+    legacy = st.user_dict is not None and not st.user_dict.startswith("sha256:")
+    words = config.user_dict if legacy else user_dict_id(config.user_dict)
+    mine = (config.num_perm, config.seed, config.shingle, config.ngram, words)
     theirs = (st.num_perm, st.seed, st.shingle, st.ngram, st.user_dict)
     if mine != theirs:
         from .index.store import IndexError_

@@ -11,11 +11,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError
-from .read import expand_paths, read_document
+from .read import DEFAULT_MAX_BYTES, expand_paths, read_document
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
 
@@ -207,6 +208,20 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         yield lineno, record, None, None
 
 
+class Selection(NamedTuple):
+    """Which files of a folder are articles, and how large one may be: the config's
+    `include`, `exclude` and `max-bytes`, as `check` applies them (an index took every file,
+    and its size message named a `--max-bytes` that `index` does not have)."""
+
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    limit_fix: str = "split it, or raise max-bytes in .paradup.toml or [tool.paradup]"
+
+
+EVERY_FILE = Selection()
+
+
 def iter_records(
     roots: Iterable[str],
     fields: Fields | None = None,
@@ -214,6 +229,7 @@ def iter_records(
     on_bad: Callable[[str], None] = lambda msg: None,
     on_unreadable: Callable[[str], None] = lambda key: None,
     on_empty: Callable[[str, int], None] = lambda root, bad: None,
+    select: Selection = EVERY_FILE,
 ) -> Iterator[ArchiveRecord]:
     """Stream every article under the roots; unreadable files and records are reported and
     skipped, and their keys passed to `on_unreadable` (an update keeps what it indexed of
@@ -227,10 +243,10 @@ def iter_records(
         bad_here[0] += 1
         on_bad(msg)
 
-    for root, paths in archive_files(roots):
+    for root, paths in archive_files(roots, select):
         bad_here[0] = 0
         good = 0
-        for rec in _root_records(root, paths, fields, encoding, counted, on_unreadable):
+        for rec in _root_records(root, paths, fields, encoding, counted, on_unreadable, select):
             good += 1
             yield rec
         if not good and bad_here[0]:
@@ -244,6 +260,7 @@ def _root_records(
     encoding: str | None,
     on_bad: Callable[[str], None],
     on_unreadable: Callable[[str], None],
+    select: Selection,
 ) -> Iterator[ArchiveRecord]:
     """The records of one archive root (`iter_records`)."""
     for path in paths:
@@ -257,7 +274,7 @@ def _root_records(
                 on_unreadable(path)
             continue
         try:
-            doc = read_document(path, encoding)
+            doc = read_document(path, encoding, select.max_bytes, select.limit_fix)
         except InputError as exc:
             if path == root:
                 raise
@@ -289,7 +306,9 @@ def key_in_file(key: str, path: str) -> bool:
     return rest.startswith("#") or (rest[:1] == ":" and rest[1:].isdigit())
 
 
-def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:
+def archive_files(
+    roots: Iterable[str], select: Selection = EVERY_FILE
+) -> Iterator[tuple[str, Iterable[str]]]:
     """(root, the article files under it) for every archive root."""
     import os
 
@@ -302,16 +321,17 @@ def archive_files(roots: Iterable[str]) -> Iterator[tuple[str, Iterable[str]]]:
         if not os.path.exists(given):
             raise InputError(given, "does not exist", "check the archive path")
         root = os.path.normpath(given)  # keys are paths: `./a.jsonl` and `a.jsonl` are one
-        yield root, expand_paths([root], also=jsonl, what=what, fix=fix)
+        files = expand_paths([root], select.include, select.exclude, also=jsonl, what=what, fix=fix)
+        yield root, files
 
 
-def archive_bytes(roots: Iterable[str]) -> int:
+def archive_bytes(roots: Iterable[str], select: Selection = EVERY_FILE) -> int:
     """Total size of the archive's files: the 100 % of a build's progress bar."""
     import os
     from contextlib import suppress
 
     total = 0
-    for _, paths in archive_files(roots):
+    for _, paths in archive_files(roots, select):
         for path in paths:
             with suppress(OSError):  # an unreadable file is reported when it is read
                 total += os.path.getsize(path)

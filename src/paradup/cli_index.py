@@ -85,7 +85,8 @@ def _build(
 
     try:
         # The fingerprint settings (shingle, ngram, num-perm, seed, min-chars, user-dict) of
-        # the config `check --against` will use, so that it can compare against this index.
+        # the config `check --against` will use, so that it can compare against this index,
+        # and the file selection (include, exclude, max-bytes).
         c = load_settings([], config_file).config  # its `encoding` is check's, not the archive's
         config = CheckConfig(
             shingle=c.shingle,
@@ -95,6 +96,10 @@ def _build(
             min_chars=c.min_chars,
             user_dict=c.user_dict,
             encoding=encoding,
+            # Which files of a folder are articles, as `check` takes them.
+            include=c.include,
+            exclude=c.exclude,
+            max_bytes=c.max_bytes,
         )
     except ParadupError as exc:
         raise _fail(str(exc)) from None
@@ -447,6 +452,23 @@ def audit_command(
             f"option --boilerplate-docs: must be at least 2 (documents), got {boilerplate_docs}; "
             "leave it out for max(10, 0.5% of the archive)"
         )
+    # An option of the other engine was ignored: `--input other.jsonl` audited the index.
+    spark_only = {
+        "--input": bool(input),
+        "--input-format": input_format is not None,
+        "--output-dir": output_dir is not None,
+        "--spark-conf": bool(spark_conf),
+        "--master": master != "local[*]",
+        "--id-field": id_field != "id",
+        "--text-field": text_field != "text",
+        "--title-field": title_field != "title",
+        "--date-field": date_field != "date",
+    }
+    if engine is AuditEngine.spark and index is not None:
+        raise _fail("--index is the local engine's: --engine spark reads --input PATH itself")
+    if engine is not AuditEngine.spark and any(spark_only.values()):
+        given = next(name for name, on in spark_only.items() if on)
+        raise _fail(f"{given} is for --engine spark; the local engine audits --index INDEX")
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
     say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
 

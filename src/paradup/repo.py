@@ -34,6 +34,7 @@ from .model import CheckResult
 from .prepare import PreparedDoc
 from .read import TEXT_SUFFIXES, _matches
 from .settings import Settings
+from .tokens import user_dict_id
 
 if TYPE_CHECKING:
     import numpy as np
@@ -178,7 +179,7 @@ def settings_digest(settings: Settings) -> str:
         "windows": list(cfg.windows),
         "min_chars": cfg.min_chars,
         "banding": cfg.banding_threshold,
-        "user_dict": _file_stamp(cfg.user_dict),
+        "user_dict": user_dict_id(cfg.user_dict),
         "encoding": cfg.encoding,
         "max_bytes": cfg.max_bytes,
         "allow": list(settings.allow),
@@ -234,15 +235,6 @@ def _segmenter_stamp() -> str:
             except OSError:
                 parts.append(f"{f}:?")
     return "|".join(dict.fromkeys(parts))
-
-
-def _file_stamp(path: str | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return path
 
 
 def _cache_entry(name: str) -> bool:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .archive import JSONL_SUFFIXES, Fields
+from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection
 from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, Cluster, Member
 from .config import CheckConfig
 from .errors import InputError, ParadupError, UsageError
@@ -292,17 +292,20 @@ def spark_failure(exc: BaseException, writing_to: str | None = None) -> ParadupE
 Source = tuple[int, str, str, bool]
 
 
-def local_sources(roots: Sequence[str], fmt: str, encoding: str | None) -> list[Source]:
+def local_sources(
+    roots: Sequence[str], fmt: str, encoding: str | None, select: Selection = EVERY_FILE
+) -> list[Source]:
     """The local engine's files under local archive roots (`archive.archive_files`: .txt, .md,
     .markdown and JSON Lines, `_` and `.` files included), checked as `index build` checks
     them: a missing root, an empty directory, or a named file that cannot be read (an article)
     or opened (JSON Lines) is an InputError. `fmt` jsonl reads named files as JSON Lines
-    whatever their suffix, and only the JSON Lines files of a directory."""
+    whatever their suffix, and only the JSON Lines files of a directory. `select`: the
+    config's include/exclude, as for the local engine."""
     from .archive import archive_files
     from .read import read_document
 
     out: list[Source] = []
-    for root, paths in archive_files(roots):
+    for root, paths in archive_files(roots, select):
         for path in paths:
             jsonl = path.endswith(JSONL_SUFFIXES) or (fmt == "jsonl" and path == root)
             if fmt == "jsonl" and not jsonl:
@@ -701,7 +704,8 @@ def spark_audit(
                 raise InputError(i, "does not exist", "check the archive path")
         remote = list(inputs)  # Spark reads every Parquet input
     else:
-        sources = local_sources(roots, fmt, config.encoding)
+        select = Selection(config.include, config.exclude, config.max_bytes)
+        sources = local_sources(roots, fmt, config.encoding, select)
     if output_dir is not None:
         inside = roots + [s[1] for s in sources]
         check_output_dir(output_dir, inside, remote, plain_local)

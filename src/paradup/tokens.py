@@ -152,6 +152,22 @@ def _add_simplified(tok: Any, user_dict: str) -> None:
                 tok.add_word(folded, int(freq) if freq else None, tag.strip() if tag else None)
 
 
+def user_dict_id(path: str | None) -> str | None:
+    """What an index records of a user dictionary: a hash of its content. The path missed
+    an edited dictionary (an exact copy then scored 0 % against the index) and refused the
+    same dictionary at another path."""
+    import hashlib
+    from pathlib import Path
+
+    if path is None:
+        return None
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return path  # unreadable: loading it names the problem
+    return f"sha256:{digest}"
+
+
 def rjieba_available() -> bool:
     try:
         import rjieba  # noqa: F401

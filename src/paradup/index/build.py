@@ -17,6 +17,7 @@ from ..archive import (
     JSONL_SUFFIXES,
     ArchiveRecord,
     Fields,
+    Selection,
     archive_bytes,
     iter_records,
     key_in_file,
@@ -43,6 +44,7 @@ def index_settings(
     config: CheckConfig, bands: int = INDEX_BANDS, rows: int = INDEX_ROWS
 ) -> IndexSettings:
     from ..fingerprint import SCHEME
+    from ..tokens import user_dict_id
 
     # Fewer permutations than bands x rows (a config's num-perm 32): fewer bands, same rows.
     rows = min(rows, config.num_perm)
@@ -57,7 +59,7 @@ def index_settings(
         bands=bands,
         rows=rows,
         min_chars=config.min_chars,
-        user_dict=config.user_dict,
+        user_dict=user_dict_id(config.user_dict),
     )
 
 
@@ -256,7 +258,8 @@ def build_index(
     jobs = min(jobs, max(2, cores)) if jobs and jobs > 0 else cores
     roots = [os.path.normpath(r) for r in roots]  # `./a.jsonl` keys as `a.jsonl`
     # Walks every root first: a missing path is refused before an index file is created.
-    stats.total_bytes = archive_bytes(roots)
+    select = Selection(config.include, config.exclude, config.max_bytes)
+    stats.total_bytes = archive_bytes(roots, select)
     for root in roots:
         if os.path.isfile(root) and not root.endswith(JSONL_SUFFIXES):
             # An article named as a root that cannot be read (empty, binary, another
@@ -293,6 +296,7 @@ def build_index(
                 stats.bad.append,
                 unreadable.add,
                 lambda root, bad: stats.empty_roots.append((root, bad)),
+                select,
             )
             for rec in records:
                 if rec.key in seen:
