@@ -170,3 +170,33 @@ def test_an_option_of_the_other_audit_engine_is_refused(tmp_path: Path) -> None:
     spark = ("audit", "--engine", "spark", "--input", "arc", "--index", "a.paradup")
     proc = run_paradup(*spark, cwd=tmp_path)
     assert proc.returncode == 2 and "--index is the local engine's" in proc.stderr
+
+
+def test_a_typo_in_a_last_line_without_newline_is_an_ordinary_broken_record(
+    tmp_path: Path,
+) -> None:
+    """Only a line cut mid-record keeps the whole file; a whole but invalid last line (a
+    typo, and no newline after it) kept every record, so deleted ones stayed published."""
+    recs = [
+        json.dumps({"id": f"r{i}", "text": article(110 + i)}, ensure_ascii=False) for i in range(3)
+    ]
+    (tmp_path / "e.jsonl").write_text("\n".join(recs) + "\n", encoding="utf-8")
+    assert (
+        run_paradup("index", "build", "e.jsonl", "--index", "a.paradup", cwd=tmp_path).returncode
+        == 0
+    )
+    typo = recs[2][:-1] + ",}"
+    (tmp_path / "e.jsonl").write_text(recs[1] + "\n" + typo, encoding="utf-8")  # r0 deleted
+    up = run_paradup("index", "update", "e.jsonl", "--index", "a.paradup", cwd=tmp_path)
+    flat = " ".join(up.stderr.split())
+    assert up.returncode == 0 and "1 removed" in flat and "cut short" not in flat, flat
+
+
+def test_the_similarity_fill_stops_once_coverage_chose_more_than_twenty() -> None:
+    from paradup.against import MAX_SOURCES, _covering
+
+    covers = {d: {(0, d)} for d in range(25)}
+    best = {d: 1.0 for d in range(1025)}  # 1000 more candidates that cover nothing new
+    weight = {(0, d): 10 for d in range(25)}
+    chosen = _covering(best, covers, weight)
+    assert sorted(chosen) == list(range(25)) and len(chosen) > MAX_SOURCES

@@ -137,3 +137,19 @@ def test_a_report_saved_into_the_checked_folder_names_the_way_out(tmp_path: Path
     assert fixed.returncode == 1, fixed.stderr
     out = json.loads((tmp_path / "desk" / "report.md").read_text(encoding="utf-8"))
     assert [f["path"] for f in out["files"]] == ["desk/a.md"]
+
+
+def test_a_stray_pipe_inside_a_sentence_does_not_cut_it() -> None:
+    s = "部队向集中在孝义阳泉曲、兑九峪一带|的敌军发起总攻击，经过三天激战，歼敌两万余人。"
+    assert PARA not in normalize(s).text
+    (f,) = check_text(f"{s}\n\n{MID}\n\n{s.replace('|', '')}\n").findings
+    assert f.similarity == 1.0
+    assert normalize("甲 | 乙\n---|---\n一 | 二\n\n后文。").text == "甲\n乙\n一\n二\n后文。"
+
+
+def test_toml_front_matter_and_transcripts_after_a_separator() -> None:
+    toml = '+++\ntitle = "x"\n[params]\nauthor = "y"\ntags = [\n"a",\n]\n+++\n正文。'
+    assert normalize(toml).text == "正文。"
+    talk = "---\n记者: 今年前三季度经济运行情况如何?\n---\n正文。"
+    assert normalize(talk).text.startswith("记者:")
+    assert normalize("---\n  缩进的段落。\n---\n正文。").text.startswith("缩进的段落")

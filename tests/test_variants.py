@@ -122,3 +122,29 @@ def test_traditional_bylines_are_allow_listed_and_patterns_fold(tmp_path: Path) 
     write(tmp_path, {".paradup.toml": 'extend-allow = ["^本台記者"]\n', "d.md": text})
     proc = run_paradup("check", "d.md", "-f", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_simplified_characters_that_are_table_keys_stay_as_they_are() -> None:
+    """乾 (乾隆), 於 (a surname), 吒 (哪吒) are keys of OpenCC's table too; folded, jieba cut
+    ordinary simplified text differently (干隆/皇帝, 哪咤之魔童)."""
+    for word in ("乾隆皇帝", "哪吒", "於先生"):
+        assert normalize(word).text == word
+    assert simplified()["國"] == "国" and "乾" not in simplified()
+
+
+def test_compiled_and_full_width_allow_patterns_fold_too() -> None:
+    import re
+
+    own = "本台記者現場報道整理完畢"
+    text = f"{own}。\n\n{OTHER}\n\n{own}。\n"
+    assert len(check_text(text).findings) == 1
+    assert check_text(text, allow=[re.compile("^本台記者")]).findings == ()
+    text2 = f"本台記者：{own}。\n\n{OTHER}\n\n本台記者：{own}。\n"
+    assert check_text(text2, allow=["^本台記者："]).findings == ()
+
+
+def test_the_hook_cache_stamps_the_fold() -> None:
+    from paradup import repo
+
+    assert {"variants.py", "settings.py"} <= set(repo.PIPELINE_MODULES)
+    assert "TSCharacters.txt" in repo._segmenter_stamp()

@@ -116,7 +116,7 @@ def _covering(
         covered |= covers[doc]
         left.discard(doc)
     rest = sorted(left, key=lambda x: (-best[x], x))
-    return chosen + rest[: MAX_SOURCES - len(chosen)]
+    return chosen + rest[: max(0, MAX_SOURCES - len(chosen))]
 
 
 def _own_keys(documents: Sequence[Document], folder: str | None) -> list[str]:

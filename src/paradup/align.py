@@ -132,14 +132,6 @@ class Aligner:
         own = self.sents[i].hashes
         return sum(1 for h in own if h in other) / len(own) if own else 0.0
 
-    def _adds_nothing(self, edge: int, lo: int, hi: int, other: set[int]) -> bool:
-        """Whether what sentence `edge` shares with the other side is (nearly) all shared by
-        the rest of its own side already: a title the lead restates, merged in front of the
-        lead's copy, made an exact copy "near" with the title as a change."""
-        shared = set(self.sents[edge].hashes) & other
-        rest = union(self.sents, lo + 1, hi) if edge == lo else union(self.sents, lo, hi - 1)
-        return bool(shared) and len(shared - rest) <= (1 - NEAR_EXACT) * len(shared)
-
     def trim(self, p: Passage) -> Passage:
         """Drop edge sentences the other side barely restates (windows overshoot).
 
@@ -170,23 +162,40 @@ class Aligner:
         return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
 
     def _drop_echoes(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
-        """Drop an edge sentence that adds nothing to what the sides share, while the other
-        side's edge there does add (X Y X restated as X Y X stays whole)."""
+        """Drop an edge sentence whose shingles shared with the other side are (nearly) all
+        shared by the rest of its own side already, while the other side's edge there does
+        add (X Y X restated as X Y X stays whole): a title the lead restates, merged in front
+        of the lead's copy, made an exact copy "near" with the title as a change. Counts of
+        each shingle per side keep a long run of drops linear."""
+        from collections import Counter
+
         ends = {"a": [a0, a1], "b": [b0, b1]}
+        counts: dict[str, Counter[int]] = {}
+        for name, (lo, hi) in ends.items():
+            c: Counter[int] = Counter()
+            for i in range(lo, hi + 1):
+                c.update(set(self.sents[i].hashes))
+            counts[name] = c
+
+        def adds_nothing(name: str, edge: int) -> bool:
+            own, other = counts[name], counts["b" if name == "a" else "a"]
+            shared = [h for h in set(self.sents[edge].hashes) if other[h] > 0]
+            new = sum(1 for h in shared if own[h] == 1)  # on this side, only the edge has it
+            return bool(shared) and new <= (1 - NEAR_EXACT) * len(shared)
+
         changed = True
         while changed:
             changed = False
-            ua, ub = union(self.sents, *ends["a"]), union(self.sents, *ends["b"])
             for name, end in (("b", 1), ("a", 1), ("b", 0), ("a", 0)):
-                lo, hi = ends[name]
-                o_lo, o_hi = ends["a" if name == "b" else "b"]
-                other, own = (ua, ub) if name == "b" else (ub, ua)
+                other = "a" if name == "b" else "b"
+                (lo, hi), (o_lo, o_hi) = ends[name], ends[other]
                 edge, o_edge = (hi, o_hi) if end else (lo, o_lo)
                 if (
                     hi > lo
-                    and self._adds_nothing(edge, lo, hi, other)
-                    and not (o_hi > o_lo and self._adds_nothing(o_edge, o_lo, o_hi, own))
+                    and adds_nothing(name, edge)
+                    and not (o_hi > o_lo and adds_nothing(other, o_edge))
                 ):
+                    counts[name].subtract(set(self.sents[edge].hashes))
                     ends[name] = [lo, hi - 1] if end else [lo + 1, hi]
                     changed = True
                     break

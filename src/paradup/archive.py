@@ -164,7 +164,12 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         except json.JSONDecodeError as exc:
             problem, fix = f"invalid JSON ({exc.msg})", "fix or remove the line"
         if problem is not None:
-            if not raw.endswith(b"\n"):  # the last line, cut: the records after it are lost
+            # The last line, cut mid-record (no newline, no closing brace, or a character cut
+            # in two): the records after it are lost. A typo in a last line that merely lacks
+            # its newline is an ordinary broken record.
+            if not raw.endswith(b"\n") and (
+                not raw.rstrip().endswith(b"}") or problem == "not valid UTF-8"
+            ):
                 msg = (
                     f"{where}: {problem} at the end of the file, which looks cut short; what "
                     "the index holds of it is kept until the file is whole"

@@ -15,6 +15,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -35,10 +36,8 @@ _FOLD = _QUOTES | _DASHES
 _FRONT_MATTER = re.compile(
     r"\A(?:---|\+\+\+)[ \t]*\n(.*?)\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S
 )
-# Front matter holds `key: value` (YAML) or `key = value` (TOML) lines, list items, comments
-# and indented continuations: a `.txt` draft opening with a `---` separator lost everything up
-# to the next one.
-_META_LINE = re.compile(r"[ \t]|-[ \t]|#|[^\s:=，。：][^\n:=，。：]{0,60}?[ \t]*[:=](?:[ \t]|$)")
+# A YAML front matter line that opens a key (ASCII, as front matter keys are) or a comment.
+_META_KEY = re.compile(r"[A-Za-z_][\w.-]{0,60}[ \t]*:(?:[ \t]|$)|#")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.S | re.M)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _PAGE = re.compile(r"<\s*/?\s*PAGE[_A-Z]*\s*/?>|\f", re.I)
@@ -66,6 +65,10 @@ _RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-
 # *{1,3}, _{2,3}, ~~ or `+, written to start with a set
 _EMPHASIS = re.compile(r"[*_~`](?:(?<=\*)\*{0,2}|(?<=_)_{1,2}|(?<=~)~|(?<=`)`*)")
 _TABLE_PIPE = re.compile(r"\|")
+_PIPE_ROW = re.compile(r"^[ \t]*\|[^\n]*", re.M)
+_DELIMITER_ROW = re.compile(
+    r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$", re.M
+)
 # HTML character references, as CMS exports write them (`&nbsp;&nbsp;` indenting every
 # paragraph, `&ldquo;`, `&#38229;` for 镕): decoded (`_entities`). As text, their `;` ended a
 # 12-character "sentence" that every paragraph restated.
@@ -155,7 +158,7 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
                     breaks.append(s)
 
     fm = _FRONT_MATTER.match(raw)
-    if fm and all(_META_LINE.match(x) for x in fm.group(1).split("\n") if x.strip()):
+    if fm and (raw.startswith("+++") or _yaml_block(fm.group(1))):
         skip[: fm.end()] = b"\x01" * fm.end()
         breaks.append(0)
     for pat in (_FENCE, _COMMENT, _PAGE, _BLOCK_TAG, _RULE, _REF_DEF):
@@ -190,10 +193,52 @@ def _markup_mask(raw: str) -> tuple[bytearray, list[int], list[int]]:
             breaks.append(m.start())  # each list item is its own paragraph
     for pat in (_LINE_MARK, _LINK_TAIL, _LINK_HEAD, _LINK_CLOSE, _EMPHASIS):
         mark(pat)
+    mark(_TABLE_PIPE)
     # Each table cell is its own paragraph: the rows ran together into one sentence up to the
-    # next 。, so a cell restating the body came with the other cells as changes.
-    mark(_TABLE_PIPE, brk=True)
+    # next 。, so a cell restating the body came with the other cells as changes. Only in
+    # table rows: a stray `|` inside a sentence (288 corpus articles have one) cut it in two.
+    for lo, hi in _table_rows(raw):
+        breaks += [m.start() for m in _TABLE_PIPE.finditer(raw, lo, hi)]
     return skip, breaks, headings
+
+
+def _yaml_block(body: str) -> bool:
+    """Whether a `---` block holds YAML: `key: value` lines with ASCII keys, and the indented
+    lines and list items that continue a key (a `.txt` draft opening with a `---` separator,
+    or transcript lines like `记者: …`, lost everything up to the next `---`). TOML blocks
+    (`+++`) are taken as they are: their tables and arrays are no prose either."""
+    keyed = False
+    for line in body.split("\n"):
+        if not line.strip():
+            continue
+        if _META_KEY.match(line):
+            keyed = True
+        elif not (keyed and (line[0] in " \t" or line.startswith("- "))):
+            return False
+    return keyed
+
+
+def _table_rows(raw: str) -> Iterator[tuple[int, int]]:
+    """Spans of table rows: lines that start with `|`, and the lines with a `|` next to a
+    delimiter row (`---|---`) of a table written without the outer pipes."""
+    for m in _PIPE_ROW.finditer(raw):
+        yield m.span()
+    for m in _DELIMITER_ROW.finditer(raw):
+        if raw[m.start() : m.end()].lstrip().startswith("|"):
+            continue  # the rows start with `|` too: found above
+        at = m.start() - 1  # the header line above
+        if at > 0:
+            lo = raw.rfind("\n", 0, at) + 1
+            if "|" in raw[lo:at]:
+                yield lo, at
+        at = m.end()
+        while at < len(raw):
+            hi = raw.find("\n", at + 1)
+            hi = len(raw) if hi < 0 else hi
+            if "|" not in raw[at:hi]:
+                break
+            yield at, hi
+            at = hi
 
 
 def _lf_view(raw: str) -> str:

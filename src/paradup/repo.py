@@ -62,6 +62,8 @@ PIPELINE_MODULES = (
     "config.py",
     "model.py",
     "repo.py",
+    "variants.py",
+    "settings.py",  # compile_allow: its patterns are baked into the cached documents
 )
 IGNORE_MARK = b"# paradup's fingerprint cache: never commit it\n*\n"
 
@@ -234,6 +236,15 @@ def _segmenter_stamp() -> str:
                 parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
             except OSError:
                 parts.append(f"{f}:?")
+    with contextlib.suppress(ModuleNotFoundError):  # the traditional-character table
+        from .variants import _data_file
+
+        table = _data_file()
+        try:
+            st = os.stat(table)
+            parts.append(f"{table}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{table}:?")
     return "|".join(dict.fromkeys(parts))
 
 

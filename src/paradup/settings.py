@@ -21,7 +21,7 @@ from typing import Any
 
 from .config import CheckConfig, OptionError
 from .errors import UsageError
-from .variants import fold_str
+from .variants import fold_pattern
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,13 +79,13 @@ def compile_allow(
     where = f"{source}: " if source else ""
     for p in patterns:
         if isinstance(p, re.Pattern):
-            out.append(p)
+            out.append(re.compile(fold_pattern(p.pattern), p.flags))
             continue
         if not isinstance(p, str):
             raise UsageError(f"{where}allow: patterns must be str or re.Pattern, got {p!r}")
         try:
             # Sentences are matched folded: a traditional label (來源：) reads 来源：.
-            out.append(re.compile(fold_str(p)))
+            out.append(re.compile(fold_pattern(p)))
         except re.error as exc:
             raise UsageError(f"{where}allow pattern {p!r} is not a regex ({exc}); fix it") from None
     return out

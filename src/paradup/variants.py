@@ -42,9 +42,19 @@ def simplified() -> dict[str, str]:
                 continue
             key, forms = line.rstrip("\n").split("\t", 1)
             first = forms.split(" ", 1)[0]
-            if len(key) == 1 and len(first) == 1 and first != key:
+            if len(key) == 1 and len(first) == 1 and first != key and not _simplified(key):
                 out[key] = first
     return out
+
+
+def _simplified(ch: str) -> bool:
+    """Whether a character is in GB2312, the simplified set: 乾 (乾隆), 於 (a surname), 吒 (哪吒)
+    are keys of the table too, and folding them cut ordinary simplified text differently."""
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +66,17 @@ def fold_str(text: str) -> str:
     """`text` with its traditional characters folded (a user's word or pattern, compared
     with folded text)."""
     return text.translate(_translation())
+
+
+# Full-width punctuation NFKC folds in the text to ASCII that is not a regex metacharacter.
+_PATTERN_PUNCT = str.maketrans({"：": ":", "，": ",", "；": ";", "！": "!"})
+
+
+def fold_pattern(pattern: str) -> str:
+    """An allow-list regex folded as the sentences it is matched against are, where that is
+    safe in a regex: traditional characters, and `：，；！` (NFKC made them ASCII in the text;
+    `（` would become a group, so it is left to the pattern to allow both)."""
+    return fold_str(pattern).translate(_PATTERN_PUNCT)
 
 
 @lru_cache(maxsize=4)
