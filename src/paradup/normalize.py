@@ -120,11 +120,10 @@ def fold(chunk: str) -> str:
     if chunk.isascii():
         return chunk.lower()
     out = unicodedata.normalize("NFKC", chunk)
-    simple = simplified()
-    out = "".join(simple.get(c, c) for c in out)
+    simple = simplified()  # traditional characters: their simplified forms
     # Format characters (zero-width space and joiners, soft hyphen, word joiner, a stray BOM)
     # are invisible: kept, they hid a verbatim copy (one per character took it to 0 %).
-    out = "".join(_FOLD.get(c, c) for c in out if unicodedata.category(c) != "Cf")
+    out = "".join(_FOLD.get(c) or simple.get(c, c) for c in out if unicodedata.category(c) != "Cf")
     return out.casefold()
 
 
