@@ -200,3 +200,46 @@ def test_the_similarity_fill_stops_once_coverage_chose_more_than_twenty() -> Non
     weight = {(0, d): 10 for d in range(25)}
     chosen = _covering(best, covers, weight)
     assert sorted(chosen) == list(range(25)) and len(chosen) > MAX_SOURCES
+
+
+def test_a_record_put_on_top_of_an_id_less_export_moves_the_others(tmp_path: Path) -> None:
+    """Keys without ids are `file:line`: one record on top shifted them all and the update
+    fingerprinted every document again. Texts the index holds are re-keyed; the index then
+    equals a fresh build (documents, paths, answers)."""
+    import sqlite3
+
+    recs = [{"title": f"t{i}", "text": article(120 + i)} for i in range(8)]
+    _jsonl(tmp_path / "cms.jsonl", recs)
+    assert (
+        run_paradup("index", "build", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path).returncode
+        == 0
+    )
+    _jsonl(tmp_path / "cms.jsonl", [{"title": "新", "text": article(130)}, *recs])
+    up = run_paradup("index", "update", "cms.jsonl", "--index", "a.paradup", cwd=tmp_path)
+    flat = " ".join(up.stderr.split())
+    assert up.returncode == 0 and "under a new key" in flat, flat
+    fingerprinted = int(flat.split(" fingerprinted")[0].rsplit(" ", 1)[1])
+    assert fingerprinted <= 2, flat  # the new record, and line 1's text it overwrote
+    fresh = run_paradup("index", "build", "cms.jsonl", "--index", "f.paradup", cwd=tmp_path)
+    assert fresh.returncode == 0
+
+    def docs(name: str) -> list[tuple[str, str, str]]:
+        con = sqlite3.connect(tmp_path / name)
+        try:
+            return sorted(con.execute("SELECT key, path, content_hash FROM docs").fetchall())
+        finally:
+            con.close()
+
+    assert docs("a.paradup") == docs("f.paradup")
+    write(tmp_path, {"draft.md": paragraph(124) + "\n"})
+    answers = [
+        run_paradup("check", "draft.md", "--against", idx, "-f", "json", cwd=tmp_path).stdout
+        for idx in ("a.paradup", "f.paradup")
+    ]
+    assert [f["a"]["path"] for f in json.loads(answers[0])["findings"]] == ["cms.jsonl:6"]
+    assert answers[0].replace("a.paradup", "f.paradup") == answers[1]
+    audits = [
+        run_paradup("audit", "--index", idx, "-f", "jsonl", cwd=tmp_path).stdout
+        for idx in ("a.paradup", "f.paradup")
+    ]
+    assert audits[0] == audits[1]

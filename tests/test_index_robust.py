@@ -107,7 +107,7 @@ def test_damaged_index_is_named_as_damaged(tmp_path: Path, how: str) -> None:
     index = tmp_path / "i.paradup"
     _damage(index, how)
     before = index.read_bytes()
-    write_jsonl(tmp_path / "b.jsonl", 200)  # an update that deletes half the documents
+    write_jsonl(tmp_path / "b.jsonl", 200, start=1000)  # new texts; every old one removed
     for args in (
         ("index", "info", "--index", "i.paradup"),
         ("audit", "--index", "i.paradup", "-f", "jsonl", "-q"),

@@ -179,7 +179,9 @@ def _build(
         sort = stats.finish_seconds
         err.print(
             f"{index}: {stats.seen} documents seen, {stats.indexed} fingerprinted, "
-            f"{stats.unchanged} unchanged, {stats.deleted} removed, {len(stats.bad)} bad records "
+            f"{stats.unchanged} unchanged"
+            + (f" ({stats.moved} under a new key)" if stats.moved else "")
+            + f", {stats.deleted} removed, {len(stats.bad)} bad records "
             f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)"
             + (f", {sort:.1f} s of it merging band keys" if sort >= 0.1 else ""),
             highlight=False,

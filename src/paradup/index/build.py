@@ -186,6 +186,56 @@ class BuildStats:
     kept_keys: list[str] = field(default_factory=list)  # the first few of them, for the message
     empty_roots: list[tuple[str, int]] = field(default_factory=list)  # (root, bad records)
     refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
+    moved: int = 0  # unchanged texts under a new key (a line shift, a renamed file): re-keyed
+
+
+_HOLD_BYTES = 256 << 20  # records held back as possible moves (their texts are in memory)
+
+
+def _rekey(
+    store: IndexStore,
+    existing: dict[str, tuple[str, int]],
+    held: list[ArchiveRecord],
+    in_place: set[str],
+    unreadable: set[str],
+    relabeled: list[tuple[str, str | None, str | None, str]],
+    stats: BuildStats,
+) -> Iterator[ArchiveRecord]:
+    """Re-key indexed documents whose text came back under another key instead of
+    fingerprinting it again: one record put on top of an id-less export shifted every
+    `file:line` key, and every document was fingerprinted anew (2,000 of 2,000). A held
+    record (a new or changed key whose text the index holds) takes the key of a document with
+    its text that is no longer under its own key (`in_place`: keys seen with their text, or
+    already fingerprinted again; nor kept as unreadable); the rest are yielded to be
+    fingerprinted."""
+    from ..archive import key_in_file
+
+    broken = [u for u in unreadable if u.endswith(JSONL_SUFFIXES)]
+    free: dict[str, list[str]] = {}
+    for key, (content, _label) in existing.items():
+        if key in in_place or key in unreadable or any(key_in_file(key, b) for b in broken):
+            continue
+        free.setdefault(content, []).append(key)
+    moves: list[tuple[str, str]] = []
+    for rec in held:
+        gone = free.get(rec.content_hash)
+        if not gone:
+            yield rec
+            continue
+        moves.append((gone.pop(0), rec.key))
+        relabeled.append((rec.path, rec.title, rec.date, rec.key))
+    if not moves:
+        return
+    sources = {old for old, _ in moves}
+    # A destination that held another text, not moved elsewhere, is replaced.
+    replaced = [new for _, new in moves if new in existing and new not in sources]
+    store.rekey(moves, replaced)
+    states = {new: existing[old] for old, new in moves}
+    for key in (*sources, *replaced):
+        existing.pop(key, None)
+    existing.update(states)
+    stats.moved += len(moves)
+    stats.unchanged += len(moves)
 
 
 def _refuse_outside(keys: Iterable[str], roots: Sequence[str], index_path: str) -> None:
@@ -287,6 +337,11 @@ def build_index(
         # index holds of them is kept, not deleted as if they had left the archive.
         unreadable: set[str] = set()
         relabeled: list[tuple[str, str | None, str | None, str]] = []
+        old_hashes = {state[0] for state in existing.values()}
+        held: list[ArchiveRecord] = []
+        held_bytes = [0]
+        in_place: set[str] = set()  # keys seen with the text they had
+        rewritten: set[str] = set()  # keys whose document is fingerprinted again
 
         def todo() -> Iterator[ArchiveRecord]:
             records = iter_records(
@@ -310,8 +365,20 @@ def build_index(
                 stats.seen += 1
                 stats.read_bytes += rec.size
                 state = existing.get(rec.key)
-                if state is not None and state[0] == rec.content_hash and not stats.refreshed:
+                same = state is not None and state[0] == rec.content_hash
+                if not same and rec.content_hash in old_hashes and not stats.refreshed:
+                    # Perhaps an indexed text under another key (an id-less export's line keys
+                    # shift when a record is put on top): decided once every key is seen.
+                    held.append(rec)
+                    held_bytes[0] += rec.size
+                    if held_bytes[0] > _HOLD_BYTES:  # bounded: fingerprint the oldest instead
+                        held_bytes[0] -= held[0].size
+                        rewritten.add(held[0].key)
+                        yield held.pop(0)
+                    continue
+                if state is not None and same and not stats.refreshed:
                     stats.unchanged += 1
+                    in_place.add(rec.key)
                     if state[1] != doc_label(rec.path, rec.title, rec.date):
                         # Same text, new path/title/date (a line moved, a retitled article):
                         # the row is corrected without fingerprinting it again.
@@ -320,7 +387,10 @@ def build_index(
                             store.relabel(relabeled)
                             relabeled.clear()
                     continue
+                rewritten.add(rec.key)  # its document is replaced: not a text to move
                 yield rec
+            in_place.update(rewritten)
+            yield from _rekey(store, existing, held, in_place, unreadable, relabeled, stats)
 
         def commit(docs: list[DocRow]) -> None:
             store.write_batch(docs)

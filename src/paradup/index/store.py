@@ -656,6 +656,22 @@ class IndexStore:
         with self._write_transaction() as con:
             con.executemany("UPDATE docs SET path = ?, title = ?, date = ? WHERE key = ?", rows)
 
+    def rekey(self, moves: Iterable[tuple[str, str]], replaced: Iterable[str] = ()) -> None:
+        """Give documents new keys ((old, new) pairs) and delete the documents `replaced`
+        (under a new key, a text that is not moved elsewhere), in one transaction: through
+        temporary keys, since a new key may be another pair's old one (a shift of every
+        line)."""
+        moves = list(moves)
+        with self._write_transaction() as con:
+            for key in replaced:
+                self._delete(key)
+            con.executemany(
+                "UPDATE docs SET key = ? WHERE key = ?", [("\0" + new, old) for old, new in moves]
+            )
+            con.executemany(
+                "UPDATE docs SET key = ? WHERE key = ?", [(new, "\0" + new) for _, new in moves]
+            )
+
     def bands_pending(self) -> bool:
         """True while band runs wait in `band_runs` for `finish` (a build in progress)."""
         if not self._runs:
