@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ._repo import article, git, make_repo, paragraph, write
@@ -218,3 +219,33 @@ def test_a_moved_original_is_still_older_than_its_copy(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     found = json.loads(proc.stdout)["findings"]
     assert [(f["a"]["path"], f["b"]["path"]) for f in found] == [("orig.md", "copy.md")]
+
+
+def test_a_linked_worktree_is_checked_like_the_main_one(tmp_path: Path) -> None:
+    """git runs hooks in a linked worktree with GIT_DIR set: the hook took the changed file's
+    folder for the repository's top, no tracked path matched, and every copy passed."""
+    repo = make_repo(tmp_path / "r", {f"articles/{i:02d}.md": article(300 + i) for i in range(4)})
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "-b", "topic")
+    write(
+        wt, {"articles/copy.md": "导语。\n\n" + paragraph(301) + "\n\n" + paragraph(301, 3) + "\n"}
+    )
+    git(wt, "add", "-A")
+    git_dir = git(wt, "rev-parse", "--absolute-git-dir").strip()
+    proc = run_paradup("hook", "articles/copy.md", cwd=wt, env={**os.environ, "GIT_DIR": git_dir})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "articles/copy.md" in proc.stdout
+    assert not (wt / "articles" / ".paradup").exists()
+
+
+def test_all_names_the_articles_it_cannot_read_and_exits_2(tmp_path: Path) -> None:
+    """`hook --all` (the CI command) and `baseline write` dropped an undecodable article with
+    no word and exit 0, while `check` of the same folder said why and exited 2."""
+    repo = make_repo(tmp_path / "r", {f"articles/{i:02d}.md": article(320 + i) for i in range(3)})
+    (repo / "articles" / "gbk.md").write_bytes(article(320).encode("gb18030"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "gbk")
+    for args in (("hook", "--all"), ("baseline", "write")):
+        proc = run_paradup(*args, cwd=repo)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert "articles/gbk.md: is not valid UTF-8" in proc.stderr and "skipped" in proc.stderr

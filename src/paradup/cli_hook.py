@@ -345,8 +345,9 @@ def run_hook(
         "min_chars": min_chars,
     }
     groups = [paths] if config is not None or all_files else _config_groups(paths)
+    unread: list[str] = []  # articles `--all` could not read
     judged = [
-        _judge(group, all_files, output, no_baseline, config, staged, cli, since, implicit)
+        _judge(group, all_files, output, no_baseline, config, staged, cli, since, implicit, unread)
         for group in groups
     ]
     if len(judged) == 1:
@@ -389,6 +390,10 @@ def run_hook(
         from .report.github import render as render_github
 
         _emit(render_github(result, new_index), output)
+    for why in unread:  # like `check`: the report stands, and an unread article is an error
+        print(f"paradup: error: {why}; skipped", file=sys.stderr)
+    if unread:
+        return EXIT_USAGE
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
@@ -419,6 +424,7 @@ def _judge(
     cli: dict[str, object],
     since: str | None = None,
     implicit: bool = False,
+    unread: list[str] | None = None,
 ) -> "tuple[CheckResult, Verdict, list[str], str, Path]":
     """One config's files checked and split by its baseline, then by what the `since` commit
     held: (result, verdict, failing files, gate, repository root)."""
@@ -427,7 +433,7 @@ def _judge(
 
     settings, root = _settings(paths, config, **cli)
     changed = None if all_files else relative(root, paths)
-    result, checked, tracked = check_changed(root, settings, changed, staged)
+    result, checked, tracked = check_changed(root, settings, changed, staged, unread=unread)
     baseline_file = _baseline_path(settings, root)
     if output is not None:
         given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
@@ -661,7 +667,8 @@ def register(app: "typer.Typer") -> None:
 
         try:
             settings, root = _settings([], config, baseline=str(baseline) if baseline else None)
-            result, checked, _ = check_changed(root, settings, None)
+            unread: list[str] = []
+            result, checked, _ = check_changed(root, settings, None, unread=unread)
             path = _baseline_path(settings, root)
             n = write(path, result)
         except ParadupError as exc:
@@ -670,6 +677,10 @@ def register(app: "typer.Typer") -> None:
             f"paradup: wrote {n} finding{'' if n == 1 else 's'} among {len(checked)} "
             f"article{'' if len(checked) == 1 else 's'} to {path}"
         )
+        for why in unread:  # not recorded: say so, and exit 2 as `check` does
+            typer.echo(f"paradup: error: {why}; skipped", err=True)
+        if unread:
+            raise typer.Exit(EXIT_USAGE)
 
     @app.command("config")
     def show_config(

@@ -92,9 +92,19 @@ def repo_root(start: Path) -> Path:
     """The work tree's top folder. git's own reason is kept when it refuses (not a repository,
     `detected dubious ownership` in a CI container, a broken `.git`)."""
     start = start if start.is_dir() else start.parent
+    env = None
+    if "GIT_DIR" in os.environ and "GIT_WORK_TREE" not in os.environ:
+        # git runs hooks of a linked worktree with GIT_DIR set: then the top is wherever git
+        # is asked from (the file's folder), and no tracked path matched: every copy passed.
+        # Found from the folder itself, as the `.git` file there says.
+        env = {k: v for k, v in os.environ.items() if k != "GIT_DIR"}
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, check=False
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=start,
+            capture_output=True,
+            check=False,
+            env=env,
         )
     except FileNotFoundError:
         raise UsageError("git: not found on PATH; install git to use the hook") from None
@@ -817,6 +827,7 @@ def check_changed(
     changed: Iterable[str] | None,
     staged: bool = False,
     files: dict[str, str] | None = None,
+    unread: list[str] | None = None,
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
     """Check the changed files (repository-relative) against themselves and every article.
 
@@ -825,7 +836,9 @@ def check_changed(
     pre-commit stashes unstaged edits itself). `files` (path -> blob, with `staged`) replaces
     the tracked articles: a commit's, to check the changed files as they were then. Returns the
     result (findings with a side in a changed file, summaries of the changed files), the
-    changed files actually checked, and the tracked articles.
+    changed files actually checked, and the tracked articles. With `changed=None`, the
+    articles that cannot be read (binary, another encoding, over max-bytes) are appended to
+    `unread` as messages (empty ones are passed over, as `check` does).
     """
     from .check import check_prepared
 
@@ -846,8 +859,10 @@ def check_changed(
         for rel in rels:
             try:
                 every.append(renumber(cache.doc(rel, files[rel]), len(every), rel))
-            except InputError:
-                continue
+            except InputError as exc:
+                cache.skipped[rel] = str(exc)
+        if unread is not None:  # `--all` in CI said nothing of them, and exited 0
+            unread += [why for _, why in sorted(cache.skipped.items()) if " is empty;" not in why]
         checked = [d.document.path for d in every]
         return check_prepared(every, settings.config, None), checked, files
     focus: list[tuple[str, str, PreparedDoc]] = []
