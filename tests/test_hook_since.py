@@ -336,3 +336,24 @@ def test_the_fresh_copy_is_blamed_not_the_old_one(tmp_path: Path) -> None:
     proc = run_paradup("hook", "-f", "json", "copy.md", "m.md", cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert {b for _, b in _json(proc)} == {"m.md"}
+
+
+def test_moving_an_old_copy_into_a_new_file_passes_a_fresh_one_fails(tmp_path: Path) -> None:
+    """Splitting an article moved its old copy into a new file: that failed, though the same
+    move into an existing file passed (the new file was not in the earlier commit)."""
+    repo = _old_copy(tmp_path)
+    write(repo, {"copy.md": article(3) + "\n", "part2.md": "续篇。\n\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "copy.md", "part2.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 already in HEAD" in proc.stdout
+    # The old copy stays where it was (its file touched, or not): a new file's copy is new.
+    for touched in (True, False):
+        git(repo, "checkout", "-q", "HEAD", "--", "copy.md")
+        if touched:
+            write(repo, {"copy.md": article(3) + "\n" + paragraph(1) + "\n新增一句。\n"})
+        git(repo, "add", "-A")
+        names = ("copy.md", "part2.md") if touched else ("part2.md",)
+        proc = run_paradup("hook", *names, "-f", "json", cwd=repo)
+        assert proc.returncode == 1, (touched, proc.stdout)
+        assert _json(proc) == [("a.md", "part2.md")], touched

@@ -290,10 +290,16 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
         if old in then:
             old_of[p] = old
     changed = checked & touched if run.implicit else checked
+    # The earlier side existed then; the later one too, or it is a changed file (a new file
+    # the copy moved into: it failed, though moving it into an existing file passed). Only
+    # changed files are checked as they were then, so an old pair in a file left alone
+    # explains nothing: a fresh copy beside it stays new.
     eligible = [
         f
         for f in verdict.new
-        if f.a.path in old_of and f.b.path in old_of and {f.a.path, f.b.path} & changed
+        if f.a.path in old_of
+        and (f.b.path in old_of or f.b.path in changed)
+        and {f.a.path, f.b.path} & changed
     ]
     if not eligible:
         return verdict
