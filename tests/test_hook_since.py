@@ -357,3 +357,18 @@ def test_moving_an_old_copy_into_a_new_file_passes_a_fresh_one_fails(tmp_path: P
         proc = run_paradup("hook", *names, "-f", "json", cwd=repo)
         assert proc.returncode == 1, (touched, proc.stdout)
         assert _json(proc) == [("a.md", "part2.md")], touched
+
+
+def test_all_since_blames_the_file_the_branch_changed(tmp_path: Path) -> None:
+    """A branch pasted a newer article's paragraph into an older one: `--all --since main`
+    (the README's PR gate) blamed the newer, untouched file, outside the PR's diff."""
+    repo = make_repo(tmp_path / "r", {"old.md": article(11), "x.md": article(12)})
+    write(repo, {"newer.md": article(13)})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "newer")
+    git(repo, "checkout", "-q", "-b", "topic")
+    write(repo, {"old.md": article(11) + "\n" + paragraph(13) + "\n"})
+    git(repo, "commit", "-qam", "paste")
+    proc = run_paradup("hook", "--all", "--since", "main", "-f", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert _json(proc) == [("newer.md", "old.md")]

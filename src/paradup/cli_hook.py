@@ -267,6 +267,19 @@ def _earlier(run: _Run, since: str, verdict: "Verdict") -> "Verdict":
     return verdict
 
 
+def _changed_since(root: Path, since: str, staged: bool) -> set[str]:
+    """The files that differ from where the branch left `since`: with `--all`, they are the
+    later side of a pair (a PR that pasted a newer article's text into an older one blamed
+    the newer, untouched file, outside the PR's diff)."""
+    from .repo import commit_of, diff_since, earlier_commits
+
+    commit = commit_of(root, since)
+    if commit is None:
+        return set()  # `_earlier` names the problem
+    touched, _moved = diff_since(root, earlier_commits(root, commit)[0], staged)
+    return touched
+
+
 def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     """`_earlier` for one commit: the changed files, and the files of the new findings, are
     checked as they were then (renamed ones under their old path); what that finds, less what
@@ -439,7 +452,10 @@ def _judge(
 
     settings, root = _settings(paths, config, **cli)
     changed = None if all_files else relative(root, paths)
-    result, checked, tracked = check_changed(root, settings, changed, staged, unread=unread)
+    later = _changed_since(root, since, staged) if all_files and since is not None else set()
+    result, checked, tracked = check_changed(
+        root, settings, changed, staged, unread=unread, later=later
+    )
     baseline_file = _baseline_path(settings, root)
     if output is not None:
         given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself

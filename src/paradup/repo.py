@@ -24,7 +24,7 @@ import math
 import os
 import pickle
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -828,6 +828,7 @@ def check_changed(
     staged: bool = False,
     files: dict[str, str] | None = None,
     unread: list[str] | None = None,
+    later: Collection[str] = (),
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
     """Check the changed files (repository-relative) against themselves and every article.
 
@@ -838,7 +839,8 @@ def check_changed(
     result (findings with a side in a changed file, summaries of the changed files), the
     changed files actually checked, and the tracked articles. With `changed=None`, the
     articles that cannot be read (binary, another encoding, over max-bytes) are appended to
-    `unread` as messages (empty ones are passed over, as `check` does).
+    `unread` as messages (empty ones are passed over, as `check` does), and the files in
+    `later` (changed since `--since`) are the later side of any pair.
     """
     from .check import check_prepared
 
@@ -853,7 +855,7 @@ def check_changed(
         added = first_added(root)
         rels = sorted(
             (r for r in files if r not in cache.skipped),
-            key=lambda r: (added.get(r, math.inf), r),  # not committed yet: newest
+            key=lambda r: (r in later, added.get(r, math.inf), r),  # not committed yet: newest
         )
         every: list[PreparedDoc] = []
         for rel in rels:
