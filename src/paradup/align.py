@@ -8,6 +8,7 @@ contained or overlapping reports are dropped so each later span names one earlie
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -161,21 +162,22 @@ class Aligner:
             return p
         return Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
 
+    def _counts(self, lo: int, hi: int) -> Counter[int]:
+        """In how many of sentences lo..hi each shingle occurs: one side's multiset, updated
+        as edge sentences leave it."""
+        c: Counter[int] = Counter()
+        for i in range(lo, hi + 1):
+            c.update(set(self.sents[i].hashes))
+        return c
+
     def _drop_echoes(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
         """Drop an edge sentence whose shingles shared with the other side are (nearly) all
         shared by the rest of its own side already, while the other side's edge there does
         add (X Y X restated as X Y X stays whole): a title the lead restates, merged in front
         of the lead's copy, made an exact copy "near" with the title as a change. Counts of
         each shingle per side keep a long run of drops linear."""
-        from collections import Counter
-
         ends = {"a": [a0, a1], "b": [b0, b1]}
-        counts: dict[str, Counter[int]] = {}
-        for name, (lo, hi) in ends.items():
-            c: Counter[int] = Counter()
-            for i in range(lo, hi + 1):
-                c.update(set(self.sents[i].hashes))
-            counts[name] = c
+        counts = {name: self._counts(lo, hi) for name, (lo, hi) in ends.items()}
 
         def adds_nothing(name: str, edge: int) -> bool:
             own, other = counts[name], counts["b" if name == "a" else "a"]
@@ -212,15 +214,8 @@ class Aligner:
         ones included, so a pasted paragraph leaves as a whole copy; the later end goes first
         and the earlier only when the later has nothing to give, so the earliest copy stays
         the passage's. Counts of each shingle per side make a long run of copies linear."""
-        from collections import Counter
-
         sides = {"a": [a0, a1], "b": [b0, b1]}
-        counts: dict[str, Counter[int]] = {}
-        for name, (lo, hi) in sides.items():
-            c: Counter[int] = Counter()
-            for i in range(lo, hi + 1):
-                c.update(set(self.sents[i].hashes))
-            counts[name] = c
+        counts = {name: self._counts(lo, hi) for name, (lo, hi) in sides.items()}
 
         def repeat(i: int, c: Counter[int], empty: bool) -> bool:
             own = set(self.sents[i].hashes)
