@@ -208,8 +208,8 @@ def _rekey(
     its text that is no longer under its own key (`in_place`: keys seen with their text, or
     already fingerprinted again; nor kept as unreadable); the rest are yielded to be
     fingerprinted."""
-    from ..archive import key_in_file
-
+    if not held:  # the usual update: no pass over every indexed key
+        return
     broken = [u for u in unreadable if u.endswith(JSONL_SUFFIXES)]
     free: dict[str, list[str]] = {}
     for key, (content, _label) in existing.items():
