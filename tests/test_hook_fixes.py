@@ -249,3 +249,19 @@ def test_all_names_the_articles_it_cannot_read_and_exits_2(tmp_path: Path) -> No
         proc = run_paradup(*args, cwd=repo)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert "articles/gbk.md: is not valid UTF-8" in proc.stderr and "skipped" in proc.stderr
+
+
+def test_a_nested_configs_globs_are_matched_from_its_folder(tmp_path: Path) -> None:
+    """`exclude = ["drafts/*"]` in `articles/.paradup.toml` kept `articles/drafts/d.md` out of
+    `check articles/` but not out of the hook (it matched the repository-relative path)."""
+    repo = make_repo(tmp_path / "r", {f"articles/{i:02d}.md": article(340 + i) for i in range(3)})
+    write(repo, {"articles/.paradup.toml": 'exclude = ["drafts/*"]\n'})
+    write(repo, {"articles/drafts/d.md": "草稿。\n\n" + paragraph(341) + "\n"})
+    git(repo, "add", "-A")
+    check = run_paradup("check", "articles", "-f", "json", cwd=repo)
+    assert "articles/drafts/d.md" not in check.stdout
+    hook = run_paradup("hook", "articles/drafts/d.md", cwd=repo)
+    assert hook.returncode == 0, hook.stdout + hook.stderr
+    write(repo, {"articles/new.md": "新稿。\n\n" + paragraph(341) + "\n"})
+    git(repo, "add", "-A")
+    assert run_paradup("hook", "articles/new.md", cwd=repo).returncode == 1

@@ -134,14 +134,34 @@ def blob_id(data: bytes) -> str:
     return h.hexdigest()
 
 
-def wanted(rel: str, settings: Settings) -> bool:
-    """Articles of the configured types: text suffixes (or `include`), minus `exclude`."""
+def wanted(rel: str, settings: Settings, base: str = "") -> bool:
+    """Articles of the configured types: text suffixes (or `include`), minus `exclude`. The
+    globs are also matched from the config file's folder `base` (repository-relative), as
+    `check` of that folder matches them: `drafts/*` in `articles/.paradup.toml` excluded
+    `articles/drafts/d.md` from `check articles/` but not from the hook."""
     cfg = settings.config
-    ok = _matches(rel, cfg.include) if cfg.include else rel.lower().endswith(TEXT_SUFFIXES)
-    return ok and not _matches(rel, cfg.exclude)
+    sub = rel[len(base) + 1 :] if base and rel.startswith(base + "/") else None
+
+    def matches(patterns: tuple[str, ...]) -> bool:
+        return _matches(rel, patterns) or (sub is not None and _matches(sub, patterns))
+
+    ok = matches(cfg.include) if cfg.include else rel.lower().endswith(TEXT_SUFFIXES)
+    return ok and not matches(cfg.exclude)
 
 
-def _articles(listing: bytes, settings: Settings) -> dict[str, str]:
+def config_base(root: Path, settings: Settings) -> str:
+    """The config file's folder relative to the repository's top ('' at the top, or none)."""
+    if not settings.config_file:
+        return ""
+    folder = Path(os.path.realpath(settings.config_file)).parent
+    try:
+        rel = folder.relative_to(os.path.realpath(root))
+    except ValueError:
+        return ""
+    return "" if rel == Path(".") else rel.as_posix()
+
+
+def _articles(listing: bytes, settings: Settings, base: str = "") -> dict[str, str]:
     """Path -> blob of the wanted articles in `git ls-files -s -z` or `git ls-tree -r -z`
     output (both give the mode first and the blob id among the fields before the tab)."""
     files: dict[str, str] = {}
@@ -152,7 +172,7 @@ def _articles(listing: bytes, settings: Settings) -> dict[str, str]:
         fields = meta.decode().split()
         mode = fields[0]
         rel = name.decode("utf-8", "surrogateescape")
-        if mode.startswith("120") or mode.startswith("160") or not wanted(rel, settings):
+        if mode.startswith("120") or mode.startswith("160") or not wanted(rel, settings, base):
             continue  # symlinks and submodules are not articles
         files[rel] = next(f for f in fields[1:] if len(f) >= 40)  # ls-tree: mode type blob
     return files
@@ -161,7 +181,7 @@ def _articles(listing: bytes, settings: Settings) -> dict[str, str]:
 def tracked(root: Path, settings: Settings, staged: bool = False) -> dict[str, str]:
     """Tracked articles: relative posix path -> blob id of the content, as in the work tree
     (unstaged edits included) or, with `staged`, as staged in the index (what a commit holds)."""
-    files = _articles(git(root, "ls-files", "-s", "-z"), settings)
+    files = _articles(git(root, "ls-files", "-s", "-z"), settings, config_base(root, settings))
     if staged:
         return files
     # Work-tree edits (unstaged, or outside a pre-commit run): hash what is on disk.
@@ -647,7 +667,8 @@ def commit_of(root: Path, ref: str) -> str | None:
 
 def articles_at(root: Path, settings: Settings, commit: str) -> dict[str, str]:
     """The wanted articles of a commit: path -> blob id."""
-    return _articles(git(root, "ls-tree", "-r", "-z", "--full-tree", commit), settings)
+    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", commit)
+    return _articles(listing, settings, config_base(root, settings))
 
 
 def diff_since(root: Path, commit: str, staged: bool) -> tuple[set[str], dict[str, str]]:
@@ -816,7 +837,8 @@ def focus_order(
             missing.append(rel)
         _refuse_unknown(root, missing)
         gone = set(missing)  # deleted: nothing to check
-        rels = [r for r in rels if r not in gone and wanted(r, settings)]
+        base = config_base(root, settings)
+        rels = [r for r in rels if r not in gone and wanted(r, settings, base)]
     head = in_head(root, rels) if len(rels) > 1 else set()
     return sorted(rels, key=lambda r: (r not in head, r))
 
