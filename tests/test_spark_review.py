@@ -261,3 +261,22 @@ def test_spark_log_is_off_unless_asked_for(tmp_path: Path) -> None:
     assert "paradup: error: " in proc.stderr and "could not read it as parquet" in proc.stderr
     proc = run_paradup(*argv, "--spark-conf", "spark.log.level=loud")  # no JVM starts
     one_line_error(proc, "spark.log.level 'loud' is none of OFF, FATAL")
+
+
+def test_the_spark_audit_takes_the_config_as_index_build_does(tmp_path: Path) -> None:
+    """The Spark audit used the default settings and every file of a folder, whatever the
+    config said: its clusters differed from the local engine's on the same archive."""
+    from ._repo import article as generated
+    from ._repo import paragraph, write
+
+    write(tmp_path, {".paradup.toml": 'exclude = ["drafts"]\n'})
+    write(
+        tmp_path / "arc",
+        {"a.md": generated(21), "drafts/b.md": "草稿。\n\n" + paragraph(21) + "\n"},
+    )
+    proc = run_paradup(*SPARK_CLI, "--input", "arc", "-f", "jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, (proc.stdout, _spark_lines(proc.stderr))
+    assert "drafts/b.md" not in proc.stdout
+    (tmp_path / ".paradup.toml").unlink()
+    proc = run_paradup(*SPARK_CLI, "--input", "arc", "-f", "jsonl", cwd=tmp_path)
+    assert proc.returncode == 1 and "drafts/b.md" in proc.stdout, proc.stderr

@@ -17,6 +17,7 @@ from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from .config import CheckConfig
     from .index.build import BuildStats
     from .index.store import IndexStore
 
@@ -80,29 +81,7 @@ def _build(
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     _check_encoding(encoding)
-    from .config import CheckConfig
-    from .settings import load_settings
-
-    try:
-        # The fingerprint settings (shingle, ngram, num-perm, seed, min-chars, user-dict) of
-        # the config `check --against` will use, so that it can compare against this index,
-        # and the file selection (include, exclude, max-bytes).
-        c = load_settings([], config_file).config  # its `encoding` is check's, not the archive's
-        config = CheckConfig(
-            shingle=c.shingle,
-            ngram=c.ngram,
-            num_perm=c.num_perm,
-            seed=c.seed,
-            min_chars=c.min_chars,
-            user_dict=c.user_dict,
-            encoding=encoding,
-            # Which files of a folder are articles, as `check` takes them.
-            include=c.include,
-            exclude=c.exclude,
-            max_bytes=c.max_bytes,
-        )
-    except ParadupError as exc:
-        raise _fail(str(exc)) from None
+    config = _archive_config(config_file, encoding)
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
     fields = Fields(id_field, text_field, title_field, date_field)
     with Progress(
@@ -285,6 +264,32 @@ def update(
         prune,
         config_file,
     )
+
+
+def _archive_config(config_file: Path | None, encoding: str | None) -> CheckConfig:
+    """The fingerprint settings (shingle, ngram, num-perm, seed, min-chars, user-dict) of the
+    config `check --against` will use, so that it can compare against an index, and its file
+    selection (include, exclude, max-bytes): for `index build`/`update` and the Spark audit
+    (which used the defaults, so its clusters differed from the local engine's)."""
+    from .config import CheckConfig
+    from .settings import load_settings
+
+    try:
+        c = load_settings([], config_file).config  # its `encoding` is check's, not the archive's
+        return CheckConfig(
+            shingle=c.shingle,
+            ngram=c.ngram,
+            num_perm=c.num_perm,
+            seed=c.seed,
+            min_chars=c.min_chars,
+            user_dict=c.user_dict,
+            encoding=encoding,
+            include=c.include,
+            exclude=c.exclude,
+            max_bytes=c.max_bytes,
+        )
+    except ParadupError as exc:
+        raise _fail(str(exc)) from None
 
 
 def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
@@ -508,7 +513,6 @@ def audit_command(
 
     if engine is AuditEngine.spark:
         from .archive import Fields
-        from .config import CheckConfig
         from .spark_engine import parse_conf, spark_audit, spark_failure
 
         if not input:
@@ -522,6 +526,7 @@ def audit_command(
                 refuse_input_as_output(output, local)
             except ParadupError as exc:
                 raise _fail(str(exc)) from None
+        config = _archive_config(None, encoding)  # the settings `index build` would use
         phase = [""]
 
         def track(message: str) -> None:
@@ -537,7 +542,7 @@ def audit_command(
                 threshold=threshold,
                 boilerplate_docs=boilerplate_docs,
                 output_dir=output_dir,
-                config=CheckConfig(encoding=encoding),
+                config=config,
                 master=master,
                 conf=parse_conf(spark_conf or ()),
                 collect=format is not AuditFormat.text or output is not None,
