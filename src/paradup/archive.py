@@ -284,23 +284,11 @@ def _root_records(
             if path == root:
                 raise
             on_bad(str(exc))
-            if not _blank(path):  # an emptied article is retracted, not kept as indexed
+            if exc.problem != "is empty":  # an emptied article is retracted, not kept
                 on_unreadable(path)  # a text file's key is its path
             continue
         size = len(doc.text.encode("utf-8", "surrogatepass"))
         yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
-
-
-def _blank(path: str) -> bool:
-    """Whether a file holds only whitespace (in any of the encodings a draft may use)."""
-    try:
-        if os.path.getsize(path) > 4096:
-            return False
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return False
-    return not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe\x0b\x0c")
 
 
 def key_in_file(key: str, path: str) -> bool:
@@ -315,8 +303,6 @@ def archive_files(
     roots: Iterable[str], select: Selection = EVERY_FILE
 ) -> Iterator[tuple[str, Iterable[str]]]:
     """(root, the article files under it) for every archive root."""
-    import os
-
     # Articles as `check` finds them (.txt/.md/.markdown/.text in any case), and JSON Lines
     # exports (by their lower-case suffix: that is how `iter_records` tells them apart).
     jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
@@ -332,7 +318,6 @@ def archive_files(
 
 def archive_bytes(roots: Iterable[str], select: Selection = EVERY_FILE) -> int:
     """Total size of the archive's files: the 100 % of a build's progress bar."""
-    import os
     from contextlib import suppress
 
     total = 0

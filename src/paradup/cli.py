@@ -186,7 +186,8 @@ def check(
             # (Skipping it could overwrite a real draft of that name.)
             out_real = os.path.realpath(output)
             named = {os.path.realpath(p) for p in paths if p != STDIN_NAME}
-            if out_real not in named and out_real in {os.path.realpath(f) for f in files}:
+            found = output.exists() and out_real not in named  # a first save is no draft yet
+            if found and out_real in {os.path.realpath(f) for f in files}:
                 raise UsageError(
                     f"{output}: --output is a file found in a folder being checked; write "
                     f"the report to another path, or pass --exclude {Path(output).name}"
@@ -195,8 +196,9 @@ def check(
             read = [*files, against, config_file, settings.config_file, config.user_dict]
             read.append(stdin_name)  # the file the buffer will be saved to
             refuse_input_as_output(output, [str(f) for f in read if f is not None])
-            if against is not None:
-                _refuse_archive_as_output(output, against)
+        # The index is opened once here for the notes and the archive's files (then again by
+        # the check, in its own snapshot).
+        notes = [] if against is None else _index_checks(against, output)
         fix = settings.limit_fix()
         docs, unread = _read_drafts(paths, files, config, fix)
         if not docs and not unread:
@@ -207,8 +209,8 @@ def check(
             docs = [replace(d, path=stdin_name) if d.path == STDIN_DOC else d for d in docs]
         # Markers and allow-listed bylines are taken out exactly as the hook does.
         result = check_docs(docs, config, settings.allow_patterns(), against)
-        if against is not None:
-            _warn_about_index(against)
+        for note in notes:
+            typer.echo(f"paradup: warning: {against}: {note}", err=True)
     except ParadupError as exc:
         message = str(exc)
         if against is not None:
@@ -229,29 +231,21 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
-def _warn_about_index(index: Path) -> None:
-    """An answer from an unfinished or outdated index may miss what was published: say so."""
-    from .cli_index import index_notes
+def _index_checks(index: Path, output: Path | None) -> list[str]:
+    """Why answers from the index may miss what was published (an unfinished build, an
+    earlier text pipeline: `index_notes`), after refusing an `--output` that would replace an
+    archived article or export (a 68 KB JSON Lines export became the 159-byte report) or the
+    index's side files, as `audit -o` refuses."""
+    from .audit import archive_files
+    from .cli_index import _refuse_index_as_output, index_notes
     from .index.store import IndexStore
 
     with IndexStore.open(index) as store:
-        notes = index_notes(store, index)
-    for _topic, note in notes:
-        typer.echo(f"paradup: warning: {index}: {note}", err=True)
-
-
-def _refuse_archive_as_output(output: Path, index: Path) -> None:
-    """`--output` must not replace the index's side files or an archived article or export
-    (a JSON Lines export of 68 KB became the 159-byte report), as `audit -o` refuses."""
-    from .audit import archive_files
-    from .cli_index import _refuse_index_as_output
-    from .index.store import IndexStore
-
-    files = []
-    if output.is_file():  # only an existing file can be an archived one
-        with IndexStore.open(index) as store:
-            files = archive_files(store)
-    _refuse_index_as_output(output, index, files)  # the side files whether or not they exist
+        if output is not None:
+            # Only an existing file can be an archived one; the side files whether or not.
+            files = archive_files(store) if output.is_file() else []
+            _refuse_index_as_output(output, index, files)
+        return [note for _topic, note in index_notes(store, index)]
 
 
 def _read_drafts(
