@@ -265,3 +265,32 @@ def test_a_nested_configs_globs_are_matched_from_its_folder(tmp_path: Path) -> N
     write(repo, {"articles/new.md": "新稿。\n\n" + paragraph(341) + "\n"})
     git(repo, "add", "-A")
     assert run_paradup("hook", "articles/new.md", cwd=repo).returncode == 1
+
+
+def test_all_judges_each_file_under_its_own_config(tmp_path: Path) -> None:
+    """`hook --all` (the CI command) used the working directory's config for every file, so
+    `content/.paradup.toml` and its baseline were dropped: a pair it had accepted failed CI
+    while `pre-commit run --all-files` (files grouped by the config each discovers) passed."""
+    repo = make_repo(tmp_path / "site", {"content/a.md": article(1), "README.md": article(2)})
+    write(repo, {"content/.paradup.toml": 'baseline = "content/known.json"\n'})
+    write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    assert run_paradup("baseline", "write", cwd=repo / "content").returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "content with its config and baseline")
+    for cwd in (repo, repo / "content"):
+        proc = run_paradup("hook", "--all", cwd=cwd)
+        assert proc.returncode == 0, (cwd, proc.stdout, proc.stderr)
+    # A copy at the top is judged under the root's defaults; each pair is reported once.
+    write(repo, {"README.md": article(2) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "copy in README")
+    proc = run_paradup("hook", "--all", "-f", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    pairs = [(f["a"]["path"], f["b"]["path"]) for f in json.loads(proc.stdout)["findings"]]
+    assert sorted(pairs) == [("README.md", "content/a.md"), ("README.md", "content/b.md")]
+    # One config named for all: content's baseline is not read, its pair is new.
+    (tmp_path / "one.toml").write_text("", encoding="utf-8")
+    git(repo, "revert", "--no-edit", "HEAD")
+    proc = run_paradup("hook", "--all", "--config", str(tmp_path / "one.toml"), cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr

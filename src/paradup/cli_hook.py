@@ -363,11 +363,19 @@ def run_hook(
         "threshold": threshold,
         "min_chars": min_chars,
     }
-    groups = [paths] if config is not None or all_files else _config_groups(paths)
+    groups: list[tuple[list[str], set[str] | None]]
+    if config is not None:
+        groups = [(paths, None)]
+    elif all_files:
+        groups = _tree_groups()
+    else:
+        groups = [(group, None) for group in _config_groups(paths)]
     unread: list[str] = []  # articles `--all` could not read
     judged = [
-        _judge(group, all_files, output, no_baseline, config, staged, cli, since, implicit, unread)
-        for group in groups
+        _judge(
+            group, all_files, output, no_baseline, config, staged, cli, since, implicit, unread, of
+        )
+        for group, of in groups
     ]
     if len(judged) == 1:
         result, verdict, failing, gate, root = judged[0]
@@ -426,11 +434,30 @@ def _config_groups(paths: list[str]) -> list[list[str]]:
     by_dir: dict[str, Path | None] = {}
     groups: dict[Path | None, list[str]] = {}
     for p in paths:
-        folder = os.path.dirname(os.path.realpath(p)) if not os.path.isdir(p) else p
+        folder = p if os.path.isdir(p) else os.path.dirname(p)  # find_config resolves it
         if folder not in by_dir:
             by_dir[folder] = find_config([p])
         groups.setdefault(by_dir[folder], []).append(p)
     return list(groups.values())
+
+
+def _tree_groups() -> list[tuple[list[str], set[str] | None]]:
+    """`--all`'s tracked files grouped by the config each discovers, as pre-commit passes
+    them (`pre-commit run --all-files`): a group is one of its files (its config is found from
+    there) and its members, repository-relative. One config for all: `([], None)`, every file.
+    `hook --all` judged `content/` under the root's config, without its baseline."""
+    from .repo import git, repo_root
+
+    root = repo_root(Path.cwd())
+    paths = [
+        os.path.join(root, name.decode("utf-8", "surrogateescape"))
+        for name in git(root, "ls-files", "-z").split(b"\0")
+        if name
+    ]
+    groups = _config_groups(paths)
+    if len(groups) < 2:
+        return [([], None)]
+    return [([g[0]], {os.path.relpath(p, root).replace(os.sep, "/") for p in g}) for g in groups]
 
 
 def _judge(
@@ -444,9 +471,11 @@ def _judge(
     since: str | None = None,
     implicit: bool = False,
     unread: list[str] | None = None,
+    members: set[str] | None = None,
 ) -> "tuple[CheckResult, Verdict, list[str], str, Path]":
     """One config's files checked and split by its baseline, then by what the `since` commit
-    held: (result, verdict, failing files, gate, repository root)."""
+    held: (result, verdict, failing files, gate, repository root). With `--all`, `members`
+    are this config's files of several (`paths` holds one of them)."""
     from .baseline import split
     from .repo import check_changed, relative
 
@@ -454,7 +483,7 @@ def _judge(
     changed = None if all_files else relative(root, paths)
     later = _changed_since(root, since, staged) if all_files and since is not None else set()
     result, checked, tracked = check_changed(
-        root, settings, changed, staged, unread=unread, later=later
+        root, settings, changed, staged, unread=unread, later=later, members=members
     )
     baseline_file = _baseline_path(settings, root)
     if output is not None:

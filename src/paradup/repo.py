@@ -851,6 +851,7 @@ def check_changed(
     files: dict[str, str] | None = None,
     unread: list[str] | None = None,
     later: Collection[str] = (),
+    members: Collection[str] | None = None,
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
     """Check the changed files (repository-relative) against themselves and every article.
 
@@ -862,7 +863,8 @@ def check_changed(
     changed files actually checked, and the tracked articles. With `changed=None`, the
     articles that cannot be read (binary, another encoding, over max-bytes) are appended to
     `unread` as messages (empty ones are passed over, as `check` does), and the files in
-    `later` (changed since `--since`) are the later side of any pair.
+    `later` (changed since `--since`) are the later side of any pair; `members`, when given,
+    are the only ones checked against every article (those of one config of several).
     """
     from .check import check_prepared
 
@@ -885,10 +887,16 @@ def check_changed(
                 every.append(renumber(cache.doc(rel, files[rel]), len(every), rel))
             except InputError as exc:
                 cache.skipped[rel] = str(exc)
+        ours = [i for i, d in enumerate(every) if members is None or d.document.path in members]
         if unread is not None:  # `--all` in CI said nothing of them, and exited 0
-            unread += [why for _, why in sorted(cache.skipped.items()) if " is empty;" not in why]
-        checked = [d.document.path for d in every]
-        return check_prepared(every, settings.config, None), checked, files
+            unread += [
+                why
+                for rel, why in sorted(cache.skipped.items())
+                if " is empty;" not in why and (members is None or rel in members)
+            ]
+        checked = [every[i].document.path for i in ours]
+        only = None if members is None else ours
+        return check_prepared(every, settings.config, only), checked, files
     focus: list[tuple[str, str, PreparedDoc]] = []
     # A commit's articles (`given`): its paths need not exist in the work tree (an old path
     # that is a folder now is no error).
