@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .align import Aligner, Passage, union
 from .config import CheckConfig
 from .diff import word_changes
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
 from .read import LINE_BREAK, Document, expand_paths, read_document
@@ -221,10 +221,13 @@ def check_documents(
     `load_settings([path]).allow_patterns()` for a project's `.paradup.toml`, `allow=()` for
     markers only, or `suppress=False` to compare every sentence.
     """
+    if config is not None:
+        _expect("config", config, CheckConfig, "pass a paradup.CheckConfig")
     config = config or CheckConfig()
     patterns = _allow_patterns(allow) if suppress else None
     docs = []
     for i, d in enumerate(documents):
+        _expect(f"documents[{i}]", d, Document, "pass paradup.Document(path, text, encoding)")
         doc = prepare(i, d, config)
         if patterns is not None:
             from .suppress import apply
@@ -276,7 +279,8 @@ def check_paths(
     suppress: bool = True,
     allow: Iterable[str | re.Pattern[str]] | None = None,
 ) -> CheckResult:
-    """Read (expanding directories), then check. Raises InputError on unreadable input.
+    """Read (expanding directories), then check. Raises InputError on unreadable input (an
+    empty file found in a folder is passed over, as `paradup check` does).
 
     `paths` is one path (str or os.PathLike) or an iterable of them. `config` is used as given:
     no `.paradup.toml` is read (for the command's settings, `s = load_settings(paths)`, then
@@ -286,7 +290,7 @@ def check_paths(
     config = config or CheckConfig()
     if isinstance(paths, str | os.PathLike):
         paths = [paths]  # one path, not its characters
-    elif not isinstance(paths, Iterable):
+    elif isinstance(paths, bytes) or not isinstance(paths, Iterable):
         raise UsageError(f"paths: expected a path or an iterable of paths, got {paths!r}")
     names = []
     for p in paths:
@@ -294,7 +298,15 @@ def check_paths(
             raise UsageError(f"paths: expected str or os.PathLike, got {type(p).__name__} {p!r}")
         names.append(os.fspath(p))
     files = list(expand_paths(names, config.include, config.exclude))
-    docs = [read_document(p, config.encoding, config.max_bytes) for p in files]
+    named = {os.path.realpath(p) for p in names if not os.path.isdir(p)}
+    docs = []
+    for p in files:
+        try:
+            docs.append(read_document(p, config.encoding, config.max_bytes))
+        except InputError as exc:
+            # As `paradup check`: an empty file found in a folder restates nothing.
+            if exc.problem != "is empty" or os.path.realpath(p) in named:
+                raise
     return check_documents(docs, config, suppress=suppress, allow=allow)
 
 
@@ -306,6 +318,17 @@ def check_text(
     suppress: bool = True,
     allow: Iterable[str | re.Pattern[str]] | None = None,
 ) -> CheckResult:
-    """Check one in-memory text (`path` names it in findings; a Markdown suffix selects the
-    Markdown markers). `suppress` and `allow` as in `check_documents`."""
+    """Check one in-memory text: `path` names it in findings (a Markdown suffix leaves `#
+    paradup: off` lines to the text, as in a Markdown file); `config` is the third argument
+    or `config=`. `suppress` and `allow` as in `check_documents`."""
+    # A config passed second (`check_text(t, CheckConfig(...))`) was taken for the path and
+    # silently ignored; a wrong type reached normalize as a bare TypeError.
+    _expect("text", text, str, "decode bytes first")
+    _expect("path", path, str, "the config goes as config=")
     return check_documents([Document(path, text, "utf-8")], config, suppress=suppress, allow=allow)
+
+
+def _expect(name: str, value: object, kind: type, fix: str) -> None:
+    if not isinstance(value, kind):
+        got = type(value).__name__
+        raise UsageError(f"{name}: expected {kind.__name__}, got {got}; {fix}")

@@ -241,11 +241,15 @@ def file_values(path: Path) -> dict[str, Any]:
 
 
 def load_settings(
-    paths: Iterable[str | os.PathLike[str]] = (),
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = (),
     config_file: str | os.PathLike[str] | None = None,
     cli: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Defaults < the discovered (or given) config file < command-line values (None = unset)."""
+    """Defaults < the discovered (or given) config file < command-line values (None = unset).
+
+    `paths` is one path or an iterable of them: the config is found from their folder."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]  # one path, not its characters (a config was silently not found)
     found: Path | None
     if config_file is not None:
         found = Path(config_file)

@@ -1,9 +1,12 @@
 """Suppression: inline off/on markers and an allow-list of boilerplate sentences.
 
-Markers, each alone on its line:
+Markers:
 
-- Markdown (and any file): `<!-- paradup: off -->` … `<!-- paradup: on -->`
-- plain text: `# paradup: off` … `# paradup: on` (also `// paradup: off`)
+- Markdown, HTML (and any file): `<!-- paradup: off -->` … `<!-- paradup: on -->`, anywhere
+  in a line (a CMS stores an HTML body on one line), not inside a `code span` or fence
+- plain text: `# paradup: off` … `# paradup: on` (also `// paradup: off`), alone on its line
+
+A sentence that overlaps a switched-off stretch is taken out whole.
 
 An `off` without a matching `on` runs to the end of the file. Suppressed sentences, and sentences
 matching an allow-list pattern (bylines such as `发布时间：…`, `责任编辑：…`), are taken out of the
@@ -18,13 +21,13 @@ from dataclasses import replace
 
 from .prepare import PreparedDoc
 
-# A marker is alone on its line; lines end in LF, CRLF or a lone CR (as read.LINE_BREAK). re.M's
-# `^`/`$` know only `\n`, so the scan runs on a copy with every `\r` turned into `\n`: the same
-# length (offsets unchanged), a line start after each `\r` or `\n` and a line end before each, as
-# for the spelled-out anchors `(?:^|(?<=[\r\n]))` and `(?=\r\n|\r|\n|\Z)`, and `\s` and `[ \t]`
-# treat `\r` and `\n` alike (the first matches both, the second neither). A lookbehind
-# alternation at every position was ~8x slower than re.M's `^`.
-_HTML_MARK = re.compile(r"^[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*$", re.M | re.I)
+# A `#`/`//` marker is alone on its line; lines end in LF, CRLF or a lone CR (as
+# read.LINE_BREAK). re.M's `^`/`$` know only `\n`, so the scan runs on a copy with every `\r`
+# turned into `\n`: the same length (offsets unchanged), a line start after each `\r` or `\n` and
+# a line end before each, as for the spelled-out anchors `(?:^|(?<=[\r\n]))` and
+# `(?=\r\n|\r|\n|\Z)`, and `\s` and `[ \t]` treat `\r` and `\n` alike (the first matches both,
+# the second neither). A lookbehind alternation at every position was ~8x slower than re.M's `^`.
+_HTML_MARK = re.compile(r"<!--\s*paradup:\s*(off|on)\s*-->", re.I)
 _LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*$", re.M | re.I)
 # Every marker holds `paradup:` (any case): sought from its `:`, which re finds as fast as
 # str.find; a lookbehind then checks the word. Far cheaper than the scan, or than text.lower().
@@ -38,12 +41,21 @@ def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
         return []
     if "\r" in text:
         text = text.replace("\r", "\n")
-    marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_MARK.finditer(text)]
+    marks = [
+        (m.start(), m.end(), m.group(1).lower())
+        for m in _HTML_MARK.finditer(text)
+        if not _in_code_span(text, m.start())
+    ]
     if not path.lower().endswith(MARKDOWN_SUFFIXES):
         marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_MARK.finditer(text)]
     elif marks:
         marks = _outside_code(text, marks)
     return regions_of(marks, len(text))
+
+
+def _in_code_span(text: str, start: int) -> bool:
+    """A marker shown in a `code span` (an odd number of backticks before it on its line)."""
+    return text.count("`", text.rfind("\n", 0, start) + 1, start) % 2 == 1
 
 
 def _outside_code(text: str, marks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

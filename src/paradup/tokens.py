@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -98,7 +99,7 @@ def _rjieba_cut() -> Cut:
 
 
 _lock = threading.Lock()
-_built: dict[tuple[str, str, str | None], Any] = {}
+_built: dict[tuple[str, str, str | None, tuple[int, int] | None], Any] = {}
 
 
 def _tokenizer(user_dict: str | None) -> Any:
@@ -178,22 +179,33 @@ def rjieba_available() -> bool:
 
 def resolve_engine(engine: str, user_dict: str | None) -> str:
     """auto: rjieba when installed and no user dictionary is asked for, else jieba (the bulk
-    engine; `tokenizer` starts a process on mmap). mmap with a user dictionary is jieba."""
+    engine; `tokenizer` starts a process on mmap). mmap or rjieba with a user dictionary is
+    jieba: neither loads one (rjieba's words ignored it, so its tokens differed)."""
     if engine == "auto":
         return "rjieba" if user_dict is None and rjieba_available() else "jieba"
-    if engine == "mmap" and user_dict is not None:
+    if engine in ("mmap", "rjieba") and user_dict is not None:
         return "jieba"
     return engine
 
 
 def _once(kind: str, user_dict: str | None, engine: str, make: Callable[[str], Any]) -> Any:
-    """`make(engine name)`, built once per process, kind and settings."""
-    key = (kind, resolve_engine(engine, user_dict), user_dict)
+    """`make(engine name)`, built once per process, kind and settings. A user dictionary is
+    known by its path and its stat too: a long-running process (a CMS, `serve`) kept the
+    words of a dictionary edited since."""
+    key = (kind, resolve_engine(engine, user_dict), user_dict, _stamp(user_dict))
     with _lock:
         fn = _built.get(key)
         if fn is None:
             fn = _built[key] = make(key[1])
         return fn
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None  # missing: loading it names the problem
+    return None if st is None else (st.st_mtime_ns, st.st_size)
 
 
 def _mmap_dictionary() -> Any:
