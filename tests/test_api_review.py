@@ -10,6 +10,8 @@ import pytest
 import paradup
 from paradup import CheckConfig, ParadupError, check_documents, check_paths, check_text
 
+from .conftest import run_paradup
+
 S1 = "国家统计局今天发布数据显示，全国规模以上工业增加值同比增长百分之五点六。"
 TWICE = f"{S1}\n\n另据了解，本次会议还部署了下一阶段的重点工作。\n\n{S1}\n"
 
@@ -107,3 +109,24 @@ def test_an_edited_user_dictionary_is_read_again_in_the_same_process(tmp_path: P
     st = ud.stat()
     os.utime(ud, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # coarse clocks
     assert "联通二级机构" in words("中国联通二级机构负责人", str(ud), "jieba")
+
+
+def test_check_against_and_to_dict_are_public_and_agree_with_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CMS checking a draft against the archive had only the private
+    `paradup.against.check_against`, and no public way to the JSON contract."""
+    import json
+
+    (tmp_path / "arc").mkdir()
+    (tmp_path / "arc" / "old.txt").write_text(TWICE.split("\n\n")[0] + "\n", encoding="utf-8")
+    (tmp_path / "draft.txt").write_text("新的导语在这里。\n\n" + S1 + "\n", encoding="utf-8")
+    build = run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    cli = run_paradup("check", "draft.txt", "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = paradup.check_against(paradup.read_document("draft.txt"), Path("a.paradup"))
+    assert paradup.to_dict(result) == json.loads(cli.stdout)
+    assert result.findings[0].a.path.endswith("old.txt")
+    with pytest.raises(ParadupError, match=r"documents\[0\]: expected Document"):
+        paradup.check_against(["draft.txt"], "a.paradup")  # type: ignore[list-item]

@@ -1,6 +1,7 @@
 """paradup (段落查重): find restated paragraphs and passages in Chinese news copy.
 
-Library use: `check_paths`, `check_documents` and `check_text` take a `CheckConfig` and, like
+Library use: `check_paths`, `check_documents`, `check_text` and `check_against` (a draft against
+an index `paradup index build` wrote) take a `CheckConfig` and, like
 `paradup check`, leave out sentences inside off/on markers and those matching the byline
 allow-list (`DEFAULT_ALLOW`; `allow=` to change it, `suppress=False` to compare everything).
 They read no config file; for a project's `.paradup.toml` use `s = load_settings(paths)` and
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 # The public names load on first use (PEP 562): `paradup --help` and the hook's cache hits
 # must not pay for numpy, the segmenter and the alignment code.
 _LAZY = {
+    "check_against": "against",
     "check_documents": "check",
     "check_paths": "check",
     "check_text": "check",
@@ -33,14 +35,17 @@ _LAZY = {
     "DEFAULT_ALLOW": "settings",
     "Settings": "settings",
     "load_settings": "settings",
+    "to_dict": "report.json",
 }
 
 if TYPE_CHECKING:
+    from .against import check_against
     from .check import check_documents, check_paths, check_text
     from .config import CheckConfig
     from .errors import InputError, ParadupError, UsageError
     from .model import Change, CheckResult, FileSummary, Finding, Span
     from .read import Document, read_document
+    from .report.json import to_dict
     from .settings import DEFAULT_ALLOW, Settings, load_settings
 
 
@@ -69,9 +74,11 @@ __all__ = [
     "Span",
     "UsageError",
     "__version__",
+    "check_against",
     "check_documents",
     "check_paths",
     "check_text",
     "load_settings",
     "read_document",
+    "to_dict",
 ]

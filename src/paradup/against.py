@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from .align import union
-from .check import _allow_patterns, check_prepared, sentence_units, unit_band_keys
+from .check import _allow_patterns, _expect, check_prepared, sentence_units, unit_band_keys
 from .config import CheckConfig
 from .index.store import IndexStore, database_failure
 from .lsh import index_keys
@@ -178,7 +178,7 @@ def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) 
 
 def check_against(
     documents: Sequence[Document],
-    index_path: str,
+    index_path: str | os.PathLike[str],
     config: CheckConfig | None = None,
     allow: Iterable[str | re.Pattern[str]] | None = None,
     *,
@@ -189,6 +189,11 @@ def check_against(
     The drafts' off/on markers and allow-listed sentences are taken out of the comparison as
     in `check_documents` (same `allow` default, the built-in bylines, and `suppress=False`
     to compare every sentence), so a plain check and an `--against` check agree."""
+    if isinstance(documents, Document):
+        documents = [documents]
+    for i, d in enumerate(documents):
+        _expect(f"documents[{i}]", d, Document, "pass paradup.read_document(path)")
+    index_path = os.fspath(index_path)
     config = config or CheckConfig()
     # Compiled before the index is opened: a bad pattern is a UsageError, not a held file.
     patterns = _allow_patterns(allow) if suppress else None
