@@ -372,3 +372,41 @@ def test_all_since_blames_the_file_the_branch_changed(tmp_path: Path) -> None:
     proc = run_paradup("hook", "--all", "--since", "main", "-f", "json", cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert _json(proc) == [("newer.md", "old.md")]
+
+
+def test_a_pull_request_checked_out_as_a_merge_is_not_upstream(tmp_path: Path) -> None:
+    """GitHub checks a pull request out as refs/pull/N/merge, a merge of its head into the
+    base branch; a remote branch holds the head, so the merge's other parent was taken for
+    upstream's work and `hook --all --since origin/main` (the README's gate) passed the pull
+    request's own copy: "0 new (1 already in origin/main)"."""
+    origin = make_repo(tmp_path / "origin", {f"{i:02d}.md": article(360 + i) for i in range(3)})
+    git(origin, "checkout", "-qb", "feature")
+    write(origin, {"pr-copy.md": article(370) + "\n" + paragraph(361) + "\n"})
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "the pull request's copy")
+    git(origin, "checkout", "-q", "main")
+    write(origin, {"later.md": article(371)})
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "main moves on")
+    git(origin, "checkout", "-q", "--detach", "main")
+    git(origin, "merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature")
+    git(origin, "update-ref", "refs/pull/1/merge", "HEAD")
+    git(origin, "checkout", "-q", "main")
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    git(ci, "init", "-q")
+    git(ci, "remote", "add", "origin", str(origin))
+    git(ci, "fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*")
+    git(ci, "fetch", "-q", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge")
+    git(ci, "checkout", "-q", "--detach", "refs/remotes/pull/1/merge")
+    proc = run_paradup("hook", "--all", "--since", "origin/main", "-f", "json", cwd=ci)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {b for _, b in _json(proc)} == {"pr-copy.md"}
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": "origin/main", "PRE_COMMIT_TO_REF": "HEAD"}
+    proc = run_paradup("hook", "pr-copy.md", "later.md", cwd=ci, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    # The same merge named by its commit id: the ref holding HEAD is not upstream either.
+    base = git(ci, "rev-parse", "origin/main").strip()
+    git(ci, "update-ref", "-d", "refs/remotes/origin/feature")
+    proc = run_paradup("hook", "--all", "--since", base, cwd=ci)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
