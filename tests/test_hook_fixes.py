@@ -294,3 +294,31 @@ def test_all_judges_each_file_under_its_own_config(tmp_path: Path) -> None:
     git(repo, "revert", "--no-edit", "HEAD")
     proc = run_paradup("hook", "--all", "--config", str(tmp_path / "one.toml"), cwd=repo)
     assert proc.returncode == 1, proc.stdout + proc.stderr
+
+
+def test_a_typo_fixed_inside_a_baselined_copy_passes(tmp_path: Path) -> None:
+    """The earlier commit's pair was taken out as "explained by the baseline then", but the
+    edited pair no longer matched the entry: fixing one character inside a baselined copy
+    failed the commit (without a baseline it passed), blaming the original article."""
+    repo = _baselined_pair(tmp_path)
+    copied = paragraph(1)
+    fixed = copied[: len(copied) // 2] + "的" + copied[len(copied) // 2 + 1 :]
+    assert copied in article(1) and fixed != copied
+    for name, text in (
+        ("a.md", article(1).replace(copied, fixed)),
+        ("c.md", article(3) + "\n" + fixed + "\n"),
+    ):
+        write(repo, {name: text})
+        git(repo, "add", "-A")
+        proc = run_paradup("hook", name, cwd=repo)
+        assert proc.returncode == 0, (name, proc.stdout, proc.stderr)
+        assert "1 already in HEAD" in proc.stdout
+        git(repo, "checkout", "-q", "HEAD", "--", name)  # back to the baselined text
+    # Committed, CI's range check passes too; a fresh copy of the passage still fails.
+    write(repo, {"a.md": article(1).replace(copied, fixed)})
+    git(repo, "commit", "-qam", "typo fixed")
+    proc = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(repo, {"e.md": article(5) + "\n" + fixed + "\n"})
+    git(repo, "add", "-A")
+    assert run_paradup("hook", "e.md", cwd=repo).returncode == 1

@@ -210,12 +210,14 @@ def split(
     baseline: Iterable[Entry],
     changed: Iterable[str] | None,
     existing: Iterable[str],
+    unused: list[Entry] | None = None,
 ) -> Verdict:
     """Which findings the baseline explains.
 
     `changed` is the set of files this run checked against the repository (None: every file).
     Entries between two unchanged files cannot show up in this run, so only entries touching a
-    changed or vanished file are available to explain its findings.
+    changed or vanished file are available to explain its findings. `unused`, when given, gets
+    the available entries that explained no finding (their pair is gone, or edited).
     """
     changed_set = None if changed is None else {printable(p) for p in changed}
     existing_set = {printable(p) for p in existing}
@@ -252,7 +254,7 @@ def split(
         if i not in used and e.parts[0] and e.parts[1]
     ]
     new: list[Finding] = []
-    spent: set[int] = set()  # entries step 2 took sentences from
+    pieced: set[int] = set()  # entries step 2 took sentences from
     for f in rest:
         pieces = {
             sc: (Counter(parts(f.a.text, sc)), Counter(parts(f.b.text, sc))) for sc in schemes
@@ -269,7 +271,7 @@ def split(
             if side is not None:
                 side[0].subtract(fa)
                 side[1].subtract(fb)
-                spent.add(id(e))
+                pieced.add(id(e))
                 known.append(f)
                 break
         else:
@@ -278,8 +280,9 @@ def split(
     free = [
         e
         for i, e in enumerate(available)
-        if i not in used and id(e) not in spent and e.texts[0] and e.texts[1]
+        if i not in used and id(e) not in pieced and e.texts[0] and e.texts[1]
     ]
+    edited: list[Entry] = []  # entries step 3 matched
     if free and new:
         still: list[Finding] = []
         for f in new:
@@ -292,11 +295,15 @@ def split(
                 ab = _edited(sa, ha, ta) and _edited(sb, hb, tb)
                 if ab or (_edited(sa, hb, tb) and _edited(sb, ha, ta)):
                     free.remove(e)
+                    edited.append(e)
                     known.append(f)
                     break
             else:
                 still.append(f)
         new = still
+    if unused is not None:
+        taken = {id(e) for e in edited} | pieced
+        unused += [e for i, e in enumerate(available) if i not in used and id(e) not in taken]
     by_id = {id(f): n for n, f in enumerate(findings)}
     known.sort(key=lambda f: by_id[id(f)])
     return Verdict(tuple(new), tuple(known))

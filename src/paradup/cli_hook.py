@@ -228,7 +228,8 @@ def _since(since: str | None, all_files: bool) -> tuple[str | None, bool]:
 class _Run(NamedTuple):  # not a dataclass: the hook's start-up imports no dataclasses
     """What one config's hook run knows, for `_earlier`: `result` as checked now, `checked`
     the changed files, `now` path -> blob of the articles checked, `implicit` whether the
-    earlier commit is the default HEAD, `baseline` the committed baseline's entries."""
+    earlier commit is the default HEAD, `baseline` the committed baseline's entries less those
+    that explained nothing now."""
 
     root: Path
     settings: "Settings"
@@ -321,7 +322,8 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     mine = {p for f in eligible for p in (f.a.path, f.b.path)} | touched
     focus = sorted({old_of[p] for p in mine & checked if p in old_of})
     before, _, _ = check_changed(run.root, run.settings, focus, staged=True, files=then)
-    # What the baseline explained then is not counted twice (its entries of these files).
+    # What the baseline explained then is not counted twice: its entries that still explain
+    # a pair now, or that this run does not see (`run.baseline` holds no idle ones).
     unexplained = split(before.findings, run.baseline, focus, then).new
     now_of = {printable(o): printable(p) for p, o in old_of.items()}
     entries = repath(entries_of(replace(before, findings=unexplained), texts=True), now_of)
@@ -495,9 +497,14 @@ def _judge(
     entries = (
         [] if no_baseline else _committed_baseline(root, baseline_file, staged, all_files, known)
     )
-    verdict = split(result.findings, entries, None if all_files else checked, existing)
+    unused: list[Entry] = []
+    verdict = split(result.findings, entries, None if all_files else checked, existing, unused)
     if since is not None and verdict.new:
-        run = _Run(root, settings, result, checked, tracked, implicit, entries, staged)
+        # An entry that explains nothing now (its pair was edited: a typo fixed inside a
+        # baselined copy failed) leaves the earlier commit's pair free to explain the edit.
+        idle = {id(e) for e in unused}
+        holding = [e for e in entries if id(e) not in idle]
+        run = _Run(root, settings, result, checked, tracked, implicit, holding, staged)
         verdict = _earlier(run, since, verdict)
     new_files = {f.b.path for f in verdict.new}
     limit = settings.max_ratio
