@@ -143,6 +143,11 @@ def test_config_exclude_applies_to_directories(tmp_path: Path) -> None:
     assert [f["path"] for f in json.loads(proc.stdout)["files"]] == [str(root / "a.md")]
 
 
+# A byline line long enough to be reported without the allow-list (no comma: a lead glued
+# to `来源：` is the lead's sentence, compared).
+BYLINE = "来源：新华社客户端 记者张三李四 二〇二四年三月一日电"
+
+
 def test_suppression_markers_and_allow_list(tmp_path: Path) -> None:
     root = bounded_project(tmp_path)
     first, middle, last = RESTATED.strip().split("\n\n")
@@ -156,7 +161,7 @@ def test_suppression_markers_and_allow_list(tmp_path: Path) -> None:
     assert run_paradup("check", str(plain)).returncode == 0
     # Allow-listed bylines are neither findings nor prose, as in the hook.
     byline = root / "byline.md"
-    byline.write_text(f"来源：{first}\n\n{middle}\n\n来源：{first}\n", encoding="utf-8")
+    byline.write_text(f"{BYLINE}\n\n{middle}\n\n{BYLINE}\n", encoding="utf-8")
     assert run_paradup("check", str(byline)).returncode == 0
     (root / ".paradup.toml").write_text("allow = []\n", encoding="utf-8")
     assert run_paradup("check", str(byline)).returncode == 1
@@ -270,13 +275,13 @@ def test_library_against_check_uses_the_same_allow_default_as_a_plain_check(
     from paradup.check import check_documents
     from paradup.read import Document
 
-    first, middle, _last = RESTATED.strip().split("\n\n")
+    _first, middle, _last = RESTATED.strip().split("\n\n")
     archive = tmp_path / "archive"
     archive.mkdir()
     (archive / "old.txt").write_text(f"{middle}\n", encoding="utf-8")
     index = tmp_path / "old.paradup"
     assert run_paradup("index", "build", str(archive), "--index", str(index), "-q").returncode == 0
-    draft = Document("draft.md", f"来源：{first}\n\n{middle}\n\n来源：{first}\n", "utf-8")
+    draft = Document("draft.md", f"{BYLINE}\n\n{middle}\n\n{BYLINE}\n", "utf-8")
     plain = check_documents([draft])
     against = check_against([draft], str(index))
     draft_chars = [f.chars for f in plain.files]
