@@ -161,7 +161,10 @@ class _Locator:
 
 
 def _span(doc: PreparedDoc, lo: PreparedSentence, hi: PreparedSentence, loc: _Locator) -> Span:
-    start, end = lo.raw_start, hi.raw_end
+    return _raw_span(doc, lo.raw_start, hi.raw_end, loc)
+
+
+def _raw_span(doc: PreparedDoc, start: int, end: int, loc: _Locator) -> Span:
     line, col = loc(start)
     d = doc.document
     return Span(d.path, start, end, line, col, d.text[start:end], d.key, d.title, d.date)
@@ -248,6 +251,51 @@ def _allow_patterns(allow: Iterable[str | re.Pattern[str]] | None) -> list[re.Pa
     return compile_allow(allow)
 
 
+def _with_phrases(
+    docs: Sequence[PreparedDoc],
+    passages: Sequence[Passage],
+    wanted: set[int],
+    config: CheckConfig,
+    findings: list[Finding],
+    restated: list[int],
+) -> tuple[list[Finding], list[int]]:
+    """The findings with each checked document's repeated phrases (`phrases.py`) merged in
+    report order, and their characters added to the 复制比 where no passage counted them."""
+    from .phrases import covered_pairs, phrase_pairs
+
+    ranges = [(p.a0, p.a1, p.b0, p.b1) for p in passages]
+    counted = {g for p in passages for g in range(p.b0, p.b1 + 1)}
+    restated = list(restated)
+    extra: list[Finding] = []
+    offset = 0
+    for d in docs:
+        first, offset = offset, offset + len(d.sentences)
+        if d.doc not in wanted:
+            continue
+        loc = _Locator(d.document.text)
+        for _sa, (a0, a1), sb, (b0, b1), similarity in phrase_pairs(
+            d, config.phrase_chars, covered_pairs(ranges, first)
+        ):
+            starts, ends = d.norm.starts, d.norm.ends
+            a = _raw_span(d, starts[a0], ends[a1 - 1], loc)
+            b = _raw_span(d, starts[b0], ends[b1 - 1], loc)
+            na, nb = d.norm.text[a0:a1], d.norm.text[b0:b1]
+            same = na.replace(" ", "") == nb.replace(" ", "")
+            changes = (
+                () if same else word_changes(d.norm, (a0, a1), d.norm, (b0, b1), config.user_dict)
+            )
+            extra.append(Finding(1.0 if same else similarity, "phrase", a, b, changes))
+            if first + sb.local not in counted:
+                restated[d.doc] += len(nb) - nb.count(" ")
+    if not extra:
+        return findings, restated
+    rank = {d.document.path: n for n, d in reversed(list(enumerate(docs)))}
+    merged = sorted(
+        [*findings, *extra], key=lambda f: (rank.get(f.a.path, 0), f.a.start, f.b.start)
+    )
+    return merged, restated
+
+
 def check_prepared(
     docs: Sequence[PreparedDoc],
     config: CheckConfig,
@@ -264,6 +312,8 @@ def check_prepared(
     matches = find_matches(sents, config, None if focus is None else wanted)
     passages = aligner.select(aligner.merge(matches), aligner.singles(matches))
     findings, restated = build_findings(docs, passages, config)
+    if config.phrase_chars:
+        findings, restated = _with_phrases(docs, passages, wanted, config, findings, restated)
     files = tuple(
         FileSummary(d.document.path, d.prose_chars, r)
         for d, r in zip(docs, restated, strict=True)

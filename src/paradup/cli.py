@@ -95,6 +95,13 @@ def check(
     min_chars: Annotated[
         int | None, typer.Option(help="Shortest passage reported, in characters [12].")
     ] = None,
+    phrase_chars: Annotated[
+        int | None,
+        typer.Option(
+            help="Also report phrases of at least this many characters a draft repeats "
+            "inside differently framed sentences (20 is a good start) [0: off]."
+        ),
+    ] = None,
     user_dict: Annotated[
         Path | None, typer.Option(help="jieba user dictionary (one word per line).")
     ] = None,
@@ -166,6 +173,7 @@ def check(
                 "num_perm": num_perm,
                 "windows": sizes,
                 "min_chars": min_chars,
+                "phrase_chars": phrase_chars,
                 "user_dict": str(user_dict) if user_dict else None,
                 "encoding": encoding,
                 "include": tuple(include) if include else None,

@@ -46,6 +46,7 @@ class CheckConfig:
     exclude: tuple[str, ...] = ()
     max_bytes: int = 256 * 1024 * 1024
     max_bucket: int = 16  # LSH bucket members each unit is compared with (see lsh.py)
+    phrase_chars: int = 0  # report phrases a document repeats of this many characters; 0: off
 
     def __post_init__(self) -> None:
         """Check types and ranges, normalizing harmless spellings in place.
@@ -73,7 +74,15 @@ class CheckConfig:
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise bad(attr.replace("_", "-"), f"must be a number, {got(value)}")
             put(attr, float(value))
-        for attr in ("shingle", "num_perm", "seed", "min_chars", "max_bytes", "max_bucket"):
+        for attr in (
+            "shingle",
+            "num_perm",
+            "seed",
+            "min_chars",
+            "max_bytes",
+            "max_bucket",
+            "phrase_chars",
+        ):
             value = getattr(self, attr)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise bad(attr.replace("_", "-"), f"must be an integer, {got(value)}")
@@ -126,6 +135,8 @@ class CheckConfig:
             raise bad("max-bytes", f"must be positive, got {self.max_bytes}")
         if self.max_bucket < 1:
             raise bad("max-bucket", f"must be at least 1, got {self.max_bucket}")
+        if self.phrase_chars < 0:
+            raise bad("phrase-chars", f"must be 0 (off) or a length, got {self.phrase_chars}")
 
     @property
     def banding_threshold(self) -> float:

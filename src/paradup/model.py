@@ -39,7 +39,7 @@ class Finding:
     """A restated passage: `b` restates the earlier `a`."""
 
     similarity: float
-    kind: Literal["exact", "near"]
+    kind: Literal["exact", "near", "phrase"]
     a: Span
     b: Span
     changes: tuple[Change, ...] = ()

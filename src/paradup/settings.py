@@ -110,6 +110,7 @@ _CONFIG_KEYS: dict[str, str] = {
     "exclude": "str-list",
     "max-bytes": "int",
     "max-bucket": "int",
+    "phrase-chars": "int",
 }
 _SETTINGS_KEYS: dict[str, str] = {
     "allow": "str-list",

@@ -1,0 +1,109 @@
+"""Phrases a document repeats inside differently framed sentences (`phrase-chars`, opt-in).
+
+Sentence units compare whole sentences: a long clause reused in a sentence that frames it
+differently (`…表示，为缓解早晚高峰拥堵，我市将于下月起…开通8条定制公交线路。`, restated inside
+a longer sentence) has a Jaccard below the threshold, and machine-written copy does this
+often. Within one document, sentence pairs that share shingles and are not already part of a
+reported passage are compared character by character; a common run of at least `phrase_chars`
+characters (one or two inserted or dropped characters allowed, never a substituted one, so a
+list of parallel facts is no phrase) is reported as kind `phrase`, spans on the run itself.
+Only within a document: across an archive, long shared phrases are the house style.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+
+from .prepare import PreparedDoc, PreparedSentence
+
+_GAP = 2  # characters inserted or dropped on one side inside a phrase
+_MIN_BLOCK = 4  # a piece of the run after a gap: no single characters matched by chance
+_MIN_SHARED = 5  # shingles a sentence pair must share to be compared
+_COMMON = 50  # a shingle in more sentences than this says nothing of a pair
+_EDGE = " ,.;:!?、\"'()[]<>-·—"  # trimmed from a phrase's ends (normalized punctuation)
+
+
+def _run(a: str, b: str) -> tuple[int, int, int, int, int] | None:
+    """The longest common run of a and b (start/end in each, matched characters), joining
+    blocks across a gap on one side only."""
+    blocks = [m for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]
+    best: tuple[int, int, int, int, int] | None = None
+    cur: list[int] | None = None
+    for m in blocks:
+        if not m.size:
+            continue
+        if cur is not None:
+            ga, gb = m.a - cur[1], m.b - cur[3]
+            if min(ga, gb) == 0 and max(ga, gb) <= _GAP and m.size >= _MIN_BLOCK:
+                cur[1], cur[3], cur[4] = m.a + m.size, m.b + m.size, cur[4] + m.size
+                continue
+            if best is None or cur[4] > best[4]:
+                best = (cur[0], cur[1], cur[2], cur[3], cur[4])
+        cur = [m.a, m.a + m.size, m.b, m.b + m.size, m.size]
+    if cur is not None and (best is None or cur[4] > best[4]):
+        best = (cur[0], cur[1], cur[2], cur[3], cur[4])
+    return best
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    return start, end
+
+
+def phrase_pairs(
+    doc: PreparedDoc, min_chars: int, covered: Callable[[int, int], bool]
+) -> list[tuple[PreparedSentence, tuple[int, int], PreparedSentence, tuple[int, int], float]]:
+    """(earlier sentence, its normalized run, later sentence, its run, similarity) for each
+    phrase the document repeats; `covered(i, j)` says the sentences (global indexes) are
+    already paired by a reported passage. A later run is reported once, from its earliest
+    source."""
+    sents = [s for s in doc.sentences if s.prose and s.hashes]
+    where: dict[int, list[int]] = {}
+    for k, s in enumerate(sents):
+        for h in set(s.hashes):
+            where.setdefault(h, []).append(k)
+    shared: dict[tuple[int, int], int] = {}
+    for ks in where.values():
+        if len(ks) > _COMMON:
+            continue
+        for x in range(len(ks)):
+            for y in range(x + 1, len(ks)):
+                shared[ks[x], ks[y]] = shared.get((ks[x], ks[y]), 0) + 1
+    text = doc.norm.text
+    out = []
+    taken: dict[int, list[tuple[int, int]]] = {}  # later sentence -> runs reported in it
+    for x, y in sorted((p for p, n in shared.items() if n >= _MIN_SHARED), key=lambda p: p[::-1]):
+        sa, sb = sents[x], sents[y]
+        if covered(sa.local, sb.local):
+            continue
+        run = _run(text[sa.start : sa.end], text[sb.start : sb.end])
+        if run is None:
+            continue
+        a0, a1 = _trim(text, sa.start + run[0], sa.start + run[1])
+        b0, b1 = _trim(text, sb.start + run[2], sb.start + run[3])
+        matched = run[4] - (run[1] - run[0] - (a1 - a0))
+        if matched < min_chars or any(b0 < e and s < b1 for s, e in taken.get(y, [])):
+            continue
+        taken.setdefault(y, []).append((b0, b1))
+        out.append((sa, (a0, a1), sb, (b0, b1), round(matched / max(a1 - a0, b1 - b0), 4)))
+    return out
+
+
+def covered_pairs(
+    ranges: Sequence[tuple[int, int, int, int]], offset: int
+) -> Callable[[int, int], bool]:
+    """`covered(i, j)` of one document's sentences (local indexes; the document's first
+    sentence is global `offset`) over the passages' global sentence ranges (a0, a1, b0, b1)."""
+
+    def covered(i: int, j: int) -> bool:
+        i, j = i + offset, j + offset
+        return any(
+            (a0 <= i <= a1 and b0 <= j <= b1) or (a0 <= j <= a1 and b0 <= i <= b1)
+            for a0, a1, b0, b1 in ranges
+        )
+
+    return covered
