@@ -322,3 +322,21 @@ def test_a_typo_fixed_inside_a_baselined_copy_passes(tmp_path: Path) -> None:
     write(repo, {"e.md": article(5) + "\n" + fixed + "\n"})
     git(repo, "add", "-A")
     assert run_paradup("hook", "e.md", cwd=repo).returncode == 1
+
+
+def test_github_annotations_follow_the_gate(tmp_path: Path) -> None:
+    """A baselined pair printed a `::notice` on every run (the text report says "not
+    reported"); a new finding under a passing `--max-ratio` was an `::error` on a green job."""
+    repo = _baselined_pair(tmp_path)
+    write(repo, {"c.md": article(3) + "\n" + paragraph(1) + "\n\n补记一句。\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "--format", "github", "c.md", cwd=repo)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout
+    proc = run_paradup("hook", "--all", "--format", "github", cwd=repo)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout
+    write(repo, {"e.md": article(5) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "--format", "github", "--max-ratio", "0.9", "e.md", cwd=repo)
+    assert proc.returncode == 0 and proc.stdout.startswith("::warning file=e.md,"), proc.stdout
+    proc = run_paradup("hook", "--format", "github", "e.md", cwd=repo)
+    assert proc.returncode == 1 and proc.stdout.startswith("::error file=e.md,"), proc.stdout

@@ -418,7 +418,7 @@ def run_hook(
     else:
         from .report.github import render as render_github
 
-        _emit(render_github(result, new_index), output)
+        _emit(render_github(result, new_index, set(failing)), output)
     for why in unread:  # like `check`: the report stands, and an unread article is an error
         print(f"paradup: error: {why}; skipped", file=sys.stderr)
     if unread:
