@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from .errors import InputError
 from .read import DEFAULT_MAX_BYTES, expand_paths, read_document
+from .report import printable
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
 
@@ -80,9 +81,10 @@ def iter_jsonl(
         fh = open(path, "rb")  # noqa: SIM115 - closed below; streamed line by line
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror})", "check the path") from None
+    name = printable(path)  # keys are stored as text: an undecodable name as `\xd0` escapes
     with fh:
         lines = 0
-        for _lineno, rec, bad, unreadable in jsonl_lines(path, fh, fields):
+        for _lineno, rec, bad, unreadable in jsonl_lines(name, fh, fields):
             lines += 1
             if rec is not None:
                 yield rec
@@ -92,7 +94,7 @@ def iter_jsonl(
             if unreadable is not None:
                 on_unreadable(unreadable)
     if not lines:  # a truncated (zero-byte) export keeps what the index holds of it (the
-        on_unreadable(path)  # update says so); deleting the file is how its records leave
+        on_unreadable(name)  # update says so); deleting the file is how its records leave
 
 
 JsonlLine = tuple[int, ArchiveRecord | None, str | None, str | None]
@@ -267,7 +269,9 @@ def _root_records(
     on_unreadable: Callable[[str], None],
     select: Selection,
 ) -> Iterator[ArchiveRecord]:
-    """The records of one archive root (`iter_records`)."""
+    """The records of one archive root (`iter_records`). A file's key is its path, as text:
+    a name that is not valid UTF-8 (GBK names from a Windows zip) with its bytes as `\xd0`
+    escapes (SQLite stores no lone surrogates: the build died with a traceback)."""
     for path in paths:
         if path.endswith(JSONL_SUFFIXES):
             try:
@@ -276,7 +280,7 @@ def _root_records(
                 if path == root:
                     raise
                 on_bad(str(exc))
-                on_unreadable(path)
+                on_unreadable(printable(path))
             continue
         try:
             doc = read_document(path, encoding, select.max_bytes, select.limit_fix)
@@ -285,10 +289,11 @@ def _root_records(
                 raise
             on_bad(str(exc))
             if exc.problem != "is empty":  # an emptied article is retracted, not kept
-                on_unreadable(path)  # a text file's key is its path
+                on_unreadable(printable(path))  # a text file's key is its path
             continue
         size = len(doc.text.encode("utf-8", "surrogatepass"))
-        yield ArchiveRecord(path, path, doc.text, None, None, content_hash(doc.text), size)
+        name = printable(path)
+        yield ArchiveRecord(name, name, doc.text, None, None, content_hash(doc.text), size)
 
 
 def key_in_file(key: str, path: str) -> bool:

@@ -84,6 +84,9 @@ def _op(i1: int, i2: int, j1: int, j2: int) -> Literal["replace", "delete", "ins
     return "replace" if i2 > i1 and j2 > j1 else "delete" if i2 > i1 else "insert"
 
 
+MAX_DIFF_WORDS = 3000
+
+
 def word_changes(
     na: Normalized,
     a: tuple[int, int],
@@ -94,6 +97,11 @@ def word_changes(
     """Edits turning passage a into passage b (normalized spans), at jieba-word granularity."""
     ta, tb = _tokens(na, *a, user_dict), _tokens(nb, *b, user_dict)
     out: list[Change] = []
+    # Matching blocks cost time quadratic in the words of a long repetitive passage (a
+    # 500K-character paragraph of repeated text: 48 s, half of it here), and a list of edits
+    # that long shows an editor nothing: none beyond MAX_DIFF_WORDS words a side.
+    if max(len(ta), len(tb)) > MAX_DIFF_WORDS:
+        return ()
     matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False)
     for op, i1, i2, j1, j2 in _whole_numbers(ta, tb, matcher.get_opcodes()):
         a_words = "".join(t[0] for t in ta[i1:i2])

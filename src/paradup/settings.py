@@ -78,6 +78,7 @@ def compile_allow(
     """The allow-list compiled, traditional characters folded to simplified ones as the
     sentences it is matched against are (`variants`); a pattern that is not a regex (or not
     a str) is a UsageError naming it, and `source` (the config file) when given."""
+    patterns = list(patterns)
     out = []
     where = f"{source}: " if source else ""
     for p in patterns:
@@ -91,6 +92,15 @@ def compile_allow(
             out.append(re.compile(fold_pattern(p)))
         except re.error as exc:
             raise UsageError(f"{where}allow pattern {p!r} is not a regex ({exc}); fix it") from None
+    for p, compiled in zip(patterns, out, strict=True):
+        # `extend-allow = [""]` (an unset template variable) took every sentence out: every
+        # check passed with 0 of 0 prose characters.
+        if compiled.search("") is not None:
+            shown = p.pattern if isinstance(p, re.Pattern) else p
+            raise UsageError(
+                f"{where}allow pattern {shown!r} matches empty text, so every sentence; "
+                "fix it (anchor it to a word, e.g. ^来源：)"
+            )
     return out
 
 

@@ -1,0 +1,69 @@
+"""A hostile-input review: a file name, a config value and a paste that broke the tool."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from paradup import UsageError
+
+from .conftest import SAMPLE, run_paradup
+
+LINE = "各级党组织要切实履行主体责任，做到守土有责、守土尽责，推动党风廉政建设不断取得新成效。"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux")
+def test_an_archive_file_named_in_gbk_is_indexed(tmp_path: Path) -> None:
+    """A folder from a Windows zip: `index build` died with a UnicodeEncodeError traceback
+    (exit 1) at the batch holding the file, and `update` died there every time."""
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    text = SAMPLE.read_text(encoding="utf-8")
+    (arts / "ok.txt").write_text(text, encoding="utf-8")
+    base = os.fsencode(arts)
+    with open(base + b"/" + "新闻稿.txt".encode("gbk"), "w", encoding="utf-8") as fh:
+        fh.write(text)
+    with open(base + b"/" + "导出.jsonl".encode("gbk"), "w", encoding="utf-8") as fh:
+        fh.write('{"id": "1", "text": "' + LINE + '"}\n')
+    build = run_paradup("index", "build", "arts", "--index", "a.idx", "-q", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    info = run_paradup("index", "info", "--index", "a.idx", cwd=tmp_path)
+    assert "3 documents" in info.stdout, info.stdout + info.stderr
+    update = run_paradup("index", "update", "arts", "--index", "a.idx", cwd=tmp_path)
+    assert update.returncode == 0 and "3 unchanged" in update.stderr, update.stderr
+    audit = run_paradup("audit", "--index", "a.idx", cwd=tmp_path)
+    assert audit.returncode == 1 and "\\x" in audit.stdout, audit.stdout + audit.stderr
+    against = run_paradup("check", "arts/ok.txt", "--against", "a.idx", "-f", "json", cwd=tmp_path)
+    assert against.returncode == 1 and "Traceback" not in against.stderr, against.stderr
+
+
+@pytest.mark.parametrize("pattern", ["", "x*", "^"])
+def test_an_allow_pattern_matching_empty_text_is_refused(tmp_path: Path, pattern: str) -> None:
+    """`extend-allow = [""]` took every sentence out: every check and hook passed, "0 of 0
+    prose characters"."""
+    (tmp_path / "d.txt").write_text(f"{LINE}\n\n另起一段。\n\n{LINE}\n", encoding="utf-8")
+    (tmp_path / ".paradup.toml").write_text(f'extend-allow = ["{pattern}"]\n', encoding="utf-8")
+    proc = run_paradup("check", "d.txt", cwd=tmp_path)
+    assert proc.returncode == 2 and "matches empty text" in proc.stderr, proc.stderr
+    assert ".paradup.toml" in proc.stderr
+    from paradup.settings import compile_allow
+
+    with pytest.raises(UsageError, match="matches empty text"):
+        compile_allow([pattern])
+
+
+def test_a_huge_restated_paragraph_lists_no_word_changes() -> None:
+    """The word diff of a passage is quadratic in its words (a 500K-character paragraph of
+    repeated text: 48 s, half of it in difflib); beyond MAX_DIFF_WORDS a side, none."""
+    from paradup.diff import MAX_DIFF_WORDS, word_changes
+    from paradup.normalize import normalize
+
+    long_a = normalize(LINE * 400)
+    long_b = normalize(LINE.replace("新成效", "新进展") * 400)
+    assert len(long_a.text) // 2 > MAX_DIFF_WORDS
+    assert word_changes(long_a, (0, len(long_a.text)), long_b, (0, len(long_b.text))) == ()
+    short = word_changes(long_a, (0, len(LINE)), long_b, (0, len(LINE)))
+    assert [(c.a, c.b) for c in short] == [("新成效", "新进展")]
