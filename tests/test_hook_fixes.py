@@ -340,3 +340,23 @@ def test_github_annotations_follow_the_gate(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stdout.startswith("::warning file=e.md,"), proc.stdout
     proc = run_paradup("hook", "--format", "github", "e.md", cwd=repo)
     assert proc.returncode == 1 and proc.stdout.startswith("::error file=e.md,"), proc.stdout
+
+
+def test_a_deleted_baselined_copy_explains_no_later_copy(tmp_path: Path) -> None:
+    """The entry of a deleted copy was free to explain a fresh copy of the passage anywhere,
+    for good. Moving the copy in the very commit that deletes its file still passes."""
+    repo = _baselined_pair(tmp_path)
+    git(repo, "rm", "-q", "c.md")
+    write(repo, {"moved.md": article(7) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "moved.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    git(repo, "rm", "-q", "-f", "moved.md")
+    git(repo, "commit", "-qm", "the copy deleted")
+    write(repo, {"fresh.md": article(8) + "\n" + paragraph(1) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "fresh.md", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    git(repo, "commit", "-qm", "a fresh copy, months later")
+    proc = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -462,6 +462,33 @@ def _tree_groups() -> list[tuple[list[str], set[str] | None]]:
     return [([g[0]], {os.path.relpath(p, root).replace(os.sep, "/") for p in g}) for g in groups]
 
 
+def _live_entries(
+    root: Path,
+    settings: "Settings",
+    entries: "list[Entry]",
+    existing: set[str],
+    all_files: bool,
+    since: str | None,
+) -> "list[Entry]":
+    """The entries, less those naming a file that is gone and was gone before this change
+    too: a deleted baselined copy left its entry free to explain a fresh copy of the passage
+    anywhere, for good. One deleted by this change (held by the earlier commit: HEAD, or
+    `--since`) still explains the copy it moved; with `--all` and no `--since`, nobody can
+    tell."""
+    from .repo import articles_at, commit_of
+    from .report import printable
+
+    now = {printable(p) for p in existing}
+    gone = {p for e in entries for p in e.paths if p not in now}
+    if not gone or (all_files and since is None):
+        return entries
+    commit = commit_of(root, since if since is not None else "HEAD")
+    if commit is None:
+        return entries
+    then = {printable(p) for p in articles_at(root, settings, commit)}
+    return [e for e in entries if all(p in now or p in then for p in e.paths)]
+
+
 def _judge(
     paths: list[str],
     all_files: bool,
@@ -497,6 +524,8 @@ def _judge(
     entries = (
         [] if no_baseline else _committed_baseline(root, baseline_file, staged, all_files, known)
     )
+    if entries and result.findings:
+        entries = _live_entries(root, settings, entries, existing, all_files, since)
     unused: list[Entry] = []
     verdict = split(result.findings, entries, None if all_files else checked, existing, unused)
     if since is not None and verdict.new:
