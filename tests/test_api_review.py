@@ -130,3 +130,27 @@ def test_check_against_and_to_dict_are_public_and_agree_with_the_command(
     assert result.findings[0].a.path.endswith("old.txt")
     with pytest.raises(ParadupError, match=r"documents\[0\]: expected Document"):
         paradup.check_against(["draft.txt"], "a.paradup")  # type: ignore[list-item]
+
+
+def test_sarif_and_annotations_place_an_absolute_path_in_the_checkout(tmp_path: Path) -> None:
+    """`check /abs/draft.md -f sarif` gave the URI `/abs/…` against %SRCROOT% (and the
+    annotation `file=/abs/…`): code scanning and GitHub place results by repository path."""
+    import json
+
+    (tmp_path / "sub").mkdir()
+    draft = tmp_path / "sub" / "d.txt"
+    draft.write_text(TWICE, encoding="utf-8")
+    proc = run_paradup("check", str(draft), "-f", "sarif", cwd=tmp_path)
+    loc = json.loads(proc.stdout)["runs"][0]["results"][0]["locations"][0]
+    assert loc["physicalLocation"]["artifactLocation"] == {
+        "uri": "sub/d.txt",
+        "uriBaseId": "%SRCROOT%",
+    }
+    proc = run_paradup("check", str(draft), "-f", "github", cwd=tmp_path)
+    assert proc.stdout.startswith("::error file=sub/d.txt,"), proc.stdout
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    proc = run_paradup("check", str(draft), "-f", "sarif", cwd=elsewhere)
+    loc = json.loads(proc.stdout)["runs"][0]["results"][0]["locations"][0]
+    uri = loc["physicalLocation"]["artifactLocation"]
+    assert uri == {"uri": draft.as_uri()}, uri

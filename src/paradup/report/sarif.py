@@ -42,10 +42,22 @@ def _region(span: Span, snippet: bool = True) -> dict[str, Any]:
     return region
 
 
-def _location(span: Span, **extra: Any) -> dict[str, Any]:
-    artifact = {"uri": path_uri(span.path), "uriBaseId": "%SRCROOT%"}
-    if span.path == STDIN_DOC:  # no file under the root (`check --stdin-name` names one)
-        del artifact["uriBaseId"]
+def _artifact(path: str, root: str) -> dict[str, str]:
+    """A path under the root as a URI relative to `%SRCROOT%`; an absolute one outside it as
+    a `file:` URI of its own (`check /abs/draft.md` gave `/abs/…` against %SRCROOT%, which
+    code scanning cannot place in the repository)."""
+    if path == STDIN_DOC:  # no file under the root (`check --stdin-name` names one)
+        return {"uri": path_uri(path)}
+    if os.path.isabs(path):
+        rel = os.path.relpath(path, root)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            return {"uri": root_uri(os.path.dirname(path)) + path_uri(os.path.basename(path))}
+        path = rel.replace(os.sep, "/")
+    return {"uri": path_uri(path), "uriBaseId": "%SRCROOT%"}
+
+
+def _location(span: Span, root: str, **extra: Any) -> dict[str, Any]:
+    artifact = _artifact(span.path, root)
     return {
         **extra,
         "physicalLocation": {"artifactLocation": artifact, "region": _region(span)},
@@ -86,6 +98,7 @@ def to_dict(
 
     # Messages and file lists show undecodable names as `\xff`; URIs keep the exact bytes.
     shown = printable_result(result)
+    base = os.path.abspath(os.fspath(root) if root is not None else os.getcwd())
     results = []
     for i, (f, s) in enumerate(zip(result.findings, shown.findings, strict=True)):
         is_new = new is None or i in new
@@ -96,8 +109,10 @@ def to_dict(
                 "level": "error" if is_new else "note",
                 "baselineState": "new" if is_new else "unchanged",
                 "message": {"text": message(s)},
-                "locations": [_location(f.b)],
-                "relatedLocations": [_location(f.a, id=1, message={"text": "earlier occurrence"})],
+                "locations": [_location(f.b, base)],
+                "relatedLocations": [
+                    _location(f.a, base, id=1, message={"text": "earlier occurrence"})
+                ],
                 "partialFingerprints": {"paradupPassage/v1": fingerprint(f, 2)},
                 "properties": {"similarity": f.similarity, "kind": f.kind},
             }
