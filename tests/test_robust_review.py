@@ -67,3 +67,32 @@ def test_a_huge_restated_paragraph_lists_no_word_changes() -> None:
     assert word_changes(long_a, (0, len(long_a.text)), long_b, (0, len(long_b.text))) == ()
     short = word_changes(long_a, (0, len(LINE)), long_b, (0, len(LINE)))
     assert [(c.a, c.b) for c in short] == [("新成效", "新进展")]
+
+
+def test_small_messages_name_the_real_problem(tmp_path: Path) -> None:
+    """`--config /dev/null` said "not found"; a Big5 article was told only of gb18030."""
+    proc = run_paradup("check", str(SAMPLE), "--config", "/dev/null")
+    assert proc.returncode == 2 and "is not a regular file" in proc.stderr, proc.stderr
+    (tmp_path / "b.txt").write_bytes("國務院新聞辦公室舉行發佈會。".encode("big5"))
+    proc = run_paradup("check", "b.txt", cwd=tmp_path)
+    assert proc.returncode == 2 and "--encoding big5" in proc.stderr, proc.stderr
+
+
+def test_a_read_only_copy_with_a_wal_and_no_shm_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed build's index and -wal copied into a read-only folder: "check permissions",
+    though the missing -shm (which SQLite must create there) is the problem."""
+    import sqlite3
+
+    from paradup.index import store
+
+    index = tmp_path / "w.idx"
+    index.write_bytes(b"")
+    (tmp_path / "w.idx-wal").write_bytes(b"")
+    monkeypatch.setattr(store.os, "access", lambda p, mode: Path(p) != tmp_path)
+    err = store._unopenable(index, sqlite3.OperationalError("unable to open database file"))
+    assert "no w.idx-shm" in str(err) and "read-only" in str(err)
+    (tmp_path / "w.idx-shm").write_bytes(b"")
+    err = store._unopenable(index, sqlite3.OperationalError("unable to open database file"))
+    assert "check permissions" in str(err)

@@ -68,7 +68,7 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
             raise InputError(
                 path,
                 f"is not valid UTF-8 (byte {exc.start})",
-                "if it is GBK/GB18030, pass --encoding gb18030",
+                "if it is GBK/GB18030, pass --encoding gb18030 (Big5: --encoding big5)",
             ) from None
         used = "utf-8"
     else:

@@ -268,7 +268,8 @@ def load_settings(
     if config_file is not None:
         found = Path(config_file)
         if not found.is_file():
-            raise UsageError(f"{config_file}: config file not found; check --config")
+            what = "is not a regular file" if found.exists() else "not found"
+            raise UsageError(f"{config_file}: config file {what}; check --config")
     else:
         found = find_config(paths)
     values: dict[str, Any] = {}

@@ -433,6 +433,15 @@ def _access_error(exc: sqlite3.Error) -> bool:
 
 
 def _unopenable(path: Path, exc: sqlite3.Error) -> IndexError_:
+    wal, shm = Path(str(path) + "-wal"), Path(str(path) + "-shm")
+    if wal.exists() and not shm.exists() and not os.access(path.parent, os.W_OK):
+        # A copy of an unfinished build (killed while writing) into a read-only place: SQLite
+        # must create the -shm file beside it to read the -wal, and cannot.
+        return IndexError_(
+            f"{path}: cannot be read here: it has a {wal.name} (a build or update stopped "
+            f"while writing) and no {shm.name}, and {path.parent} is read-only; copy the "
+            "index from a finished build, or copy it with its -shm too"
+        )
     return IndexError_(
         f"{path}: cannot be opened ({exc}); check permissions of the file and its folder"
     )
