@@ -375,6 +375,10 @@ class Index:
     owners: npt.NDArray[np.int32]
 
 
+PRUNE_DAYS = 30  # a settings folder of the cache unused this long is removed
+USED_STAMP = "used"
+
+
 class RepoCache:
     """The fingerprint cache of one repository under one settings digest."""
 
@@ -389,6 +393,34 @@ class RepoCache:
         self.skipped: dict[str, str] = {}  # rel -> why (unreadable articles)
         self._docs: dict[str, PreparedDoc] = {}
         self._top_ok = False
+
+    def mark_used(self) -> None:
+        """Stamp this settings' folder as used now, and remove sibling folders (other settings
+        or paradup versions) unused for PRUNE_DAYS: an upgrade left the old cache (138 MB for
+        3,000 articles) behind for good."""
+        if not self.base.is_dir():
+            return
+        import time
+
+        try:
+            (self.base / USED_STAMP).touch()
+            siblings = [e for e in os.scandir(self.base.parent) if e.name != self.base.name]
+        except OSError:
+            return  # a read-only checkout
+        cutoff = time.time() - PRUNE_DAYS * 86400
+        for entry in siblings:
+            if not (_cache_entry(entry.name) and len(entry.name) == 16):
+                continue  # only settings folders
+            folder = Path(entry.path)
+            try:
+                stamp = folder / USED_STAMP
+                used = (stamp if stamp.exists() else folder).stat().st_mtime
+            except OSError:
+                continue
+            if used < cutoff:
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)
 
     # -- per-document entries -------------------------------------------------------------
     def _doc_path(self, blob: str) -> Path:
@@ -905,6 +937,8 @@ def check_changed(
     if files is None:
         files = tracked(root, settings, staged)
     cache = RepoCache(root, settings)
+    if not given:
+        cache.mark_used()
     if changed is None:
         cache.ensure(files)
         # Earlier documents are the sources: order by when git first saw each path, so in CI a
