@@ -378,7 +378,8 @@ def test_a_pull_request_checked_out_as_a_merge_is_not_upstream(tmp_path: Path) -
     """GitHub checks a pull request out as refs/pull/N/merge, a merge of its head into the
     base branch; a remote branch holds the head, so the merge's other parent was taken for
     upstream's work and `hook --all --since origin/main` (the README's gate) passed the pull
-    request's own copy: "0 new (1 already in origin/main)"."""
+    request's own copy: "0 new (1 already in origin/main)". HEAD merging into the base is
+    the change itself."""
     origin = make_repo(tmp_path / "origin", {f"{i:02d}.md": article(360 + i) for i in range(3)})
     git(origin, "checkout", "-qb", "feature")
     write(origin, {"pr-copy.md": article(370) + "\n" + paragraph(361) + "\n"})
@@ -405,8 +406,8 @@ def test_a_pull_request_checked_out_as_a_merge_is_not_upstream(tmp_path: Path) -
     env = {**os.environ, "PRE_COMMIT_FROM_REF": "origin/main", "PRE_COMMIT_TO_REF": "HEAD"}
     proc = run_paradup("hook", "pr-copy.md", "later.md", cwd=ci, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    # The same merge named by its commit id: the ref holding HEAD is not upstream either.
+    # The base named by its commit id (`github.event.pull_request.base.sha`), origin/feature
+    # still holding the head.
     base = git(ci, "rev-parse", "origin/main").strip()
-    git(ci, "update-ref", "-d", "refs/remotes/origin/feature")
     proc = run_paradup("hook", "--all", "--since", base, cwd=ci)
     assert proc.returncode == 1, proc.stdout + proc.stderr

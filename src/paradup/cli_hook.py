@@ -261,7 +261,7 @@ def _earlier(run: _Run, since: str, verdict: "Verdict") -> "Verdict":
             f"{where} {since}: not a commit in this repository; fetch it (a shallow clone "
             "lacks history: fetch-depth: 0) or name another"
         )
-    for at in [commit] if run.implicit else earlier_commits(run.root, commit, ref=since):
+    for at in [commit] if run.implicit else earlier_commits(run.root, commit):
         if not verdict.new:
             break
         verdict = _explained_at(run, at, verdict)

@@ -718,31 +718,32 @@ def diff_since(root: Path, commit: str, staged: bool) -> tuple[set[str], dict[st
     return touched, moved
 
 
-def earlier_commits(root: Path, commit: str, limit: int = 8, ref: str | None = None) -> list[str]:
+def earlier_commits(root: Path, commit: str, limit: int = 8) -> list[str]:
     """Where the branch left `commit` (their merge-base), then the other parents of the merges
     since then that a remote-tracking branch already holds (at most `limit`): upstream's work
     merged in, whose findings are not the branch's own. A local topic branch merged with
     --no-ff is the author's own unchecked work: its commits are not earlier.
 
-    When `ref` names a branch or tag (`--since origin/main`), it is the upstream: only the
-    merge-base. CI checks a pull request out as a merge of its head into the base branch
-    (GitHub's refs/pull/N/merge), whose other parent, the pull request itself, a remote
-    branch holds: taken for upstream's, every copy the pull request made passed."""
+    HEAD itself merging into the merge-base is the change under review, not upstream's: CI
+    checks a pull request out as a merge of its head into the base branch (GitHub's
+    refs/pull/N/merge), whose other parent a remote branch holds (origin/feature), so every
+    copy the pull request made passed. Nor is a ref that holds HEAD (the merge ref itself)."""
     proc = subprocess.run(
         ["git", "merge-base", commit, "HEAD"], cwd=root, capture_output=True, text=True
     )
     base = proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else commit
-    if ref is not None and _names_branch(root, ref):
-        return [base]
     try:
         out = git(root, "rev-list", "--parents", "--merges", f"{base}..HEAD").decode()
+        head = git(root, "rev-parse", "HEAD").decode().strip()
     except UsageError:
         return [base]
-    others = list(dict.fromkeys(p for line in out.splitlines() for p in line.split()[2:]))
+    merges = [line.split() for line in out.splitlines()]
+    others = list(
+        dict.fromkeys(p for m in merges if not (m[0] == head and m[1] == base) for p in m[2:])
+    )
     upstream = [
         p
         for p in others[: 4 * limit]
-        # Not a ref that holds HEAD too: a checked-out merge ref is this very change.
         if git(
             root,
             "for-each-ref",
@@ -755,22 +756,6 @@ def earlier_commits(root: Path, commit: str, limit: int = 8, ref: str | None = N
         ).strip()
     ]
     return [base, *upstream[:limit]]
-
-
-def _names_branch(root: Path, ref: str) -> bool:
-    """`ref` is a branch or tag name (not a commit id, HEAD~2, or a pre-push sha). HEAD is a
-    symbolic ref to the branch, not its name; `-x` would be an option (git 2.39's rev-parse
-    prints `--end-of-options` back)."""
-    if ref in ("HEAD", "@") or ref.startswith("-"):
-        return False
-    proc = subprocess.run(
-        ["git", "rev-parse", "--symbolic-full-name", ref],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    name = proc.stdout.strip()
-    return proc.returncode == 0 and name.startswith(("refs/heads/", "refs/remotes/", "refs/tags/"))
 
 
 def _refuse_unknown(root: Path, missing: list[str]) -> None:
