@@ -76,6 +76,12 @@ def test_markers_inside_a_one_line_html_body_are_honoured() -> None:
     # A marker shown in a code span is text about markers, not one.
     shown = f"{S1}\n\n用 `<!-- paradup: off -->` 关掉比较。\n\n{S1}\n"
     assert len(check_text(shown, "doc.md").findings) == 1
+    # A double-backtick span is a code span too (an even count of backticks is not the test),
+    # and a stray backtick earlier on the line does not hide a real marker.
+    shown = f"{S1}\n\n用 ``<!-- paradup: off -->`` 关掉比较。\n\n{S1}\n"
+    assert len(check_text(shown, "doc.md").findings) == 1
+    real = f"{S1}\n\n符号`在此。<!-- paradup: off -->{S1}<!-- paradup: on -->\n"
+    assert check_text(real, "doc.md").findings == ()
 
 
 def test_rjieba_with_a_user_dictionary_uses_it(tmp_path: Path) -> None:

@@ -38,12 +38,39 @@ def _matches_reference(rel: str, patterns: Sequence[str]) -> bool:
 
 _BOL = r"(?:^|(?<=[\r\n]))"
 _EOL = r"(?=\r\n|\r|\n|\Z)"
-_HTML_REF = re.compile(_BOL + r"[ \t]*<!--\s*paradup:\s*(off|on)\s*-->[ \t]*" + _EOL, re.I)
+_HTML_REF = re.compile(r"<!--\s*paradup:\s*(off|on)\s*-->", re.I)  # anywhere in a line
+# A Markdown code span: a whole backtick run, then the nearest whole run of the same length.
+_SPAN_REF = re.compile(r"(?<!`)(`+)(?!`)(.*?)(?<!`)\1(?!`)", re.S)
 _LINE_REF = re.compile(_BOL + r"[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*" + _EOL, re.I)
 
 
+def _shown(text: str, at: int) -> bool:
+    lines = text.replace("\r", "\n")
+    lo, hi = lines.rfind("\n", 0, at) + 1, lines.find("\n", at)
+    line = lines[lo : len(lines) if hi < 0 else hi]
+    return any(m.start(2) <= at - lo < m.end(2) for m in _SPAN_REF.finditer(line))
+
+
+def _fenced(text: str, at: int, path: str) -> bool:
+    """In Markdown, a marker shown in a code fence or inside another comment (normalize's
+    own patterns: this reference checks the scan, not how fences are found)."""
+    from paradup.normalize import _COMMENT, _FENCE
+
+    if not path.lower().endswith(MARKDOWN_SUFFIXES):
+        return False
+    lf = text.replace("\r", "\n")
+    own = lf.index("<!--", at)
+    return any(m.start() <= at < m.end() for m in _FENCE.finditer(lf)) or any(
+        m.start() < own < m.end() for m in _COMMENT.finditer(lf)
+    )
+
+
 def _off_regions_reference(text: str, path: str = "") -> list[tuple[int, int]]:
-    marks = [(m.start(), m.end(), m.group(1).lower()) for m in _HTML_REF.finditer(text)]
+    marks = [
+        (m.start(), m.end(), m.group(1).lower())
+        for m in _HTML_REF.finditer(text)
+        if not _shown(text, m.start()) and not _fenced(text, m.start(), path)
+    ]
     if not path.lower().endswith(MARKDOWN_SUFFIXES):
         marks += [(m.start(), m.end(), m.group(1).lower()) for m in _LINE_REF.finditer(text)]
     return regions_of(marks, len(text))
@@ -164,7 +191,10 @@ _MARKERS = [
     "paradup: off",  # not a marker: no comment
     "x <!-- paradup: on -->",
 ]
-_TEXT = ["\n", "\r\n", "\r", " ", "\t", "prose", "中文。", "up:", "p:", ":", "paradup", "# ", "-->"]
+_TEXT = [
+    *["\n", "\r\n", "\r", " ", "\t", "prose", "中文。", "up:", "p:", ":", "paradup", "# ", "-->"],
+    *["`", "``", "```"],
+]
 
 texts = st.lists(st.sampled_from(_MARKERS + _TEXT), max_size=25).map("".join)
 

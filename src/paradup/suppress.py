@@ -53,9 +53,31 @@ def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
     return regions_of(marks, len(text))
 
 
+_TICKS = re.compile("`+")
+
+
 def _in_code_span(text: str, start: int) -> bool:
-    """A marker shown in a `code span` (an odd number of backticks before it on its line)."""
-    return text.count("`", text.rfind("\n", 0, start) + 1, start) % 2 == 1
+    """A marker shown in a code span of its line: a run of backticks up to the next run of
+    the same length (an unmatched run is literal), as Markdown reads ``` ``<!-- x -->`` ```."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", start)
+    runs = [m.span() for m in _TICKS.finditer(text, lo, len(text) if hi < 0 else hi)]
+    after: dict[int, int] = {}  # run length -> index of its next run, filled right to left
+    nxt = [0] * len(runs)
+    for k in range(len(runs) - 1, -1, -1):
+        n = runs[k][1] - runs[k][0]
+        nxt[k] = after.get(n, -1)
+        after[n] = k
+    k = 0
+    while k < len(runs):
+        close = nxt[k]
+        if close < 0:
+            k += 1  # literal backticks
+            continue
+        if runs[k][1] <= start < runs[close][0]:
+            return True
+        k = close + 1
+    return False
 
 
 def _outside_code(text: str, marks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
