@@ -386,7 +386,7 @@ def run_hook(
         findings = []
         for j in judged:
             for f in j[0].findings:
-                # Either orientation: each group orders its own files after the others.
+                # Either orientation: a pre-commit run orders each group's changed files last.
                 key = tuple(sorted(((f.a.path, f.a.start), (f.b.path, f.b.start))))
                 if key not in seen:  # a pair across two groups is found by both
                     seen.add(key)
@@ -447,14 +447,20 @@ def _tree_groups() -> list[tuple[list[str], set[str] | None]]:
     """`--all`'s tracked files grouped by the config each discovers, as pre-commit passes
     them (`pre-commit run --all-files`): a group is one of its files (its config is found from
     there) and its members, repository-relative. One config for all: `([], None)`, every file.
-    `hook --all` judged `content/` under the root's config, without its baseline."""
+    `hook --all` judged `content/` under the root's config, without its baseline. Only the
+    folders of articles (text suffixes, or the working directory's `include`) seek a config:
+    a broken `pyproject.toml` among templates is no article's."""
+    from .read import TEXT_SUFFIXES, _matches
     from .repo import git, repo_root
+    from .settings import load_settings
 
     root = repo_root(Path.cwd())
+    include = load_settings(["."]).config.include
+    names = [n.decode("utf-8", "surrogateescape") for n in git(root, "ls-files", "-z").split(b"\0")]
     paths = [
-        os.path.join(root, name.decode("utf-8", "surrogateescape"))
-        for name in git(root, "ls-files", "-z").split(b"\0")
-        if name
+        os.path.join(root, rel)
+        for rel in names
+        if rel and (rel.lower().endswith(TEXT_SUFFIXES) or (include and _matches(rel, include)))
     ]
     groups = _config_groups(paths)
     if len(groups) < 2:
@@ -514,6 +520,12 @@ def _judge(
     result, checked, tracked = check_changed(
         root, settings, changed, staged, unread=unread, later=later, members=members
     )
+    if members is not None:
+        # A pair across two configs is judged once, by its later side's: both groups found
+        # it, and which verdict was kept (and the exit code) depended on the groups' order.
+        from dataclasses import replace
+
+        result = replace(result, findings=tuple(f for f in result.findings if f.b.path in members))
     baseline_file = _baseline_path(settings, root)
     if output is not None:
         given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself
