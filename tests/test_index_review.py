@@ -439,7 +439,8 @@ def _units_digest() -> str:
         "國務院新聞辦公室舉行發佈會。",
         "标题\n\n来源：新华社\n正文第一句。\n| 甲 | 乙 |\n见[措施][1]。\n",
         "---\n不是元数据。\n---\n正文。",
-        "来源：人民网 记者从统计局获悉，收入增长。\n\n来源：人民法院报 2018年12月13日 第七版\n",
+        "来源：人民网 记者从国家统计局获悉，今年前三季度全国居民收入稳步增长。\n\n"
+        "来源：人民法院报 2018年12月13日 第七版\n",
     ]
     h = hashlib.sha256()
     for text in texts:
@@ -455,7 +456,7 @@ def test_text_pipeline_version_tracks_the_units() -> None:
     digest here with it."""
     from paradup.index.store import TEXT_PIPELINE
 
-    assert (TEXT_PIPELINE, _units_digest()) == (7, "e4e383c3c4da6e25")
+    assert (TEXT_PIPELINE, _units_digest()) == (7, "a5296d890a214ae9")
 
 
 def test_update_fingerprints_again_an_index_of_an_earlier_text_pipeline(tmp_path: Path) -> None:

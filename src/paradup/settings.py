@@ -35,15 +35,13 @@ CONFIG_NAMES = (".paradup.toml", "pyproject.toml")
 # open interview questions and answers (`记者：今年以来，…如何取得的？`) count only on a short
 # line with no comma, question or exclamation mark: `记者：张三 李四`, `时间：2017-10-17 12:00`.
 DEFAULT_ALLOW = (
-    r"^\s*(?:发布时间|发布日期|发稿时间|责任编辑|责编|"
+    r"^\s*(?:发布时间|发布日期|发稿时间|来源|稿源|责任编辑|责编|"
     r"通讯员|摄影|校对|审核|审校|监制|出品)\s*[:：]",
     r"^\s*(?:时间|日期|编辑|作者|记者)\s*[:：][^，,；;？?！!。]{0,40}[。.]?\s*$",
     r"^\s*(?:\(|（)\s*(?:责任编辑|编辑|来源)\s*[:：]",  # in parentheses: （编辑：王五）
-    # A source or original title with the lead glued on (`原标题：…近日，…`, no space between:
-    # 121 corpus sentences over 60 characters) is the lead's sentence, compared, not dropped:
-    # a byline has no comma, or is short.
-    r"^\s*(?:来源|稿源|原标题)\s*[:：](?:[^，,]*|.{0,30})$",
-    r"^\s*本文来源(?:[^，,]*|.{0,30})$",
+    r"^\s*本文来源",
+    r"^\s*原标题\s*[:：]",
+    r"^\s*返回搜狐",  # a portal's footer, `返回搜狐，查看更多`
 )
 
 

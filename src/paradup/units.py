@@ -70,9 +70,10 @@ def _sentence_ends(
 # A byline opening a paragraph on the lead's own line (`来源：人民网 记者从…获悉，…`): the
 # allow-list took the whole sentence out, lead included, so a verbatim copy of the lead scored
 # 0 % (normalize drops the space between CJK characters, so it is sought in the raw text).
-_BYLINE = re.compile(r"(?:来源|稿源|本文来源|原标题):")
-_BYLINE_REACH = 40
 _BYLINE_HEADS = ("来源", "稿源", "本文来源", "原标题")
+_BYLINE = re.compile(f"(?:{'|'.join(_BYLINE_HEADS)}):")
+_BYLINE_REACH = 40
+_LEAD_CHARS = 24
 
 
 def _byline_end(norm: Normalized, ps: int, pe: int) -> int | None:
@@ -86,10 +87,11 @@ def _byline_end(norm: Normalized, ps: int, pe: int) -> int | None:
             return None  # the byline ends as a sentence, or is prose
         gap = raw[ends[j - 1] : starts[j]]
         if gap and gap.isspace() and text[j] != " ":
-            # Prose after it (a clause: a comma before the sentence ends), not more byline
-            # (`来源：人民法院报 2018年12月13日 第七版`).
+            # A lead after it (a clause, and a lead's length: a comma and _LEAD_CHARS before
+            # the sentence ends), not more byline (`来源：人民法院报 2018年12月13日 第七版`) or a
+            # footer (`返回搜狐，查看更多`, 14 characters).
             stop = next((k for k in range(j, pe) if text[k] in _TERMINATORS), pe)
-            return j if "," in text[j:stop] else None
+            return j if "," in text[j:stop] and stop - j >= _LEAD_CHARS else None
     return None
 
 
@@ -138,8 +140,8 @@ def sentence_columns(norm: Normalized) -> tuple[list[int], list[int], list[int],
             return raw_ch in '"＂' and text.count('"', ps, j) % 2 == 0
 
         cuts: Iterable[int] = _sentence_ends(text, ps, pe, opener)
-        if text.startswith(_BYLINE_HEADS, ps) and (b := _byline_end(norm, ps, pe)) is not None:
-            cuts = heapq.merge([b], cuts)
+        if text.startswith(_BYLINE_HEADS, ps) and (lead := _byline_end(norm, ps, pe)) is not None:
+            cuts = heapq.merge([lead], cuts)
         for e in cuts:
             # Never cut inside one raw character's fold (a character and its combining marks,
             # "…" -> "..."): both sentences would claim the same raw characters.

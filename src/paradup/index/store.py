@@ -58,7 +58,7 @@ _READABLE = ("2", "3", "4", "5")
 # 6: traditional characters fold to simplified ones (`variants`); a title-like line above
 # prose, and each table cell, is a paragraph; `---` opens front matter only over `key:`
 # lines; reference links are markup; 7: a paragraph-opening source or original title set off
-# by a space from a lead with a clause (`来源：人民网 记者从…获悉，…`) is its own sentence.
+# by a space from a lead (a clause, 24 characters) is its own sentence (`来源：人民网 记者从…`).
 TEXT_PIPELINE = 7
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
