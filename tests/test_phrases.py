@@ -46,6 +46,21 @@ def test_a_phrase_with_a_word_inserted_shows_the_change() -> None:
     assert text[f.b.start : f.b.end] == f.b.text
 
 
+def test_a_sentence_a_passage_restates_takes_no_phrase() -> None:
+    """B holds the clause of A, and C copies B exactly: the phrase A -> C lay inside the
+    exact finding B -> C's span."""
+    b = f"市交通运输局相关负责人在接受采访时表示，{CLAUSE}。"
+    filler = "另据了解，相关配套设施建设也在同步推进之中。"
+    text = "\n\n".join([DRAFT.split("\n\n")[0], filler, b, "分析人士指出，就业形势总体稳定。", b])
+    result = check_text(text + "\n", config=CheckConfig(phrase_chars=20))
+    kinds = [(f.kind, f.b.start) for f in result.findings]
+    assert [k for k, _ in kinds] == ["exact", "phrase"], kinds
+    exact, phrase = result.findings
+    assert phrase.b.end <= exact.a.end  # the phrase is in B, the exact copy's source
+    plain = check_text(text + "\n")
+    assert result.files[0].restated_chars == plain.files[0].restated_chars + len(CLAUSE)
+
+
 def test_parallel_facts_and_other_documents_are_not_phrases(tmp_path: Path) -> None:
     """Substituted characters end a phrase (a list of parallel facts is no restatement), and
     phrases shared across documents are house style, not a draft repeating itself."""
@@ -78,7 +93,15 @@ def test_the_sample_and_real_articles_keep_exact_spans() -> None:
     assert result.files[0].restated_chars > plain.files[0].restated_chars
     seen = 0
     for n, art in enumerate(load_articles()[:300]):
-        for f in check_text(art.text, f"{n}.txt", config=CheckConfig(phrase_chars=16)).findings:
+        found = check_text(art.text, f"{n}.txt", config=CheckConfig(phrase_chars=16)).findings
+        # The passages as without phrases, in the same order; the phrases after them.
+        assert [f for f in found if f.kind != "phrase"] == list(
+            check_text(art.text, f"{n}.txt").findings
+        )
+        assert [f.kind for f in found] == sorted(
+            (f.kind for f in found), key=lambda k: k == "phrase"
+        )
+        for f in found:
             assert art.text[f.a.start : f.a.end] == f.a.text
             assert art.text[f.b.start : f.b.end] == f.b.text
             assert f.a.end <= f.b.start or f.kind != "phrase"

@@ -259,11 +259,12 @@ def _with_phrases(
     findings: list[Finding],
     restated: list[int],
 ) -> tuple[list[Finding], list[int]]:
-    """The findings with each checked document's repeated phrases (`phrases.py`) merged in
-    report order, and their characters added to the 复制比 where no passage counted them."""
-    from .phrases import covered_pairs, phrase_pairs
+    """The findings followed by each checked document's repeated phrases (`phrases.py`), and
+    their characters added to the 复制比. A sentence a passage already restates takes no
+    phrase (it showed a phrase inside an exact copy's span), nor does a pair of sentences a
+    passage holds."""
+    from .phrases import phrase_pairs
 
-    ranges = [(p.a0, p.a1, p.b0, p.b1) for p in passages]
     counted = {g for p in passages for g in range(p.b0, p.b1 + 1)}
     restated = list(restated)
     extra: list[Finding] = []
@@ -272,11 +273,18 @@ def _with_phrases(
         first, offset = offset, offset + len(d.sentences)
         if d.doc not in wanted:
             continue
+
+        def skip(i: int, j: int, first: int = first) -> bool:
+            gi, gj = i + first, j + first
+            return gj in counted or any(
+                (p.a0 <= gi <= p.a1 and p.b0 <= gj <= p.b1)
+                or (p.a0 <= gj <= p.a1 and p.b0 <= gi <= p.b1)
+                for p in passages
+            )
+
         loc = _Locator(d.document.text)
-        for _sa, (a0, a1), sb, (b0, b1), similarity in phrase_pairs(
-            d, config.phrase_chars, covered_pairs(ranges, first)
-        ):
-            starts, ends = d.norm.starts, d.norm.ends
+        starts, ends = d.norm.starts, d.norm.ends
+        for (a0, a1), (b0, b1), similarity in phrase_pairs(d, config.phrase_chars, skip):
             a = _raw_span(d, starts[a0], ends[a1 - 1], loc)
             b = _raw_span(d, starts[b0], ends[b1 - 1], loc)
             na, nb = d.norm.text[a0:a1], d.norm.text[b0:b1]
@@ -285,15 +293,8 @@ def _with_phrases(
                 () if same else word_changes(d.norm, (a0, a1), d.norm, (b0, b1), config.user_dict)
             )
             extra.append(Finding(1.0 if same else similarity, "phrase", a, b, changes))
-            if first + sb.local not in counted:
-                restated[d.doc] += len(nb) - nb.count(" ")
-    if not extra:
-        return findings, restated
-    rank = {d.document.path: n for n, d in reversed(list(enumerate(docs)))}
-    merged = sorted(
-        [*findings, *extra], key=lambda f: (rank.get(f.a.path, 0), f.a.start, f.b.start)
-    )
-    return merged, restated
+            restated[d.doc] += len(nb) - nb.count(" ")
+    return [*findings, *extra], restated
 
 
 def check_prepared(

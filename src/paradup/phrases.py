@@ -13,9 +13,9 @@ Only within a document: across an archive, long shared phrases are the house sty
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from .prepare import PreparedDoc, PreparedSentence
+from .prepare import PreparedDoc
 
 _GAP = 2  # characters inserted or dropped on one side inside a phrase
 _MIN_BLOCK = 4  # a piece of the run after a gap: no single characters matched by chance
@@ -55,12 +55,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def phrase_pairs(
-    doc: PreparedDoc, min_chars: int, covered: Callable[[int, int], bool]
-) -> list[tuple[PreparedSentence, tuple[int, int], PreparedSentence, tuple[int, int], float]]:
-    """(earlier sentence, its normalized run, later sentence, its run, similarity) for each
-    phrase the document repeats; `covered(i, j)` says the sentences (global indexes) are
-    already paired by a reported passage. A later run is reported once, from its earliest
-    source."""
+    doc: PreparedDoc, min_chars: int, skip: Callable[[int, int], bool]
+) -> list[tuple[tuple[int, int], tuple[int, int], float]]:
+    """(earlier run, later run, similarity), normalized offsets, for each phrase the document
+    repeats; `skip(i, j)` (sentence indexes in the document, i earlier) leaves a pair out.
+    A later run is reported once, from its earliest source."""
     sents = [s for s in doc.sentences if s.prose and s.hashes]
     where: dict[int, list[int]] = {}
     for k, s in enumerate(sents):
@@ -78,7 +77,7 @@ def phrase_pairs(
     taken: dict[int, list[tuple[int, int]]] = {}  # later sentence -> runs reported in it
     for x, y in sorted((p for p, n in shared.items() if n >= _MIN_SHARED), key=lambda p: p[::-1]):
         sa, sb = sents[x], sents[y]
-        if covered(sa.local, sb.local):
+        if skip(sa.local, sb.local):
             continue
         run = _run(text[sa.start : sa.end], text[sb.start : sb.end])
         if run is None:
@@ -89,21 +88,5 @@ def phrase_pairs(
         if matched < min_chars or any(b0 < e and s < b1 for s, e in taken.get(y, [])):
             continue
         taken.setdefault(y, []).append((b0, b1))
-        out.append((sa, (a0, a1), sb, (b0, b1), round(matched / max(a1 - a0, b1 - b0), 4)))
+        out.append(((a0, a1), (b0, b1), round(matched / max(a1 - a0, b1 - b0), 4)))
     return out
-
-
-def covered_pairs(
-    ranges: Sequence[tuple[int, int, int, int]], offset: int
-) -> Callable[[int, int], bool]:
-    """`covered(i, j)` of one document's sentences (local indexes; the document's first
-    sentence is global `offset`) over the passages' global sentence ranges (a0, a1, b0, b1)."""
-
-    def covered(i: int, j: int) -> bool:
-        i, j = i + offset, j + offset
-        return any(
-            (a0 <= i <= a1 and b0 <= j <= b1) or (a0 <= j <= a1 and b0 <= i <= b1)
-            for a0, a1, b0, b1 in ranges
-        )
-
-    return covered
