@@ -196,6 +196,8 @@ def _once(kind: str, user_dict: str | None, engine: str, make: Callable[[str], A
     with _lock:
         fn = _built.get(key)
         if fn is None:
+            for old in [k for k in _built if k[:3] == key[:3]]:
+                del _built[old]  # the dictionary as it was before an edit
             fn = _built[key] = make(key[1])
         return fn
 
