@@ -126,16 +126,26 @@ def test_the_baseline_counts_only_as_the_commit_holds_it(tmp_path: Path) -> None
     assert proc.returncode == 0 and "warning" not in proc.stderr
 
 
-def test_each_changed_file_is_judged_under_its_own_config(tmp_path: Path) -> None:
-    """`content/.paradup.toml` (its own baseline) was dropped whenever the commit also touched
-    the root README.md: the config was sought from the files' common folder."""
-    repo = make_repo(tmp_path / "site", {"content/a.md": article(1), "README.md": article(2)})
+def _content_baselined(
+    tmp_path: Path, first: str = "content/a.md", other: str = "README.md"
+) -> Path:
+    """`content/b.md` copies `first` (article 1), a pair in `content/.paradup.toml`'s own
+    baseline; `other` holds article 2, and the root no config."""
+    repo = make_repo(tmp_path / "site", {first: article(1), other: article(2)})
     write(repo, {"content/.paradup.toml": 'baseline = "content/known.json"\n'})
+    write(repo, {"templates/x/pyproject.toml": "[tool.paradup\n"})  # no article's config
     write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n"})
     git(repo, "add", "-A")
     assert run_paradup("baseline", "write", cwd=repo / "content").returncode == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "content with its config and baseline")
+    return repo
+
+
+def test_each_changed_file_is_judged_under_its_own_config(tmp_path: Path) -> None:
+    """`content/.paradup.toml` (its own baseline) was dropped whenever the commit also touched
+    the root README.md: the config was sought from the files' common folder."""
+    repo = _content_baselined(tmp_path)
     write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n\n新增一段说明文字。\n"})
     write(repo, {"README.md": article(2) + "\n" + paragraph(4, 3) + "\n"})
     alone = run_paradup("hook", "content/b.md", cwd=repo)
@@ -273,13 +283,7 @@ def test_all_judges_each_file_under_its_own_config(tmp_path: Path) -> None:
     """`hook --all` (the CI command) used the working directory's config for every file, so
     `content/.paradup.toml` and its baseline were dropped: a pair it had accepted failed CI
     while `pre-commit run --all-files` (files grouped by the config each discovers) passed."""
-    repo = make_repo(tmp_path / "site", {"content/a.md": article(1), "README.md": article(2)})
-    write(repo, {"content/.paradup.toml": 'baseline = "content/known.json"\n'})
-    write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n"})
-    git(repo, "add", "-A")
-    assert run_paradup("baseline", "write", cwd=repo / "content").returncode == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "content with its config and baseline")
+    repo = _content_baselined(tmp_path)
     for cwd in (repo, repo / "content"):
         proc = run_paradup("hook", "--all", cwd=cwd)
         assert proc.returncode == 0, (cwd, proc.stdout, proc.stderr)
@@ -397,14 +401,7 @@ def test_all_judges_a_pair_across_configs_once_by_its_later_side(tmp_path: Path,
     and the union of failing files gated, so with the root file named zz.md CI failed
     showing nothing ("0 new ... failing content/b.md"); a broken pyproject.toml among
     templates (no article there) made `--all` exit 2."""
-    repo = make_repo(tmp_path / "site", {top: article(1), "content/a.md": article(2)})
-    write(repo, {"content/.paradup.toml": 'baseline = "content/known.json"\n'})
-    write(repo, {"templates/x/pyproject.toml": "[tool.paradup\n"})
-    write(repo, {"content/b.md": article(3) + "\n" + paragraph(1) + "\n"})
-    git(repo, "add", "-A")
-    assert run_paradup("baseline", "write", cwd=repo / "content").returncode == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "a pair across configs, in content's baseline")
+    repo = _content_baselined(tmp_path, first=top, other="content/a.md")
     proc = run_paradup("hook", "--all", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 known in the baseline" in proc.stdout
