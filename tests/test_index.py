@@ -188,9 +188,12 @@ def test_killed_build_keeps_committed_batches_and_resumes(tmp_path: Path) -> Non
         assert c["bands"] == c["units"] * store.settings.bands  # every unit's keys, once
 
 
-def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path, how: str) -> None:
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) during `index build`:
-    one line, exit 130, no traceback, whole batches kept, and the next run finishes the job."""
+    one line, exit 130, no traceback, whole batches kept, and the next run finishes the job.
+    SIGTERM to the command alone (`timeout`, a CI job's limit) is handled the same way: it
+    used to kill it outright, leaving the clean-up undone (an `-o` report's temporary file)."""
     from .conftest import paradup_exe
 
     src = tmp_path / "big.jsonl"
@@ -208,7 +211,10 @@ def test_ctrl_c_stops_build_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
         )
         _wait_for_docs(proc, idx, 256)
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
+            if how == "ctrl-c":
+                os.killpg(proc.pid, signal.SIGINT)
+            else:
+                proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=120)
         if proc.returncode != 0 or f"{total} fingerprinted" not in err.decode():
             break

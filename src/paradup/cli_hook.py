@@ -640,9 +640,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     # The hook does no linear algebra; OpenBLAS would otherwise start a thread per core when
     # numpy is imported, which costs CPU time on every commit (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .stdio import safe_stdio
+    from .stdio import safe_stdio, terminate_as_interrupt
 
     safe_stdio()
+    terminate_as_interrupt()
     ap = parser()
     options, names = split_argv(ap, sys.argv[1:] if argv is None else argv)
     # Intermixed: options may follow file names, as click allows.

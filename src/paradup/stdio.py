@@ -21,3 +21,22 @@ def safe_stdio() -> None:
         if stream is not None and not is_utf8(stream):
             with contextlib.suppress(AttributeError, ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def terminate_as_interrupt() -> None:
+    """SIGTERM (CI timeouts, `timeout`, a killed job) is handled as Ctrl-C: the same clean-up
+    runs (a half-written `-o` report's temporary file is removed, an index batch is rolled
+    back) and the same "interrupted" line and exit 130. Python's default left hidden
+    `.report.html.XXXX.tmp` files behind. Worker processes keep dying at once."""
+    import os
+    import signal
+
+    main = os.getpid()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if os.getpid() != main:  # a forked worker inherited this handler
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+        signal.signal(signal.SIGTERM, interrupt)
