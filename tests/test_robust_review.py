@@ -96,3 +96,29 @@ def test_a_read_only_copy_with_a_wal_and_no_shm_is_named(
     (tmp_path / "w.idx-shm").write_bytes(b"")
     err = store._unopenable(index, sqlite3.OperationalError("unable to open database file"))
     assert "check permissions" in str(err)
+
+
+@pytest.mark.parametrize(("key", "value"), [("bits_0", "-5"), ("codes_0", "xx"), ("bits_0", "60")])
+def test_damaged_index_counts_are_named_as_damage(tmp_path: Path, key: str, value: str) -> None:
+    """An edited or damaged count in the index's meta table gave a numpy traceback (a negative
+    shift) or silently cut the band keys `check --against` saw (71 passages found as 4)."""
+    import sqlite3
+
+    (tmp_path / "arts").mkdir()
+    (tmp_path / "arts" / "a.txt").write_text(SAMPLE.read_text(encoding="utf-8"), "utf-8")
+    assert (
+        run_paradup("index", "build", "arts", "--index", "a.idx", "-q", cwd=tmp_path).returncode
+        == 0
+    )
+    con = sqlite3.connect(tmp_path / "a.idx")
+    with con:
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+    con.close()
+    for args in (
+        ("check", "arts/a.txt", "--against", "a.idx"),
+        ("index", "info", "--index", "a.idx"),
+        ("audit", "--index", "a.idx"),
+    ):
+        proc = run_paradup(*args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert f"damaged (meta {key} = '{value}')" in proc.stderr, proc.stderr

@@ -845,8 +845,22 @@ class IndexStore:
 
     def _code_counts(self) -> dict[str, int]:
         rows = self.con.execute(f"SELECT key, value FROM meta WHERE key IN {_COUNTS}")
-        empty = dict.fromkeys(_COUNTS, 0) | {"bits_0": 6, "bits_1": 6}  # 6: the least bits
-        return empty | {k: int(v) for k, v in rows}
+        n = dict.fromkeys(_COUNTS, 0) | {"bits_0": 6, "bits_1": 6}  # 6: the least bits
+        for key, value in rows:
+            # An edited or damaged value reached numpy as a negative shift (a traceback) or
+            # silently cut the band keys a query saw: named as damage instead.
+            low, high = (6, 32) if key.startswith("bits_") else (0, 1 << 62)
+            try:
+                n[key] = int(value)
+                ok = low <= n[key] <= high
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise IndexError_(
+                    f"{self.path}: the index is damaged (meta {key} = {value!r}); delete it "
+                    "(and its -wal/-shm files) and build it again with `paradup index build`"
+                )
+        return n
 
     def _set_code_counts(self, n: dict[str, int]) -> None:
         self.con.executemany(
