@@ -122,3 +122,18 @@ def test_damaged_index_counts_are_named_as_damage(tmp_path: Path, key: str, valu
         proc = run_paradup(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stderr)
         assert f"damaged (meta {key} = '{value}')" in proc.stderr, proc.stderr
+
+
+def test_an_output_ending_in_a_slash_is_a_folder_not_a_file(tmp_path: Path) -> None:
+    """`-o out/` wrote the report to a file named `out` (the path type drops the slash)."""
+    for args in (
+        ("check", str(SAMPLE), "-o", "out/"),
+        ("check", str(SAMPLE), "--output=out/"),
+        ("check", str(SAMPLE), "-oout/"),
+        ("hook", "--all", "-o", "out/"),
+    ):
+        proc = run_paradup(*args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "out/: --output names a folder" in proc.stderr, proc.stderr
+        assert not (tmp_path / "out").exists()
+    assert run_paradup("check", str(SAMPLE), "-o", "out.txt", cwd=tmp_path).returncode == 1

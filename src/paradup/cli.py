@@ -350,10 +350,15 @@ def main() -> None:
     # paradup does no linear algebra; OpenBLAS would start a thread per core when numpy loads,
     # CPU time paid on every run (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .stdio import safe_stdio, terminate_as_interrupt
+    from .stdio import folder_output, safe_stdio, terminate_as_interrupt
 
     safe_stdio()
     terminate_as_interrupt()
+    if (folder := folder_output(sys.argv[1:])) is not None:
+        typer.echo(
+            f"paradup: error: {folder}: --output names a folder; name the report file", err=True
+        )
+        sys.exit(EXIT_USAGE)
     if sys.argv[1:2] == ["hook"]:  # the typer-free entry: the hook runs on every commit
         from .cli_hook import main as hook_main
 

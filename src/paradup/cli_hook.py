@@ -640,12 +640,16 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     # The hook does no linear algebra; OpenBLAS would otherwise start a thread per core when
     # numpy is imported, which costs CPU time on every commit (reports/HOOK.md).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .stdio import safe_stdio, terminate_as_interrupt
+    from .stdio import folder_output, safe_stdio, terminate_as_interrupt
 
     safe_stdio()
     terminate_as_interrupt()
     ap = parser()
-    options, names = split_argv(ap, sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if (folder := folder_output(argv)) is not None:
+        _error(f"{folder}: --output names a folder; name the report file")
+        raise SystemExit(EXIT_USAGE)
+    options, names = split_argv(ap, argv)
     # Intermixed: options may follow file names, as click allows.
     args = ap.parse_intermixed_args(options)
     try:

@@ -40,3 +40,24 @@ def terminate_as_interrupt() -> None:
 
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
         signal.signal(signal.SIGTERM, interrupt)
+
+
+def folder_output(argv: list[str]) -> str | None:
+    """An `-o`/`--output` value that ends in a path separator (`-o out/`): the path type drops
+    the slash, so the report was written to a file named `out`."""
+    import os
+
+    seps = tuple({"/", os.sep})
+    for k, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = None
+        if arg in ("-o", "--output") and k + 1 < len(argv):
+            value = argv[k + 1]
+        elif arg.startswith("--output="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            value = arg[2:]
+        if value and value.endswith(seps):
+            return value
+    return None
