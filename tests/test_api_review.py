@@ -130,6 +130,8 @@ def test_check_against_and_to_dict_are_public_and_agree_with_the_command(
     build = run_paradup("index", "build", "arc", "--index", "a.paradup", cwd=tmp_path)
     assert build.returncode == 0, build.stderr
     cli = run_paradup("check", "draft.txt", "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+    short = run_paradup("check", "draft.txt", "-i", "a.paradup", "-f", "json", cwd=tmp_path)
+    assert short.stdout == cli.stdout  # -i/--index, as index, audit and serve name it
     monkeypatch.chdir(tmp_path)
     result = paradup.check_against(paradup.read_document("draft.txt"), Path("a.paradup"))
     assert paradup.to_dict(result) == json.loads(cli.stdout)

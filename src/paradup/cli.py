@@ -123,7 +123,14 @@ def check(
     ] = None,
     max_bytes: Annotated[int | None, typer.Option(help="Refuse larger files.")] = None,
     against: Annotated[
-        Path | None, typer.Option(help="Also find passages already in this archive index.")
+        Path | None,
+        typer.Option(
+            "--against",
+            "--index",
+            "-i",
+            help="Also find passages already in this archive index (-i/--index as in "
+            "index, audit and serve).",
+        ),
     ] = None,
     config_file: Annotated[
         Path | None,
