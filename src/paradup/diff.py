@@ -84,7 +84,7 @@ def _op(i1: int, i2: int, j1: int, j2: int) -> Literal["replace", "delete", "ins
     return "replace" if i2 > i1 and j2 > j1 else "delete" if i2 > i1 else "insert"
 
 
-MAX_DIFF_WORDS = 3000
+EXACT_DIFF_WORDS = 20_000
 
 
 def word_changes(
@@ -97,19 +97,20 @@ def word_changes(
     """Edits turning passage a into passage b (normalized spans), at jieba-word granularity."""
     ta, tb = _tokens(na, *a, user_dict), _tokens(nb, *b, user_dict)
     out: list[Change] = []
-    # Matching blocks cost time quadratic in the words of a long repetitive passage (a
-    # 500K-character paragraph of repeated text: 48 s, half of it here), and a list of edits
-    # that long shows an editor nothing: none beyond MAX_DIFF_WORDS words a side.
-    if max(len(ta), len(tb)) > MAX_DIFF_WORDS:
-        return ()
-    matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False)
+    # Exact matching blocks cost time quadratic in the words of a long repetitive passage (a
+    # 500K-character paragraph of repeated text: 48 s, half of it here); beyond EXACT_DIFF_WORDS
+    # a side difflib's popular-word heuristic keeps it bounded, the changes coarser. (Listing
+    # none hid a figure changed in a 9,600-character re-run of an archived story.)
+    big = max(len(ta), len(tb)) > EXACT_DIFF_WORDS
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=big)
+    punct: list[Change] = []
     for op, i1, i2, j1, j2 in _whole_numbers(ta, tb, matcher.get_opcodes()):
         a_words = "".join(t[0] for t in ta[i1:i2])
         b_words = "".join(t[0] for t in tb[j1:j2])
-        # Punctuation-only edits (", " for "、") are noise to an editor.
-        if not any(c.isalnum() for c in a_words + b_words):
-            continue
         as_, ae = _raw(na, ta, i1, i2, a[1])
         bs, be = _raw(nb, tb, j1, j2, b[1])
-        out.append(Change(op, na.raw[as_:ae], nb.raw[bs:be], as_, ae, bs, be))
-    return tuple(out)
+        change = Change(op, na.raw[as_:ae], nb.raw[bs:be], as_, ae, bs, be)
+        # Punctuation-only edits (", " for "、") are noise beside word edits; alone they are
+        # the edit ("similarity 1.00 (near)" with nothing shown puzzled editors).
+        (out if any(c.isalnum() for c in a_words + b_words) else punct).append(change)
+    return tuple(out or punct)

@@ -280,11 +280,12 @@ def _pair(n: int, f: Finding, in_draft_a: bool, in_draft_b: bool) -> str:
         f'<li><span class="op">{escape(c.op)}</span> {_word(c.a, "del")} → {_word(c.b, "ins")}</li>'
         for c in f.changes
     )
-    changes_html = (
-        f'<ul class="changes">{changes}</ul>'
-        if changes
-        else '<p class="meta">逐字相同 identical wording</p>'
-    )
+    if changes:
+        changes_html = f'<ul class="changes">{changes}</ul>'
+    elif f.kind == "exact":
+        changes_html = '<p class="meta">逐字相同 identical wording</p>'
+    else:  # punctuation only, or a passage too long to list its words' changes
+        changes_html = '<p class="meta">未列出改动 changes not listed</p>'
     return (
         f'<article class="pair c{(n - 1) % PALETTE}" id="pair-{n}" data-f="{n}" hidden>'
         f'<h3>#{n} <span class="meta">相似度 similarity {f.similarity:.2f} · {escape(f.kind)}'
@@ -342,8 +343,11 @@ def _draft(path: str, text: str, marks: Sequence[_Mark], archive: set[int]) -> s
         first_seen.update((m.n, m.side) for m in active if m.start == lo)
         a_list = " ".join(str(m.n) for m in active if m.side == "a")
         b_list = " ".join(str(m.n) for m in active if m.side == "b")
+        # Text that restates something is drawn restated even where it is also the source of
+        # a later copy (a paragraph pasted 30 times looked mostly original).
+        side = "b" if b_list else "a"
         out.append(
-            f'{anchors}<mark class="hl side-{inner.side} c{(inner.n - 1) % PALETTE}"{ids} '
+            f'{anchors}<mark class="hl side-{side} c{(inner.n - 1) % PALETTE}"{ids} '
             f'data-f="{inner.n}" data-a="{a_list}" data-b="{b_list}">{segment}</mark>'
         )
     return (
