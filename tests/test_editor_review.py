@@ -153,3 +153,20 @@ def test_toml_front_matter_and_transcripts_after_a_separator() -> None:
     talk = "---\n记者: 今年前三季度经济运行情况如何?\n---\n正文。"
     assert normalize(talk).text.startswith("记者:")
     assert normalize("---\n  缩进的段落。\n---\n正文。").text.startswith("缩进的段落")
+
+
+def test_an_archived_source_is_named_by_its_title_in_the_text_report(tmp_path: Path) -> None:
+    """`check --against` named the source only as `arch.jsonl:672:1:1`; the JSON and HTML
+    reports had its title and date."""
+    line = "国家统计局今天发布数据显示，全国规模以上工业增加值同比增长百分之五点六。"
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"id": "n1", "title": "统计局发布数据", "date": "2024-03-01", "text": line})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert (
+        run_paradup("index", "build", "a.jsonl", "-i", "a.idx", "-q", cwd=tmp_path).returncode == 0
+    )
+    (tmp_path / "d.txt").write_text(f"新的导语。\n\n{line}\n", encoding="utf-8")
+    proc = run_paradup("check", "d.txt", "-i", "a.idx", cwd=tmp_path)
+    assert "restates a.jsonl:1:1:1 《统计局发布数据》 2024-03-01  similarity" in proc.stdout

@@ -75,6 +75,9 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     head.append(f"{f.b.path.translate(_VISIBLE)}:{f.b.line}:{f.b.column}", style="bold cyan")
     head.append(" restates ")
     head.append(f"{f.a.path.translate(_VISIBLE)}:{f.a.line}:{f.a.column}", style="cyan")
+    if f.a.title or f.a.date:  # an archived source (`--against`): named as the JSON and HTML do
+        named = " ".join(x for x in (f"《{f.a.title}》" if f.a.title else "", f.a.date) if x)
+        head.append(f" {named.translate(_VISIBLE)}", style="cyan")
     head.append(f"  similarity {f.similarity:.2f} ({f.kind}), {len(f.b.text)} chars")
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
