@@ -46,6 +46,17 @@ def test_a_phrase_with_a_word_inserted_shows_the_change() -> None:
     assert text[f.b.start : f.b.end] == f.b.text
 
 
+def test_a_phrase_starts_and_ends_between_words() -> None:
+    """A run cut mid-word (`…适用法律若` out of 若干): both sides shrink alike to word edges."""
+    text = (
+        "最高人民法院今天发布关于审理民间借贷案件适用法律若干问题的规定，自下月起施行。\n\n"
+        "记者注意到，新规明确了利率上限。\n\n"
+        "据悉，各地法院关于审理民间借贷案件适用法律若有争议，可以逐级请示，应当遵照执行。\n"
+    )
+    (f,) = check_text(text, config=CheckConfig(phrase_chars=12)).findings
+    assert f.kind == "phrase" and f.a.text == f.b.text == "关于审理民间借贷案件适用法律", f
+
+
 def test_a_sentence_a_passage_restates_takes_no_phrase() -> None:
     """B holds the clause of A, and C copies B exactly: the phrase A -> C lay inside the
     exact finding B -> C's span."""

@@ -264,6 +264,7 @@ def _with_phrases(
     phrase (it showed a phrase inside an exact copy's span), nor does a pair of sentences a
     passage holds."""
     from .phrases import phrase_pairs
+    from .tokens import tokenizer
 
     counted = {g for p in passages for g in range(p.b0, p.b1 + 1)}
     restated = list(restated)
@@ -282,9 +283,15 @@ def _with_phrases(
                 for p in passages
             )
 
+        def bounds(start: int, end: int, d: PreparedDoc = d) -> set[int]:
+            """Word boundaries of the sentence holding [start, end) (normalized offsets)."""
+            s = next(s for s in d.sentences if s.start <= start and end <= s.end)
+            words = tokenizer(config.user_dict, config.engine)(d.norm.text[s.start : s.end])
+            return {s.start + w[1] for w in words} | {s.start + w[2] for w in words}
+
         loc = _Locator(d.document.text)
         starts, ends = d.norm.starts, d.norm.ends
-        for (a0, a1), (b0, b1), similarity in phrase_pairs(d, config.phrase_chars, skip):
+        for (a0, a1), (b0, b1), similarity in phrase_pairs(d, config.phrase_chars, skip, bounds):
             a = _raw_span(d, starts[a0], ends[a1 - 1], loc)
             b = _raw_span(d, starts[b0], ends[b1 - 1], loc)
             na, nb = d.norm.text[a0:a1], d.norm.text[b0:b1]

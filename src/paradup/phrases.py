@@ -54,12 +54,44 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _on_words(
+    text: str, a: tuple[int, int], b: tuple[int, int], bounds: Callable[[int, int], set[int]]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Both runs shrunk alike until each starts and ends between words of its sentence (a run
+    cut `…适用法律若` out of 若干), as far as the characters dropped and the new edge
+    characters are the same on both sides; where no such cut exists the edge stays."""
+    ba, bb = bounds(*a), bounds(*b)
+    n = min(a[1] - a[0], b[1] - b[0])
+
+    def head_ok(k: int) -> bool:
+        return (
+            a[0] + k in ba
+            and b[0] + k in bb
+            and text[a[0] : a[0] + k + 1] == text[b[0] : b[0] + k + 1]
+        )
+
+    def tail_ok(k: int) -> bool:
+        return (
+            a[1] - k in ba
+            and b[1] - k in bb
+            and text[a[1] - k - 1 : a[1]] == text[b[1] - k - 1 : b[1]]
+        )
+
+    head = next((k for k in range(n) if head_ok(k)), 0)
+    tail = next((k for k in range(n - head) if tail_ok(k)), 0)
+    return _trim(text, a[0] + head, a[1] - tail), _trim(text, b[0] + head, b[1] - tail)
+
+
 def phrase_pairs(
-    doc: PreparedDoc, min_chars: int, skip: Callable[[int, int], bool]
+    doc: PreparedDoc,
+    min_chars: int,
+    skip: Callable[[int, int], bool],
+    bounds: Callable[[int, int], set[int]] | None = None,
 ) -> list[tuple[tuple[int, int], tuple[int, int], float]]:
     """(earlier run, later run, similarity), normalized offsets, for each phrase the document
-    repeats; `skip(i, j)` (sentence indexes in the document, i earlier) leaves a pair out.
-    A later run is reported once, from its earliest source."""
+    repeats; `skip(i, j)` (sentence indexes in the document, i earlier) leaves a pair out, and
+    `bounds(start, end)`, when given, are the word boundaries around a run (its sentence's,
+    in normalized offsets). A later run is reported once, from its earliest source."""
     sents = [s for s in doc.sentences if s.prose and s.hashes]
     where: dict[int, list[int]] = {}
     for k, s in enumerate(sents):
@@ -82,8 +114,12 @@ def phrase_pairs(
         run = _run(text[sa.start : sa.end], text[sb.start : sb.end])
         if run is None:
             continue
-        a0, a1 = _trim(text, sa.start + run[0], sa.start + run[1])
-        b0, b1 = _trim(text, sb.start + run[2], sb.start + run[3])
+        (a0, a1), (b0, b1) = (
+            _trim(text, sa.start + run[0], sa.start + run[1]),
+            _trim(text, sb.start + run[2], sb.start + run[3]),
+        )
+        if bounds is not None and a1 > a0:
+            (a0, a1), (b0, b1) = _on_words(text, (a0, a1), (b0, b1), bounds)
         matched = run[4] - (run[1] - run[0] - (a1 - a0))
         if matched < min_chars or any(b0 < e and s < b1 for s, e in taken.get(y, [])):
             continue
