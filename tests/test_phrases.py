@@ -129,6 +129,7 @@ def test_the_command_and_the_config_take_it(tmp_path: Path) -> None:
     (tmp_path / ".paradup.toml").write_text("phrase-chars = 20\n", encoding="utf-8")
     proc = run_paradup("check", "d.txt", cwd=tmp_path)
     assert proc.returncode == 1 and "(phrase)" in proc.stdout, proc.stdout
+    assert "d.txt: 0 restated passages, 1 repeated phrase, 复制比" in proc.stdout
     proc = run_paradup("check", "d.txt", "--phrase-chars", "-3", cwd=tmp_path)
     assert proc.returncode == 2 and "phrase-chars" in proc.stderr
     with pytest.raises(ParadupError, match="phrase-chars"):

@@ -101,8 +101,10 @@ def render(result: CheckResult, console: Console) -> None:
     for fs in result.files:
         line = Text()
         line.append(fs.path.translate(_VISIBLE), style="bold")
-        n = sum(1 for f in result.findings if f.b.path == fs.path)
+        n = sum(1 for f in result.findings if f.b.path == fs.path and f.kind != "phrase")
         line.append(f": {n} restated passage{'' if n == 1 else 's'}, ")
+        if p := sum(1 for f in result.findings if f.b.path == fs.path and f.kind == "phrase"):
+            line.append(f"{p} repeated phrase{'' if p == 1 else 's'}, ")
         line.append(
             f"复制比 {fs.ratio:.1%}", style="bold magenta" if fs.restated_chars else "green"
         )
