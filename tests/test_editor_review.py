@@ -170,3 +170,17 @@ def test_an_archived_source_is_named_by_its_title_in_the_text_report(tmp_path: P
     (tmp_path / "d.txt").write_text(f"新的导语。\n\n{line}\n", encoding="utf-8")
     proc = run_paradup("check", "d.txt", "-i", "a.idx", cwd=tmp_path)
     assert "restates a.jsonl:1:1:1 《统计局发布数据》 2024-03-01  similarity" in proc.stdout
+
+
+def test_an_exact_copy_is_reported_against_its_exact_source() -> None:
+    """Paragraph 3 ends with an exact copy of paragraph 2, which restates paragraph 1 with one
+    word changed: the merge stitched paragraphs 1 and 2 into the source and reported the copy
+    as `similarity 0.92` with made-up changes (扎实 → 持续, a sentence moved)."""
+    s1 = "会议强调，要坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻落实党的二十大精神，"
+    p1 = s1 + "扎实推进全面从严治党向纵深发展。"
+    p2 = "各单位负责人作了交流发言。" + s1 + "持续推进全面从严治党向纵深发展。"
+    text = f"{p1}\n\n{p2}\n\n与会人员一致表示赞同。{p2}\n"
+    first, second = check_text(text).findings
+    assert (first.kind, first.b.line, first.a.line) == ("near", 3, 1)
+    assert [(c.a, c.b) for c in first.changes] == [("扎实", "持续")]
+    assert (second.kind, second.similarity, second.a.text, second.b.text) == ("exact", 1.0, p2, p2)

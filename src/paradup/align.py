@@ -284,6 +284,26 @@ class Aligner:
                 sim = new_sim
         return Passage(a0, a1, b0, b1, sim)
 
+    def closer(
+        self, passages: Sequence[Passage], matches: Sequence[tuple[int, int, int, int]]
+    ) -> list[Passage]:
+        """Each merged passage, or a verified match of the very same later span that is more
+        similar to it: merging a near source with the exact copy beside it (paragraph 3 ending
+        in paragraph 2, which restates paragraph 1) stitched paragraph 1 and 2 into the source
+        and reported the exact copy as an edit of them."""
+        best: dict[tuple[int, int], Passage] = {}
+        spans = {(p.b0, p.b1) for p in passages}
+        for a0, a1, b0, b1 in sorted(set(matches)):
+            if (b0, b1) in spans:
+                sim = self.similarity(a0, a1, b0, b1)
+                if (b0, b1) not in best or sim > best[b0, b1].similarity:
+                    best[b0, b1] = Passage(a0, a1, b0, b1, sim)
+        out = []
+        for p in passages:
+            q = best.get((p.b0, p.b1))
+            out.append(q if q is not None and q.similarity > p.similarity else p)
+        return out
+
     def singles(self, matches: Sequence[tuple[int, int, int, int]]) -> list[Passage]:
         """The verified one-sentence matches as passages of their own: `select`'s second
         choice for later sentences no merged passage covers. (A sentence pasted n times in a

@@ -318,7 +318,8 @@ def check_prepared(
     wanted = set(range(len(docs))) if focus is None else set(focus)
     aligner = Aligner(sents, config.threshold, config.extend_threshold, config.min_chars)
     matches = find_matches(sents, config, None if focus is None else wanted)
-    passages = aligner.select(aligner.merge(matches), aligner.singles(matches))
+    merged = aligner.closer(aligner.merge(matches), matches)
+    passages = aligner.select(merged, aligner.singles(matches))
     findings, restated = build_findings(docs, passages, config)
     if config.phrase_chars:
         findings, restated = _with_phrases(docs, passages, wanted, config, findings, restated)
