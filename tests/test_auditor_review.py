@@ -243,3 +243,35 @@ def test_a_record_put_on_top_of_an_id_less_export_moves_the_others(tmp_path: Pat
         for idx in ("a.paradup", "f.paradup")
     ]
     assert audits[0] == audits[1]
+
+
+def test_an_update_reads_the_fields_the_index_was_built_with(tmp_path: Path) -> None:
+    """`index update` without the build's `--text-field body --id-field uid` read the `text`
+    summaries under new keys: "199 fingerprinted, 198 removed", exit 0, the archive swapped."""
+    import json
+
+    from .conftest import run_paradup
+
+    body = "各级党组织要切实履行主体责任，做到守土有责、守土尽责，推动党风廉政建设不断取得新成效。"
+    rows = [
+        {"uid": f"u{i}", "body": f"第{i}号稿件。{body}", "text": f"摘要{i}。"} for i in range(5)
+    ]
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    build = ("index", "build", "cms.jsonl", "-i", "c.idx", "--text-field", "body")
+    assert run_paradup(*build, "--id-field", "uid", "-q", cwd=tmp_path).returncode == 0
+    update = run_paradup("index", "update", "cms.jsonl", "-i", "c.idx", cwd=tmp_path)
+    assert update.returncode == 0 and "0 fingerprinted, 5 unchanged, 0 removed" in update.stderr
+    # One field named: the others are the index's; another text field is refused.
+    same = run_paradup(
+        "index", "update", "cms.jsonl", "-i", "c.idx", "--text-field", "body", cwd=tmp_path
+    )
+    assert same.returncode == 0 and "5 unchanged" in same.stderr, same.stderr
+    other = run_paradup(
+        "index", "update", "cms.jsonl", "-i", "c.idx", "--text-field", "text", cwd=tmp_path
+    )
+    assert other.returncode == 2 and "--text-field body" in other.stderr, other.stderr
+    assert "paradup index build --force" in other.stderr
+    rebuilt = run_paradup(*build[:-1], "text", "--force", "-q", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr

@@ -45,10 +45,10 @@ def _build(
     jobs: int | None,
     force: bool,
     quiet: bool,
-    id_field: str,
-    text_field: str,
-    title_field: str,
-    date_field: str,
+    id_field: str | None,
+    text_field: str | None,
+    title_field: str | None,
+    date_field: str | None,
     must_exist: bool,
     encoding: str | None = None,
     prune: bool = False,
@@ -67,7 +67,6 @@ def _build(
         TransferSpeedColumn,
     )
 
-    from .archive import Fields
     from .index.build import build_index
     from .index.store import IndexStore, database_failure
 
@@ -83,7 +82,9 @@ def _build(
     _check_encoding(encoding)
     config = _archive_config(config_file, encoding)
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
-    fields = Fields(id_field, text_field, title_field, date_field)
+    # Only the fields named: the others are the index's own (or the defaults for a new one).
+    given = {"id": id_field, "text": text_field, "title": title_field, "date": date_field}
+    fields = {k: v for k, v in given.items() if v is not None}
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -168,11 +169,12 @@ def _build(
         )
 
 
+# None: the index's recorded field (an update names none), else the default in brackets.
 _FIELD_OPTS = dict(
-    id_field=typer.Option("id", help="JSON Lines field holding the document id."),
-    text_field=typer.Option("text", help="JSON Lines field holding the article text."),
-    title_field=typer.Option("title", help="JSON Lines field holding the title."),
-    date_field=typer.Option("date", help="JSON Lines field holding the date."),
+    id_field=typer.Option(None, help="JSON Lines field holding the document id [id]."),
+    text_field=typer.Option(None, help="JSON Lines field holding the article text [text]."),
+    title_field=typer.Option(None, help="JSON Lines field holding the title [title]."),
+    date_field=typer.Option(None, help="JSON Lines field holding the date [date]."),
 )
 EncodingOpt = Annotated[
     str | None,
@@ -205,10 +207,10 @@ def build(
     ] = None,
     force: Annotated[bool, typer.Option(help="Discard an existing index and start over.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-    id_field: str = _FIELD_OPTS["id_field"],
-    text_field: str = _FIELD_OPTS["text_field"],
-    title_field: str = _FIELD_OPTS["title_field"],
-    date_field: str = _FIELD_OPTS["date_field"],
+    id_field: str | None = _FIELD_OPTS["id_field"],
+    text_field: str | None = _FIELD_OPTS["text_field"],
+    title_field: str | None = _FIELD_OPTS["title_field"],
+    date_field: str | None = _FIELD_OPTS["date_field"],
     encoding: EncodingOpt = None,
     prune: PruneOpt = False,
     config_file: ConfigOpt = None,
@@ -240,10 +242,10 @@ def update(
         typer.Option("--jobs", "-j", help="Worker processes, at most the cores [all cores]."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-    id_field: str = _FIELD_OPTS["id_field"],
-    text_field: str = _FIELD_OPTS["text_field"],
-    title_field: str = _FIELD_OPTS["title_field"],
-    date_field: str = _FIELD_OPTS["date_field"],
+    id_field: str | None = _FIELD_OPTS["id_field"],
+    text_field: str | None = _FIELD_OPTS["text_field"],
+    title_field: str | None = _FIELD_OPTS["title_field"],
+    date_field: str | None = _FIELD_OPTS["date_field"],
     encoding: EncodingOpt = None,
     prune: PruneOpt = False,
     config_file: ConfigOpt = None,

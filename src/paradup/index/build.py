@@ -8,10 +8,10 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from ..archive import (
     JSONL_SUFFIXES,
@@ -279,12 +279,42 @@ def _batches(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[Archi
         yield batch
 
 
+def _fields_of(
+    store: IndexStore, fields: Fields | Mapping[str, str] | None, existing: bool, index_path: str
+) -> Fields:
+    """The JSON Lines fields to read: the index's own when none are named (an update that left
+    `--text-field body` off read the `text` summaries, replaced every document and exited 0),
+    refused when others are named for an index that holds documents; recorded when new. A
+    mapping names some of them (`{"text": "body"}`), the others the index's or the defaults."""
+    recorded = store.fields()
+    if isinstance(fields, Mapping):
+        fields = replace(Fields(**recorded) if recorded else Fields(), **fields) if fields else None
+    if fields is None:
+        if recorded is not None:
+            return Fields(**recorded)
+        if not existing:  # a new index: its defaults are what later runs must match
+            store.set_fields(asdict(Fields()))
+        return Fields()
+    named = asdict(fields)
+    if recorded is not None and existing and named != recorded:
+        was = " ".join(f"--{k}-field {v}" for k, v in sorted(recorded.items()))
+        now = " ".join(f"--{k}-field {v}" for k, v in sorted(named.items()))
+        raise IndexError_(
+            f"{index_path}: its documents were read with {was}; this run names {now}: "
+            "leave the field options out (the index's are used), or build it again with the "
+            "new ones (`paradup index build --force`)"
+        )
+    if named != recorded:
+        store.set_fields(named)
+    return fields
+
+
 def build_index(
     roots: Iterable[str],
     index_path: str,
     config: CheckConfig | None = None,
     *,
-    fields: Fields | None = None,
+    fields: Fields | Mapping[str, str] | None = None,
     jobs: int | None = None,
     force: bool = False,
     batch_size: int = 256,
@@ -329,6 +359,7 @@ def build_index(
             _refuse_outside(existing, roots, index_path)
         if folder != here:
             store.set_archive_folder(here)
+        fields = _fields_of(store, fields, bool(existing), index_path)
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).
         stats.refreshed = bool(existing) and store.text_pipeline_stale()

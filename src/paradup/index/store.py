@@ -656,6 +656,20 @@ class IndexStore:
         with self._write_transaction() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('archive_folder', ?)", (folder,))
 
+    def fields(self) -> dict[str, str] | None:
+        """The JSON Lines field names the documents were read with, if recorded."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()
+        try:
+            got = json.loads(row[0]) if row else None
+        except ValueError:
+            got = None
+        return got if isinstance(got, dict) else None
+
+    def set_fields(self, fields: dict[str, str]) -> None:
+        with self._write_transaction() as con:
+            q = "INSERT OR REPLACE INTO meta VALUES ('fields', ?)"
+            con.execute(q, (json.dumps(fields, sort_keys=True),))
+
     def doc_states(self) -> dict[str, tuple[str, int]]:
         """Content hash and `doc_label` of every document, by key: what an update compares."""
         q = "SELECT key, content_hash, path, title, date FROM docs"
