@@ -275,3 +275,31 @@ def test_an_update_reads_the_fields_the_index_was_built_with(tmp_path: Path) -> 
     assert "paradup index build --force" in other.stderr
     rebuilt = run_paradup(*build[:-1], "text", "--force", "-q", cwd=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
+
+
+def test_the_earliest_dated_copy_is_named_as_the_source(tmp_path: Path) -> None:
+    """An article and its later repost (the same text and a footer) both hold a draft's text:
+    the repost, indexed first, was named with its date as where the text was published."""
+    import json
+
+    from .conftest import run_paradup
+
+    text = (
+        "各级党组织要切实履行主体责任，做到守土有责、守土尽责，推动党风廉政建设不断取得新成效。"
+        "会议要求，各单位要把纪律挺在前面，持续加强作风建设，确保各项部署落到实处。"
+    )
+    rows = [
+        {"id": "repost", "date": "2019-06-01", "text": text + "\n\n（本文转自某公众号，侵删。）"},
+        {"id": "original", "date": "2019-01-01", "text": text},
+    ]
+    (tmp_path / "arc.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    (tmp_path / "draft.txt").write_text(text + "\n", encoding="utf-8")
+    assert (
+        run_paradup("index", "build", "arc.jsonl", "-i", "a.idx", "-q", cwd=tmp_path).returncode
+        == 0
+    )
+    proc = run_paradup("check", "draft.txt", "-i", "a.idx", "-f", "json", cwd=tmp_path)
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert (f["a"]["doc"], f["a"]["date"]) == ("arc.jsonl#original", "2019-01-01"), f["a"]

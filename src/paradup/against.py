@@ -78,17 +78,29 @@ def _candidate_docs(
         doc: {(di, g) for di, u in got for g in range(unit_of[di, u][0], unit_of[di, u][1] + 1)}
         for doc, got in hit.items()
     }
-    return [(doc, spans[doc]) for doc in _covering(best, covers, weight)]
+    dates = store.dates(sorted(best))
+    chosen = _covering(best, covers, weight, dates)
+    # Earliest first: a draft passage is reported against one source, the first among equals
+    # (an article and its later repost both hold the draft's text: the repost, indexed first,
+    # was named, with its date, as where the text was published).
+    chosen.sort(key=lambda d: _when(dates.get(d)))
+    return [(doc, spans[doc]) for doc in chosen]
+
+
+def _when(date: str | None) -> str:
+    """A sort key of a free-form date: ISO-like dates sort as text; none sorts last."""
+    return date if date else "\uffff"
 
 
 def _covering(
     best: dict[int, float],
     covers: dict[int, set[tuple[int, int]]],
     weight: dict[tuple[int, int], int],
+    dates: dict[int, str] | None = None,
 ) -> list[int]:
     """Greedily the document covering the most draft characters not covered yet (ties: the
-    more similar, then the earlier indexed), while one adds any (up to MAX_COVERING), then
-    the most similar, up to MAX_SOURCES in all.
+    more similar, the earlier dated, the earlier indexed), while one adds any (up to
+    MAX_COVERING), then the most similar, up to MAX_SOURCES in all.
     Ranking by best similarity alone let a footer shared by twenty archived articles fill
     every place, and the article a draft's paragraph came from was never compared."""
     import heapq
@@ -102,20 +114,21 @@ def _covering(
 
     # Lazy greedy: a document's gain only shrinks as others are chosen, so a stale entry is
     # re-scored when it reaches the top (every gain each round was quadratic at 500 rounds).
-    heap = [(-gain(d), -best[d], d) for d in left]
+    when = {d: _when((dates or {}).get(d)) for d in left}
+    heap = [(-gain(d), -best[d], when[d], d) for d in left]
     heapq.heapify(heap)
     while heap and len(chosen) < MAX_COVERING:
-        _stale, b, doc = heapq.heappop(heap)
+        _stale, b, w, doc = heapq.heappop(heap)
         now = gain(doc)
         if now <= 0:
             continue
-        if heap and (-now, b, doc) > heap[0]:
-            heapq.heappush(heap, (-now, b, doc))  # another may gain more now
+        if heap and (-now, b, w, doc) > heap[0]:
+            heapq.heappush(heap, (-now, b, w, doc))  # another may gain more now
             continue
         chosen.append(doc)
         covered |= covers[doc]
         left.discard(doc)
-    rest = sorted(left, key=lambda x: (-best[x], x))
+    rest = sorted(left, key=lambda x: (-best[x], when[x], x))
     return chosen + rest[: max(0, MAX_SOURCES - len(chosen))]
 
 

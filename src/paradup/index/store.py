@@ -988,6 +988,11 @@ class IndexStore:
         q = "SELECT id FROM docs WHERE key IN ({})"
         return [int(i) for (i,) in _where_in(self.con, q, keys)]
 
+    def dates(self, ids: Sequence[int]) -> dict[int, str]:
+        """The dates of the documents that have one, by id."""
+        q = "SELECT id, date FROM docs WHERE date IS NOT NULL AND id IN ({})"
+        return {int(i): str(d) for i, d in _where_in(self.con, q, ids)}
+
     def doc(self, doc_id: int) -> dict[str, Any]:
         row = self.con.execute(f"SELECT {_DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,))
         return _doc_dict(row.fetchone())
