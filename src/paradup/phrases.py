@@ -27,7 +27,7 @@ _EDGE = " ,.;:!?、\"'()[]<>-·—"  # trimmed from a phrase's ends (normalized 
 def _run(a: str, b: str) -> tuple[int, int, int, int, int] | None:
     """The longest common run of a and b (start/end in each, matched characters), joining
     blocks across a gap on one side only."""
-    blocks = [m for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]
+    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
     best: tuple[int, int, int, int, int] | None = None
     cur: list[int] | None = None
     for m in blocks:
