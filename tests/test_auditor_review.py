@@ -273,6 +273,8 @@ def test_an_update_reads_the_fields_the_index_was_built_with(tmp_path: Path) -> 
     )
     assert other.returncode == 2 and "--text-field body" in other.stderr, other.stderr
     assert "paradup index build --force" in other.stderr
+    info = run_paradup("index", "info", "-i", "c.idx", cwd=tmp_path)
+    assert "fields: --date-field date --id-field uid --text-field body" in info.stdout
     rebuilt = run_paradup(*build[:-1], "text", "--force", "-q", cwd=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
 

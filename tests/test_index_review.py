@@ -603,7 +603,7 @@ def test_info_during_a_build_says_a_writer_is_at_work(tmp_path: Path) -> None:
     assert during.returncode == 0, during.stderr
     assert "is writing this index now" in during.stdout
     after = run_paradup("index", "info", "--index", str(index))  # the writer went away
-    assert "an interrupted build left some unmerged" in after.stdout
+    assert "an interrupted build or update left some unmerged" in after.stdout
 
 
 def _probe_until(stop: Any, index: str) -> None:

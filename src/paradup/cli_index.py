@@ -310,8 +310,9 @@ def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
             )
         else:
             why = (
-                "an interrupted build left some unmerged: documents it had not reached are "
-                "missing and queries are slower; run `paradup index update` to finish"
+                "an interrupted build or update left some unmerged: documents it had not "
+                "reached are missing and queries are slower; run `paradup index update` to "
+                "finish"
             )
         notes.append(("band keys", why))
     if store.text_pipeline_stale():
@@ -343,6 +344,14 @@ def info(index: IndexOpt) -> None:
                 if topic == "band keys":
                     typer.echo(f"{topic}: {note}")
             typer.echo(f"settings: {store.settings.to_json()}")
+            # What an update must match: the folder relative archive paths were given from,
+            # and the JSON Lines fields the documents were read with.
+            if (folder := store.archive_folder()) is not None:
+                typer.echo(f"archive paths from: {folder}")
+            if (fields := store.fields()) is not None:
+                typer.echo(
+                    "fields: " + " ".join(f"--{k}-field {v}" for k, v in sorted(fields.items()))
+                )
             for topic, note in notes:
                 if topic == "texts":
                     typer.echo(f"{topic}: {note}")
