@@ -6,7 +6,7 @@ import bisect
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .align import Aligner, Passage, union
 from .config import CheckConfig
@@ -170,6 +170,26 @@ def _raw_span(doc: PreparedDoc, start: int, end: int, loc: _Locator) -> Span:
     return Span(d.path, start, end, line, col, d.text[start:end], d.key, d.title, d.date)
 
 
+def _finding(
+    da: PreparedDoc,
+    a_norm: tuple[int, int],
+    a: Span,
+    db: PreparedDoc,
+    b_norm: tuple[int, int],
+    b: Span,
+    similarity: float,
+    kind: Literal["near", "phrase"],
+    config: CheckConfig,
+) -> Finding:
+    """The finding of two spans (normalized offsets beside them): texts equal but for spaces
+    have similarity 1 and no changes (a passage is then `exact`), others their word changes."""
+    na, nb = da.norm.text[slice(*a_norm)], db.norm.text[slice(*b_norm)]
+    if na.replace(" ", "") == nb.replace(" ", ""):
+        return Finding(1.0, "exact" if kind == "near" else kind, a, b)
+    changes = word_changes(da.norm, a_norm, db.norm, b_norm, config.user_dict)
+    return Finding(round(similarity, 4), kind, a, b, changes)
+
+
 def build_findings(
     docs: Sequence[PreparedDoc], passages: Sequence[Passage], config: CheckConfig
 ) -> tuple[list[Finding], list[int]]:
@@ -189,19 +209,7 @@ def build_findings(
         b = _span(db, sb, sents[p.b1], lb)
         a_norm = (sa.start, sents[p.a1].end)
         b_norm = (sb.start, sents[p.b1].end)
-        na = da.norm.text[slice(*a_norm)]
-        nb = db.norm.text[slice(*b_norm)]
-        exact = na.replace(" ", "") == nb.replace(" ", "")
-        changes = () if exact else word_changes(da.norm, a_norm, db.norm, b_norm, config.user_dict)
-        findings.append(
-            Finding(
-                round(1.0 if exact else p.similarity, 4),
-                "exact" if exact else "near",
-                a,
-                b,
-                changes,
-            )
-        )
+        findings.append(_finding(da, a_norm, a, db, b_norm, b, p.similarity, "near", config))
         restated[sb.doc].update(range(p.b0, p.b1 + 1))
     counts = [sum(sents[g].chars for g in r if sents[g].prose) for r in restated]
     return findings, counts
@@ -294,13 +302,8 @@ def _with_phrases(
         for (a0, a1), (b0, b1), similarity in phrase_pairs(d, config.phrase_chars, skip, bounds):
             a = _raw_span(d, starts[a0], ends[a1 - 1], loc)
             b = _raw_span(d, starts[b0], ends[b1 - 1], loc)
-            na, nb = d.norm.text[a0:a1], d.norm.text[b0:b1]
-            same = na.replace(" ", "") == nb.replace(" ", "")
-            changes = (
-                () if same else word_changes(d.norm, (a0, a1), d.norm, (b0, b1), config.user_dict)
-            )
-            extra.append(Finding(1.0 if same else similarity, "phrase", a, b, changes))
-            restated[d.doc] += len(nb) - nb.count(" ")
+            extra.append(_finding(d, (a0, a1), a, d, (b0, b1), b, similarity, "phrase", config))
+            restated[d.doc] += b1 - b0 - d.norm.text.count(" ", b0, b1)
     return [*findings, *extra], restated
 
 

@@ -27,23 +27,21 @@ _EDGE = " ,.;:!?、\"'()[]<>-·—"  # trimmed from a phrase's ends (normalized 
 def _run(a: str, b: str) -> tuple[int, int, int, int, int] | None:
     """The longest common run of a and b (start/end in each, matched characters), joining
     blocks across a gap on one side only."""
-    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
-    best: tuple[int, int, int, int, int] | None = None
-    cur: list[int] | None = None
-    for m in blocks:
+    chains: list[list[int]] = []  # [a start, a end, b start, b end, matched]
+    for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
         if not m.size:
             continue
+        cur = chains[-1] if chains else None
         if cur is not None:
             ga, gb = m.a - cur[1], m.b - cur[3]
             if min(ga, gb) == 0 and max(ga, gb) <= _GAP and m.size >= _MIN_BLOCK:
                 cur[1], cur[3], cur[4] = m.a + m.size, m.b + m.size, cur[4] + m.size
                 continue
-            if best is None or cur[4] > best[4]:
-                best = (cur[0], cur[1], cur[2], cur[3], cur[4])
-        cur = [m.a, m.a + m.size, m.b, m.b + m.size, m.size]
-    if cur is not None and (best is None or cur[4] > best[4]):
-        best = (cur[0], cur[1], cur[2], cur[3], cur[4])
-    return best
+        chains.append([m.a, m.a + m.size, m.b, m.b + m.size, m.size])
+    if not chains:
+        return None
+    best = max(chains, key=lambda c: c[4])  # the first of the longest
+    return best[0], best[1], best[2], best[3], best[4]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
