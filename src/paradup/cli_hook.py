@@ -520,12 +520,6 @@ def _judge(
     result, checked, tracked = check_changed(
         root, settings, changed, staged, unread=unread, later=later, members=members
     )
-    if members is not None:
-        # A pair across two configs is judged once, by its later side's: both groups found
-        # it, and which verdict was kept (and the exit code) depended on the groups' order.
-        from dataclasses import replace
-
-        result = replace(result, findings=tuple(f for f in result.findings if f.b.path in members))
     baseline_file = _baseline_path(settings, root)
     if output is not None:
         given = [str(Path(x).resolve()) for x in paths]  # absolute: root / it is itself

@@ -914,7 +914,8 @@ def check_changed(
     articles that cannot be read (binary, another encoding, over max-bytes) are appended to
     `unread` as messages (empty ones are passed over, as `check` does), and the files in
     `later` (changed since `--since`) are the later side of any pair; `members`, when given,
-    are the only ones checked against every article (those of one config of several).
+    are the only ones checked against every article (those of one config of several), and a
+    finding is theirs when its later side is one.
     """
     from .check import check_prepared
 
@@ -947,8 +948,13 @@ def check_changed(
                 if " is empty;" not in why and (members is None or rel in members)
             ]
         checked = [every[i].document.path for i in ours]
-        only = None if members is None else ours
-        return check_prepared(every, settings.config, only), checked, files
+        if members is None:
+            return check_prepared(every, settings.config, None), checked, files
+        # A pair across two configs is judged once, by its later side's: both groups found
+        # it, and which verdict was kept (and the exit code) depended on the groups' order.
+        result = check_prepared(every, settings.config, ours)
+        theirs = tuple(f for f in result.findings if f.b.path in members)
+        return CheckResult(result.files, theirs), checked, files
     focus: list[tuple[str, str, PreparedDoc]] = []
     # A commit's articles (`given`): its paths need not exist in the work tree (an old path
     # that is a folder now is no error).
