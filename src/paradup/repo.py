@@ -245,36 +245,32 @@ def _segmenter_stamp() -> str:
     millisecond; importlib.metadata took 50 ms)."""
     from importlib.util import find_spec
 
-    parts = []
+    files: list[str] = []
     for name in ("jieba", "rjieba"):
         try:
             spec = find_spec(name)
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec is not None else None
-        files = [origin] if origin else []
         if origin:
+            files.append(origin)
             folder = os.path.dirname(origin)
             if name == "jieba":
                 files.append(os.path.join(folder, "dict.txt"))
             else:  # rjieba's compiled module sits beside its __init__.py
                 with contextlib.suppress(OSError):
                     files += sorted(e.path for e in os.scandir(folder) if e.is_file())
-        for f in files:
-            try:
-                st = os.stat(f)
-                parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
-            except OSError:
-                parts.append(f"{f}:?")
     with contextlib.suppress(ModuleNotFoundError):  # the traditional-character table
         from .variants import _data_file
 
-        table = _data_file()
+        files.append(str(_data_file()))
+    parts = []
+    for f in files:
         try:
-            st = os.stat(table)
-            parts.append(f"{table}:{st.st_size}:{st.st_mtime_ns}")
+            st = os.stat(f)
+            parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
-            parts.append(f"{table}:?")
+            parts.append(f"{f}:?")
     return "|".join(dict.fromkeys(parts))
 
 
