@@ -76,29 +76,29 @@ def compile_allow(
     """The allow-list compiled, traditional characters folded to simplified ones as the
     sentences it is matched against are (`variants`); a pattern that is not a regex (or not
     a str) is a UsageError naming it, and `source` (the config file) when given."""
-    patterns = list(patterns)
     out = []
     where = f"{source}: " if source else ""
     for p in patterns:
         if isinstance(p, re.Pattern):
-            out.append(re.compile(fold_pattern(p.pattern), p.flags))
-            continue
-        if not isinstance(p, str):
+            compiled, shown = re.compile(fold_pattern(p.pattern), p.flags), p.pattern
+        elif not isinstance(p, str):
             raise UsageError(f"{where}allow: patterns must be str or re.Pattern, got {p!r}")
-        try:
-            # Sentences are matched folded: a traditional label (來源：) reads 来源：.
-            out.append(re.compile(fold_pattern(p)))
-        except re.error as exc:
-            raise UsageError(f"{where}allow pattern {p!r} is not a regex ({exc}); fix it") from None
-    for p, compiled in zip(patterns, out, strict=True):
+        else:
+            try:
+                # Sentences are matched folded: a traditional label (來源：) reads 来源：.
+                compiled, shown = re.compile(fold_pattern(p)), p
+            except re.error as exc:
+                raise UsageError(
+                    f"{where}allow pattern {p!r} is not a regex ({exc}); fix it"
+                ) from None
         # `extend-allow = [""]` (an unset template variable) took every sentence out: every
         # check passed with 0 of 0 prose characters.
         if compiled.search("") is not None:
-            shown = p.pattern if isinstance(p, re.Pattern) else p
             raise UsageError(
                 f"{where}allow pattern {shown!r} matches empty text, so every sentence; "
                 "fix it (anchor it to a word, e.g. ^来源：)"
             )
+        out.append(compiled)
     return out
 
 

@@ -157,7 +157,6 @@ def user_dict_id(path: str | None) -> str | None:
     """What an index records of a user dictionary: a hash of its content. The path missed
     an edited dictionary (an exact copy then scored 0 % against the index) and refused the
     same dictionary at another path."""
-    import hashlib
     from pathlib import Path
 
     if path is None:
