@@ -26,6 +26,16 @@ def printable(path: str) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def relative_to(path: str, root: str) -> str:
+    """An absolute path under `root` as a relative posix path (code scanning and GitHub place
+    results by repository path); any other path as it is."""
+    if os.path.isabs(path):
+        rel = os.path.relpath(path, root)
+        if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+            return rel.replace(os.sep, "/")
+    return path
+
+
 def path_uri(path: str) -> str:
     """A relative URI reference for a path: its raw bytes percent-encoded, so an undecodable
     name is still the exact file (RFC 3986; SARIF artifact locations)."""

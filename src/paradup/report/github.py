@@ -6,7 +6,7 @@ import os
 from collections.abc import Collection
 
 from ..model import CheckResult, Finding
-from . import printable_result
+from . import printable_result, relative_to
 from .sarif import end_position
 
 EXCERPT = 60
@@ -20,22 +20,13 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _file(path: str) -> str:
-    """The annotation's file: relative to the working directory (the checkout) when under it,
-    as GitHub places annotations by repository path."""
-    if os.path.isabs(path):
-        rel = os.path.relpath(path)
-        if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
-            return rel.replace(os.sep, "/")
-    return path
-
-
 def annotation(f: Finding, level: str = "error") -> str:
     end_line, end_col = end_position(f.b)
     excerpt = f.a.text if len(f.a.text) <= EXCERPT else f.a.text[: EXCERPT - 1] + "…"
     props = ",".join(
         [
-            f"file={_escape_property(_file(f.b.path))}",
+            # Relative to the working directory (the checkout) when under it.
+            f"file={_escape_property(relative_to(f.b.path, os.getcwd()))}",
             f"line={f.b.line}",
             f"col={f.b.column}",
             f"endLine={end_line}",

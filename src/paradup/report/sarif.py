@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from ..model import CheckResult, Finding, Span
 from ..read import LINE_BREAK, STDIN_DOC
-from . import path_uri, printable, printable_result
+from . import path_uri, printable, printable_result, relative_to
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "PD001"
@@ -48,11 +48,9 @@ def _artifact(path: str, root: str) -> dict[str, str]:
     code scanning cannot place in the repository)."""
     if path == STDIN_DOC:  # no file under the root (`check --stdin-name` names one)
         return {"uri": path_uri(path)}
+    path = relative_to(path, root)
     if os.path.isabs(path):
-        rel = os.path.relpath(path, root)
-        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-            return {"uri": root_uri(os.path.dirname(path)) + path_uri(os.path.basename(path))}
-        path = rel.replace(os.sep, "/")
+        return {"uri": root_uri(os.path.dirname(path)) + path_uri(os.path.basename(path))}
     return {"uri": path_uri(path), "uriBaseId": "%SRCROOT%"}
 
 
