@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Literal
 from .align import Aligner, Passage, union
 from .config import CheckConfig
 from .diff import word_changes
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
-from .read import LINE_BREAK, Document, expand_paths, read_document
+from .read import LINE_BREAK, Document, expand_paths, read_found
 
 if TYPE_CHECKING:
     import numpy as np
@@ -359,16 +359,8 @@ def check_paths(
         if not isinstance(p, str | os.PathLike):
             raise UsageError(f"paths: expected str or os.PathLike, got {type(p).__name__} {p!r}")
         names.append(os.fspath(p))
-    files = list(expand_paths(names, config.include, config.exclude))
-    named = {os.path.realpath(p) for p in names if not os.path.isdir(p)}
-    docs = []
-    for p in files:
-        try:
-            docs.append(read_document(p, config.encoding, config.max_bytes))
-        except InputError as exc:
-            # As `paradup check`: an empty file found in a folder restates nothing.
-            if exc.problem != "is empty" or os.path.realpath(p) in named:
-                raise
+    files = expand_paths(names, config.include, config.exclude)
+    docs = read_found(names, files, config.encoding, config.max_bytes)  # as `paradup check`
     return check_documents(docs, config, suppress=suppress, allow=allow)
 
 

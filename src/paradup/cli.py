@@ -267,23 +267,11 @@ def _read_drafts(
     paths: list[str], files: list[str], config: CheckConfig, fix: str
 ) -> tuple[list[Document], list[str]]:
     """The files' documents, and one line for each file found in a directory that could not
-    be read (`check archive/` stopped at one binary or GBK file among hundreds). Files named
-    on the command line must be readable; an empty file found in a directory restates
-    nothing and is passed over without a word."""
-    from .errors import InputError
-    from .read import STDIN_NAME, read_document
+    be read (`check archive/` stopped at one binary or GBK file among hundreds)."""
+    from .read import read_found
 
-    named = {os.path.realpath(p) for p in paths if not os.path.isdir(p)}
-    docs: list[Document] = []
     unread: list[str] = []
-    for p in files:
-        try:
-            docs.append(read_document(p, config.encoding, config.max_bytes, fix))
-        except InputError as exc:
-            if p == STDIN_NAME or os.path.realpath(p) in named:
-                raise
-            if exc.problem != "is empty":
-                unread.append(f"{exc}; skipped")
+    docs = read_found(paths, files, config.encoding, config.max_bytes, fix, unread)
     return docs, unread
 
 
