@@ -53,6 +53,8 @@ def _build(
     encoding: str | None = None,
     prune: bool = False,
     config_file: Path | None = None,
+    *,
+    strict: bool = False,
 ) -> None:
     import sqlite3
 
@@ -76,9 +78,17 @@ def _build(
         raise _fail(f"{index}: no index here; create it with `paradup index build`")
     if must_exist:  # an update never turns another file (an empty one too) into an index
         try:
-            IndexStore.open(index).close()
+            with IndexStore.open(index) as store:
+                recorded = store.roots()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+        if not archive:  # `index update -i X`: the roots the build or last update was given
+            if recorded is None:
+                raise _fail(
+                    f"{index}: it records no archive paths (written by an earlier paradup); "
+                    "name them: `paradup index update <paths> -i INDEX`"
+                )
+            archive = recorded
     _check_encoding(encoding)
     config = _archive_config(config_file, encoding)
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
@@ -167,6 +177,13 @@ def _build(
             highlight=False,
             markup=False,
         )
+    if strict and (stats.bad or stats.kept):
+        typer.echo(
+            f"paradup: {index}: {len(stats.bad)} bad record(s) or unreadable file(s) skipped "
+            "(listed above); the rest is indexed; exit 1 under --strict",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 # None: the index's recorded field (an update names none), else the default in brackets.
@@ -186,6 +203,13 @@ ConfigOpt = Annotated[
         "--config",
         help="Config file whose fingerprint settings the index uses (else .paradup.toml / "
         "[tool.paradup] discovered from the current directory).",
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Exit 1 when any record or file was skipped as bad or unreadable (the rest is "
+        "still indexed), so a scheduled job notices."
     ),
 ]
 PruneOpt = Annotated[
@@ -214,6 +238,7 @@ def build(
     encoding: EncodingOpt = None,
     prune: PruneOpt = False,
     config_file: ConfigOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Fingerprint an archive into an index (resumes an interrupted build)."""
     _build(
@@ -230,13 +255,19 @@ def build(
         encoding,
         prune,
         config_file,
+        strict=strict,
     )
 
 
 @index_app.command("update")
 def update(
-    archive: Annotated[list[str], typer.Argument(help="The same archive roots as the build.")],
     index: IndexOpt,
+    archive: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="The archive roots, as the build named them [the ones the index records]."
+        ),
+    ] = None,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", help="Worker processes, at most the cores [all cores]."),
@@ -249,10 +280,11 @@ def update(
     encoding: EncodingOpt = None,
     prune: PruneOpt = False,
     config_file: ConfigOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Fingerprint only new or changed documents; remove deleted ones."""
     _build(
-        archive,
+        archive or [],
         index,
         jobs,
         False,
@@ -265,6 +297,7 @@ def update(
         encoding,
         prune,
         config_file,
+        strict=strict,
     )
 
 
@@ -324,9 +357,21 @@ def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
     return notes
 
 
+class InfoFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @index_app.command("info")
-def info(index: IndexOpt) -> None:
-    """Counts and fingerprint settings of an index."""
+def info(
+    index: IndexOpt,
+    format: Annotated[
+        InfoFormat,
+        typer.Option("--format", "-f", help="text, or json for scripts and monitoring."),
+    ] = InfoFormat.text,
+) -> None:
+    """Counts and fingerprint settings of an index, and what an update must match."""
+    import json
     import sqlite3
 
     from .index.store import IndexStore, database_failure
@@ -335,20 +380,41 @@ def info(index: IndexOpt) -> None:
     try:
         with IndexStore.open(index) as store, stdout_report("free space where it goes"):
             counts = store.counts()
+            notes = index_notes(store, index)
+            # What an update must match: the roots, the folder relative archive paths were
+            # given from, and the JSON Lines fields the documents were read with.
+            roots, folder, fields = store.roots(), store.archive_folder(), store.fields()
+            if format is InfoFormat.json:
+                disk = sum(
+                    os.path.getsize(f"{index}{s}")
+                    for s in ("", "-wal")
+                    if os.path.isfile(f"{index}{s}")
+                )
+                about = {
+                    "index": str(index),
+                    **counts,
+                    "bytes": disk,
+                    "settings": json.loads(store.settings.to_json()),
+                    "roots": roots,
+                    "archive_folder": folder,
+                    "fields": fields,
+                    "notes": dict(notes),
+                }
+                typer.echo(json.dumps(about, ensure_ascii=False, indent=2))
+                return
             typer.echo(
                 f"{index}: {counts['docs']} documents, {counts['units']} units, "
                 f"{counts['bands']} band keys"
             )
-            notes = index_notes(store, index)
             for topic, note in notes:
                 if topic == "band keys":
                     typer.echo(f"{topic}: {note}")
             typer.echo(f"settings: {store.settings.to_json()}")
-            # What an update must match: the folder relative archive paths were given from,
-            # and the JSON Lines fields the documents were read with.
-            if (folder := store.archive_folder()) is not None:
+            if roots is not None:
+                typer.echo("archive: " + " ".join(roots))
+            if folder is not None:
                 typer.echo(f"archive paths from: {folder}")
-            if (fields := store.fields()) is not None:
+            if fields is not None:
                 typer.echo(
                     "fields: " + " ".join(f"--{k}-field {v}" for k, v in sorted(fields.items()))
                 )

@@ -359,6 +359,8 @@ def build_index(
             _refuse_outside(existing, roots, index_path)
         if folder != here:
             store.set_archive_folder(here)
+        if store.roots() != roots:  # what a later `index update` without paths reads
+            store.set_roots(roots)
         fields = _fields_of(store, fields, bool(existing), index_path)
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).

@@ -656,6 +656,21 @@ class IndexStore:
         with self._write_transaction() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('archive_folder', ?)", (folder,))
 
+    def roots(self) -> list[str] | None:
+        """The archive roots (paths as given) of the last build or update, if recorded."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'roots'").fetchone()
+        try:
+            got = json.loads(row[0]) if row else None
+        except ValueError:
+            got = None
+        if isinstance(got, list) and got and all(isinstance(r, str) for r in got):
+            return got
+        return None
+
+    def set_roots(self, roots: list[str]) -> None:
+        with self._write_transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots),))
+
     def fields(self) -> dict[str, str] | None:
         """The JSON Lines field names the documents were read with, if recorded."""
         row = self.con.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()

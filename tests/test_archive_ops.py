@@ -1,0 +1,94 @@
+"""Running an archive index from a scheduled job: `index update` without paths reads the roots
+the index records, `--strict` makes skipped records fail the job, `index info -f json`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from ._repo import article
+from .conftest import one_line_error, run_paradup
+
+
+def _archive(tmp_path: Path) -> None:
+    (tmp_path / "arts").mkdir()
+    (tmp_path / "arts" / "a.md").write_text(article(1), encoding="utf-8")
+    rows = [{"id": "r1", "text": article(2)}, {"id": "r2", "text": article(3)}]
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+
+
+def _info(tmp_path: Path) -> dict[str, object]:
+    proc = run_paradup("index", "info", "-i", "i.paradup", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    got: dict[str, object] = json.loads(proc.stdout)
+    return got
+
+
+def test_update_without_paths_reads_the_recorded_roots(tmp_path: Path) -> None:
+    """A cron line had to repeat every root of the build; leaving one out was refused, and
+    nothing recorded what they were."""
+    _archive(tmp_path)
+    built = run_paradup("index", "build", "./arts", "cms.jsonl", "-i", "i.paradup", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert _info(tmp_path)["roots"] == ["arts", "cms.jsonl"]
+    text = run_paradup("index", "info", "-i", "i.paradup", cwd=tmp_path).stdout
+    assert "archive: arts cms.jsonl" in text.splitlines()
+
+    (tmp_path / "arts" / "b.md").write_text(article(4), encoding="utf-8")
+    (tmp_path / "arts" / "a.md").unlink()
+    proc = run_paradup("index", "update", "-i", "i.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 fingerprinted, 2 unchanged" in proc.stderr and "1 removed" in proc.stderr
+    assert _info(tmp_path)["docs"] == 3
+
+
+def test_update_without_paths_of_an_index_recording_none(tmp_path: Path) -> None:
+    """An index written before roots were recorded: one line naming the fix."""
+    _archive(tmp_path)
+    built = run_paradup("index", "build", "arts", "-i", "i.paradup", "-q", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    with sqlite3.connect(tmp_path / "i.paradup") as con:
+        con.execute("DELETE FROM meta WHERE key = 'roots'")
+    con.close()
+    proc = run_paradup("index", "update", "-i", "i.paradup", cwd=tmp_path)
+    one_line_error(proc, "i.paradup: it records no archive paths", "paradup index update <paths>")
+
+
+def test_strict_fails_a_run_that_skipped_records(tmp_path: Path) -> None:
+    """Skipped records were reported and the run exited 0: a nightly job never noticed."""
+    _archive(tmp_path)
+    with open(tmp_path / "cms.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"id": "r3", "body": "正文"}\n')
+    args = ("index", "build", "arts", "cms.jsonl", "-i", "i.paradup", "-q")
+    lax = run_paradup(*args, cwd=tmp_path)
+    assert lax.returncode == 0 and "skipped: cms.jsonl:3" in lax.stderr
+    strict = run_paradup("index", "update", "-i", "i.paradup", "-q", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1, strict.stderr
+    assert "1 bad record(s) or unreadable file(s) skipped" in strict.stderr
+    assert "the rest is indexed" in strict.stderr
+    assert _info(tmp_path)["docs"] == 3  # the good records are indexed all the same
+
+    (tmp_path / "cms.jsonl").write_text(
+        "\n".join((tmp_path / "cms.jsonl").read_text("utf-8").splitlines()[:2]) + "\n", "utf-8"
+    )
+    clean = run_paradup("index", "update", "-i", "i.paradup", "-q", "--strict", cwd=tmp_path)
+    assert clean.returncode == 0 and clean.stderr == "", clean.stderr
+
+
+def test_info_json_matches_the_text_summary(tmp_path: Path) -> None:
+    _archive(tmp_path)
+    args = ("index", "build", "arts", "cms.jsonl", "-i", "i.paradup", "-q", "--text-field", "text")
+    assert run_paradup(*args, cwd=tmp_path).returncode == 0
+    got = _info(tmp_path)
+    text = run_paradup("index", "info", "-i", "i.paradup", cwd=tmp_path).stdout.splitlines()[0]
+    counts = f"{got['docs']} documents, {got['units']} units, {got['bands']} band keys"
+    assert text == f"i.paradup: {counts}"
+    assert got["docs"] == 3 and isinstance(got["units"], int) and got["units"] > 3
+    assert got["archive_folder"] in (str(tmp_path.resolve()), str(tmp_path))
+    assert got["fields"] == {"date": "date", "id": "id", "text": "text", "title": "title"}
+    assert isinstance(got["settings"], dict) and got["settings"]["num_perm"] == 128
+    assert isinstance(got["bytes"], int) and got["bytes"] > 0
+    assert got["notes"] == {}
