@@ -92,3 +92,47 @@ def test_info_json_matches_the_text_summary(tmp_path: Path) -> None:
     assert isinstance(got["settings"], dict) and got["settings"]["num_perm"] == 128
     assert isinstance(got["bytes"], int) and got["bytes"] > 0
     assert got["notes"] == {}
+
+
+def test_audit_summary_points_at_file_line_column(tmp_path: Path) -> None:
+    """The terminal summary printed `path:569` for a character offset, read as a line number
+    by every editor and terminal that links `file:line`."""
+    import re
+
+    from ._repo import paragraph
+
+    shared = paragraph(7)
+    (tmp_path / "arts").mkdir()
+    for i in range(3):
+        body = article(10 + i).split("\n\n")
+        body.insert(2, "    " + shared)  # indented: the column is not 1
+        (tmp_path / "arts" / f"{i}.md").write_text("\n\n".join(body), encoding="utf-8")
+    rows = [{"id": "r1", "text": "导语。\n" + shared}, {"id": "r2", "text": article(20)}]
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    args = ("index", "build", "cms.jsonl", "arts", "-i", "i.paradup", "-q")
+    assert run_paradup(*args, cwd=tmp_path).returncode == 0
+    proc = run_paradup("audit", "-i", "i.paradup", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    head = proc.stdout.splitlines()[1]
+    got = re.search(r"  (arts/\d\.md):(\d+):(\d+)  ", head)
+    assert got, head
+    lines = (tmp_path / got[1]).read_text(encoding="utf-8").splitlines()
+    line, col = int(got[2]), int(got[3])
+    assert (line, col) == (5, 5), head
+    assert lines[line - 1][col - 1 :].startswith(shared[:20])
+
+    only_record = run_paradup("audit", "-i", "i.paradup", "-f", "jsonl", cwd=tmp_path).stdout
+    member = json.loads(only_record.splitlines()[0])["members"][0]
+    assert "line" not in member  # the JSON Lines contract is unchanged
+    (tmp_path / "arts" / "0.md").unlink()
+    (tmp_path / "arts" / "1.md").unlink()
+    (tmp_path / "arts" / "2.md").write_text(article(30), encoding="utf-8")
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [*rows, rows[0] | {"id": "r3"}]),
+        encoding="utf-8",
+    )
+    assert run_paradup("index", "update", "-i", "i.paradup", "-q", cwd=tmp_path).returncode == 0
+    rec = run_paradup("audit", "-i", "i.paradup", cwd=tmp_path).stdout.splitlines()[1]
+    assert "  cms.jsonl:1 chars 4-" in rec, rec

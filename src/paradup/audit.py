@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from .errors import ParadupError
 from .index.store import IndexStore
 from .lsh import ranges, run_starts, sorted_unique
+from .read import Locator
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +42,10 @@ class Member:
     title: str | None
     unit: int
     kind: str
+    # Where `start` is in an article file, for `file:line:col` in the terminal summary (None
+    # for a JSON Lines record, whose path is already `file:line`, and from the Spark engine).
+    line: int | None = None
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -463,7 +468,8 @@ def audit_stream(
         except OSError as exc:
             raise _temp_error(exc) from None
         with tmp_file as tmp:
-            texts, meta = _member_texts(store, mdoc, mstart, mend, ranked, bounds, tmp, tick)
+            got = _member_texts(store, mdoc, mstart, mend, ranked, bounds, tmp, tick)
+            texts, where, meta = got
             for w in range(0, len(ranked), _WINDOW):
                 tick("writing clusters", w, len(ranked))
                 window = ranked[w : w + _WINDOW]
@@ -471,13 +477,14 @@ def audit_stream(
                 units_, docs_ = member[at].tolist(), mdoc[at].tolist()
                 starts, ends = mstart[at].tolist(), mend[at].tolist()
                 kinds = mkind[at].tolist()
-                spans = texts[at].tolist()
+                spans, places = texts[at].tolist(), where[at].tolist()
                 i = 0
                 for n, c in enumerate(window.tolist(), w + 1):
                     built = []
                     for k in range(i, i + int(bounds[c + 1] - bounds[c])):
                         key, path, date, title = meta[docs_[k]]
                         lo_, hi_ = spans[k]
+                        line, col = places[k]
                         built.append(
                             Member(
                                 key,
@@ -489,6 +496,8 @@ def audit_stream(
                                 title,
                                 units_[k],
                                 "p" if kinds[k] == 1 else "s",
+                                line or None,
+                                col or None,
                             )
                         )
                     i += len(built)
@@ -686,10 +695,11 @@ def _member_texts(
     bounds: npt.NDArray[np.int64],
     tmp: BinaryIO,
     tick: Step,
-) -> tuple[npt.NDArray[np.int64], dict[int, _DocMeta]]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], dict[int, _DocMeta]]:
     """Write the text of every reported member to `tmp` as UTF-8, reading the documents in id
     order so each is decompressed once; return each member's (start, end) byte range in `tmp`
-    (rows follow `mdoc`) and every document's metadata. Reading documents in the order of
+    and (line, column) of its start in an article file (rows follow `mdoc`), and every
+    document's metadata. Reading documents in the order of
     the report instead decompressed about one document per member (a third of the audit at a
     million paragraphs); the texts go to a file so memory does not grow with the report."""
     import numpy as np
@@ -698,6 +708,7 @@ def _member_texts(
     sel = sel[np.argsort(mdoc[sel], kind="stable")]
     docs_of = mdoc[sel]
     spans = np.zeros((len(mdoc), 2), dtype=np.int64)
+    where = np.zeros((len(mdoc), 2), dtype=np.int64)  # line and column; 0 for records
     meta: dict[int, _DocMeta] = {}
     pos = 0
     for rows, k, upto in _by_document(store, docs_of, "reading member texts", tick):
@@ -716,6 +727,13 @@ def _member_texts(
         except OSError as exc:
             raise _temp_error(exc) from None
         pos = int(ends[-1]) if len(ends) else pos
+        locate: dict[int, Locator] = {}
+        at = zip(part.tolist(), docs_of[k:upto].tolist(), mstart[part].tolist(), strict=True)
+        for m, d, s in at:
+            if rows[d]["key"] == rows[d]["path"]:  # an article file, not a record
+                if d not in locate:
+                    locate[d] = Locator(rows[d]["text"])
+                where[m] = locate[d](s)
         for d, r in rows.items():
             date, title = r["date"], r["title"]
             meta[d] = (
@@ -728,7 +746,7 @@ def _member_texts(
         tmp.flush()
     except OSError as exc:
         raise _temp_error(exc) from None
-    return spans, meta
+    return spans, where, meta
 
 
 def _decode(tmp: BinaryIO, start: int, end: int) -> str:

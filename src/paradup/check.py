@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -14,7 +13,7 @@ from .diff import word_changes
 from .errors import UsageError
 from .model import CheckResult, FileSummary, Finding, Span
 from .prepare import PreparedDoc, PreparedSentence, prepare
-from .read import LINE_BREAK, Document, expand_paths, read_found
+from .read import Document, Locator, expand_paths, read_found
 
 if TYPE_CHECKING:
     import numpy as np
@@ -149,22 +148,11 @@ def find_matches(
     return matches
 
 
-class _Locator:
-    """Line and column (1-based) of raw offsets, via a line-start index built once per file."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
-
-    def __call__(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-
-def _span(doc: PreparedDoc, lo: PreparedSentence, hi: PreparedSentence, loc: _Locator) -> Span:
+def _span(doc: PreparedDoc, lo: PreparedSentence, hi: PreparedSentence, loc: Locator) -> Span:
     return _raw_span(doc, lo.raw_start, hi.raw_end, loc)
 
 
-def _raw_span(doc: PreparedDoc, start: int, end: int, loc: _Locator) -> Span:
+def _raw_span(doc: PreparedDoc, start: int, end: int, loc: Locator) -> Span:
     line, col = loc(start)
     d = doc.document
     return Span(d.path, start, end, line, col, d.text[start:end], d.key, d.title, d.date)
@@ -195,7 +183,7 @@ def build_findings(
 ) -> tuple[list[Finding], list[int]]:
     """Findings in report order, and per document the restated (later-side) characters."""
     sents = [s for d in docs for s in d.sentences]
-    locators: dict[int, _Locator] = {}
+    locators: dict[int, Locator] = {}
     restated: list[set[int]] = [set() for _ in docs]
     findings = []
     for p in passages:
@@ -203,7 +191,7 @@ def build_findings(
         da, db = docs[sa.doc], docs[sb.doc]
         for d in (sa.doc, sb.doc):
             if d not in locators:  # one newline index per file, not per finding
-                locators[d] = _Locator(docs[d].document.text)
+                locators[d] = Locator(docs[d].document.text)
         la, lb = locators[sa.doc], locators[sb.doc]
         a = _span(da, sa, sents[p.a1], la)
         b = _span(db, sb, sents[p.b1], lb)
@@ -297,7 +285,7 @@ def _with_phrases(
             words = tokenizer(config.user_dict, config.engine)(d.norm.text[s.start : s.end])
             return {s.start + w[1] for w in words} | {s.start + w[2] for w in words}
 
-        loc = _Locator(d.document.text)
+        loc = Locator(d.document.text)
         starts, ends = d.norm.starts, d.norm.ends
         for (a0, a1), (b0, b1), similarity in phrase_pairs(d, config.phrase_chars, skip, bounds):
             a = _raw_span(d, starts[a0], ends[a1 - 1], loc)

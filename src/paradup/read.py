@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import fnmatch
 import functools
@@ -24,6 +25,17 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # What starts a new line for reported line/column numbers: CRLF, CR (classic Mac) and LF, as in
 # SARIF and editors; the longest alternative first, so CRLF is one break, not two.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Locator:
+    """Line and column (1-based) of raw offsets, via a line-start index built once per text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 @dataclass(frozen=True)

@@ -186,10 +186,18 @@ def summary_lines(
         f"{boilerplate} boilerplate template{'' if boilerplate == 1 else 's'}"
     ]
     for c in itertools.islice(clusters, limit):
-        text = c.members[0].text.replace("\n", " ")
+        first = c.members[0]
+        text = first.text.replace("\n", " ")
+        # file:line:col as compilers print it; a JSON Lines record's path is already file:line,
+        # so its offsets into the record's text are named as such.
+        at = (
+            f"{first.path}:{first.line}:{first.column}"
+            if first.line is not None
+            else f"{first.path} chars {first.start}-{first.end}"
+        )
         lines.append(
             f"#{c.cluster} {c.kind} {c.size} docs sim {c.similarity[0]:.2f}-{c.similarity[1]:.2f}"
-            f"  {c.members[0].path}:{c.members[0].start}  {text[:60]}"
+            f"  {at}  {text[:60]}"
         )
     shown = len(lines) - 1
     if duplicate + boilerplate > shown:
