@@ -381,6 +381,25 @@ class AuditResult:
         return self._build()
 
 
+def verified_edges(
+    store: IndexStore, threshold: float, say: Callable[[str], None], tick: Step
+) -> tuple[_Units, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The unit table and every pair of units across documents (a, b unit ids) whose exact
+    Jaccard similarity `sims` is at least `threshold`, found through the band keys."""
+    say("grouping band keys")
+    units = _unit_table(store)
+    candidates = _candidate_pairs(store, units, tick)
+    say(f"screening {len(candidates)} candidate pairs with their signatures")
+    packed = _plausible(store, candidates, threshold, units, tick)
+    del candidates
+    say(f"verifying {len(packed)} candidate pairs")
+    sims = _verify(store, packed, tick)
+    # Within-document repeats are the check's business; kinds cluster apart (screened).
+    edges, sims = packed[sims >= threshold], sims[sims >= threshold]
+    del packed
+    return units, edges >> 32, edges & 0xFFFFFFFF, sims
+
+
 def audit_stream(
     store: IndexStore,
     threshold: float = 0.7,
@@ -397,18 +416,7 @@ def audit_stream(
 
     say = progress or (lambda _msg: None)
     tick = step or _no_step
-    say("grouping band keys")
-    units = _unit_table(store)
-    candidates = _candidate_pairs(store, units, tick)
-    say(f"screening {len(candidates)} candidate pairs with their signatures")
-    packed = _plausible(store, candidates, threshold, units, tick)
-    del candidates
-    say(f"verifying {len(packed)} candidate pairs")
-    sims = _verify(store, packed, tick)
-    # Within-document repeats are the check's business; kinds cluster apart (screened).
-    edges, sims = packed[sims >= threshold], sims[sims >= threshold]
-    del packed
-    a, b = edges >> 32, edges & 0xFFFFFFFF
+    units, a, b, sims = verified_edges(store, threshold, say, tick)
     root = _components(a, b)
     # One row per (cluster, member): the units of each cluster, and its similarity range.
     labels = sorted_unique(root)

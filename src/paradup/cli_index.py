@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,9 +16,11 @@ import typer
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
+    from typing import TextIO
 
     from .config import CheckConfig
+    from .families import Family
     from .index.build import BuildStats
     from .index.store import IndexStore
 
@@ -522,6 +525,17 @@ def audit_command(
         str | None,
         typer.Option(help="Spark: encoding of .txt/.md articles, e.g. gb18030 [utf-8]."),
     ] = None,
+    documents: Annotated[
+        bool,
+        typer.Option(
+            "--documents",
+            help="Families of near-duplicate documents (reposts) instead of passage clusters.",
+        ),
+    ] = False,
+    doc_share: Annotated[
+        float,
+        typer.Option(help="--documents: share of each document's text the other must restate."),
+    ] = 0.5,
 ) -> None:
     """Duplicate clusters and boilerplate templates across the archive."""
     from rich.console import Console
@@ -548,6 +562,14 @@ def audit_command(
         "--title-field": title_field != "title",
         "--date-field": date_field != "date",
     }
+    if not 0 < doc_share <= 1:
+        raise _fail(f"option --doc-share: must be in (0, 1], got {doc_share}")
+    if doc_share != 0.5 and not documents:
+        raise _fail("--doc-share is for --documents (families of near-duplicate documents)")
+    if documents and engine is AuditEngine.spark:
+        raise _fail("--documents runs on the local engine only: audit an index (--index PATH)")
+    if documents and format is AuditFormat.html:
+        raise _fail("--documents writes text, jsonl or csv; pass --format jsonl or csv")
     if engine is AuditEngine.spark and index is not None:
         raise _fail("--index is the local engine's: --engine spark reads --input PATH itself")
     if engine is not AuditEngine.spark and any(spark_only.values()):
@@ -559,6 +581,21 @@ def audit_command(
     def emit(clusters: Iterable[Cluster], dup: int, bp: int, name: str, more: str) -> None:
         """Write the report as the clusters come: at a million paragraphs they would not fit
         in memory at once."""
+
+        def write(out: TextIO) -> None:
+            if format is AuditFormat.text:
+                out.write("\n".join(rep.summary_lines(clusters, dup, bp, more=more)) + "\n")
+            elif format is AuditFormat.jsonl:
+                rep.write_jsonl(clusters, out)
+            elif format is AuditFormat.csv:
+                rep.write_csv(clusters, out)
+            else:
+                rep.write_html(clusters, out, dup, bp, f"paradup audit of {name}")
+
+        report(write)
+
+    def report(write: Callable[[TextIO], None]) -> None:
+        """Run `write` on stdout or the report file, with one line for a failed write."""
         if output is None and quiet and format is AuditFormat.text:
             return
         from .output import discard_stdout, report_file
@@ -568,14 +605,7 @@ def audit_command(
             with contextlib.ExitStack() as stack:
                 out = sys.stdout if output is None else stack.enter_context(report_file(output))
                 try:
-                    if format is AuditFormat.text:
-                        out.write("\n".join(rep.summary_lines(clusters, dup, bp, more=more)) + "\n")
-                    elif format is AuditFormat.jsonl:
-                        rep.write_jsonl(clusters, out)
-                    elif format is AuditFormat.csv:
-                        rep.write_csv(clusters, out)
-                    else:
-                        rep.write_html(clusters, out, dup, bp, f"paradup audit of {name}")
+                    write(out)
                     out.flush()
                 except BrokenPipeError:
                     if output is not None:
@@ -698,6 +728,14 @@ def audit_command(
                     _refuse_index_as_output(output, index, archive_files(store))
                 for _topic, note in index_notes(store, index):
                     typer.echo(f"paradup: warning: {index}: {note}", err=True)
+                if documents:
+                    from .families import document_families
+
+                    families = document_families(
+                        store, threshold, doc_share, boilerplate_docs, progress=say, step=step
+                    )
+                    report(partial(_write_families, families, format))
+                    raise typer.Exit(EXIT_FINDINGS if families else EXIT_CLEAN)
                 found = audit_stream(store, threshold, boilerplate_docs, progress=say, step=step)
                 # The clusters are built while they are written, so the index stays open.
                 more = "use --format jsonl/csv/html"
@@ -707,6 +745,17 @@ def audit_command(
         except sqlite3.DatabaseError as exc:  # damaged pages met while reading
             raise _fail(str(database_failure(index, exc))) from None
     raise typer.Exit(EXIT_FINDINGS if len(found) else EXIT_CLEAN)
+
+
+def _write_families(families: list[Family], format: AuditFormat, out: TextIO) -> None:
+    from .report import audit as rep
+
+    if format is AuditFormat.jsonl:
+        rep.write_families_jsonl(families, out)
+    elif format is AuditFormat.csv:
+        rep.write_families_csv(families, out)
+    else:
+        out.write("\n".join(rep.family_lines(families)) + "\n")
 
 
 def register(app: typer.Typer) -> None:

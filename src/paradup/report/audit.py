@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from ..audit import Cluster, Member
+from ..families import Family
 
 
 def _member(m: Member) -> dict[str, Any]:
@@ -202,4 +203,53 @@ def summary_lines(
     shown = len(lines) - 1
     if duplicate + boilerplate > shown:
         lines.append(f"… {duplicate + boilerplate - shown} more ({more})")
+    return lines
+
+
+# -- families of near-duplicate documents (`audit --documents`) ------------------------------
+
+
+def _family_member(f: Family) -> list[dict[str, Any]]:
+    out = []
+    for m in f.members:
+        row: dict[str, Any] = {"doc": m.doc, "path": m.path, "share": m.share}
+        if m.date is not None:
+            row["date"] = m.date
+        if m.title is not None:
+            row["title"] = m.title
+        out.append(row)
+    return out
+
+
+def write_families_jsonl(families: Iterable[Family], out: TextIO) -> None:
+    for f in families:
+        record = {"family": f.family, "size": f.size, "members": _family_member(f)}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def write_families_csv(families: Iterable[Family], out: TextIO) -> None:
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["family", "size", "doc", "path", "date", "title", "share"])
+    for f in families:
+        for m in f.members:
+            cells = (m.doc, m.path, m.date or "", m.title or "")
+            w.writerow([f.family, f.size, *map(csv_cell, cells), m.share])
+
+
+def family_lines(families: list[Family], limit: int = 20) -> list[str]:
+    """The terminal summary: a count, then one line per family (its earliest member, then
+    each other member with the share of its text the family restates)."""
+    docs = sum(f.size for f in families)
+    lines = [
+        f"{len(families)} famil{'y' if len(families) == 1 else 'ies'} of near-duplicate "
+        f"documents ({docs} documents)"
+    ]
+    for f in families[:limit]:
+        first, rest = f.members[0], f.members[1:]
+        when = f" ({first.date})" if first.date else ""
+        others = ", ".join(f"{m.path} {m.share:.0%}" for m in rest[:5])
+        more = f", … {len(rest) - 5} more" if len(rest) > 5 else ""
+        lines.append(f"#{f.family} {f.size} docs  {first.path}{when}  restated by {others}{more}")
+    if len(families) > limit:
+        lines.append(f"… {len(families) - limit} more (use --format jsonl/csv)")
     return lines

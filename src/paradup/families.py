@@ -1,0 +1,163 @@
+"""Families of near-duplicate documents: reposts, trimmed copies, an article inside a round-up.
+
+The passage clusters of `audit` answer "which text recurs"; an auditor asking "which articles
+are reposts of which" got one article pair spread over many clusters (a light edit breaks a
+passage in two). Here every verified unit pair across two documents (the same edges the
+clusters come from) counts toward that document pair: the share of each side's indexed text
+(its sentences) that the other restates. A pair is linked when each side's share reaches
+`share`, and linked documents form a family (connected components), earliest dated first.
+Both sides, not the shorter one only: on the real corpus a short post that is all disclaimer,
+or a complaint whose site footer is half of it, chained unrelated articles into one family.
+An excerpt of less than `share` of its original, or an article quoted in a long round-up, is
+left to the passage clusters. Boilerplate (units recurring in `boilerplate_docs` documents or
+more) links nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from .audit import Step
+    from .index.store import IndexStore
+
+
+@dataclass(frozen=True)
+class FamilyMember:
+    doc: str
+    path: str
+    date: str | None
+    title: str | None
+    share: float  # of its indexed text, restated by the other members (0-1)
+
+
+@dataclass(frozen=True)
+class Family:
+    family: int
+    size: int
+    members: tuple[FamilyMember, ...]
+
+
+def _covered(
+    group: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct groups and, for each, the length of the union of its [start, end)
+    intervals: sorted by (group, start), the running maximum of the ends (offset by the group
+    so that it never carries into the next one) is how far the group is covered so far."""
+    import numpy as np
+
+    from .lsh import run_starts
+
+    if not len(group):
+        return group, group
+    order = np.lexsort((start, group))
+    group, start, end = group[order], start[order], end[order]
+    first = run_starts(group)
+    dense = np.zeros(len(group), dtype=np.int64)
+    dense[first[1:]] = 1
+    base = np.cumsum(dense) * (int(end.max()) + 1)  # dense group numbers: no overflow
+    reach = np.maximum.accumulate(base + end) - base
+    before = np.concatenate(([0], reach[:-1]))
+    before[first] = 0  # a group's first interval starts fresh
+    gain = np.maximum(0, end - np.maximum(start, before))
+    return group[first], np.add.reduceat(gain, first)
+
+
+def document_families(
+    store: IndexStore,
+    threshold: float = 0.7,
+    share: float = 0.5,
+    boilerplate_docs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    step: Step | None = None,
+) -> list[Family]:
+    """Families of documents that restate one another, largest first (see the module)."""
+    import numpy as np
+
+    from .audit import _components, _doc_rank, _no_step, _source_key, verified_edges
+    from .lsh import sorted_unique
+
+    say = progress or (lambda _msg: None)
+    units, a, b, _sims = verified_edges(store, threshold, say, step or _no_step)
+    da, db = units.doc[a], units.doc[b]
+    keep = da != db
+    a, b, da, db = a[keep], b[keep], da[keep], db[keep]
+    n_docs = store.counts()["docs"]
+    bp_min = boilerplate_docs or max(10, n_docs // 200)
+    if len(a):
+        # Units of clusters over `bp_min` documents or more are boilerplate: their edges go.
+        root = _components(a, b)
+        pairs = sorted_unique(np.concatenate([(root << 32) | da, (root << 32) | db]))
+        roots, per_root = np.unique(pairs >> 32, return_counts=True)
+        boiler = roots[per_root >= bp_min]
+        keep = ~np.isin(root, boiler)
+        a, b, da, db = a[keep], b[keep], da[keep], db[keep]
+    # Each side's sentences as the denominator: what the index holds of the document's prose.
+    live = np.flatnonzero(units.kind == 0)
+    top = int(units.doc.max()) + 1 if len(units.doc) else 1
+    total = np.bincount(
+        units.doc[live], weights=(units.end[live] - units.start[live]), minlength=top
+    )
+    # Coverage of each side, per document pair: groups (pair, side doc).
+    lo, hi = np.minimum(da, db), np.maximum(da, db)
+    pair = (lo << 32) | hi
+    pair_ids, pair_of = np.unique(pair, return_inverse=True)
+    side = np.concatenate([da, db])
+    grp = (np.concatenate([pair_of, pair_of]) << 32) | side
+    gid, cover = _covered(
+        grp,
+        np.concatenate([units.start[a], units.start[b]]),
+        np.concatenate([units.end[a], units.end[b]]),
+    )
+    frac = cover / np.maximum(total[gid & 0xFFFFFFFF], 1)
+    worst = np.ones(len(pair_ids))
+    np.minimum.at(worst, gid >> 32, frac)
+    linked = pair_ids[worst >= share]
+    if not len(linked):
+        return []
+    la, lb = linked >> 32, linked & 0xFFFFFFFF
+    fam = _components(la, lb)
+    # A member's share: the union of its text restated by any other member of its family.
+    both = np.concatenate([la, lb]).tolist()
+    fam_doc = dict(zip(both, np.concatenate([fam, fam]).tolist(), strict=True))
+    in_family = np.isin(pair, linked)
+    docs2 = np.concatenate([da[in_family], db[in_family]])
+    starts = np.concatenate([units.start[a][in_family], units.start[b][in_family]])
+    ends = np.concatenate([units.end[a][in_family], units.end[b][in_family]])
+    mdoc, mcover = _covered(docs2, starts, ends)
+    fracs = (mcover / np.maximum(total[mdoc], 1)).tolist()
+    shares = dict(zip(mdoc.tolist(), fracs, strict=True))
+
+    rows = {
+        int(r[0]): (str(r[1]), str(r[2]), r[3], r[4])
+        for r in store.con.execute("SELECT id, key, path, date, title FROM docs")
+    }
+    date_rank = _doc_rank(store, "date", lambda d: (not isinstance(d, str), d or ""))
+    path_rank = _doc_rank(store, "path", _source_key)
+    groups: dict[int, list[int]] = {}
+    for d, f in fam_doc.items():
+        groups.setdefault(f, []).append(d)
+    for members in groups.values():
+        members.sort(key=lambda d: (date_rank[d], path_rank[d]))
+    ordered = sorted(groups.values(), key=lambda m: (-len(m), date_rank[m[0]], path_rank[m[0]]))
+    out = []
+    for n, members in enumerate(ordered, 1):
+        built = []
+        for d in members:
+            key, path, date, title = rows[d]
+            built.append(
+                FamilyMember(
+                    key,
+                    path,
+                    date if isinstance(date, str) else None,
+                    title if isinstance(title, str) else None,
+                    round(min(1.0, shares.get(d, 0.0)), 4),
+                )
+            )
+        out.append(Family(n, len(built), tuple(built)))
+    return out

@@ -1,0 +1,132 @@
+"""`audit --documents`: families of near-duplicate documents (reposts), not passage clusters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ._repo import article
+from .conftest import one_line_error, run_paradup
+
+
+def _records(tmp_path: Path) -> dict[str, str]:
+    """An original, a repost with a new header and a light edit, an excerpt, an article that
+    borrows one paragraph, a post that is only the original's closing paragraph, others."""
+    orig = article(1, paragraphs=8).split("\n\n")
+    repost = ["转自某某网 编辑：小王", *orig[1:]]
+    repost[4] = repost[4].replace("，", "，据悉，", 1)
+    texts = {
+        "orig": "\n\n".join(orig),
+        "repost": "\n\n".join(repost),
+        "excerpt": "\n\n".join(orig[:4]),
+        "borrow": "\n\n".join([*article(2, paragraphs=8).split("\n\n"), orig[5]]),
+        "closing": orig[-1],
+        "other": article(3),
+    }
+    dates = {"orig": "2024-01-02", "repost": "2024-01-05", "excerpt": "2024-01-01"}
+    rows = [
+        {"id": k, "text": t, **({"date": dates[k]} if k in dates else {})} for k, t in texts.items()
+    ]
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    built = run_paradup("index", "build", "cms.jsonl", "-i", "i.paradup", "-q", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    return texts
+
+
+def test_a_repost_is_one_family_and_partial_copies_are_not(tmp_path: Path) -> None:
+    """Passage clusters split a repost over several clusters (a light edit breaks a passage)
+    and said nothing of which articles are copies of which."""
+    _records(tmp_path)
+    proc = run_paradup("audit", "-i", "i.paradup", "--documents", "-f", "jsonl", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    families = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(families) == 1, families
+    (fam,) = families
+    assert fam["family"] == 1 and fam["size"] == 2
+    assert [m["doc"] for m in fam["members"]] == ["cms.jsonl#orig", "cms.jsonl#repost"]
+    assert fam["members"][0]["date"] == "2024-01-02"  # earliest dated first
+    assert all(0.85 <= m["share"] <= 1.0 for m in fam["members"]), fam
+    # The passage clusters do hold the excerpt, the borrowed paragraph and the closing post.
+    clusters = run_paradup("audit", "-i", "i.paradup", "-f", "jsonl", cwd=tmp_path).stdout
+    docs = {m["doc"] for c in map(json.loads, clusters.splitlines()) for m in c["members"]}
+    assert {"cms.jsonl#excerpt", "cms.jsonl#borrow", "cms.jsonl#closing"} <= docs
+
+
+def test_doc_share_lets_an_excerpt_in(tmp_path: Path) -> None:
+    _records(tmp_path)
+    args = ("audit", "-i", "i.paradup", "--documents", "--doc-share", "0.3", "-f", "jsonl")
+    proc = run_paradup(*args, cwd=tmp_path)
+    (fam,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    docs = [m["doc"] for m in fam["members"]]
+    assert docs == ["cms.jsonl#excerpt", "cms.jsonl#orig", "cms.jsonl#repost"], docs
+    assert "cms.jsonl#borrow" not in docs and "cms.jsonl#closing" not in docs
+
+
+def test_text_and_csv_reports(tmp_path: Path) -> None:
+    _records(tmp_path)
+    text = run_paradup("audit", "-i", "i.paradup", "--documents", cwd=tmp_path)
+    assert text.returncode == 1
+    lines = text.stdout.splitlines()
+    assert lines[0] == "1 family of near-duplicate documents (2 documents)"
+    assert lines[1].startswith("#1 2 docs  cms.jsonl:1 (2024-01-02)  restated by cms.jsonl:2 ")
+    out = tmp_path / "fam.csv"
+    args = ("audit", "-i", "i.paradup", "--documents", "-f", "csv", "-o", str(out), "-q")
+    assert run_paradup(*args, cwd=tmp_path).returncode == 1
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[0] == ["family", "size", "doc", "path", "date", "title", "share"]
+    assert [r[2] for r in rows[1:]] == ["cms.jsonl#orig", "cms.jsonl#repost"]
+
+
+def test_no_family_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for i in range(3):
+        (tmp_path / "a" / f"{i}.md").write_text(article(40 + i), encoding="utf-8")
+    assert run_paradup("index", "build", "a", "-i", "i.paradup", "-q", cwd=tmp_path).returncode == 0
+    proc = run_paradup("audit", "-i", "i.paradup", "--documents", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["0 families of near-duplicate documents (0 documents)"]
+
+
+def test_refusals(tmp_path: Path) -> None:
+    _records(tmp_path)
+    base = ("audit", "-i", "i.paradup")
+    cases = [
+        (("--documents", "-f", "html"), "--documents writes text, jsonl or csv"),
+        (("--doc-share", "0.3"), "--doc-share is for --documents"),
+        (("--documents", "--doc-share", "0"), "option --doc-share: must be in (0, 1]"),
+    ]
+    for extra, words in cases:
+        one_line_error(run_paradup(*base, *extra, cwd=tmp_path), words)
+    spark = ("audit", "--engine", "spark", "--input", "cms.jsonl", "--documents")
+    one_line_error(run_paradup(*spark, cwd=tmp_path), "--documents runs on the local engine")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 50), st.integers(0, 30)),
+        min_size=0,
+        max_size=30,
+    )
+)
+def test_union_length_matches_a_character_count(spans: list[tuple[int, int, int]]) -> None:
+    from paradup.families import _covered
+
+    group = np.array([g for g, _, _ in spans], dtype=np.int64) << 32
+    start = np.array([s for _, s, _ in spans], dtype=np.int64)
+    end = start + np.array([n for _, _, n in spans], dtype=np.int64)
+    got_groups, got = _covered(group, start, end)
+    want: dict[int, set[int]] = {}
+    for g, s, n in spans:
+        want.setdefault(g << 32, set()).update(range(s, s + n))
+    assert dict(zip(got_groups.tolist(), got.tolist(), strict=True)) == {
+        g: len(chars) for g, chars in want.items()
+    }
