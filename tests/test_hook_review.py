@@ -271,9 +271,19 @@ def test_sarif_base_uri_is_absolute(repo: Path) -> None:
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repo.resolve().as_uri() + "/"}}
     uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "articles/new.md"
-    rc, out, _ = hook(repo / "articles", "check", "-f", "sarif", "new.md", exe=[paradup_exe()])
-    base = json.loads(out)["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
-    assert base == (repo / "articles").resolve().as_uri() + "/"
+    # `check` in a subfolder of the checkout places results from the repository's top too,
+    # as code scanning reads them (it gave `new.md` against `articles/`: no such file there).
+    rc, out, _ = hook(repo / "articles", "check", "-f", "sarif", ".", exe=[paradup_exe()])
+    run = json.loads(out)["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in run["results"]
+        for loc in r["locations"]
+    }
+    assert "articles/new.md" in uris and all(u.startswith("articles/") for u in uris), uris
+    rc, out, _ = hook(repo / "articles", "check", "-f", "github", ".", exe=[paradup_exe()])
+    assert "::error file=articles/new.md," in out, out
 
 
 # 11 ------------------------------------------------------------------------------------------

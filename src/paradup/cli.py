@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError, UsageError
+from .shown import one_line
 
 if TYPE_CHECKING:
     from .config import CheckConfig
@@ -50,7 +51,7 @@ class Ngram(str, Enum):
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"paradup: error: {message}", err=True)
+    typer.echo(f"paradup: error: {one_line(message)}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -225,7 +226,7 @@ def check(
         # Markers and allow-listed bylines are taken out exactly as the hook does.
         result = check_docs(docs, config, settings.allow_patterns(), against)
         for note in notes:
-            typer.echo(f"paradup: warning: {against}: {note}", err=True)
+            typer.echo(f"paradup: warning: {one_line(str(against))}: {note}", err=True)
     except ParadupError as exc:
         message = str(exc)
         if against is not None:
@@ -236,11 +237,11 @@ def check(
         raise _fail(message) from None
     if not quiet or output is not None:  # -q silences stdout, not a report asked for
         try:
-            _emit(result, format, output, {d.path: d.text for d in docs})
+            _emit(result, format, output, {d.path: d.text for d in docs}, unread)
         except ParadupError as exc:
             raise _fail(str(exc)) from None
     for line in unread:
-        typer.echo(f"paradup: error: {line}", err=True)
+        typer.echo(f"paradup: error: {one_line(line)}", err=True)
     if unread:  # like grep: the findings are shown, and an error is still an error
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
@@ -276,7 +277,11 @@ def _read_drafts(
 
 
 def _emit(
-    result: object, format: Format, output: Path | None, texts: dict[str, str] | None = None
+    result: object,
+    format: Format,
+    output: Path | None,
+    texts: dict[str, str] | None = None,
+    unread: list[str] | None = None,
 ) -> None:
     from .model import CheckResult
     from .output import stdout_report, write_data, write_report
@@ -288,9 +293,15 @@ def _emit(
 
             text = render(result)
         elif format in (Format.sarif, Format.github):
-            from .report import github, sarif
+            from .report import absolute_result, checkout_root, github, sarif
 
-            text = (sarif if format is Format.sarif else github).render(result)
+            # Placed from the repository's top, as code scanning and annotations read them,
+            # wherever in the checkout `check` runs.
+            located, root = absolute_result(result), checkout_root()
+            if format is Format.sarif:
+                text = sarif.render(located, root=root, skipped=unread or ())
+            else:
+                text = github.render(located, root=root)
         else:
             from .report.html import render as render_html
 
@@ -351,7 +362,8 @@ def main() -> None:
     terminate_as_interrupt()
     if (folder := folder_output(sys.argv[1:])) is not None:
         typer.echo(
-            f"paradup: error: {folder}: --output names a folder; name the report file", err=True
+            f"paradup: error: {one_line(folder)}: --output names a folder; name the report file",
+            err=True,
         )
         sys.exit(EXIT_USAGE)
     if sys.argv[1:2] == ["hook"]:  # the typer-free entry: the hook runs on every commit
@@ -374,7 +386,7 @@ def main() -> None:
             line = f"stdout: cannot write ({why}); free space where it goes"
         else:  # a file error no command turned into its own line
             line = f"{exc.filename}: {why}; check the path and its permissions"
-        typer.echo(f"paradup: error: {line}", err=True)
+        typer.echo(f"paradup: error: {one_line(line)}", err=True)
         sys.exit(EXIT_USAGE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -387,7 +399,7 @@ def main() -> None:
             sys.exit(EXIT_USAGE)  # typer has printed the help already
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        typer.echo(f"paradup: error: {message}{hint}", err=True)
+        typer.echo(f"paradup: error: {one_line(message)}{hint}", err=True)
         sys.exit(EXIT_USAGE)
     if code == 130:  # typer turns Ctrl-C into Exit(130), returned here without a word
         typer.echo("paradup: interrupted", err=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError, UsageError
+from .shown import one_line
 
 if TYPE_CHECKING:
     import argparse
@@ -60,16 +61,17 @@ SINCE_HELP = (
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"paradup: warning: {message}\n")
+    sys.stderr.write(f"paradup: warning: {one_line(message)}\n")
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"paradup: error: {message}\n")
+    sys.stderr.write(f"paradup: error: {one_line(message)}\n")
     sys.stderr.flush()
 
 
 def _excerpt(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
+
+    flat = one_line(" ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -78,22 +80,22 @@ def render_text(
 ) -> str:
     """Plain lines a committer reads in the pre-commit output: file:line:col, both passages.
 
-    Undecodable bytes in file names show as `\\xff` (report.printable): the lines always encode."""
-    from .report import printable
+    Undecodable bytes in file names show as `\\xff` and controls as pictures (report.one_line):
+    the lines always encode, and a file name never starts a line of its own."""
 
     out = []
     for f in verdict.new:
         out.append(
-            f"{printable(f.b.path)}:{f.b.line}:{f.b.column}: restated passage "
+            f"{one_line(f.b.path)}:{f.b.line}:{f.b.column}: restated passage "
             f"(similarity {f.similarity:.2f}, {f.kind}, {len(f.b.text)} chars) "
-            f"restates {printable(f.a.path)}:{f.a.line}:{f.a.column}"
+            f"restates {one_line(f.a.path)}:{f.a.line}:{f.a.column}"
         )
         out.append(f"    earlier: {_excerpt(f.a.text)}")
         out.append(f"    later:   {_excerpt(f.b.text)}")
     for s in result.files:
         if s.restated_chars:
             out.append(
-                f"{printable(s.path)}: 复制比 {s.ratio:.1%} "
+                f"{one_line(s.path)}: 复制比 {s.ratio:.1%} "
                 f"({s.restated_chars} of {s.chars} prose characters)"
             )
     n_new, n_known, n_earlier = len(verdict.new), len(verdict.known), len(verdict.earlier)
@@ -104,7 +106,7 @@ def render_text(
     if old:
         summary += f" ({', '.join(old)}, not reported)"
     if failing:
-        summary += f"; {gate}: failing {', '.join(printable(x) for x in failing)}"
+        summary += f"; {gate}: failing {', '.join(one_line(x) for x in failing)}"
     elif n_new:
         summary += f"; {gate}: passing"
     out.append(summary)
@@ -414,13 +416,13 @@ def run_hook(
     elif format is HookFormat.sarif:
         from .report.sarif import render as render_sarif
 
-        _emit(render_sarif(result, new_index, root), output, data=True)
+        _emit(render_sarif(result, new_index, root, unread), output, data=True)
     else:
         from .report.github import render as render_github
 
         _emit(render_github(result, new_index, set(failing)), output)
     for why in unread:  # like `check`: the report stands, and an unread article is an error
-        print(f"paradup: error: {why}; skipped", file=sys.stderr)
+        print(f"paradup: error: {one_line(why)}; skipped", file=sys.stderr)
     if unread:
         return EXIT_USAGE
     return EXIT_FINDINGS if failing else EXIT_CLEAN
@@ -776,7 +778,7 @@ def register(app: "typer.Typer") -> None:
             f"article{'' if len(checked) == 1 else 's'} to {path}"
         )
         for why in unread:  # not recorded: say so, and exit 2 as `check` does
-            typer.echo(f"paradup: error: {why}; skipped", err=True)
+            typer.echo(f"paradup: error: {one_line(why)}; skipped", err=True)
         if unread:
             raise typer.Exit(EXIT_USAGE)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ParadupError
+from .shown import one_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ IndexOpt = Annotated[Path, typer.Option("--index", "-i", help="The index file (S
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"paradup: error: {message}", err=True)
+    typer.echo(f"paradup: error: {one_line(message)}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -137,7 +138,7 @@ def _build(
         except sqlite3.DatabaseError as exc:  # a damaged file met half-way (a delete, a merge)
             raise _fail(str(database_failure(index, exc))) from None
     for msg in stats.bad:
-        err.print(f"skipped: {msg}", highlight=False, markup=False)
+        err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
     if not stats.seen:
         err.print(
             f"warning: {', '.join(archive)}: no documents in it; the index holds none",
@@ -664,7 +665,7 @@ def audit_command(
                 raise
             raise _fail(str(failure)) from None
         for msg in result.bad:
-            err.print(f"skipped: {msg}", highlight=False, markup=False)
+            err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
         if not result.docs:
             err.print(
                 f"warning: {', '.join(input)}: no documents in it; nothing to audit",
@@ -727,7 +728,7 @@ def audit_command(
                 if output is not None and output.is_file():
                     _refuse_index_as_output(output, index, archive_files(store))
                 for _topic, note in index_notes(store, index):
-                    typer.echo(f"paradup: warning: {index}: {note}", err=True)
+                    typer.echo(f"paradup: warning: {one_line(str(index))}: {note}", err=True)
                 if documents:
                     from .families import document_families
 

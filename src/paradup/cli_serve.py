@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_USAGE, ParadupError
+from .shown import one_line
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"paradup: error: {message}", err=True)
+    typer.echo(f"paradup: error: {one_line(message)}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 

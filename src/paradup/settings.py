@@ -21,6 +21,7 @@ from typing import Any
 
 from .config import CheckConfig, OptionError
 from .errors import UsageError
+from .shown import one_line
 from .variants import fold_pattern
 
 if sys.version_info >= (3, 11):
@@ -131,7 +132,7 @@ KNOWN_KEYS = {**_CONFIG_KEYS, **_SETTINGS_KEYS}
 
 
 def _warn(message: str) -> None:
-    print(f"paradup: warning: {message}", file=sys.stderr)
+    print(f"paradup: warning: {one_line(message)}", file=sys.stderr)
 
 
 def _has_git(directory: Path) -> bool:

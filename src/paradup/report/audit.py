@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from ..audit import Cluster, Member
 from ..families import Family
+from . import one_line
 
 
 def _member(m: Member) -> dict[str, Any]:
@@ -188,13 +189,13 @@ def summary_lines(
     ]
     for c in itertools.islice(clusters, limit):
         first = c.members[0]
-        text = first.text.replace("\n", " ")
+        text = one_line(" ".join(first.text.split()))
         # file:line:col as compilers print it; a JSON Lines record's path is already file:line,
         # so its offsets into the record's text are named as such.
         at = (
-            f"{first.path}:{first.line}:{first.column}"
+            f"{one_line(first.path)}:{first.line}:{first.column}"
             if first.line is not None
-            else f"{first.path} chars {first.start}-{first.end}"
+            else f"{one_line(first.path)} chars {first.start}-{first.end}"
         )
         lines.append(
             f"#{c.cluster} {c.kind} {c.size} docs sim {c.similarity[0]:.2f}-{c.similarity[1]:.2f}"
@@ -247,9 +248,12 @@ def family_lines(families: list[Family], limit: int = 20) -> list[str]:
     for f in families[:limit]:
         first, rest = f.members[0], f.members[1:]
         when = f" ({first.date})" if first.date else ""
-        others = ", ".join(f"{m.path} {m.share:.0%}" for m in rest[:5])
+        others = ", ".join(f"{one_line(m.path)} {m.share:.0%}" for m in rest[:5])
         more = f", … {len(rest) - 5} more" if len(rest) > 5 else ""
-        lines.append(f"#{f.family} {f.size} docs  {first.path}{when}  restated by {others}{more}")
+        lines.append(
+            f"#{f.family} {f.size} docs  {one_line(first.path)}{one_line(when)}  restated by "
+            f"{others}{more}"
+        )
     if len(families) > limit:
         lines.append(f"… {len(families) - limit} more (use --format jsonl/csv)")
     return lines

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from ..model import CheckResult, Finding, Span
 from ..read import LINE_BREAK, STDIN_DOC
-from . import path_uri, printable, printable_result, relative_to
+from . import one_line, path_uri, printable, printable_result, relative_to
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "PD001"
@@ -54,7 +54,27 @@ def _artifact(path: str, root: str) -> dict[str, str]:
     return {"uri": path_uri(path), "uriBaseId": "%SRCROOT%"}
 
 
+def _record(span: Span) -> tuple[str, int] | None:
+    """(file, line) of an archived JSON Lines record (`check --against`), whose path is
+    `file:line` and whose offsets index the record's text, not the file's."""
+    from ..archive import JSONL_SUFFIXES
+
+    head, sep, tail = span.path.rpartition(":")
+    if span.doc is not None and sep and tail.isdigit() and head.endswith(JSONL_SUFFIXES):
+        return head, int(tail)
+    return None
+
+
 def _location(span: Span, root: str, **extra: Any) -> dict[str, Any]:
+    if (record := _record(span)) is not None:
+        # The export's own line: `cms.jsonl:1` named no file, and a region inside the
+        # record's text no place in it. The record's offsets go in the properties.
+        where = {
+            "artifactLocation": _artifact(record[0], root),
+            "region": {"startLine": record[1]},
+        }
+        inside = {"start": span.start, "end": span.end, "line": span.line, "column": span.column}
+        return {**extra, "physicalLocation": where, "properties": {"record": inside}}
     artifact = _artifact(span.path, root)
     return {
         **extra,
@@ -87,10 +107,12 @@ def to_dict(
     result: CheckResult,
     new: Collection[int] | None = None,
     root: str | os.PathLike[str] | None = None,
+    skipped: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`new`: ids (indexes) of findings that are not in the baseline; None means all are new.
     `root`: the folder the paths are relative to (the repository root for the hook), the
-    current directory by default."""
+    current directory by default. `skipped`: why files were not checked (the run then exits
+    2): the invocation says it did not succeed, with a notification each."""
     from .. import __version__
     from ..baseline import fingerprint
 
@@ -141,6 +163,15 @@ def to_dict(
                         ],
                     }
                 },
+                "invocations": [
+                    {
+                        "executionSuccessful": not skipped,
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": one_line(why)}}
+                            for why in skipped
+                        ],
+                    }
+                ],
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri(root)}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
@@ -164,5 +195,7 @@ def render(
     result: CheckResult,
     new: Collection[int] | None = None,
     root: str | os.PathLike[str] | None = None,
+    skipped: Sequence[str] = (),
 ) -> str:
-    return json.dumps(to_dict(result, new, root), ensure_ascii=False, indent=2) + "\n"
+    log = to_dict(result, new, root, skipped)
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..model import CheckResult, Finding
-from . import printable_result
+from . import one_line, printable_result
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,12 +72,12 @@ def _finding(console: Console, n: int, f: Finding) -> None:
 
     head = Text()
     head.append(f"#{n} ", style="bold")
-    head.append(f"{f.b.path.translate(_VISIBLE)}:{f.b.line}:{f.b.column}", style="bold cyan")
+    head.append(f"{one_line(f.b.path)}:{f.b.line}:{f.b.column}", style="bold cyan")
     head.append(" restates ")
-    head.append(f"{f.a.path.translate(_VISIBLE)}:{f.a.line}:{f.a.column}", style="cyan")
+    head.append(f"{one_line(f.a.path)}:{f.a.line}:{f.a.column}", style="cyan")
     if f.a.title or f.a.date:  # an archived source (`--against`): named as the JSON and HTML do
         named = " ".join(x for x in (f"《{f.a.title}》" if f.a.title else "", f.a.date) if x)
-        head.append(f" {named.translate(_VISIBLE)}", style="cyan")
+        head.append(f" {one_line(named)}", style="cyan")
     head.append(f"  similarity {f.similarity:.2f} ({f.kind}), {len(f.b.text)} chars")
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
@@ -100,7 +100,7 @@ def render(result: CheckResult, console: Console) -> None:
 
     for fs in result.files:
         line = Text()
-        line.append(fs.path.translate(_VISIBLE), style="bold")
+        line.append(one_line(fs.path), style="bold")
         n = sum(1 for f in result.findings if f.b.path == fs.path and f.kind != "phrase")
         line.append(f": {n} restated passage{'' if n == 1 else 's'}, ")
         if p := sum(1 for f in result.findings if f.b.path == fs.path and f.kind == "phrase"):
