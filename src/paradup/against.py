@@ -196,12 +196,15 @@ def check_against(
     allow: Iterable[str | re.Pattern[str]] | None = None,
     *,
     suppress: bool = True,
+    by_path: bool = True,
 ) -> CheckResult:
     """Findings inside the drafts and between drafts and archived documents (archive is `a`).
 
     The drafts' off/on markers and allow-listed sentences are taken out of the comparison as
     in `check_documents` (same `allow` default, the built-in bylines, and `suppress=False`
-    to compare every sentence), so a plain check and an `--against` check agree."""
+    to compare every sentence), so a plain check and an `--against` check agree. A draft whose
+    path is an archived document's key is not compared with that document (it would restate
+    itself in full); `by_path=False` when paths are only labels (an upload's file name)."""
     if isinstance(documents, Document):
         documents = [documents]
     for i, d in enumerate(documents):
@@ -220,7 +223,7 @@ def check_against(
             drafts = [apply(d, patterns) for d in drafts]
         with store.snapshot():  # one state throughout, even while a writer converts or merges
             folder = store.archive_folder()
-            own = store.ids_for_keys(_own_keys(documents, folder))
+            own = store.ids_for_keys(_own_keys(documents, folder)) if by_path else []
             found = _candidate_docs(store, drafts, config, frozenset(own))
             sources = [store.doc(i) for i, _ in found]
     except sqlite3.DatabaseError as exc:  # damaged pages, a failing disk: one line

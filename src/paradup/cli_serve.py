@@ -68,6 +68,14 @@ def serve(
             "directory), read once at startup.",
         ),
     ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="With --host: a DNS name editors reach this server by (repeatable); IP "
+            "addresses and this machine's own names are accepted already.",
+        ),
+    ] = None,
 ) -> None:
     """Serve a local page where an editor pastes or drops a draft and sees the HTML report."""
     try:
@@ -118,13 +126,21 @@ def serve(
     from .serve import create_app
 
     loopback = _is_loopback(host)
-    allowed = [host, "127.0.0.1", "::1", "localhost"] if loopback else None
+    allowed = [host, "127.0.0.1", "::1", "localhost", *(allow_host or [])]
+    if not loopback:
+        # Any page an editor visits could rebind its own DNS name to this server (a bind to
+        # 0.0.0.0 answers on 127.0.0.1 too) and read every report: names are refused unless
+        # they are this machine's or named; an address typed as such cannot be rebound.
+        import socket
+
+        allowed += [socket.gethostname(), socket.getfqdn()]
     app = create_app(
         str(index) if index else None,
         max_bytes,
         config=settings.config,
         allowed_hosts=allowed,
         allow=settings.allow_patterns(),
+        any_address=not loopback,
     )
     shown = f"[{host}]" if ":" in host else host
     if not loopback:
@@ -153,7 +169,17 @@ def _run(app: object, host: str, port: int) -> None:
                 sys.stderr.flush()
             os._exit(128 + sig)
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]
+    # A newsroom's handful of editors: past 32 open connections new ones get 503 at once, and
+    # an idle keep-alive connection is closed after 5 s, so stalled clients cannot pile up.
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        limit_concurrency=32,
+        timeout_keep_alive=5,
+    )
     Server(config).run()
 
 

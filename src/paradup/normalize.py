@@ -38,8 +38,11 @@ _FRONT_MATTER = re.compile(
 )
 # A YAML front matter line that opens a key (ASCII, as front matter keys are) or a comment.
 _META_KEY = re.compile(r"[A-Za-z_][\w.-]{0,60}[ \t]*:(?:[ \t]|$)|#")
-_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.S | re.M)
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+# A fence or comment left open is its opening marker only: running it to the end (as a
+# Markdown renderer would) hid the rest of any draft, plain text and pastes too, from every
+# check; one stray ``` line was enough to pass a restated draft (a security review).
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n(?:.*?^[ \t]*\1[^\n]*$)?", re.S | re.M)
+_COMMENT = re.compile(r"<!--(?:.*?-->)?", re.S)
 _PAGE = re.compile(r"<\s*/?\s*PAGE[_A-Z]*\s*/?>|\f", re.I)
 _BLOCK_TAG = re.compile(
     r"</?\s*(?:p|div|br|hr|h[1-6]|li|ul|ol|table|tr|section|article)\b[^>\n]*>", re.I

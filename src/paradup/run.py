@@ -20,13 +20,16 @@ def check_docs(
     config: CheckConfig,
     allow: Sequence[re.Pattern[str]],
     against: str | os.PathLike[str] | None = None,
+    *,
+    by_path: bool = True,
 ) -> CheckResult:
     """Findings inside `docs` (and, with `against`, of passages already in that archive index),
-    after the off/on markers and the `allow` patterns are applied."""
+    after the off/on markers and the `allow` patterns are applied. `by_path`: the drafts'
+    paths name files on this machine (an archived copy of one is not its own source)."""
     if against is not None:
         from .against import check_against
 
-        return check_against(docs, os.fspath(against), config, allow)
+        return check_against(docs, os.fspath(against), config, allow, by_path=by_path)
     from .check import check_documents
 
     return check_documents(docs, config, allow=allow)

@@ -8,6 +8,7 @@ happen here only, so the rest of paradup works without the `serve` extra.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import threading
@@ -161,8 +162,9 @@ def form_page(
         '<form id="draft-form" method="post" action="/check" enctype="multipart/form-data" '
         'accept-charset="utf-8">'
         '<label for="text"><strong>稿件 Draft</strong></label>'
+        # The newline after the tag is dropped by HTML's parser, not one of the draft's own.
         f'<textarea id="text" name="text" placeholder="在此粘贴稿件全文 Paste the draft here">'
-        f"{escape(text)}</textarea>"
+        f"\n{escape(text)}</textarea>"
         '<div class="row"><label>或拖入文件 or drop / choose a file: '
         '<input type="file" id="file" name="file" '
         'accept=".txt,.md,.markdown,.text,text/plain,text/markdown"></label>'
@@ -382,9 +384,23 @@ class HostCheck:
     """Refuse requests whose Host header names another machine (DNS rebinding of a loopback
     server). Unlike Starlette's TrustedHostMiddleware it reads bracketed IPv6 (`[::1]:8765`)."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, allowed_hosts: Sequence[str], any_address: bool = False
+    ) -> None:
         self.app = app
         self.allowed = {_host_key(h) for h in allowed_hosts}
+        self.any_address = any_address  # an IP literal is not a name DNS could rebind
+
+    def allows(self, host: str) -> bool:
+        if host in self.allowed:
+            return True
+        if not self.any_address:
+            return False
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
 
     async def __call__(
         self,
@@ -396,7 +412,7 @@ class HostCheck:
             headers = scope.get("headers") or []
             assert isinstance(headers, list)
             raw = next((v for k, v in headers if k == b"host"), b"")
-            if host_of(raw.decode("latin-1")) not in self.allowed:
+            if not self.allows(host_of(raw.decode("latin-1"))):
                 from starlette.responses import PlainTextResponse
 
                 response = PlainTextResponse("Invalid host header", status_code=400)
@@ -410,6 +426,7 @@ def create_app(
     max_bytes: int = DEFAULT_MAX_BYTES,
     config: CheckConfig | None = None,
     allowed_hosts: Sequence[str] | None = None,
+    any_address: bool = False,
     allow: Sequence[re.Pattern[str]] | None = None,
 ) -> Starlette:
     """The web app: GET / (the page), POST /check (the report), GET /healthz.
@@ -419,7 +436,7 @@ def create_app(
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
-    from starlette.responses import HTMLResponse, PlainTextResponse
+    from starlette.responses import HTMLResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     from .run import check_docs
@@ -432,13 +449,18 @@ def create_app(
     patterns = list(allow)
     index_name = PurePosixPath(index).name if index else None
     lock = threading.Lock()  # one check at a time: jieba's lazy setup is not thread-safe
+    queue = asyncio.Lock()  # and waiting in line on the event loop, where a gone client shows
 
     def page(body: str, status: int = 200, csp: str = FORM_CSP) -> Response:
         return HTMLResponse(body, status, headers={**HEADERS, "Content-Security-Policy": csp})
 
     def run_check(doc: Document, against: bool) -> CheckResult:
+        # The name the browser sends is a label: checked under it, a name that is an archive
+        # key (`0007.md`, run from the archive's folder) made the draft its own source and
+        # dropped every match with that document, looking the name up on this machine.
         with lock:
-            return check_docs([doc], config, patterns, index if against and index else None)
+            target = index if against and index else None
+            return check_docs([doc], config, patterns, target, by_path=False)
 
     default_encoding = (config.encoding or "").lower()
     if default_encoding in ("utf-8", "utf8"):
@@ -496,7 +518,12 @@ def create_app(
             encoding = encoding_field(parts, default_encoding)  # shown again even if refused
             doc, encoding = draft_from_parts(parts, max_bytes, default_encoding)
             try:
-                result = await run_in_threadpool(run_check, doc, against)
+                async with queue:
+                    # Checks run one at a time: one whose editor gave up waiting (closed the
+                    # tab, pressed stop) is not run, so it does not hold up the next one.
+                    if await request.is_disconnected():
+                        return Response(status_code=499)
+                    result = await run_in_threadpool(run_check, doc, against)
             except ParadupError as exc:
                 raise Refused(500, f"The check failed: {exc}") from None
         except Refused as exc:
@@ -514,8 +541,9 @@ def create_app(
         return PlainTextResponse("ok")
 
     middleware = []
-    if allowed_hosts:  # bound to loopback: refuse other Host headers (DNS rebinding)
-        middleware.append(Middleware(HostCheck, allowed_hosts=list(allowed_hosts)))
+    if allowed_hosts:  # refuse other Host headers (DNS rebinding); `any_address`: IP literals
+        hosts = list(allowed_hosts)
+        middleware.append(Middleware(HostCheck, allowed_hosts=hosts, any_address=any_address))
     return Starlette(
         routes=[
             Route("/", home, methods=["GET"]),

@@ -58,8 +58,9 @@ _READABLE = ("2", "3", "4", "5")
 # 6: traditional characters fold to simplified ones (`variants`); a title-like line above
 # prose, and each table cell, is a paragraph; `---` opens front matter only over `key:`
 # lines; reference links are markup; 7: a paragraph-opening source or original title set off
-# by a space from a lead (a clause, 24 characters) is its own sentence (`来源：人民网 记者从…`).
-TEXT_PIPELINE = 7
+# by a space from a lead (a clause, 24 characters) is its own sentence (`来源：人民网 记者从…`);
+# 8: a fence or HTML comment left open hides nothing after its opening marker.
+TEXT_PIPELINE = 8
 PARTS = 64  # key ranges of the pending runs (`part_of`), in code order
 _DENSE = 4  # ids spread over less than this many times their count are read by one range scan
 _PER_BLOCK = 32  # codes per block on average: a lookup reads ≈ 256 bytes per key

@@ -446,6 +446,11 @@ def render(
         '<!DOCTYPE html>\n<html lang="zh-Hans"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
+        # The file travels (mail, an intranet share) without serve's headers: its own policy
+        # runs only the report's script, whatever an escaping bug might let through.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        f"style-src 'unsafe-inline'; img-src data:; script-src {SCRIPT_CSP}; "
+        "base-uri 'none'; form-action 'none'\">"
         f"<title>{escape(title)}</title><style>{CSS}</style></head>"
         f'<body data-findings="{count}">'
         f'<header class="top"><h1>{escape(title)}</h1>{_summary(result)}'
