@@ -109,3 +109,11 @@ def test_a_refused_draft_comes_back_with_its_leading_blank_lines() -> None:
     got = c.post("/check", files={"text": (None, "\n\n第一行。\n"), "encoding": (None, "klingon")})
     assert got.status_code == 400
     assert ">\n\n\n第一行。\n</textarea>" in got.text
+
+
+def test_the_page_keeps_its_tab_to_itself() -> None:
+    from .test_serve import client
+
+    page = client().get("/")
+    assert page.headers["cross-origin-opener-policy"] == "same-origin"
+    assert page.headers["x-frame-options"] == "DENY"

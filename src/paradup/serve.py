@@ -98,6 +98,10 @@ HEADERS = {
     # a cross-site page sends too; same-origin sends our origin to us and nothing elsewhere.
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
+    # A page that opened ours cannot later steer the tab (to a look-alike); old browsers
+    # without CSP frame-ancestors do not frame it.
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
 }
 
 
