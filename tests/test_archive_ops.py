@@ -136,3 +136,18 @@ def test_audit_summary_points_at_file_line_column(tmp_path: Path) -> None:
     assert run_paradup("index", "update", "-i", "i.paradup", "-q", cwd=tmp_path).returncode == 0
     rec = run_paradup("audit", "-i", "i.paradup", cwd=tmp_path).stdout.splitlines()[1]
     assert "  cms.jsonl:1 chars 4-" in rec, rec
+
+
+def test_a_folder_named_like_an_export_is_not_one(tmp_path: Path) -> None:
+    """Spark's `--output-dir out/` inside an archive folder leaves `out/clusters.jsonl/part-0`
+    files: the `*.jsonl` pattern matched the folder, so every part (and `.crc` file) was read
+    as an export on the next build or audit."""
+    from paradup.archive import archive_files
+
+    (tmp_path / "arts" / "out" / "clusters.jsonl").mkdir(parents=True)
+    (tmp_path / "arts" / "a.md").write_text(article(1), encoding="utf-8")
+    (tmp_path / "arts" / "out" / "clusters.jsonl" / "part-0.json").write_text("{}\n", "utf-8")
+    (tmp_path / "arts" / "out" / "clusters.jsonl" / "_SUCCESS").write_text("", "utf-8")
+    (tmp_path / "arts" / "old.JSONL").write_text('{"id": 1, "text": "x"}\n', "utf-8")
+    ((_root, files),) = archive_files([str(tmp_path / "arts")])
+    assert [Path(f).name for f in files] == ["a.md", "old.JSONL"]

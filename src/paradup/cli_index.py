@@ -653,8 +653,10 @@ def audit_command(
                 config=config,
                 master=master,
                 conf=parse_conf(spark_conf or ()),
-                collect=format is not AuditFormat.text or output is not None,
+                # The text summary needs only the top clusters, to a file or not.
+                collect=format is not AuditFormat.text,
                 progress=track,
+                output=output,
             )
         except ParadupError as exc:
             raise _fail(str(exc)) from None
@@ -678,7 +680,12 @@ def audit_command(
                 f"({result.bad_count} bad records skipped); {result.seconds:.1f} s"
             )
         clusters = result.collected if result.collected is not None else result.top
-        more = "see --output-dir" if result.collected is None else "use --format jsonl/csv/html"
+        if result.collected is not None:
+            more = "use --format jsonl/csv/html"
+        elif output_dir is not None:
+            more = f"every cluster is in {output_dir}"
+        else:
+            more = "pass --output-dir or --format jsonl to keep them all"
         emit(clusters, result.duplicate, result.boilerplate, ", ".join(input), more)
         raise typer.Exit(EXIT_FINDINGS if result.clusters > 0 else EXIT_CLEAN)
 

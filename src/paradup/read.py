@@ -340,9 +340,9 @@ def expand_paths(
     """Expand directories recursively into text files (sorted, so runs are reproducible).
 
     Files named explicitly are always kept; files found in directories must end in a text
-    suffix in any case, or match one of the globs `also` (or match `include` instead of
-    both), and must not match `exclude`. A directory with none is an InputError: it
-    "contains `what`", and `fix`.
+    suffix in any case, or have a lower-case name matching one of the globs `also` (or match
+    `include` instead of both), and must not match `exclude`. A directory with none is an
+    InputError: it "contains `what`", and `fix`.
     """
     seen: set[str] = set()
     for path in paths:
@@ -365,7 +365,10 @@ def expand_paths(
                 wanted = (
                     _matches(rel, include)
                     if include
-                    else fname.lower().endswith(TEXT_SUFFIXES) or _matches(rel, also)
+                    else fname.lower().endswith(TEXT_SUFFIXES)
+                    # By the file's own name: Spark's `out/clusters.jsonl/part-0.json` in an
+                    # archive folder is no export (a gitignore-style match took the folder).
+                    or any(fnmatch.fnmatchcase(fname.lower(), p) for p in also)
                 )
                 # Not a FIFO or socket a walk happens on: opening one would wait forever.
                 if wanted and not _matches(rel, exclude) and not _special(full):

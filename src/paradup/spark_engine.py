@@ -54,7 +54,10 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: not 
 MAX_BAD_SHOWN = 100
 LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
-INSTALL_PYSPARK = "install it with `pip install 'paradup[spark]'` (pyspark>=3.5)"
+INSTALL_PYSPARK = (
+    "install it with `pip install 'paradup[spark]'` (from a checkout: `pip install '.[spark]'`; "
+    "pyspark>=3.5)"
+)
 INSTALL_JAVA = (
     "install a Java runtime (17 or newer), e.g. `apt-get install default-jre-headless`, "
     "or set JAVA_HOME"
@@ -312,7 +315,7 @@ def local_sources(
                 continue
             if path == root:  # a named file: refused now, as `index build` does
                 if not jsonl:
-                    read_document(path, encoding)
+                    read_document(path, encoding, select.max_bytes, select.limit_fix)
                 else:
                     try:
                         open(path, "rb").close()
@@ -347,11 +350,12 @@ def _jsonl_parsed(file: str, lines: Iterable[bytes], fields: Fields, fno: int) -
 
 
 def _local_files(
-    fields: Fields, encoding: str | None
+    fields: Fields, encoding: str | None, select: Selection = EVERY_FILE
 ) -> Callable[[Iterable[Source]], Iterator[Parsed]]:
     """Records of the files the driver listed. Each file is read whole by one task (a JSON
     Lines file streamed line by line, for its line numbers); the records are spread over the
-    cluster after."""
+    cluster after. An article over the config's `max-bytes` is a bad record, as for `index
+    build` (the Spark engine read every file, so its clusters differed)."""
 
     def parse(rows: Iterable[Source]) -> Iterator[Parsed]:
         from .errors import InputError
@@ -360,7 +364,7 @@ def _local_files(
         for fno, file, real, jsonl in rows:
             if not jsonl:
                 try:
-                    doc = read_document(real, encoding)
+                    doc = read_document(real, encoding, select.max_bytes, select.limit_fix)
                 except InputError as exc:
                     yield _bad(str(InputError(file, exc.problem, exc.fix)), file, fno, file, 0)
                     continue
@@ -379,7 +383,7 @@ def _local_files(
 
 
 def _remote_files(
-    fields: Fields, encoding: str | None, fmt: str
+    fields: Fields, encoding: str | None, fmt: str, select: Selection = EVERY_FILE
 ) -> Callable[[Iterable[Any]], Iterator[Parsed]]:
     """Records of (path, content) rows of Spark's binaryFile source: every file whole, in one
     task; JSON Lines by suffix (every file for `fmt` jsonl), parsed with line numbers."""
@@ -388,7 +392,7 @@ def _remote_files(
         import io
 
         from .errors import InputError
-        from .read import decode
+        from .read import decode_capped
 
         for uri, content in rows:
             file = shown_path(uri)
@@ -396,7 +400,9 @@ def _remote_files(
                 yield from _jsonl_parsed(file, io.BytesIO(bytes(content)), fields, 0)
                 continue
             try:
-                doc = decode(bytes(content), file, encoding)
+                doc = decode_capped(
+                    bytes(content), file, encoding, select.max_bytes, select.limit_fix
+                )
             except InputError as exc:
                 yield _bad(str(exc), file, 0, file, 0)
                 continue
@@ -505,6 +511,7 @@ def _read(
     encoding: str | None,
     sources: Sequence[Source] = (),
     partitions: int = 1,
+    select: Selection = EVERY_FILE,
 ) -> Any:
     """An RDD of Parsed tuples: `sources` (local files the driver listed) read by Python
     tasks, `paths` (any other path Spark reads: HDFS, object stores) by Spark."""
@@ -537,13 +544,16 @@ def _read(
     parts = []
     if sources:
         files = sc.parallelize(list(sources), max(1, min(len(sources), partitions)))
-        parts.append(files.mapPartitions(_local_files(fields, encoding)))
+        parts.append(files.mapPartitions(_local_files(fields, encoding, select)))
     if paths:
         reader = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
         if fmt == "text":
             reader = reader.option("pathGlobFilter", REMOTE_GLOB)
         df = reader.load(list(paths)).select("path", "content")
-        parts.append(df.rdd.mapPartitions(_remote_files(fields, encoding, fmt)))
+        parts.append(df.rdd.mapPartitions(_remote_files(fields, encoding, fmt, select)))
+    if not parts:  # `--input-format jsonl` over a folder of articles: nothing to read
+        shown = ", ".join([*(s[1] for s in sources), *paths]) or "the input"
+        raise InputError(shown, f"holds no {fmt} files", "check --input and --input-format")
     return parts[0] if len(parts) == 1 else sc.union(parts)
 
 
@@ -667,6 +677,7 @@ def spark_audit(
     top: int = 20,
     partitions: int | None = None,
     progress: Callable[[str], None] | None = None,
+    output: str | os.PathLike[str] | None = None,
 ) -> SparkAudit:
     """Audit an archive on Spark; write clusters to `output_dir` (Parquet and JSON Lines).
 
@@ -674,7 +685,8 @@ def spark_audit(
     every cluster as `audit.Cluster` objects (small archives and tests); `top` clusters are
     always returned for the summary. Local inputs and a local `output_dir` are checked before
     Spark starts (`local_sources`, `check_output_dir`); an archive where no document could be
-    read is an InputError, as for `index build`.
+    read is an InputError, as for `index build`. `output`: the report file the caller will
+    write, refused when it is one of the local input files.
     """
     if not inputs:
         raise UsageError("the Spark engine needs --input: the archive's files or directories")
@@ -697,6 +709,7 @@ def spark_audit(
     roots = [lp for lp in local.values() if lp is not None]
     sources: list[Source] = []
     remote = [i for i in inputs if local[i] is None]
+    select = Selection(config.include, config.exclude, config.max_bytes)
     if fmt == "parquet":
         for i in inputs:
             lp = local[i]
@@ -704,8 +717,15 @@ def spark_audit(
                 raise InputError(i, "does not exist", "check the archive path")
         remote = list(inputs)  # Spark reads every Parquet input
     else:
-        select = Selection(config.include, config.exclude, config.max_bytes)
         sources = local_sources(roots, fmt, config.encoding, select)
+        if not sources and not remote:
+            raise InputError(
+                ", ".join(inputs), f"holds no {fmt} files", "check --input and --input-format"
+            )
+    if output is not None:  # a report file inside a local input folder: never an article
+        from .output import refuse_input_as_output
+
+        refuse_input_as_output(Path(output), [s[1] for s in sources])
     if output_dir is not None:
         inside = roots + [s[1] for s in sources]
         check_output_dir(output_dir, inside, remote, plain_local)
@@ -735,7 +755,7 @@ def spark_audit(
         want = partitions or sc.defaultParallelism * 4
         archive_order = ("fno", "file", "line")
         try:
-            parsed = _read(spark, remote, fmt, fields, config.encoding, sources, want)
+            parsed = _read(spark, remote, fmt, fields, config.encoding, sources, want, select)
             if parsed.getNumPartitions() < want:
                 parsed = parsed.repartition(want)
             say("fingerprinting (paradup.batch.fingerprint_batch in Spark tasks)")
