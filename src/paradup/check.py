@@ -224,6 +224,9 @@ def check_documents(
         _expect("config", config, CheckConfig, "pass a paradup.CheckConfig")
     config = config or CheckConfig()
     patterns = _allow_patterns(allow) if suppress else None
+    from . import tokens
+
+    tokens.plan(sum(len(d.text) for d in documents if isinstance(d, Document)))
     docs = []
     for i, d in enumerate(documents):
         _expect(f"documents[{i}]", d, Document, "pass paradup.Document(path, text, encoding)")

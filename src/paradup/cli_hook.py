@@ -317,6 +317,21 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
         and (f.b.path in old_of or f.b.path in changed)
         and {f.a.path, f.b.path} & changed
     ]
+    # A pair between two files that are byte-for-byte as they were then (neither touched nor
+    # moved) was found then too: with `--since`, changed files come after every other, so
+    # they cannot have taken its place. Such pairs no longer widen the earlier commit's check
+    # (checking every old pair of the repository again there cost `hook --all --since` more
+    # than the whole `--all` check); they still take their entries first below, so an old
+    # pair's entry never explains a fresh copy of the same text.
+    same = [f for f in eligible if not run.implicit and not {f.a.path, f.b.path} & touched]
+    if same:
+        ids = {id(f) for f in same}
+        eligible = [f for f in eligible if id(f) not in ids]
+        if not eligible:
+            order = {id(f): n for n, f in enumerate(run.result.findings)}
+            earlier = sorted((*verdict.earlier, *same), key=lambda f: order[id(f)])
+            new = tuple(f for f in verdict.new if id(f) not in ids)
+            return Verdict(new, verdict.known, tuple(earlier))
     if not eligible:
         return verdict
     # The changed files too, not only those with a finding now: a copy moved from one file
@@ -329,10 +344,11 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     unexplained = split(before.findings, run.baseline, focus, then).new
     now_of = {printable(o): printable(p) for p, o in old_of.items()}
     entries = repath(entries_of(replace(before, findings=unexplained), texts=True), now_of)
-    again = split(eligible, entries, None, run.now)
+    again = split([*same, *eligible], entries, None, run.now)
     order = {id(f): n for n, f in enumerate(run.result.findings)}
-    known = {id(f) for f in again.known}
-    earlier = sorted((*verdict.earlier, *again.known), key=lambda f: order[id(f)])
+    explained = {id(f): f for f in (*again.known, *same)}
+    known = set(explained)
+    earlier = sorted((*verdict.earlier, *explained.values()), key=lambda f: order[id(f)])
     return Verdict(
         tuple(f for f in verdict.new if id(f) not in known), verdict.known, tuple(earlier)
     )

@@ -174,12 +174,18 @@ def candidate_pair_array(
             a = ids[order[starts[two]]].astype(np.int64)
             b = ids[order[ends[two]]].astype(np.int64)
             codes = [a << 32 | b]
-            for s, e in zip(starts[~two], ends[~two], strict=True):
+            sizes = ends - starts + 1
+            small = ~two & (sizes <= max_bucket + 1)
+            # Buckets of up to max_bucket + 1 members: every pair, all buckets of one size in
+            # one numpy step (a Python loop per bucket was most of a folder check's pairing).
+            for n in np.unique(sizes[small]).tolist():
+                first = starts[small & (sizes == n)]
+                members = ids[order[first[:, None] + np.arange(n)]].astype(np.int64)
+                i, k = _pairs_of(n)
+                codes.append((members[:, i] << 32 | members[:, k]).ravel())
+            big = ~two & ~small
+            for s, e in zip(starts[big], ends[big], strict=True):
                 members = ids[order[s : e + 1]].astype(np.int64)  # ascending
-                if len(members) <= max_bucket + 1:  # every pair, in one numpy step
-                    i, k = _pairs_of(len(members))
-                    codes.append(members[i] << 32 | members[k])
-                    continue
                 run: list[int] = []
                 for x in range(1, len(members)):
                     lo = max(0, x - max_bucket)
@@ -187,7 +193,10 @@ def candidate_pair_array(
                     run.extend(int(members[y]) << 32 | int(members[x]) for y in ys)
                 codes.append(np.asarray(run, dtype=np.int64))
             # Deduplicate band by band: the same pair comes back from every band it shares.
-            found = sorted_unique(np.concatenate([found, *codes]))
+            # `found` is sorted already: sort only this band's codes, then let the stable
+            # sort merge the two runs (a full re-sort per band was most of this function).
+            band = sorted_unique(np.concatenate(codes))
+            found = sorted_unique(np.concatenate([found, band]), in_place=True, runs=True)
     pairs = np.stack([found >> 32, found & 0xFFFFFFFF], axis=1)
     if focus is not None:
         pairs = pairs[focus[pairs[:, 0]] | focus[pairs[:, 1]]]
