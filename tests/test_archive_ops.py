@@ -151,3 +151,38 @@ def test_a_folder_named_like_an_export_is_not_one(tmp_path: Path) -> None:
     (tmp_path / "arts" / "old.JSONL").write_text('{"id": 1, "text": "x"}\n', "utf-8")
     ((_root, files),) = archive_files([str(tmp_path / "arts")])
     assert [Path(f).name for f in files] == ["a.md", "old.JSONL"]
+
+
+def test_update_without_paths_from_another_folder_is_refused(tmp_path: Path) -> None:
+    """The recorded relative roots were read against the current folder: 'arch: does not
+    exist' from a parent folder, and `--prune` (which the refusal suggested) from a sibling
+    re-keyed the index to that folder's files."""
+    (tmp_path / "A" / "arch").mkdir(parents=True)
+    (tmp_path / "A" / "arch" / "a.md").write_text(article(1), encoding="utf-8")
+    (tmp_path / "B" / "arch").mkdir(parents=True)
+    (tmp_path / "B" / "arch" / "b.md").write_text(article(2), encoding="utf-8")
+    built = run_paradup("index", "build", "arch", "-i", "../i.paradup", "-q", cwd=tmp_path / "A")
+    assert built.returncode == 0, built.stderr
+    for where in (tmp_path, tmp_path / "B"):
+        proc = run_paradup("index", "update", "-i", str(tmp_path / "i.paradup"), cwd=where)
+        one_line_error(proc, "its archive paths (arch) are relative to", "run the update from")
+    prune = run_paradup("index", "update", "-i", "../i.paradup", "--prune", cwd=tmp_path / "B")
+    one_line_error(prune, "--prune re-keys the index to the paths given: name them")
+    ok = run_paradup("index", "update", "-i", "../i.paradup", cwd=tmp_path / "A")
+    assert ok.returncode == 0 and "1 unchanged" in ok.stderr, ok.stderr
+
+
+def test_audit_summary_of_records_without_ids(tmp_path: Path) -> None:
+    """A record without an id has its `file:line` as key and path: it was named as a file,
+    `cms.jsonl:1:2:1`."""
+    shared = "\n\n".join(article(5).split("\n\n")[2:4])
+    rows = [{"text": "导语。\n" + shared}, {"text": "另一导语。\n" + shared}]
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    built = run_paradup("index", "build", "cms.jsonl", "-i", "i.paradup", "-q", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    import re
+
+    line = run_paradup("audit", "-i", "i.paradup", cwd=tmp_path).stdout.splitlines()[1]
+    assert re.search(r"  cms\.jsonl:1 chars \d+-\d+  ", line), line

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ._repo import article
+from ._repo import article, paragraph
 from .conftest import one_line_error, run_paradup
 
 
@@ -130,3 +130,45 @@ def test_union_length_matches_a_character_count(spans: list[tuple[int, int, int]
     assert dict(zip(got_groups.tolist(), got.tolist(), strict=True)) == {
         g: len(chars) for g, chars in want.items()
     }
+
+
+def _index(tmp_path: Path, texts: dict[str, str]) -> None:
+    (tmp_path / "a").mkdir()
+    for name, text in texts.items():
+        (tmp_path / "a" / f"{name}.md").write_text(text, encoding="utf-8")
+    built = run_paradup("index", "build", "a", "-i", "i.paradup", "-q", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+
+
+def _families(tmp_path: Path, *args: str) -> list[list[str]]:
+    proc = run_paradup(
+        "audit", "-i", "i.paradup", "--documents", "-f", "jsonl", *args, cwd=tmp_path
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return [
+        [Path(m["doc"]).stem for m in json.loads(line)["members"]]
+        for line in proc.stdout.splitlines()
+    ]
+
+
+def test_a_story_reposted_as_often_as_boilerplate_is_still_a_family(tmp_path: Path) -> None:
+    """Every paragraph of a story reposted `--boilerplate-docs` times is a cluster over that
+    many documents: all of it was taken for boilerplate, and the most reposted stories had no
+    family at all."""
+    story = article(5, paragraphs=6)
+    texts = {f"copy{i}": f"转载自第{i}家网站\n\n{story}" for i in range(4)}
+    texts |= {f"other{i}": article(70 + i) for i in range(4)}
+    _index(tmp_path, texts)
+    assert _families(tmp_path, "--boilerplate-docs", "3") == [[f"copy{i}" for i in range(4)]]
+
+
+def test_a_long_footer_is_no_part_of_the_share(tmp_path: Path) -> None:
+    """Two copies of a short story under a site footer longer than the story: the footer was
+    boilerplate in the numerator but not in the denominator, so they could never link; and a
+    document of nothing but the footer links to none."""
+    footer = "\n\n".join(paragraph(90 + k) for k in range(3))
+    story = paragraph(80)
+    texts = {"A": f"{story}\n\n{footer}", "B": f"{story}\n\n{footer}", "F": footer}
+    texts |= {f"other{i}": f"{article(60 + i)}\n\n{footer}" for i in range(3)}
+    _index(tmp_path, texts)
+    assert _families(tmp_path, "--boilerplate-docs", "3") == [["A", "B"]]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paradup import check_text
 
@@ -57,7 +59,6 @@ def test_an_upload_named_like_an_archived_file_still_matches_it(
     assert built.returncode == 0, built.stderr
     monkeypatch.chdir(site)
     c = client(index=str(tmp_path / "site.idx"))
-    counts = []
     for name in ("draft.md", "0007.md", "C:\\drafts\\0007.md"):
         got = c.post(
             "/check",
@@ -65,9 +66,7 @@ def test_an_upload_named_like_an_archived_file_still_matches_it(
             data={"against": "1"},
         )
         assert got.status_code == 200, got.text[:500]
-        counts.append(got.text.count("0007.md"))
-        assert 'data-findings="0"' not in got.text, name
-    assert all(counts), counts
+        assert 'data-findings="1"' in got.text, name
 
 
 def test_a_server_on_all_interfaces_refuses_other_names(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +76,7 @@ def test_a_server_on_all_interfaces_refuses_other_names(monkeypatch: pytest.Monk
 
     from .test_serve_review import _client, _served_app
 
-    app, code, out = _served_app(monkeypatch, "--host", "0.0.0.0", "--allow-host", "dup.lan")
+    app, code, out = _served_app(monkeypatch, "--host", "0.0.0.0", "--allow-host", "dup.lan:80")
     assert code == 0 and app is not None, out
     c = _client(app)
     for host, status in [
@@ -117,3 +116,14 @@ def test_the_page_keeps_its_tab_to_itself() -> None:
     page = client().get("/")
     assert page.headers["cross-origin-opener-policy"] == "same-origin"
     assert page.headers["x-frame-options"] == "DENY"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["<!--", "-->", "a", "-", ">", "<", "!", "\n", "文"]), max_size=40))
+def test_comment_spans_are_the_patterns_matches(pieces: list[str]) -> None:
+    """The linear scan finds what `_COMMENT` finds (which searched to the end of the text for
+    every unclosed opener: 40,000 of them took 24 s)."""
+    from paradup.normalize import _COMMENT, comment_spans
+
+    text = "".join(pieces)
+    assert list(comment_spans(text)) == [m.span() for m in _COMMENT.finditer(text)]

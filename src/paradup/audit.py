@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .archive import JSONL_SUFFIXES
 from .errors import ParadupError
 from .index.store import IndexStore
 from .lsh import ranges, run_starts, sorted_unique
@@ -42,8 +43,9 @@ class Member:
     title: str | None
     unit: int
     kind: str
-    # Where `start` is in an article file, for `file:line:col` in the terminal summary (None
-    # for a JSON Lines record, whose path is already `file:line`, and from the Spark engine).
+    # Where `start` is in an article file, for `file:line:col` in the terminal summary: set for
+    # a cluster's first member (None for a JSON Lines record, whose path is already
+    # `file:line`, for the other members, and from the Spark engine).
     line: int | None = None
     column: int | None = None
 
@@ -706,8 +708,8 @@ def _member_texts(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], dict[int, _DocMeta]]:
     """Write the text of every reported member to `tmp` as UTF-8, reading the documents in id
     order so each is decompressed once; return each member's (start, end) byte range in `tmp`
-    and (line, column) of its start in an article file (rows follow `mdoc`), and every
-    document's metadata. Reading documents in the order of
+    and (line, column) of a cluster's first member's start in an article file (rows follow
+    `mdoc`), and every document's metadata. Reading documents in the order of
     the report instead decompressed about one document per member (a third of the audit at a
     million paragraphs); the texts go to a file so memory does not grow with the report."""
     import numpy as np
@@ -717,6 +719,7 @@ def _member_texts(
     docs_of = mdoc[sel]
     spans = np.zeros((len(mdoc), 2), dtype=np.int64)
     where = np.zeros((len(mdoc), 2), dtype=np.int64)  # line and column; 0 for records
+    first = set(bounds[ranked].tolist())  # each reported cluster's first member
     meta: dict[int, _DocMeta] = {}
     pos = 0
     for rows, k, upto in _by_document(store, docs_of, "reading member texts", tick):
@@ -738,7 +741,9 @@ def _member_texts(
         locate: dict[int, Locator] = {}
         at = zip(part.tolist(), docs_of[k:upto].tolist(), mstart[part].tolist(), strict=True)
         for m, d, s in at:
-            if rows[d]["key"] == rows[d]["path"]:  # an article file, not a record
+            if m not in first:  # only a cluster's first member is named by file:line:col
+                continue
+            if not _source_key(rows[d]["path"])[0].endswith(JSONL_SUFFIXES):  # an article file
                 if d not in locate:
                     locate[d] = Locator(rows[d]["text"])
                 where[m] = locate[d](s)

@@ -83,7 +83,7 @@ def _build(
     if must_exist:  # an update never turns another file (an empty one too) into an index
         try:
             with IndexStore.open(index) as store:
-                recorded = store.roots()
+                recorded, folder = store.roots(), store.archive_folder()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
         if not archive:  # `index update -i X`: the roots the build or last update was given
@@ -91,6 +91,14 @@ def _build(
                 raise _fail(
                     f"{index}: it records no archive paths (written by an earlier paradup); "
                     "name them: `paradup index update <paths> -i INDEX`"
+                )
+            if prune:
+                raise _fail("--prune re-keys the index to the paths given: name them")
+            relative = [r for r in recorded if not os.path.isabs(r)]
+            if relative and folder is not None and folder != os.getcwd():
+                raise _fail(
+                    f"{index}: its archive paths ({', '.join(relative)}) are relative to "
+                    f"{folder}; run the update from there"
                 )
             archive = recorded
     _check_encoding(encoding)
@@ -182,9 +190,10 @@ def _build(
             markup=False,
         )
     if strict and (stats.bad or stats.kept):
+        kept = f", {stats.kept} indexed article(s) kept unread" if stats.kept else ""
         typer.echo(
-            f"paradup: {index}: {len(stats.bad)} bad record(s) or unreadable file(s) skipped "
-            "(listed above); the rest is indexed; exit 1 under --strict",
+            f"paradup: error: {index}: {len(stats.bad)} bad record(s) or unreadable file(s) "
+            f"skipped{kept} (listed above); the rest is indexed; exit 1 under --strict",
             err=True,
         )
         raise typer.Exit(EXIT_FINDINGS)
@@ -361,6 +370,13 @@ def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
     return notes
 
 
+def _shell_word(path: str) -> str:
+    """A root as a shell word (spaces quoted), on one line."""
+    import shlex
+
+    return one_line(shlex.quote(path))
+
+
 class InfoFormat(str, Enum):
     text = "text"
     json = "json"
@@ -415,9 +431,9 @@ def info(
                     typer.echo(f"{topic}: {note}")
             typer.echo(f"settings: {store.settings.to_json()}")
             if roots is not None:
-                typer.echo("archive: " + " ".join(roots))
+                typer.echo("archive: " + " ".join(map(_shell_word, roots)))
             if folder is not None:
-                typer.echo(f"archive paths from: {folder}")
+                typer.echo(f"archive paths from: {one_line(folder)}")
             if fields is not None:
                 typer.echo(
                     "fields: " + " ".join(f"--{k}-field {v}" for k, v in sorted(fields.items()))

@@ -133,7 +133,7 @@ def serve(
         # they are this machine's or named; an address typed as such cannot be rebound.
         import socket
 
-        allowed += [socket.gethostname(), socket.getfqdn()]
+        allowed.append(socket.gethostname())  # not getfqdn(): a reverse lookup may hang
     app = create_app(
         str(index) if index else None,
         max_bytes,

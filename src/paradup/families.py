@@ -9,8 +9,9 @@ clusters come from) counts toward that document pair: the share of each side's i
 Both sides, not the shorter one only: on the real corpus a short post that is all disclaimer,
 or a complaint whose site footer is half of it, chained unrelated articles into one family.
 An excerpt of less than `share` of its original, or an article quoted in a long round-up, is
-left to the passage clusters. Boilerplate (units recurring in `boilerplate_docs` documents or
-more) links nothing.
+left to the passage clusters. Boilerplate (clusters over `boilerplate_docs` documents or
+more, unless they are a story reposted that often: see `_boilerplate`) links nothing and is
+no part of either side's text.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from .audit import Step
+    from .audit import Step, _Units
     from .index.store import IndexStore
 
 
@@ -68,6 +69,69 @@ def _covered(
     return group[first], np.add.reduceat(gain, first)
 
 
+def _per_doc(
+    doc: npt.NDArray[np.int64],
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+    top: int,
+) -> npt.NDArray[np.int64]:
+    """Characters covered by the [start, end) spans of each document id below `top`."""
+    import numpy as np
+
+    out = np.zeros(top, dtype=np.int64)
+    ids, length = _covered(doc, start, end)
+    out[ids] = length
+    return out
+
+
+def _boilerplate(
+    root: npt.NDArray[np.int64],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    da: npt.NDArray[np.int64],
+    db: npt.NDArray[np.int64],
+    units: _Units,
+    total: npt.NDArray[np.int64],
+    bp_min: int,
+    share: float,
+) -> npt.NDArray[np.int64]:
+    """Clusters (component roots of the unit edges) that are templates: in `bp_min`
+    documents or more, unless the frequent clusters over exactly the same documents cover at
+    least `share` of every one of them. Those are a story reposted that many times (each of
+    its paragraphs a cluster over the same copies), which the document count alone took for
+    boilerplate, dropping the most reposted stories."""
+    import numpy as np
+
+    from .lsh import run_starts, sorted_unique
+
+    rd = sorted_unique(np.concatenate([(root << 32) | da, (root << 32) | db]))
+    r, d = rd >> 32, rd & 0xFFFFFFFF
+    heads = run_starts(r)
+    roots, sizes = r[heads], np.diff(np.append(heads, len(r)))
+    frequent = roots[sizes >= bp_min]
+    if not len(frequent):
+        return frequent
+    # Each frequent cluster's document set, as a hash of its (sorted) document ids.
+    mixed = (d.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+    mixed ^= mixed >> np.uint64(29)
+    sig = np.add.reduceat(mixed, heads) + sizes.astype(np.uint64)
+    docset = dict(zip(roots.tolist(), sig.tolist(), strict=True))
+    # Coverage of each document by the frequent clusters sharing its document set.
+    edge_freq = np.isin(root, frequent)
+    uid = np.concatenate([a[edge_freq], b[edge_freq]])
+    uroot = np.concatenate([root[edge_freq], root[edge_freq]])
+    keyed = np.fromiter((docset[x] for x in uroot.tolist()), dtype=np.uint64, count=len(uroot))
+    # Groups (document set, document): dense numbers of the set hashes, then the document id.
+    sets, set_of = np.unique(keyed, return_inverse=True)
+    group = (set_of.astype(np.int64) << 32) | units.doc[uid]
+    gid, cover = _covered(group, units.start[uid], units.end[uid])
+    frac = cover / np.maximum(total[gid & 0xFFFFFFFF], 1)
+    least = np.ones(len(sets))
+    np.minimum.at(least, gid >> 32, frac)
+    reposted = set(sets[least >= share].tolist())
+    return np.array([x for x in frequent.tolist() if docset[x] not in reposted], dtype=np.int64)
+
+
 def document_families(
     store: IndexStore,
     threshold: float = 0.7,
@@ -89,20 +153,22 @@ def document_families(
     a, b, da, db = a[keep], b[keep], da[keep], db[keep]
     n_docs = store.counts()["docs"]
     bp_min = boilerplate_docs or max(10, n_docs // 200)
-    if len(a):
-        # Units of clusters over `bp_min` documents or more are boilerplate: their edges go.
-        root = _components(a, b)
-        pairs = sorted_unique(np.concatenate([(root << 32) | da, (root << 32) | db]))
-        roots, per_root = np.unique(pairs >> 32, return_counts=True)
-        boiler = roots[per_root >= bp_min]
-        keep = ~np.isin(root, boiler)
-        a, b, da, db = a[keep], b[keep], da[keep], db[keep]
-    # Each side's sentences as the denominator: what the index holds of the document's prose.
-    live = np.flatnonzero(units.kind == 0)
     top = int(units.doc.max()) + 1 if len(units.doc) else 1
-    total = np.bincount(
-        units.doc[live], weights=(units.end[live] - units.start[live]), minlength=top
-    )
+    # What the index holds of each document (the union of its units' spans): the shares'
+    # denominator. Paragraph units count too, as they do in the numerator.
+    live = np.flatnonzero(units.kind >= 0)
+    total = _per_doc(units.doc[live], units.start[live], units.end[live], top)
+    boiler_units = np.empty(0, dtype=np.int64)
+    if len(a):
+        root = _components(a, b)
+        boiler = _boilerplate(root, a, b, da, db, units, total, bp_min, share)
+        if len(boiler):
+            drop = np.isin(root, boiler)
+            boiler_units = sorted_unique(np.concatenate([a[drop], b[drop]]))
+            a, b, da, db = a[~drop], b[~drop], da[~drop], db[~drop]
+    if len(boiler_units):  # a template is no part of either side's own text
+        own = live[~np.isin(live, boiler_units)]
+        total = _per_doc(units.doc[own], units.start[own], units.end[own], top)
     # Coverage of each side, per document pair: groups (pair, side doc).
     lo, hi = np.minimum(da, db), np.maximum(da, db)
     pair = (lo << 32) | hi
@@ -114,7 +180,8 @@ def document_families(
         np.concatenate([units.start[a], units.start[b]]),
         np.concatenate([units.end[a], units.end[b]]),
     )
-    frac = cover / np.maximum(total[gid & 0xFFFFFFFF], 1)
+    whole = total[gid & 0xFFFFFFFF]
+    frac = np.where(whole > 0, cover / np.maximum(whole, 1), 0.0)  # nothing of its own: none
     worst = np.ones(len(pair_ids))
     np.minimum.at(worst, gid >> 32, frac)
     linked = pair_ids[worst >= share]
@@ -130,7 +197,7 @@ def document_families(
     starts = np.concatenate([units.start[a][in_family], units.start[b][in_family]])
     ends = np.concatenate([units.end[a][in_family], units.end[b][in_family]])
     mdoc, mcover = _covered(docs2, starts, ends)
-    fracs = (mcover / np.maximum(total[mdoc], 1)).tolist()
+    fracs = np.minimum(1.0, mcover / np.maximum(total[mdoc], 1)).tolist()
     shares = dict(zip(mdoc.tolist(), fracs, strict=True))
 
     rows = {

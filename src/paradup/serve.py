@@ -392,7 +392,7 @@ class HostCheck:
         self, app: ASGIApp, allowed_hosts: Sequence[str], any_address: bool = False
     ) -> None:
         self.app = app
-        self.allowed = {_host_key(h) for h in allowed_hosts}
+        self.allowed = {host_of(h) for h in allowed_hosts}  # `--allow-host name:8765` too
         self.any_address = any_address  # an IP literal is not a name DNS could rebind
 
     def allows(self, host: str) -> bool:

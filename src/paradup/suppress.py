@@ -82,11 +82,11 @@ def _in_code_span(text: str, start: int) -> bool:
 
 def _outside_code(text: str, marks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Markdown marks that are markers, not text about them: one shown in a code fence, or
-    inside another (multi-line) comment, switched off the rest of the file."""
-    from .normalize import _COMMENT, _FENCE
+    inside another (multi-line) comment, is text."""
+    from .normalize import _FENCE, comment_spans
 
     fences = [m.span() for m in _FENCE.finditer(text)]
-    comments = [m.span() for m in _COMMENT.finditer(text)]
+    comments = list(comment_spans(text))
 
     def shown(start: int) -> bool:
         own = text.index("<!--", start)  # the marker's own comment
