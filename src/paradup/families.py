@@ -88,8 +88,6 @@ def _boilerplate(
     root: npt.NDArray[np.int64],
     a: npt.NDArray[np.int64],
     b: npt.NDArray[np.int64],
-    da: npt.NDArray[np.int64],
-    db: npt.NDArray[np.int64],
     units: _Units,
     total: npt.NDArray[np.int64],
     bp_min: int,
@@ -104,7 +102,7 @@ def _boilerplate(
 
     from .lsh import run_starts, sorted_unique
 
-    rd = sorted_unique(np.concatenate([(root << 32) | da, (root << 32) | db]))
+    rd = sorted_unique(np.concatenate([(root << 32) | units.doc[a], (root << 32) | units.doc[b]]))
     r, d = rd >> 32, rd & 0xFFFFFFFF
     heads = run_starts(r)
     roots, sizes = r[heads], np.diff(np.append(heads, len(r)))
@@ -161,7 +159,7 @@ def document_families(
     boiler_units = np.empty(0, dtype=np.int64)
     if len(a):
         root = _components(a, b)
-        boiler = _boilerplate(root, a, b, da, db, units, total, bp_min, share)
+        boiler = _boilerplate(root, a, b, units, total, bp_min, share)
         if len(boiler):
             drop = np.isin(root, boiler)
             boiler_units = sorted_unique(np.concatenate([a[drop], b[drop]]))
