@@ -172,3 +172,13 @@ def test_a_long_footer_is_no_part_of_the_share(tmp_path: Path) -> None:
     texts |= {f"other{i}": f"{article(60 + i)}\n\n{footer}" for i in range(3)}
     _index(tmp_path, texts)
     assert _families(tmp_path, "--boilerplate-docs", "3") == [["A", "B"]]
+
+
+def test_a_footer_longer_than_each_short_post_is_no_family(tmp_path: Path) -> None:
+    """The repost rescue took twelve unrelated posts under one three-paragraph footer (the
+    footer's clusters over the same twelve documents held half of each) for one story."""
+    footer = "\n\n".join(paragraph(90 + k) for k in range(3))
+    texts = {f"post{i}": f"{paragraph(200 + i)}\n\n{footer}" for i in range(12)}
+    texts |= {f"other{i}": article(60 + i) for i in range(4)}
+    _index(tmp_path, texts)
+    assert _families(tmp_path, "--boilerplate-docs", "10") == []

@@ -103,3 +103,24 @@ def test_fused_clause_shingle_hashes_on_the_sample() -> None:
         for n in (1, 2, 3):
             steps = shingle_hashes(clause_shingle_strings(group_clauses(tokens), n))
             assert clause_shingle_hashes(tokens, n) == steps
+
+
+def test_a_checks_size_is_its_own() -> None:
+    """`auto` learns a check's size for that check only (a module global kept the first large
+    check's size for every later call in a long-running process)."""
+    import threading
+
+    from paradup import check_text, tokens
+
+    seen: list[int] = []
+    real = tokens._planned.get
+
+    with tokens.plan(50_000):
+        other = threading.Thread(target=lambda: seen.append(real()))
+        other.start()
+        other.join()
+        assert tokens._planned.get() == 50_000
+    assert tokens._planned.get() == 0
+    check_text("第一句话在这里出现。" * 5000)
+    assert tokens._planned.get() == 0
+    assert seen == [0]  # another thread never sees this one's plan

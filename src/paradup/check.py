@@ -226,17 +226,19 @@ def check_documents(
     patterns = _allow_patterns(allow) if suppress else None
     from . import tokens
 
-    tokens.plan(sum(len(d.text) for d in documents if isinstance(d, Document)))
-    docs = []
     for i, d in enumerate(documents):
         _expect(f"documents[{i}]", d, Document, "pass paradup.Document(path, text, encoding)")
-        doc = prepare(i, d, config)
-        if patterns is not None:
-            from .suppress import apply
+    # The size of the whole check: `auto` segments a large one with rjieba from the start.
+    with tokens.plan(sum(len(d.text) for d in documents)):
+        docs = []
+        for i, d in enumerate(documents):
+            doc = prepare(i, d, config)
+            if patterns is not None:
+                from .suppress import apply
 
-            doc = apply(doc, patterns)
-        docs.append(doc)
-    return check_prepared(docs, config, focus)
+                doc = apply(doc, patterns)
+            docs.append(doc)
+        return check_prepared(docs, config, focus)
 
 
 def _allow_patterns(allow: Iterable[str | re.Pattern[str]] | None) -> list[re.Pattern[str]]:

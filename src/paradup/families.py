@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from .index.store import IndexStore
 
 
+# Frequent clusters over the same documents are a story reposted that often, not a template,
+# when together they hold at least this share of every one of those documents.
+REPOST_SHARE = 0.8
+
+
 @dataclass(frozen=True)
 class FamilyMember:
     doc: str
@@ -95,9 +100,9 @@ def _boilerplate(
 ) -> npt.NDArray[np.int64]:
     """Clusters (component roots of the unit edges) that are templates: in `bp_min`
     documents or more, unless the frequent clusters over exactly the same documents cover at
-    least `share` of every one of them. Those are a story reposted that many times (each of
-    its paragraphs a cluster over the same copies), which the document count alone took for
-    boilerplate, dropping the most reposted stories."""
+    least `REPOST_SHARE` (or `share`, if higher) of every one of them. Those are a story
+    reposted that many times (each of its paragraphs a cluster over the same copies), which
+    the document count alone took for boilerplate, dropping the most reposted stories."""
     import numpy as np
 
     from .lsh import run_starts, sorted_unique
@@ -112,13 +117,11 @@ def _boilerplate(
     # Each frequent cluster's document set, as a hash of its (sorted) document ids.
     mixed = (d.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
     mixed ^= mixed >> np.uint64(29)
-    sig = np.add.reduceat(mixed, heads) + sizes.astype(np.uint64)
-    docset = dict(zip(roots.tolist(), sig.tolist(), strict=True))
+    sig = np.add.reduceat(mixed, heads) + sizes.astype(np.uint64)  # per root, as `roots`
     # Coverage of each document by the frequent clusters sharing its document set.
     edge_freq = np.isin(root, frequent)
     uid = np.concatenate([a[edge_freq], b[edge_freq]])
-    uroot = np.concatenate([root[edge_freq], root[edge_freq]])
-    keyed = np.fromiter((docset[x] for x in uroot.tolist()), dtype=np.uint64, count=len(uroot))
+    keyed = sig[np.searchsorted(roots, np.concatenate([root[edge_freq], root[edge_freq]]))]
     # Groups (document set, document): dense numbers of the set hashes, then the document id.
     sets, set_of = np.unique(keyed, return_inverse=True)
     group = (set_of.astype(np.int64) << 32) | units.doc[uid]
@@ -126,8 +129,10 @@ def _boilerplate(
     frac = cover / np.maximum(total[gid & 0xFFFFFFFF], 1)
     least = np.ones(len(sets))
     np.minimum.at(least, gid >> 32, frac)
-    reposted = set(sets[least >= share].tolist())
-    return np.array([x for x in frequent.tolist() if docset[x] not in reposted], dtype=np.int64)
+    # Nearly all of every copy: a footer that is half of each short post is still a template
+    # (twelve unrelated posts under one three-paragraph footer were one "family").
+    reposted = sets[least >= max(share, REPOST_SHARE)]
+    return frequent[~np.isin(sig[np.searchsorted(roots, frequent)], reposted)]
 
 
 def document_families(

@@ -12,12 +12,14 @@ whole); tests check that the canonical tokens are identical on real text.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .errors import InputError
@@ -35,13 +37,20 @@ SWITCH_CHARS = 1 << 17
 # A check that knows it will segment at least this many characters (`plan`) starts on rjieba:
 # measured break-even of mmap's ~3.7 us a character against rjieba's ~0.13 s dictionary build.
 BULK_CHARS = 40_000
-_planned = 0
+# Per thread and task (a ContextVar): one check's size never decides another's engine.
+_planned: contextvars.ContextVar[int] = contextvars.ContextVar("paradup_planned", default=0)
 
 
-def plan(chars: int) -> None:
-    """Tell `auto` how many characters the work about to start will segment."""
-    global _planned
-    _planned = chars
+@contextlib.contextmanager
+def plan(chars: int) -> Iterator[None]:
+    """Within the block, `auto` knows how many characters the work will segment (a check of
+    many starts on rjieba at once); after it, as before, so one large check does not decide
+    for the next small one in a long-running process."""
+    token = _planned.set(chars)
+    try:
+        yield
+    finally:
+        _planned.reset(token)
 
 
 _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+")
@@ -260,7 +269,7 @@ def _auto_tokenizer(make: Callable[[str], Tokenize]) -> Tokenize:
         nonlocal used, bulk
         if bulk is None:
             used += len(text)
-            if used <= SWITCH_CHARS and _planned < BULK_CHARS:
+            if used <= SWITCH_CHARS and _planned.get() < BULK_CHARS:
                 return small(text)
             bulk = make(resolve_engine("auto", None))
         return bulk(text)
