@@ -47,7 +47,7 @@ CASES: dict[str, Case] = {
     ),
     "directory without text files": (
         lambda d: [_nonempty_dir(d)],
-        ["pictures", "no .txt or .md files", "--include"],
+        ["pictures", "no .txt, .md, .markdown or .text files", "--include"],
     ),
     "include matches nothing": (
         lambda d: [str(Path(_good(d)).parent), "--include", "*.rst"],

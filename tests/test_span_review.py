@@ -143,3 +143,18 @@ def test_sarif_says_which_files_were_not_checked(tmp_path: Path) -> None:
     assert clean["runs"][0]["invocations"] == [
         {"executionSuccessful": True, "toolExecutionNotifications": []}
     ]
+
+
+def test_the_same_lines_as_one_paragraph_are_an_exact_copy(tmp_path: Path) -> None:
+    """A file of one-line paragraphs keeps a line break between them; the same lines inside
+    one paragraph of a draft do not: an identical copy was `near` with no changes listed."""
+    import json
+
+    lines = [paragraph(70 + k).split("。")[0] + "。" for k in range(4)]
+    (tmp_path / "a.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    draft = "另起的导语一段话，与上文无关。\n\n" + "\n".join(lines) + "\n"
+    (tmp_path / "b.md").write_text(draft, encoding="utf-8")
+    out = run_paradup("check", "a.txt", "b.md", "-f", "json", cwd=tmp_path).stdout
+    (f,) = [f for f in json.loads(out)["findings"] if f["b"]["path"] == "b.md"]
+    assert f["a"]["text"] == f["b"]["text"]
+    assert (f["kind"], f["similarity"], f["changes"]) == ("exact", 1.0, [])

@@ -169,10 +169,12 @@ def _finding(
     kind: Literal["near", "phrase"],
     config: CheckConfig,
 ) -> Finding:
-    """The finding of two spans (normalized offsets beside them): texts equal but for spaces
-    have similarity 1 and no changes (a passage is then `exact`), others their word changes."""
+    """The finding of two spans (normalized offsets beside them): texts equal but for
+    whitespace have similarity 1 and no changes (a passage is then `exact`), others their word
+    changes. Line breaks too: a file of one-line paragraphs keeps them between paragraphs, a
+    draft of the same text in one paragraph does not (an identical copy was `near`)."""
     na, nb = da.norm.text[slice(*a_norm)], db.norm.text[slice(*b_norm)]
-    if na.replace(" ", "") == nb.replace(" ", ""):
+    if "".join(na.split()) == "".join(nb.split()):
         return Finding(1.0, "exact" if kind == "near" else kind, a, b)
     changes = word_changes(da.norm, a_norm, db.norm, b_norm, config.user_dict)
     return Finding(round(similarity, 4), kind, a, b, changes)

@@ -228,8 +228,8 @@ StrictOpt = Annotated[
 PruneOpt = Annotated[
     bool,
     typer.Option(
-        help="Remove indexed documents of files outside the paths given (left out, or named "
-        "from another folder); without it such an update is refused."
+        help="On an existing index: remove the documents of files outside the paths given "
+        "(left out, or named from another folder); without it that is refused."
     ),
 ]
 

@@ -72,8 +72,8 @@ def serve(
         list[str] | None,
         typer.Option(
             "--allow-host",
-            help="With --host: a DNS name editors reach this server by (repeatable); IP "
-            "addresses and this machine's own names are accepted already.",
+            help="A DNS name editors reach this server by (repeatable); with a non-loopback "
+            "--host, IP addresses and this machine's own name are accepted already.",
         ),
     ] = None,
 ) -> None:

@@ -334,7 +334,7 @@ def expand_paths(
     exclude: Sequence[str] = (),
     *,
     also: Sequence[str] = (),
-    what: str = "no .txt or .md files",
+    what: str = "no .txt, .md, .markdown or .text files",
     fix: str = "point at a directory of articles or adjust --include/--exclude",
 ) -> Iterator[str]:
     """Expand directories recursively into text files (sorted, so runs are reproducible).
