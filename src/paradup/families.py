@@ -89,6 +89,24 @@ def _per_doc(
     return out
 
 
+def _side_cover(
+    units: _Units,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    key_a: npt.NDArray[np.int64],
+    key_b: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """`_covered` of the edges' unit spans on both sides, the a side grouped by `key_a` and
+    the b side by `key_b`."""
+    import numpy as np
+
+    return _covered(
+        np.concatenate([key_a, key_b]),
+        np.concatenate([units.start[a], units.start[b]]),
+        np.concatenate([units.end[a], units.end[b]]),
+    )
+
+
 def _boilerplate(
     root: npt.NDArray[np.int64],
     a: npt.NDArray[np.int64],
@@ -118,14 +136,13 @@ def _boilerplate(
     mixed = (d.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
     mixed ^= mixed >> np.uint64(29)
     sig = np.add.reduceat(mixed, heads) + sizes.astype(np.uint64)  # per root, as `roots`
-    # Coverage of each document by the frequent clusters sharing its document set.
-    edge_freq = np.isin(root, frequent)
-    uid = np.concatenate([a[edge_freq], b[edge_freq]])
-    keyed = sig[np.searchsorted(roots, np.concatenate([root[edge_freq], root[edge_freq]]))]
-    # Groups (document set, document): dense numbers of the set hashes, then the document id.
-    sets, set_of = np.unique(keyed, return_inverse=True)
-    group = (set_of.astype(np.int64) << 32) | units.doc[uid]
-    gid, cover = _covered(group, units.start[uid], units.end[uid])
+    # Coverage of each document by the frequent clusters sharing its document set: groups
+    # (document set, document), the set hashes numbered densely.
+    on = np.isin(root, frequent)
+    fa, fb = a[on], b[on]
+    sets, set_of = np.unique(sig[np.searchsorted(roots, root[on])], return_inverse=True)
+    dense = set_of.astype(np.int64) << 32
+    gid, cover = _side_cover(units, fa, fb, dense | units.doc[fa], dense | units.doc[fb])
     frac = cover / np.maximum(total[gid & 0xFFFFFFFF], 1)
     least = np.ones(len(sets))
     np.minimum.at(least, gid >> 32, frac)
@@ -173,16 +190,9 @@ def document_families(
         own = live[~np.isin(live, boiler_units)]
         total = _per_doc(units.doc[own], units.start[own], units.end[own], top)
     # Coverage of each side, per document pair: groups (pair, side doc).
-    lo, hi = np.minimum(da, db), np.maximum(da, db)
-    pair = (lo << 32) | hi
+    pair = (np.minimum(da, db) << 32) | np.maximum(da, db)
     pair_ids, pair_of = np.unique(pair, return_inverse=True)
-    side = np.concatenate([da, db])
-    grp = (np.concatenate([pair_of, pair_of]) << 32) | side
-    gid, cover = _covered(
-        grp,
-        np.concatenate([units.start[a], units.start[b]]),
-        np.concatenate([units.end[a], units.end[b]]),
-    )
+    gid, cover = _side_cover(units, a, b, (pair_of << 32) | da, (pair_of << 32) | db)
     whole = total[gid & 0xFFFFFFFF]
     frac = np.where(whole > 0, cover / np.maximum(whole, 1), 0.0)  # nothing of its own: none
     worst = np.ones(len(pair_ids))
@@ -195,17 +205,15 @@ def document_families(
     # A member's share: the union of its text restated by any other member of its family.
     both = np.concatenate([la, lb]).tolist()
     fam_doc = dict(zip(both, np.concatenate([fam, fam]).tolist(), strict=True))
-    in_family = np.isin(pair, linked)
-    docs2 = np.concatenate([da[in_family], db[in_family]])
-    starts = np.concatenate([units.start[a][in_family], units.start[b][in_family]])
-    ends = np.concatenate([units.end[a][in_family], units.end[b][in_family]])
-    mdoc, mcover = _covered(docs2, starts, ends)
+    kin = np.isin(pair, linked)
+    mdoc, mcover = _side_cover(units, a[kin], b[kin], da[kin], db[kin])
     fracs = np.minimum(1.0, mcover / np.maximum(total[mdoc], 1)).tolist()
     shares = dict(zip(mdoc.tolist(), fracs, strict=True))
 
-    rows = {
+    rows = {  # the members' only: an archive of millions holds few reposts
         int(r[0]): (str(r[1]), str(r[2]), r[3], r[4])
         for r in store.con.execute("SELECT id, key, path, date, title FROM docs")
+        if r[0] in fam_doc
     }
     date_rank = _doc_rank(store, "date", lambda d: (not isinstance(d, str), d or ""))
     path_rank = _doc_rank(store, "path", _source_key)
@@ -226,7 +234,7 @@ def document_families(
                     path,
                     date if isinstance(date, str) else None,
                     title if isinstance(title, str) else None,
-                    round(min(1.0, shares.get(d, 0.0)), 4),
+                    round(shares.get(d, 0.0), 4),
                 )
             )
         out.append(Family(n, len(built), tuple(built)))
