@@ -550,9 +550,11 @@ def audit_command(
         ),
     ] = False,
     doc_share: Annotated[
-        float,
-        typer.Option(help="--documents: share of each document's text the other must restate."),
-    ] = 0.5,
+        float | None,
+        typer.Option(
+            help="--documents: share of each document's text the other must restate [0.5]."
+        ),
+    ] = None,
 ) -> None:
     """Duplicate clusters and boilerplate templates across the archive."""
     from rich.console import Console
@@ -579,10 +581,11 @@ def audit_command(
         "--title-field": title_field != "title",
         "--date-field": date_field != "date",
     }
-    if not 0 < doc_share <= 1:
-        raise _fail(f"option --doc-share: must be in (0, 1], got {doc_share}")
-    if doc_share != 0.5 and not documents:
+    if doc_share is not None and not documents:
         raise _fail("--doc-share is for --documents (families of near-duplicate documents)")
+    share = 0.5 if doc_share is None else doc_share
+    if not 0 < share <= 1:
+        raise _fail(f"option --doc-share: must be in (0, 1], got {share}")
     if documents and engine is AuditEngine.spark:
         raise _fail("--documents runs on the local engine only: audit an index (--index PATH)")
     if documents and format is AuditFormat.html:
@@ -756,7 +759,7 @@ def audit_command(
                     from .families import document_families
 
                     families = document_families(
-                        store, threshold, doc_share, boilerplate_docs, progress=say, step=step
+                        store, threshold, share, boilerplate_docs, progress=say, step=step
                     )
                     report(partial(_write_families, families, format))
                     raise typer.Exit(EXIT_FINDINGS if families else EXIT_CLEAN)
