@@ -11,23 +11,22 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from ..audit import Cluster, Member
-from ..families import Family
+from ..families import Family, FamilyMember
 from . import one_line
 
 
-def _member(m: Member) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "doc": m.doc,
-        "path": m.path,
-        "start": m.start,
-        "end": m.end,
-        "text": m.text,
-    }
+def _record(m: Member | FamilyMember, **fields: Any) -> dict[str, Any]:
+    """A member's JSON object: its document and `fields`, then its date and title if any."""
+    out: dict[str, Any] = {"doc": m.doc, "path": m.path, **fields}
     if m.date is not None:
         out["date"] = m.date
     if m.title is not None:
         out["title"] = m.title
     return out
+
+
+def _member(m: Member) -> dict[str, Any]:
+    return _record(m, start=m.start, end=m.end, text=m.text)
 
 
 def write_jsonl(clusters: Iterable[Cluster], out: TextIO) -> None:
@@ -210,21 +209,13 @@ def summary_lines(
 # -- families of near-duplicate documents (`audit --documents`) ------------------------------
 
 
-def _family_member(f: Family) -> list[dict[str, Any]]:
-    out = []
-    for m in f.members:
-        row: dict[str, Any] = {"doc": m.doc, "path": m.path, "share": m.share}
-        if m.date is not None:
-            row["date"] = m.date
-        if m.title is not None:
-            row["title"] = m.title
-        out.append(row)
-    return out
-
-
 def write_families_jsonl(families: Iterable[Family], out: TextIO) -> None:
     for f in families:
-        record = {"family": f.family, "size": f.size, "members": _family_member(f)}
+        record = {
+            "family": f.family,
+            "size": f.size,
+            "members": [_record(m, share=m.share) for m in f.members],
+        }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
