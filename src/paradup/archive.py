@@ -22,6 +22,15 @@ from .report import printable
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
 
 
+def record_place(path: str) -> tuple[str, int] | None:
+    """(export file, line) when `path` is a JSON Lines record's `file:line`, else None (an
+    article file, whose offsets index the file itself)."""
+    head, sep, tail = path.rpartition(":")
+    if sep and tail.isdigit() and head.lower().endswith(JSONL_SUFFIXES):
+        return head, int(tail)
+    return None
+
+
 @dataclass(frozen=True)
 class Fields:
     """Field names of a JSON Lines record (a CMS dump's usual shape)."""

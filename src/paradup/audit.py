@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .archive import JSONL_SUFFIXES
+from .archive import record_place
 from .errors import ParadupError
 from .index.store import IndexStore
 from .lsh import ranges, run_starts, sorted_unique
@@ -743,7 +743,7 @@ def _member_texts(
         for m, d, s in at:
             if m not in first:  # only a cluster's first member is named by file:line:col
                 continue
-            if not _source_key(rows[d]["path"])[0].endswith(JSONL_SUFFIXES):  # an article file
+            if record_place(rows[d]["path"]) is None:  # an article file, not a record
                 if d not in locate:
                     locate[d] = Locator(rows[d]["text"])
                 where[m] = locate[d](s)

@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from ..archive import record_place
 from ..model import CheckResult, Finding, Span
 from ..read import LINE_BREAK, STDIN_DOC
 from . import one_line, path_uri, printable, printable_result, relative_to
@@ -54,19 +55,9 @@ def _artifact(path: str, root: str) -> dict[str, str]:
     return {"uri": path_uri(path), "uriBaseId": "%SRCROOT%"}
 
 
-def _record(span: Span) -> tuple[str, int] | None:
-    """(file, line) of an archived JSON Lines record (`check --against`), whose path is
-    `file:line` and whose offsets index the record's text, not the file's."""
-    from ..archive import JSONL_SUFFIXES
-
-    head, sep, tail = span.path.rpartition(":")
-    if span.doc is not None and sep and tail.isdigit() and head.endswith(JSONL_SUFFIXES):
-        return head, int(tail)
-    return None
-
-
 def _location(span: Span, root: str, **extra: Any) -> dict[str, Any]:
-    if (record := _record(span)) is not None:
+    # An archived JSON Lines record (`check --against`): its offsets index its own text.
+    if span.doc is not None and (record := record_place(span.path)) is not None:
         # The export's own line: `cms.jsonl:1` named no file, and a region inside the
         # record's text no place in it. The record's offsets go in the properties.
         where = {
