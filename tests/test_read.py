@@ -181,7 +181,7 @@ def test_explicit_file_kept_whatever_its_suffix(tmp_path: Path) -> None:
 def test_directory_without_matching_files(tmp_path: Path) -> None:
     (tmp_path / "only.png").write_bytes(PNG_HEAD)
     (tmp_path / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"no \.txt or \.md files"):
+    with pytest.raises(InputError, match=r"no \.txt, \.md, \.markdown or \.text files"):
         list(expand_paths([str(tmp_path)]))
     with pytest.raises(InputError, match="matching --include"):
         list(expand_paths([str(tmp_path)], include=("*.rst",)))
