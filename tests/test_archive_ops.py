@@ -43,6 +43,11 @@ def test_update_without_paths_reads_the_recorded_roots(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "1 fingerprinted, 2 unchanged" in proc.stderr and "1 removed" in proc.stderr
     assert _info(tmp_path)["docs"] == 3
+    assert "MB/s" in proc.stderr  # one article was fingerprinted: a rate means something
+
+    again = run_paradup("index", "update", "-i", "i.paradup", cwd=tmp_path)
+    assert again.returncode == 0 and "0 fingerprinted, 3 unchanged" in again.stderr
+    assert "MB/s" not in again.stderr  # nothing fingerprinted: no "(0.00 MB/s)"
 
 
 def test_update_without_paths_of_an_index_recording_none(tmp_path: Path) -> None:

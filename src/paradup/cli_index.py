@@ -184,7 +184,8 @@ def _build(
             f"{stats.unchanged} unchanged"
             + (f" ({stats.moved} under a new key)" if stats.moved else "")
             + f", {stats.deleted} removed, {len(stats.bad)} bad records "
-            f"skipped; {stats.seconds:.1f} s ({rate:.2f} MB/s)"
+            f"skipped; {stats.seconds:.1f} s"
+            + (f" ({rate:.2f} MB/s)" if stats.indexed else "")  # no rate for a no-op update
             + (f", {sort:.1f} s of it merging band keys" if sort >= 0.1 else ""),
             highlight=False,
             markup=False,
