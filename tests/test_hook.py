@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ._repo import GIT_ENV, ROOT, article, git, make_repo, paragraph, write
-from .conftest import paradup_exe
+from .conftest import paradup_exe, run_paradup
 
 Hook = Callable[..., tuple[int, str, str]]
 
@@ -199,6 +199,17 @@ def test_github_and_json_formats(repo: Path, hook: Hook) -> None:
     assert f["b"]["path"] == "articles/new.md" and f["a"]["path"] == "articles/11.md"
     text = (repo / "articles/new.md").read_text(encoding="utf-8")
     assert text[f["b"]["start"] : f["b"]["end"]] == f["b"]["text"]
+    # The verdict a review bot reads without parsing the text report.
+    verdict = {"failing": ["articles/new.md"], "gate": "any new finding", "new": 1, "known": 0}
+    assert data["hook"] == {**verdict, "earlier": 0}
+
+    # Baselined, the finding leaves `findings` but is still counted.
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    git(repo, "add", ".paradup-baseline.json")  # the hook counts the baseline the commit holds
+    rc, out, _ = hook(repo, "articles/new.md", "--format", "json")
+    data = json.loads(out)
+    assert rc == 0 and data["findings"] == []
+    assert data["hook"] == {**verdict, "failing": [], "new": 0, "known": 1, "earlier": 0}
 
 
 def test_all_checks_every_article(repo: Path, hook: Hook) -> None:

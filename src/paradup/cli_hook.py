@@ -429,9 +429,17 @@ def run_hook(
     elif format is HookFormat.json:
         from dataclasses import replace
 
+        from .report import printable
         from .report.json import render
 
-        _emit(render(replace(result, findings=verdict.new)), output, data=True)
+        verdict_data = {
+            "failing": [printable(p) for p in failing],
+            "gate": gate.removeprefix("gate: "),
+            "new": len(verdict.new),
+            "known": len(verdict.known),
+            "earlier": len(verdict.earlier),
+        }
+        _emit(render(replace(result, findings=verdict.new), hook=verdict_data), output, data=True)
     elif format is HookFormat.sarif:
         from .report.sarif import render as render_sarif
 

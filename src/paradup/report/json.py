@@ -65,5 +65,10 @@ def to_dict(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def render(result: CheckResult) -> str:
-    return json.dumps(to_dict(result), ensure_ascii=False, indent=2) + "\n"
+def render(result: CheckResult, hook: dict[str, Any] | None = None) -> str:
+    """The contract as text; the hook adds its verdict (`hook`): which files fail and how many
+    findings the baseline and the earlier commit explain, which `findings` leaves out."""
+    data = to_dict(result)
+    if hook is not None:
+        data["hook"] = hook
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
