@@ -122,7 +122,9 @@ def check(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Glob of files to skip in directories.")
     ] = None,
-    max_bytes: Annotated[int | None, typer.Option(help="Refuse larger files.")] = None,
+    max_bytes: Annotated[
+        int | None, typer.Option(help="Refuse larger files, in bytes [268435456: 256 MiB].")
+    ] = None,
     against: Annotated[
         Path | None,
         typer.Option(
