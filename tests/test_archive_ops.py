@@ -191,3 +191,40 @@ def test_audit_summary_of_records_without_ids(tmp_path: Path) -> None:
 
     line = run_paradup("audit", "-i", "i.paradup", cwd=tmp_path).stdout.splitlines()[1]
     assert re.search(r"  cms\.jsonl:1 chars \d+-\d+  ", line), line
+
+
+def test_update_reads_articles_with_the_encoding_of_the_build(tmp_path: Path) -> None:
+    """A GB18030 archive built with --encoding: a plain `index update` read it as UTF-8, kept
+    every article "unread" with exit 0, and never indexed an edit."""
+    (tmp_path / "gb").mkdir()
+    for i in (1, 2):
+        (tmp_path / "gb" / f"{i}.txt").write_bytes(article(i).encode("gb18030"))
+    args = ("index", "build", "gb", "-i", "i.paradup", "--encoding", "gb18030", "-q")
+    assert run_paradup(*args, cwd=tmp_path).returncode == 0
+    assert _info(tmp_path)["encoding"] == "gb18030"
+    text = run_paradup("index", "info", "-i", "i.paradup", cwd=tmp_path).stdout
+    assert "articles read as: --encoding gb18030" in text.splitlines()
+
+    (tmp_path / "gb" / "2.txt").write_bytes(article(5).encode("gb18030"))
+    (tmp_path / "gb" / "3.txt").write_bytes(article(6).encode("gb18030"))
+    proc = run_paradup("index", "update", "-i", "i.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 fingerprinted, 1 unchanged" in proc.stderr and "could not be read" not in proc.stderr
+
+    # Saying UTF-8 records that instead: the GB18030 files are then unreadable, and kept.
+    # (every article unreadable: an error whose fix is not about JSON field names)
+    proc = run_paradup("index", "update", "-i", "i.paradup", "--encoding", "utf-8", cwd=tmp_path)
+    one_line_error(proc, "no documents were read", "fix the archive's files as each message says")
+    assert "--text-field" not in proc.stderr
+    (tmp_path / "gb" / "4.txt").write_text(article(7), encoding="utf-8")
+    proc = run_paradup("index", "update", "-i", "i.paradup", "--encoding", "utf-8", cwd=tmp_path)
+    assert "could not be read this time" in proc.stderr
+    assert _info(tmp_path)["encoding"] == "utf-8"
+
+    # A UTF-8 archive records nothing.
+    (tmp_path / "arts").mkdir()
+    (tmp_path / "arts" / "a.md").write_text(article(1), encoding="utf-8")
+    built = run_paradup("index", "build", "arts", "-i", "u.paradup", "-q", cwd=tmp_path)
+    assert built.returncode == 0
+    info = run_paradup("index", "info", "-i", "u.paradup", "-f", "json", cwd=tmp_path)
+    assert json.loads(info.stdout)["encoding"] is None

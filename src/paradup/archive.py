@@ -22,6 +22,14 @@ from .report import printable
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
 
 
+def nothing_read_fix(first_bad: str) -> str:
+    """The fix for an archive none of whose records could be read, by the first one's kind: a
+    JSON Lines record (`file:line`, `file#id`) or an article, whose message has its own fix."""
+    if any(f"{s}:" in first_bad or f"{s}#" in first_bad for s in JSONL_SUFFIXES):
+        return "fix the archive, or pass --text-field/--id-field for other JSON field names"
+    return "fix the archive's files as each message says"
+
+
 def record_place(path: str) -> tuple[str, int] | None:
     """(export file, line) when `path` is a JSON Lines record's `file:line`, else None (an
     article file, whose offsets index the file itself)."""

@@ -84,6 +84,9 @@ def _build(
         try:
             with IndexStore.open(index) as store:
                 recorded, folder = store.roots(), store.archive_folder()
+                # An archive of GB18030 files built with --encoding: its updates read them so
+                # too (each article was "kept unread", and its edits never indexed).
+                encoding = encoding or store.encoding()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
         if not archive:  # `index update -i X`: the roots the build or last update was given
@@ -101,6 +104,12 @@ def _build(
                     f"{folder}; run the update from there"
                 )
             archive = recorded
+    elif encoding is None and not force and index.is_file():  # a build resumed or redone
+        try:
+            with IndexStore.open(index) as store:
+                encoding = store.encoding()
+        except ParadupError:
+            pass  # the build itself says what is wrong with the file
     _check_encoding(encoding)
     config = _archive_config(config_file, encoding)
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
@@ -405,6 +414,7 @@ def info(
             # What an update must match: the roots, the folder relative archive paths were
             # given from, and the JSON Lines fields the documents were read with.
             roots, folder, fields = store.roots(), store.archive_folder(), store.fields()
+            encoding = store.encoding()
             if format is InfoFormat.json:
                 disk = sum(
                     os.path.getsize(f"{index}{s}")
@@ -419,6 +429,7 @@ def info(
                     "roots": roots,
                     "archive_folder": folder,
                     "fields": fields,
+                    "encoding": encoding,
                     "notes": dict(notes),
                 }
                 typer.echo(json.dumps(about, ensure_ascii=False, indent=2))
@@ -439,6 +450,8 @@ def info(
                 typer.echo(
                     "fields: " + " ".join(f"--{k}-field {v}" for k, v in sorted(fields.items()))
                 )
+            if encoding is not None:
+                typer.echo(f"articles read as: --encoding {_shell_word(encoding)}")
             for topic, note in notes:
                 if topic == "texts":
                     typer.echo(f"{topic}: {note}")

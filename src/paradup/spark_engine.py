@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection
+from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection, nothing_read_fix
 from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, Cluster, Member
 from .config import CheckConfig
 from .errors import InputError, ParadupError, UsageError
@@ -793,7 +793,7 @@ def spark_audit(
                 ", ".join(inputs),
                 f"no documents were read ({result.bad_count} bad records, the first: "
                 f"{result.bad[0]})",
-                "fix the archive, or pass --text-field/--id-field for other JSON field names",
+                nothing_read_fix(result.bad[0]),
             )
         result.fingerprint_seconds = time.perf_counter() - t0
 

@@ -21,6 +21,7 @@ from ..archive import (
     archive_bytes,
     iter_records,
     key_in_file,
+    nothing_read_fix,
 )
 from ..config import CheckConfig
 from ..errors import InputError
@@ -361,6 +362,8 @@ def build_index(
             store.set_archive_folder(here)
         if store.roots() != roots:  # what a later `index update` without paths reads
             store.set_roots(roots)
+        if store.encoding() != config.encoding:  # and the encoding it reads articles with
+            store.set_encoding(config.encoding)
         fields = _fields_of(store, fields, bool(existing), index_path)
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).
@@ -477,7 +480,7 @@ def build_index(
             raise InputError(
                 ", ".join(roots),
                 f"no documents were read ({len(stats.bad)} bad records, the first: {stats.bad[0]})",
-                "fix the archive, or pass --text-field/--id-field for other JSON field names",
+                nothing_read_fix(stats.bad[0]),
             )
         broken = {u for u in unreadable if u.endswith(JSONL_SUFFIXES)}  # partly unreadable
 

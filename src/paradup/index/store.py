@@ -672,6 +672,18 @@ class IndexStore:
         with self._write_transaction() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots),))
 
+    def encoding(self) -> str | None:
+        """The --encoding article files were read with (None: UTF-8, or a BOM's), if recorded."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'encoding'").fetchone()
+        return str(row[0]) if row else None
+
+    def set_encoding(self, encoding: str | None) -> None:
+        with self._write_transaction() as con:
+            if encoding is None:
+                con.execute("DELETE FROM meta WHERE key = 'encoding'")
+            else:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('encoding', ?)", (encoding,))
+
     def fields(self) -> dict[str, str] | None:
         """The JSON Lines field names the documents were read with, if recorded."""
         row = self.con.execute("SELECT value FROM meta WHERE key = 'fields'").fetchone()
