@@ -110,5 +110,11 @@ def test_config_command_prints_effective_settings(tmp_path: Path) -> None:
     assert lines[0] == f"# config file: {tmp_path / 'pyproject.toml'}"
     assert f"threshold = 0.55  # {tmp_path / 'pyproject.toml'}" in lines
     assert "min-chars = 12  # default" in lines
+    assert "# max-ratio is unset  # default" in lines
+    # The output is a config file as it stands (it said `max-ratio = null`, not TOML).
+    (tmp_path / "saved.toml").write_text(proc.stdout, encoding="utf-8")
+    again = run_paradup("config", "--config", "saved.toml", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "threshold = 0.55  # saved.toml" in again.stdout.splitlines()
     proc = run_paradup("config", "--config", str(tmp_path / "missing.toml"), cwd=tmp_path)
     assert proc.returncode == 2 and "missing.toml" in proc.stderr

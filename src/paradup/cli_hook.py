@@ -830,9 +830,11 @@ def register(app: "typer.Typer") -> None:
             raise fail(str(exc)) from None
         lines = [f"# config file: {settings.config_file or 'none (defaults)'}"]
         for key, value, source in effective(settings):
+            if value is None:  # TOML has no null: a comment, so the output stays a config
+                lines.append(f"# {key} is unset  # {source}")
+                continue
             shown = list(value) if isinstance(value, tuple) else value
-            text = json.dumps(shown, ensure_ascii=False) if shown is not None else "null"
-            lines.append(f"{key} = {text}  # {source}")
+            lines.append(f"{key} = {json.dumps(shown, ensure_ascii=False)}  # {source}")
         try:  # `| head -1` ends it quietly, exit 0 (click's own handler said 1)
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
