@@ -119,6 +119,7 @@ def test_library_user_dict_errors_are_input_errors(tmp_path: Path) -> None:
         ('ngram = "x"', "ngram"),
         ("num-perm = 100000", "num-perm"),
         ("max-bucket = -3", "max-bucket"),
+        ("max-ratio = 2", "max-ratio"),  # said "option <file> max-ratio: ..."
     ],
 )
 def test_bad_value_in_config_file_names_the_file(tmp_path: Path, line: str, key: str) -> None:

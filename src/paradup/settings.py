@@ -288,7 +288,17 @@ def load_settings(
     config = _check_config(values, sources)
     allow = tuple(values.get("allow", DEFAULT_ALLOW)) + tuple(values.get("extend-allow", ()))
     compile_allow(allow, sources.get("allow") or sources.get("extend-allow") or "allow")
-    validate_ratio(values.get("max-ratio"), f"{sources.get('max-ratio', '')} max-ratio".strip())
+    ratio_src = sources.get("max-ratio")
+    if ratio_src in (None, "command line"):
+        validate_ratio(values.get("max-ratio"))
+    else:  # worded like every other key of a file
+        try:
+            validate_ratio(values.get("max-ratio"))
+        except UsageError:
+            where = key_in(str(ratio_src), "max-ratio")
+            raise UsageError(
+                f"{ratio_src}: {where} must be in [0, 1], got {values['max-ratio']}; fix the value"
+            ) from None
     return Settings(
         config=config,
         allow=allow,
