@@ -405,3 +405,16 @@ def test_all_judges_a_pair_across_configs_once_by_its_later_side(tmp_path: Path,
     proc = run_paradup("hook", "--all", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 known in the baseline" in proc.stdout
+
+
+def test_an_undecodable_article_names_the_config_key(tmp_path: Path) -> None:
+    """The hook said "pass --encoding gb18030", an option it does not have."""
+    repo = make_repo(tmp_path / "content", {"a.md": article(1)})
+    (repo / "gb.md").write_bytes(article(2).encode("gb18030"))
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "gb.md", cwd=repo)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert 'set encoding = "gb18030" in .paradup.toml' in proc.stderr, proc.stderr
+    assert "--encoding" not in proc.stderr
+    (repo / ".paradup.toml").write_text('encoding = "gb18030"\n', encoding="utf-8")
+    assert run_paradup("hook", "gb.md", cwd=repo).returncode == 0

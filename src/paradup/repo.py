@@ -23,6 +23,7 @@ import json
 import math
 import os
 import pickle
+import re
 import subprocess
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -341,7 +342,13 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
 
     cfg = settings.config
     data = content(root, rel, blob)
-    document = decode_capped(data, rel, cfg.encoding, cfg.max_bytes, settings.limit_fix())
+    try:
+        document = decode_capped(data, rel, cfg.encoding, cfg.max_bytes, settings.limit_fix())
+    except InputError as exc:  # the hook has no --encoding: the config's key is the fix
+        fix = re.sub(r"pass --encoding (\S+)", r'set encoding = "\1" in .paradup.toml', exc.fix)
+        fix = re.sub(r"--encoding (\w[\w-]*)", r'"\1"', fix)
+        fix = fix.replace("the right --encoding", "the right encoding in .paradup.toml")
+        raise InputError(exc.path, exc.problem, fix) from None
     return apply(prepare(0, document, cfg), settings.allow_patterns())
 
 
