@@ -228,3 +228,33 @@ def test_update_reads_articles_with_the_encoding_of_the_build(tmp_path: Path) ->
     assert built.returncode == 0
     info = run_paradup("index", "info", "-i", "u.paradup", "-f", "json", cwd=tmp_path)
     assert json.loads(info.stdout)["encoding"] is None
+
+
+def test_strict_passes_retractions(tmp_path: Path) -> None:
+    """A blanked record or an emptied article is a retraction (README): `--strict` counted it
+    as a bad record, and a nightly job failed on every run until the line was deleted."""
+    _archive(tmp_path)
+    (tmp_path / "arts" / "b.md").write_text(article(4), encoding="utf-8")
+    args = ("index", "build", "arts", "cms.jsonl", "-i", "i.paradup", "--strict")
+    assert run_paradup(*args, "-q", cwd=tmp_path).returncode == 0
+    rows = [{"id": "r1", "text": ""}, {"id": "r2", "text": article(3)}]
+    (tmp_path / "cms.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    (tmp_path / "arts" / "b.md").write_text("", encoding="utf-8")
+    proc = run_paradup("index", "update", "-i", "i.paradup", "--strict", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 bad records skipped, 2 empty (not indexed)" in proc.stderr
+    assert "skipped: cms.jsonl:1: field 'text' is empty" in proc.stderr
+    assert "arts/b.md: is empty; not indexed" in proc.stderr
+    assert "2 removed" in proc.stderr and _info(tmp_path)["docs"] == 2
+    # A bad record still fails it.
+    with open(tmp_path / "cms.jsonl", "a", encoding="utf-8") as f:
+        f.write("{not json\n")
+    proc = run_paradup("index", "update", "-i", "i.paradup", "--strict", "-q", cwd=tmp_path)
+    assert proc.returncode == 1 and "1 bad record(s)" in proc.stderr
+
+    # Every record blanked: still refused, not an index emptied.
+    (tmp_path / "all.jsonl").write_text('{"id": "x", "text": " "}\n', encoding="utf-8")
+    proc = run_paradup("index", "build", "all.jsonl", "-i", "j.paradup", cwd=tmp_path)
+    one_line_error(proc, "no documents were read (1 bad records", "--text-field")

@@ -22,6 +22,11 @@ from .report import printable
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
 
 
+class Blank(str):
+    """The message of a blanked record or an emptied article: reported, but a retraction (it
+    leaves the index), not a bad record that `--strict` fails on."""
+
+
 def nothing_read_fix(first_bad: str) -> str:
     """The fix for an archive none of whose records could be read, by the first one's kind: a
     JSON Lines record (`file:line`, `file#id`) or an article, whose message has its own fix."""
@@ -210,7 +215,7 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         if isinstance(text, str) and not text.strip():
             # A blanked body is a retraction: not kept as indexed (it stayed "published").
             msg = f"{where}: field {fields.text!r} is empty; not indexed (fill it or drop the line)"
-            yield lineno, None, msg, None
+            yield lineno, None, Blank(msg), None
             continue
         if not isinstance(text, str):
             msg = f"{where}: no text in field {fields.text!r}; pass --text-field"
@@ -264,7 +269,7 @@ def iter_records(
     bad_here = [0]
 
     def counted(msg: str) -> None:
-        bad_here[0] += 1
+        bad_here[0] += not isinstance(msg, Blank)  # a root of blanked records is no wrong field
         on_bad(msg)
 
     for root, paths in archive_files(roots, select):
@@ -304,8 +309,10 @@ def _root_records(
         except InputError as exc:
             if path == root:
                 raise
-            on_bad(str(exc))
-            if exc.problem != "is empty":  # an emptied article is retracted, not kept
+            if exc.problem == "is empty":  # an emptied article is retracted, not kept
+                on_bad(Blank(f"{exc.path}: is empty; not indexed"))
+            else:
+                on_bad(str(exc))
                 on_unreadable(printable(path))  # a text file's key is its path
             continue
         size = len(doc.text.encode("utf-8", "surrogatepass"))

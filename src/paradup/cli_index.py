@@ -154,7 +154,7 @@ def _build(
             raise _fail(str(exc)) from None
         except sqlite3.DatabaseError as exc:  # a damaged file met half-way (a delete, a merge)
             raise _fail(str(database_failure(index, exc))) from None
-    for msg in stats.bad:
+    for msg in [*stats.bad, *stats.blank]:
         err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
     if not stats.seen:
         err.print(
@@ -192,8 +192,9 @@ def _build(
             f"{index}: {stats.seen} documents seen, {stats.indexed} fingerprinted, "
             f"{stats.unchanged} unchanged"
             + (f" ({stats.moved} under a new key)" if stats.moved else "")
-            + f", {stats.deleted} removed, {len(stats.bad)} bad records "
-            f"skipped; {stats.seconds:.1f} s"
+            + f", {stats.deleted} removed, {len(stats.bad)} bad records skipped"
+            + (f", {len(stats.blank)} empty (not indexed)" if stats.blank else "")
+            + f"; {stats.seconds:.1f} s"
             + (f" ({rate:.2f} MB/s)" if stats.indexed else "")  # no rate for a no-op update
             + (f", {sort:.1f} s of it merging band keys" if sort >= 0.1 else ""),
             highlight=False,

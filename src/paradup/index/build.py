@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from ..archive import (
     JSONL_SUFFIXES,
     ArchiveRecord,
+    Blank,
     Fields,
     Selection,
     archive_bytes,
@@ -178,6 +179,7 @@ class BuildStats:
     units: int = 0
     bytes: int = 0
     bad: list[str] = field(default_factory=list)
+    blank: list[str] = field(default_factory=list)  # blanked records, emptied articles
     seconds: float = 0.0
     phase: str = "indexing"
     read_bytes: int = 0  # source bytes read so far, unchanged documents included
@@ -384,7 +386,7 @@ def build_index(
                 roots,
                 fields or Fields(),
                 config.encoding,
-                stats.bad.append,
+                lambda msg: (stats.blank if isinstance(msg, Blank) else stats.bad).append(msg),
                 unreadable.add,
                 lambda root, bad: stats.empty_roots.append((root, bad)),
                 select,
@@ -471,7 +473,7 @@ def build_index(
                     raise
         if relabeled:
             store.relabel(relabeled)
-        if not stats.seen and stats.bad:
+        if not stats.seen and (stats.bad or stats.blank):
             # Every record bad (a wrong field name, not JSON Lines at all): an error, not an
             # empty index, and never a reason to remove every document an update finds missing.
             # (An archive with no records at all gives an empty index; the CLI warns.)
@@ -479,8 +481,9 @@ def build_index(
                 store.discard()
             raise InputError(
                 ", ".join(roots),
-                f"no documents were read ({len(stats.bad)} bad records, the first: {stats.bad[0]})",
-                nothing_read_fix(stats.bad[0]),
+                f"no documents were read ({len(stats.bad) + len(stats.blank)} bad records, the "
+                f"first: {(stats.bad or stats.blank)[0]})",
+                nothing_read_fix((stats.bad or stats.blank)[0]),
             )
         broken = {u for u in unreadable if u.endswith(JSONL_SUFFIXES)}  # partly unreadable
 
