@@ -7,6 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from ._repo import article
 from .conftest import one_line_error, run_paradup
 
@@ -258,3 +260,19 @@ def test_strict_passes_retractions(tmp_path: Path) -> None:
     (tmp_path / "all.jsonl").write_text('{"id": "x", "text": " "}\n', encoding="utf-8")
     proc = run_paradup("index", "build", "all.jsonl", "-i", "j.paradup", cwd=tmp_path)
     one_line_error(proc, "no documents were read (1 bad records", "--text-field")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "-i", "arts"),
+        ("index", "info", "-i", "arts"),
+        ("index", "update", "-i", "arts"),
+        ("check", "arts/a.md", "--against", "arts"),
+    ],
+)
+def test_a_folder_as_the_index_is_named_as_one(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A folder (the archive's, say) given as --index: "no index here; build one", and then
+    `index build` said "is a directory"."""
+    _archive(tmp_path)
+    one_line_error(run_paradup(*args, cwd=tmp_path), "arts: is a directory, not an index")

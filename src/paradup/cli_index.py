@@ -74,12 +74,12 @@ def _build(
     )
 
     from .index.build import build_index
-    from .index.store import IndexStore, database_failure
+    from .index.store import IndexStore, database_failure, missing_index
 
     if jobs is not None and jobs < 1:
         raise _fail(f"option --jobs: must be at least 1, got {jobs}; leave it out for all cores")
     if must_exist and not index.is_file():
-        raise _fail(f"{index}: no index here; create it with `paradup index build`")
+        raise _fail(missing_index(index))
     if must_exist:  # an update never turns another file (an empty one too) into an index
         try:
             with IndexStore.open(index) as store:

@@ -98,10 +98,11 @@ def serve(
     except ParadupError as exc:
         raise _fail(str(exc)) from None
     if index is not None:
+        from .index.store import IndexStore, missing_index
+
         if not index.is_file():
-            raise _fail(f"{index}: no index here; create it with `paradup index build`")
+            raise _fail(missing_index(index))
         from .against import require_compatible
-        from .index.store import IndexStore
 
         try:
             store = IndexStore.open(str(index))

@@ -287,6 +287,13 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
+def missing_index(path: str | os.PathLike[str]) -> str:
+    """Why there is no index to open at `path`: nothing there, or a folder (an archive's?)."""
+    if os.path.isdir(path):
+        return f"{path}: is a directory, not an index; pass the index file (e.g. archive.paradup)"
+    return f"{path}: no index here; build one with `paradup index build`"
+
+
 def _read_only(path: Path) -> bool:
     """An index this user may not write (a team's shared copy, a read-only mount), with no
     write-ahead log beside it: readers open it read-only instead of refusing it (WAL mode
@@ -518,7 +525,7 @@ class IndexStore:
         """Open an existing index for reading; settings, when given, must match."""
         p = Path(path)
         if not p.is_file():
-            raise IndexError_(f"{p}: no index here; build one with `paradup index build`")
+            raise IndexError_(missing_index(p))
         kind, meta = _probe(p)
         if kind != "index":
             what = {
