@@ -230,7 +230,8 @@ def write_families_csv(families: Iterable[Family], out: TextIO) -> None:
 
 def family_lines(families: list[Family], limit: int = 20) -> list[str]:
     """The terminal summary: a count, then one line per family (its earliest member, then
-    each other member with the share of its text the family restates)."""
+    each other member, each with the share of its text the family restates: the earliest
+    one's was left out, so `a restated by b 50%` read as if half of a were restated)."""
     docs = sum(f.size for f in families)
     lines = [
         f"{len(families)} famil{'y' if len(families) == 1 else 'ies'} of near-duplicate "
@@ -242,8 +243,8 @@ def family_lines(families: list[Family], limit: int = 20) -> list[str]:
         others = ", ".join(f"{one_line(m.path)} {m.share:.0%}" for m in rest[:5])
         more = f", … {len(rest) - 5} more" if len(rest) > 5 else ""
         lines.append(
-            f"#{f.family} {f.size} docs  {one_line(first.path)}{one_line(when)}  restated by "
-            f"{others}{more}"
+            f"#{f.family} {f.size} docs  {one_line(first.path)}{one_line(when)} "
+            f"{first.share:.0%}  restated by {others}{more}"
         )
     if len(families) > limit:
         lines.append(f"… {len(families) - limit} more (use --format jsonl/csv)")
