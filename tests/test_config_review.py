@@ -139,7 +139,7 @@ def test_bad_value_in_pyproject_and_on_the_command_line(tmp_path: Path) -> None:
     one_line_error(proc, str(root / "pyproject.toml"), "[tool.paradup] threshold", "5.0")
     # A command-line value keeps the option wording, though a config file exists.
     proc = run_paradup("check", str(root / "a.txt"), "--threshold", "7")
-    msg = one_line_error(proc, "option threshold", "7.0")
+    msg = one_line_error(proc, "option --threshold: ", "7.0")
     assert "pyproject.toml" not in msg
 
 

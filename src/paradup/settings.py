@@ -317,8 +317,10 @@ def _check_config(values: Mapping[str, Any], sources: Mapping[str, str]) -> Chec
         config = CheckConfig().with_options(**changes)
     except OptionError as exc:
         src = sources.get(exc.option)
-        if src is None or src == "command line":
-            raise  # "option threshold: ...": the wording of the command-line option
+        if src == "command line":  # as the option is spelled, like --max-ratio, --doc-share
+            raise UsageError(f"option --{exc.option}: {exc.why}") from None
+        if src is None:
+            raise  # "option threshold: ...": a library caller's keyword
         where = key_in(src, exc.option)
         raise UsageError(f"{src}: {where} {exc.why}; fix the value") from None
     if config.user_dict is not None:
