@@ -163,3 +163,48 @@ def test_unknown_length_upload_is_not_given_a_size() -> None:
         "/check", content=body(), headers={"Content-Type": "multipart/form-data; boundary=b"}
     )
     assert got.status_code == 413 and "The upload is over 32.0 MB" in got.text
+
+
+def test_a_trickled_upload_is_stopped() -> None:
+    """A client sending its body a byte now and then held a connection for ever (one of 32:
+    enough of them and the page answered nobody). A real server: the test client sends a body
+    whole."""
+    import socket
+
+    uvicorn = pytest.importorskip("uvicorn")
+    from paradup.serve import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(body_timeout=0.5), log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        boundary = "b0undary"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n'.encode()
+            + "今天天气很好。".encode()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        head = (
+            f"POST /check HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(head + body[:20])  # and nothing more: the rest never comes
+            got = b""
+            while b"</html>" not in got and (chunk := conn.recv(65536)):
+                got += chunk
+        answer = got.decode("utf-8", "replace")
+        assert answer.startswith("HTTP/1.1 408"), answer[:200]
+        assert "The upload took over 0 s and was stopped" in answer  # (0.5 s, rounded)
+    finally:
+        server.should_exit = True
+        thread.join(10)

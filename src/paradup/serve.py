@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # a news draft is a few KB; 2 MB is generous
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small fields
 DRAIN_LIMIT = 32 * 1024 * 1024  # read (and discard) an oversize body up to this, then answer
+# A draft's upload takes well under a second; a client trickling its body holds one of the
+# server's 32 connections for as long as it likes without this.
+BODY_TIMEOUT = 60.0
 ENCODINGS = {"": None, "utf-8": None, "gb18030": "gb18030", "big5": "big5"}
 NON_TEXT_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 PASTED_NAME = "粘贴的稿件"
@@ -432,6 +435,7 @@ def create_app(
     allowed_hosts: Sequence[str] | None = None,
     any_address: bool = False,
     allow: Sequence[re.Pattern[str]] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
     """The web app: GET / (the page), POST /check (the report), GET /healthz.
 
@@ -513,7 +517,14 @@ def create_app(
         try:
             if cross_site(request.headers):
                 raise Refused(403, "This page only checks drafts sent from its own form.")
-            body = await read_body(request)
+            try:
+                body = await asyncio.wait_for(read_body(request), body_timeout)
+            except asyncio.TimeoutError:
+                raise Refused(
+                    408,
+                    f"The upload took over {body_timeout:.0f} s and was stopped; send the draft "
+                    "again.",
+                ) from None
             parts = parse_body(body, request.headers.get("content-type", ""))
             pasted = next((p for p in parts if p.name == "text" and p.filename is None), None)
             if pasted is not None and len(pasted.data) <= max_bytes:
