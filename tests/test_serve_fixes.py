@@ -208,3 +208,24 @@ def test_a_trickled_upload_is_stopped() -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_an_upload_name_is_shown_as_the_browser_saw_it() -> None:
+    """Browsers send `"` in a file name as %22 (the HTML form-data encoding): the report was
+    titled `《通知》%22终稿%22.txt`."""
+    from .test_serve import client
+
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        'filename="%22终稿%22.txt"\r\nContent-Type: text/plain\r\n\r\n'
+        + RESTATED
+        + f"\r\n--{boundary}--\r\n"
+    ).encode()
+    got = client().post(
+        "/check",
+        content=body,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert got.status_code == 200, got.text[:300]
+    assert "&quot;终稿&quot;.txt" in got.text and "%22" not in got.text

@@ -188,6 +188,13 @@ FORM_CSP = _csp(csp_hash(FORM_SCRIPT))
 REPORT_CSP = _csp(SCRIPT_CSP)
 
 
+def _browser_name(raw: bytes) -> str:
+    """A multipart file name as the user saw it: browsers send `"`, CR and LF as %22, %0D and
+    %0A (the HTML form-data encoding), which the report showed as they came."""
+    name = raw.decode("utf-8", "replace")
+    return name.replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
+
+
 def parse_body(body: bytes, content_type: str) -> list[Part]:
     """Parse a multipart/form-data or urlencoded body entirely in memory."""
     from python_multipart.multipart import MultipartParser, parse_options_header
@@ -232,7 +239,7 @@ def parse_body(body: bytes, content_type: str) -> list[Part]:
         parts.append(
             Part(
                 opts.get(b"name", b"").decode("utf-8", "replace"),
-                filename.decode("utf-8", "replace") if filename is not None else None,
+                _browser_name(filename) if filename is not None else None,
                 headers.get(b"content-type", b"").decode("latin-1").strip().lower(),
                 bytes(data),
             )
