@@ -261,3 +261,22 @@ def test_closed_pipe_exits_quietly(tmp_path: Path, fmt: str, restated: bool) -> 
         os.close(write_end)
     assert proc.stderr.decode("utf-8") == ""
     assert proc.returncode == (1 if restated else 0)
+
+
+def test_the_config_max_bytes_is_the_page_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newsroom's `max-bytes` in .paradup.toml held for `check` and the hook, not for the
+    page, which took 2 MB whatever the config said."""
+    project = bounded_project(tmp_path)
+    (project / ".paradup.toml").write_text("max-bytes = 300\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    app, code, out = _served_app(monkeypatch)
+    assert code == 0 and app is not None, out
+    got = _client(app).post("/check", files={"file": ("a.txt", RESTATED.encode(), "text/plain")})
+    assert got.status_code == 413 and "300-byte limit" in got.text, got.text[-500:]
+    # --max-bytes still wins.
+    app, code, out = _served_app(monkeypatch, "--max-bytes", "100000")
+    assert code == 0 and app is not None, out
+    got = _client(app).post("/check", files={"file": ("a.txt", RESTATED.encode(), "text/plain")})
+    assert got.status_code == 200

@@ -58,8 +58,11 @@ def serve(
         Path | None, typer.Option("--index", "-i", help="Also check drafts against this index.")
     ] = None,
     max_bytes: Annotated[
-        int, typer.Option(help="Refuse drafts larger than this many bytes [2 MB].")
-    ] = 2 * 1024 * 1024,
+        int | None,
+        typer.Option(
+            help="Refuse drafts larger than this many bytes [the config's max-bytes, else 2 MB]."
+        ),
+    ] = None,
     config_file: Annotated[
         Path | None,
         typer.Option(
@@ -88,7 +91,7 @@ def serve(
         ) from None
     if not 0 < port < 65536:
         raise _fail(f"--port {port}: expected 1-65535")
-    if max_bytes <= 0:
+    if max_bytes is not None and max_bytes <= 0:
         raise _fail(f"--max-bytes {max_bytes}: expected a positive number of bytes")
     from .settings import load_settings
 
@@ -97,6 +100,11 @@ def serve(
         settings = load_settings([], config_file, {})
     except ParadupError as exc:
         raise _fail(str(exc)) from None
+    if max_bytes is None:  # a config's max-bytes is this page's limit too, as it is check's
+        from_file = settings.sources.get("max-bytes") not in (None, "command line")
+        from .serve import DEFAULT_MAX_BYTES
+
+        max_bytes = settings.config.max_bytes if from_file else DEFAULT_MAX_BYTES
     if index is not None:
         from .index.store import IndexStore, missing_index
 
