@@ -150,6 +150,12 @@ def test_hook_sarif_marks_baselined_findings(tmp_path: Path) -> None:
     validate(log)
     states = sorted(r["baselineState"] for r in log["runs"][0]["results"])
     assert states == ["new", "unchanged"]
+    # The old one is suppressed (outside the source), so viewers that read it do not open it.
+    for r in log["runs"][0]["results"]:
+        if r["baselineState"] == "new":
+            assert "suppressions" not in r and r["level"] == "error"
+        else:
+            assert r["level"] == "note" and [s["kind"] for s in r["suppressions"]] == ["external"]
     uris = {
         r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in log["runs"][0]["results"]

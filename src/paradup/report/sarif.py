@@ -94,6 +94,9 @@ def root_uri(root: str | os.PathLike[str] | None = None) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
+OLD = "in the baseline, or already in the earlier commit: not this change's (paradup hook)"
+
+
 def to_dict(
     result: CheckResult,
     new: Collection[int] | None = None,
@@ -113,8 +116,12 @@ def to_dict(
     results = []
     for i, (f, s) in enumerate(zip(result.findings, shown.findings, strict=True)):
         is_new = new is None or i in new
+        # An old finding (baselined, or already in the earlier commit) is suppressed outside
+        # the source: viewers that read `suppressions` hide it; the level alone left it open.
+        old = {} if is_new else {"suppressions": [{"kind": "external", "justification": OLD}]}
         results.append(
             {
+                **old,
                 "ruleId": RULE_ID,
                 "ruleIndex": 0,
                 "level": "error" if is_new else "note",
