@@ -169,6 +169,32 @@ def test_streamed_audit_equals_the_list_and_the_cli(
     )
     html = run_paradup("audit", "--index", str(news_index), "-f", "html").stdout
     assert html.count("<div class='c ") == len(listed) and html.endswith("</body></html>")
+    assert "are shown" not in html  # every cluster fits the page
+
+
+def test_the_html_page_holds_the_largest_clusters(
+    news_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 100,000-document audit was one 142 MB page no browser opens: the page keeps the first
+    clusters and each one's first members, and says where the rest are."""
+    import io
+
+    from paradup.report import audit as report
+
+    monkeypatch.setattr(report, "HTML_CLUSTERS", 3)
+    monkeypatch.setattr(report, "HTML_MEMBERS", 2)
+    with IndexStore.open(news_index) as store, store.snapshot():
+        streamed = A.audit_stream(store)
+        listed = list(streamed)
+        out = io.StringIO()
+        dup = len(listed) - streamed.boilerplate
+        report.write_html(listed, out, dup, streamed.boilerplate)
+    page = out.getvalue()
+    assert page.count("<div class='c ") == 3 and page.endswith("</body></html>")
+    assert "The first 3 are shown, each with its first 2 members" in page
+    big = [c for c in listed[:3] if len(c.members) > 2]
+    assert big and page.count("more members (-f jsonl or csv lists them)") == len(big)
+    assert page.count("<div class='m'>") == sum(min(2, len(c.members)) for c in listed[:3])
 
 
 def test_sentence_clusters_inside_paragraph_clusters_are_dropped(news_index: Path) -> None:

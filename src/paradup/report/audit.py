@@ -126,6 +126,12 @@ def _diff_html(first: str, other: str) -> str:
     return "".join(out)
 
 
+# A page is read by eye, and a browser chokes on a 140 MB one (a 100,000-document archive):
+# the largest clusters and each one's first members; -f jsonl/csv hold everything.
+HTML_CLUSTERS = 2000
+HTML_MEMBERS = 20
+
+
 def write_html(
     clusters: Iterable[Cluster],
     out: TextIO,
@@ -133,6 +139,13 @@ def write_html(
     boilerplate: int,
     title: str = "paradup audit",
 ) -> None:
+    total = duplicate + boilerplate
+    shown = (
+        f" The first {HTML_CLUSTERS} are shown, each with its first {HTML_MEMBERS} members; "
+        "<code>-f jsonl</code> or <code>-f csv</code> list them all."
+        if total > HTML_CLUSTERS
+        else ""
+    )
     out.write(
         "\n".join(
             [
@@ -140,11 +153,11 @@ def write_html(
                 f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
                 f"<h1>{html.escape(title)}</h1>",
                 f"<p>{duplicate} duplicate clusters, {boilerplate} boilerplate templates, "
-                "ranked by the number of documents.</p>",
+                f"ranked by the number of documents.{shown}</p>",
             ]
         )
     )
-    for c in clusters:
+    for c in itertools.islice(clusters, HTML_CLUSTERS):
         first = c.members[0]
         parts = [
             f"<div class='c {c.kind}' id='c{c.cluster}'><p><b>#{c.cluster}</b> "
@@ -152,7 +165,7 @@ def write_html(
             f"{c.similarity[0]:.2f}–{c.similarity[1]:.2f}</p>",
             "<details open><summary>members</summary>",
         ]
-        for i, m in enumerate(c.members):
+        for i, m in enumerate(c.members[:HTML_MEMBERS]):
             src = " · ".join(
                 html.escape(x)
                 for x in (m.path, f"{m.start}–{m.end}", m.date or "", m.title or "")
@@ -161,6 +174,9 @@ def write_html(
             body = html.escape(m.text) if i == 0 else _diff_html(first.text, m.text)
             label = "first occurrence" if i == 0 else ""
             parts.append(f"<div class='m'><div class='src'>{src} {label}</div>{body}</div>")
+        if len(c.members) > HTML_MEMBERS:
+            more = len(c.members) - HTML_MEMBERS
+            parts.append(f"<p class='src'>… {more} more members (-f jsonl or csv lists them)</p>")
         parts.append("</details></div>")
         out.write("\n" + "\n".join(parts))
     out.write("\n</body></html>")
