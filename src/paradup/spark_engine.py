@@ -334,7 +334,8 @@ Parsed = tuple[str | None, str, str | None, str | None, str | None, str | None, 
 
 
 def _bad(msg: str, path: str, fno: int, file: str, line: int) -> Parsed:
-    return None, path, None, None, None, msg, fno, file, line
+    # A plain str: the JVM cannot unpickle a str subclass (archive.Blank) in a row.
+    return None, path, None, None, None, str(msg), fno, file, line
 
 
 def _jsonl_parsed(file: str, lines: Iterable[bytes], fields: Fields, fno: int) -> Iterator[Parsed]:
