@@ -11,6 +11,7 @@ token.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from itertools import chain, compress
 from typing import TYPE_CHECKING
@@ -238,29 +239,32 @@ def fingerprint_batch(
     s_par: list[int] = []
     s_lst: list[int] = []
     s_lend: list[int] = []
-    s_rs: list[int] = []
-    s_re: list[int] = []
-    s_chars: list[int] = []
     s_head: list[bool] = []
     s_count: list[int] = []  # sentences per document
     bases: list[int] = []
+    # The raw offsets of every normalized character (`Normalized.starts`/`ends`, C ints), the
+    # documents end to end without the separating newline: looked up per batch, not per sentence.
+    raw_starts: list[array[int]] = []
+    raw_ends: list[array[int]] = []
+    # Spaces per sentence, for documents with any (most news has none): (first sentence, counts).
+    s_spaces: list[tuple[int, list[int]]] = []
     base = 0
     for rec in records:
         norm = normalize(rec.text)
         text = norm.text
         texts.append(text)
         par, starts, ends, head = sentence_columns(norm)
-        k = len(par)
         s_lst += starts
         s_lend += ends
         s_par += par
-        raw_starts, raw_ends = norm.starts, norm.ends
-        s_rs += [raw_starts[a] for a in starts]
-        s_re += [raw_ends[b - 1] for b in ends]
+        raw_starts.append(norm.starts)
+        raw_ends.append(norm.ends)
         s_head += head
-        count = text.count
-        s_chars += [y - x - count(" ", x, y) for x, y in zip(starts, ends, strict=True)]
-        s_count.append(k)
+        if " " in text:
+            count = text.count
+            spaced = [count(" ", x, y) for x, y in zip(starts, ends, strict=True)]
+            s_spaces.append((len(s_lst) - len(starts), spaced))
+        s_count.append(len(par))
         bases.append(base)
         base += len(text) + 1
     n_sents = len(s_lst)
@@ -280,14 +284,17 @@ def fingerprint_batch(
     pos = np.cumsum(lengths) - lengths  # global offset of each word
     lst = np.asarray(s_lst, dtype=np.int64)  # sentence offsets within their documents
     lend = np.asarray(s_lend, dtype=np.int64)
-    sent_chars = np.asarray(s_chars, dtype=np.int64)
     s_start = lst + s_base
     s_end = lend + s_base
+    sent_chars = lend - lst  # characters without spaces per sentence
+    for first_s, spaces in s_spaces:
+        sent_chars[first_s : first_s + len(spaces)] -= spaces
     prose = ~np.asarray(s_head, dtype=bool)
-    sent = np.searchsorted(s_end, pos, side="right")
-    ok = sent < n_sents
-    ok[ok] &= s_start[sent[ok]] <= pos[ok]
-    ok[ok] &= prose[sent[ok]]
+    # The sentence of each word: how many sentence ends are at or before it. Both sides are
+    # sorted: the few sentence ends are looked up among the words, and counted up.
+    sent = np.cumsum(np.bincount(np.searchsorted(pos, s_end), minlength=len(pos) + 1)[:-1])
+    at = np.minimum(sent, n_sents - 1)
+    ok = (sent < n_sents) & (s_start[at] <= pos) & prose[at] if n_sents else sent < 0
     ids, sent = ids[ok], sent[ok]
     clen = vocab.clen.data[ids]
     ends_clause = clen < 0
@@ -407,9 +414,11 @@ def fingerprint_batch(
             dtype="<i8",
             count=len(n_s),
         )
-        raw_s = np.asarray(s_rs, dtype="<i8")[first_k]
-        raw_e = np.asarray(s_re, dtype="<i8")[last_k]
-        kinds = "".join(("s", "p")[p] for p in u_p.tolist())
+        n_base = s_base - s_doc  # where each sentence's document starts in raw_starts
+        first_at, last_at = lst[first_k] + n_base[first_k], lend[last_k] - 1 + n_base[last_k]
+        raw_s = np.frombuffer(b"".join(raw_starts), dtype=np.intc)[first_at].astype("<i8")
+        raw_e = np.frombuffer(b"".join(raw_ends), dtype=np.intc)[last_at].astype("<i8")
+        kinds = np.where(u_p == 1, ord("p"), ord("s")).astype(np.uint8).tobytes().decode("ascii")
         sig_b, ssz = sigs.tobytes(), sigs.shape[1] * 4
         key_b, ksz = keys.tobytes(), keys.shape[1] * 4
         # Units are grouped by document: cut every column at the document boundaries.

@@ -105,16 +105,23 @@ def _rjieba_tokenize() -> Tokenize:
 
 def _rjieba_cut() -> Cut:
     """rjieba's words without offsets (its faster call); text with `_RS_ONLY` characters, rare
-    in news, takes the tokenizer's pieces."""
+    in news, is cut in the tokenizer's pieces."""
     import rjieba
 
     cut: Cut = rjieba.cut
-    tokenize = _rjieba_tokenize()
 
     def fn(text: str) -> list[str]:
         if not _RS_ONLY.search(text):
             return cut(text)
-        return [w for w, _s, _e in tokenize(text)]
+        # The tokenizer's pieces, each cut without offsets: one such character in a batch's
+        # 64K-character call made the whole call take the tokenizer (a tuple per word).
+        words: list[str] = []
+        for a, b, alone in _jieba_pieces(text):
+            if alone:
+                words.append(text[a:b])
+            else:
+                words += cut(text[a:b])
+        return words
 
     return fn
 
