@@ -117,10 +117,10 @@ def check(
         str | None, typer.Option(help="Input encoding, e.g. gb18030 [utf-8].")
     ] = None,
     include: Annotated[
-        list[str] | None, typer.Option(help="Glob of files to take from directories.")
+        list[str] | None, typer.Option(help="Glob of files to take from directories (repeatable).")
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option(help="Glob of files to skip in directories.")
+        list[str] | None, typer.Option(help="Glob of files to skip in directories (repeatable).")
     ] = None,
     max_bytes: Annotated[
         int | None, typer.Option(help="Refuse larger files, in bytes [268435456: 256 MiB].")

@@ -534,7 +534,9 @@ def audit_command(
     ] = AuditEngine.local,
     input: Annotated[
         list[str] | None,
-        typer.Option("--input", help="Spark: archive paths Spark reads (file:, hdfs:, s3a:)."),
+        typer.Option(
+            "--input", help="Spark: archive paths Spark reads (file:, hdfs:, s3a:; repeatable)."
+        ),
     ] = None,
     input_format: Annotated[
         InputFormat | None,
