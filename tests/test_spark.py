@@ -241,3 +241,67 @@ def test_passages_around_a_quoted_sentence_as_the_local_engine(spark: Any, tmp_p
     assert res.collected is not None
     assert _shape(res.collected) == _shape(local)
     assert sorted([m.text for m in c.members] for c in local) == sorted([[quoted] * 5, [block] * 3])
+
+
+def test_trimmed_members_as_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    """Paragraph members trimmed at their edges (`audit._trim_edges`) by both engines: a
+    one-line article restated with unrelated sentences of its own after it (a blank between)
+    or before it ends or starts where the article's text does; a restated sentence trimmed
+    off a member keeps its own cluster; a passage whose last paragraph is trimmed ends where
+    that paragraph's restated text does; an exact copy keeps its span."""
+    from .test_audit_trim import _body, _extra, _sentences
+
+    a, after, before = _body(11, 5), _extra(12), _extra(13)
+    p, q = _body(51), _body(52)
+    x = max(_sentences(_body(53)), key=len)
+    p1, p2, tail = _body(71, 2), _body(72), _extra(73)
+    texts = {
+        "a": a,
+        "b": f"{a}\u3000{after}",
+        "c": before + a,
+        "p": p,
+        "pb": p + x,
+        "qc": q + x,
+        "qd": q + x,
+        "r": f"{p1}\n\n{p2}",
+        "s": f"{p1}\n\n{p2}{tail}",
+        "e": f"{p1}\n\n{p2}",
+    }
+    src = tmp_path / "t.jsonl"
+    _write_jsonl(src, [{"id": k, "text": t} for k, t in texts.items()])
+    idx = tmp_path / "t.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    with IndexStore.open(idx) as store:
+        local = audit(store)
+    res = spark_audit([str(src)], spark=spark, collect=True)
+    assert res.collected is not None
+
+    def ordered(clusters: Sequence[Cluster]) -> list[Any]:
+        return [
+            (
+                c.kind,
+                c.size,
+                c.similarity,
+                [(m.doc.rsplit("#", 1)[-1], m.start, m.end, m.text, m.kind) for m in c.members],
+            )
+            for c in clusters
+        ]
+
+    assert ordered(res.collected) == ordered(local)
+    spans: dict[frozenset[str], dict[str, tuple[int, int]]] = {}
+    for c in res.collected:
+        got = {m.doc.rsplit("#", 1)[-1]: (m.start, m.end) for m in c.members}
+        spans[frozenset(got)] = got
+        for m in c.members:
+            assert texts[m.doc.rsplit("#", 1)[-1]][m.start : m.end] == m.text
+    assert spans[frozenset("abc")] == {
+        "a": (0, len(a)),
+        "b": (0, len(a)),
+        "c": (len(before), len(before + a)),
+    }
+    assert spans[frozenset(["p", "pb"])] == {"p": (0, len(p)), "pb": (0, len(p))}
+    assert spans[frozenset(["pb", "qc", "qd"])] == {
+        d: (len(texts[d]) - len(x), len(texts[d])) for d in ("pb", "qc", "qd")
+    }
+    whole = (0, len(texts["r"]))
+    assert spans[frozenset("rse")] == {"r": whole, "s": whole, "e": whole}

@@ -95,16 +95,43 @@ def _side_cover(
     b: npt.NDArray[np.int64],
     key_a: npt.NDArray[np.int64],
     key_b: npt.NDArray[np.int64],
+    trimmed: tuple[npt.NDArray[np.int64], ...] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """`_covered` of the edges' unit spans on both sides, the a side grouped by `key_a` and
-    the b side by `key_b`."""
+    the b side by `key_b`; `trimmed` (row, start, end; rows number the a sides, then the b
+    sides) replaces some of those spans."""
     import numpy as np
 
-    return _covered(
-        np.concatenate([key_a, key_b]),
-        np.concatenate([units.start[a], units.start[b]]),
-        np.concatenate([units.end[a], units.end[b]]),
-    )
+    start = np.concatenate([units.start[a], units.start[b]])
+    end = np.concatenate([units.end[a], units.end[b]])
+    if trimmed is not None:
+        start[trimmed[0]], end[trimmed[0]] = trimmed[1], trimmed[2]
+    return _covered(np.concatenate([key_a, key_b]), start, end)
+
+
+def _trimmed(
+    store: IndexStore,
+    units: _Units,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    sims: npt.NDArray[np.float64],
+    tick: Step,
+) -> tuple[npt.NDArray[np.int64], ...]:
+    """(row, start, end) of each side of a paragraph edge, trimmed to what the other side
+    restates (`audit._trim_edges`, each edge a group): a one-line scrape that adds text of
+    its own to an article was a paragraph counted whole (a share of 1.0 for 76 %). Rows as
+    `_side_cover` numbers them; sentence edges, and edges of the same shingles on both sides,
+    cannot trim."""
+    import numpy as np
+
+    from .audit import _trim_edges
+
+    edge = np.flatnonzero((units.kind[a] == 1) & (sims < 1.0))
+    rows = np.concatenate([edge, edge + len(a)])
+    both = np.concatenate([a[edge], b[edge]])
+    start, end = _trim_edges(store, units, np.concatenate([edge, edge]), both, tick)
+    moved = (start != units.start[both]) | (end != units.end[both])
+    return rows[moved], start[moved], end[moved]
 
 
 def _boilerplate(
@@ -167,10 +194,11 @@ def document_families(
     from .lsh import sorted_unique
 
     say = progress or (lambda _msg: None)
-    units, a, b, _sims = verified_edges(store, threshold, say, step or _no_step)
+    tick = step or _no_step
+    units, a, b, sims = verified_edges(store, threshold, say, tick)
     da, db = units.doc[a], units.doc[b]
     keep = da != db
-    a, b, da, db = a[keep], b[keep], da[keep], db[keep]
+    a, b, da, db, sims = a[keep], b[keep], da[keep], db[keep], sims[keep]
     n_docs = store.counts()["docs"]
     bp_min = boilerplate_docs or max(10, n_docs // 200)
     top = int(units.doc.max()) + 1 if len(units.doc) else 1
@@ -185,14 +213,16 @@ def document_families(
         if len(boiler):
             drop = np.isin(root, boiler)
             boiler_units = sorted_unique(np.concatenate([a[drop], b[drop]]))
-            a, b, da, db = a[~drop], b[~drop], da[~drop], db[~drop]
+            a, b, da, db, sims = a[~drop], b[~drop], da[~drop], db[~drop], sims[~drop]
     if len(boiler_units):  # a template is no part of either side's own text
         own = live[~np.isin(live, boiler_units)]
         total = _per_doc(units.doc[own], units.start[own], units.end[own], top)
+    # Each side's span as far as the other restates it (paragraphs trimmed at their edges).
+    trimmed = _trimmed(store, units, a, b, sims, tick)
     # Coverage of each side, per document pair: groups (pair, side doc).
     pair = (np.minimum(da, db) << 32) | np.maximum(da, db)
     pair_ids, pair_of = np.unique(pair, return_inverse=True)
-    gid, cover = _side_cover(units, a, b, (pair_of << 32) | da, (pair_of << 32) | db)
+    gid, cover = _side_cover(units, a, b, (pair_of << 32) | da, (pair_of << 32) | db, trimmed)
     whole = total[gid & 0xFFFFFFFF]
     frac = np.where(whole > 0, cover / np.maximum(whole, 1), 0.0)  # nothing of its own: none
     worst = np.ones(len(pair_ids))
@@ -206,7 +236,13 @@ def document_families(
     both = np.concatenate([la, lb]).tolist()
     fam_doc = dict(zip(both, np.concatenate([fam, fam]).tolist(), strict=True))
     kin = np.isin(pair, linked)
-    mdoc, mcover = _side_cover(units, a[kin], b[kin], da[kin], db[kin])
+    # The trimmed rows renumbered among the kin edges' rows (a sides, then b sides).
+    row, t_start, t_end = trimmed
+    side_kin = np.concatenate([kin, kin])
+    renum = np.cumsum(side_kin) - 1
+    on = side_kin[row]
+    kin_trimmed = (renum[row[on]], t_start[on], t_end[on])
+    mdoc, mcover = _side_cover(units, a[kin], b[kin], da[kin], db[kin], kin_trimmed)
     fracs = np.minimum(1.0, mcover / np.maximum(total[mdoc], 1)).tolist()
     shares = dict(zip(mdoc.tolist(), fracs, strict=True))
 

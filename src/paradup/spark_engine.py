@@ -6,8 +6,10 @@ Per-document work is `index build`'s own (`paradup.batch.fingerprint_batch`, the
 Spark reuses across tasks). Candidate pairs come from grouping band keys; every pair is verified
 on exact shingle-hash sets (Spark SQL `array_intersect`, no Python); clusters are connected
 components computed with Spark itself (alternating large-star / small-star joins until the
-edge set is a forest of stars); redundant sentence clusters and boilerplate are handled like the
-local engine. Clusters are written as Parquet and JSON Lines (the `paradup audit` contract).
+edge set is a forest of stars); paragraph members are trimmed at their edges to the sentences
+their cluster restates (`_trim_edges`: the clusters holding one to trim, grouped per cluster in
+Python tasks), and redundant sentence clusters and boilerplate are handled like the local
+engine. Clusters are written as Parquet and JSON Lines (the `paradup audit` contract).
 
 Candidate rule (shared with `paradup.audit`): buckets of at most ALL_PAIRS_UP_TO members verify
 every pair; in larger buckets, ordered by (document key, unit start, unit kind), each member is
@@ -873,9 +875,20 @@ def spark_audit(
                 units.select("uid", "doc", "kind", "start", "end"), F.col("node") == F.col("uid")
             ).select("comp", "uid", "doc", "kind", "start", "end")
         )
-        # Drop sentence clusters whose members all lie inside paragraph-cluster members.
+        dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text")
+        # Paragraph members trimmed to the sentences their cluster restates (`audit._trim_edges`);
+        # a member with an exact copy in another document keeps its span.
+        exact = edges.where(F.col("sim") >= 1.0)
+        whole = exact.select(F.col("x").alias("uid")).union(exact.select(F.col("y").alias("uid")))
+        trims = _trim_edges(spark, members, units, whole.distinct(), dinfo)
+        members = keep(
+            members.join(trims, "uid", "left")
+            .withColumn("tstart", F.coalesce("tstart", "start"))
+            .withColumn("tend", F.coalesce("tend", "end"))
+        )
+        # Drop sentence clusters whose members all lie inside (trimmed) paragraph-cluster members.
         para = members.where(F.col("kind") == "p").select(
-            F.col("doc").alias("pdoc"), F.col("start").alias("ps"), F.col("end").alias("pe")
+            F.col("doc").alias("pdoc"), F.col("tstart").alias("ps"), F.col("tend").alias("pe")
         )
         sent = members.where(F.col("kind") == "s")
         covered = (
@@ -894,7 +907,6 @@ def spark_audit(
         redundant = sizes.join(covered, "comp").where(F.col("n") == F.col("covered"))
         kept = members.join(redundant.select("comp"), "comp", "left_anti")
         bp_min = boilerplate_docs or max(10, result.docs // 200)
-        dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text")
         kept, sims = _passages(kept, sims, dinfo, keep)
         # Archive order of a document, as the local engine's `_source_key`: its file, then the
         # line of a JSON Lines record (a path `file:line`).
@@ -915,6 +927,7 @@ def spark_audit(
                 sfile.alias("sfile"),
                 sline.alias("sline"),
                 "okind",
+                "ostart",
                 "start",
                 "end",
                 "doc",
@@ -943,7 +956,7 @@ def spark_audit(
                 head["sfile"],
                 head["sline"],
                 head["okind"],
-                head["start"],
+                head["ostart"],
             )
         )
         numbered = clusters.rdd.zipWithIndex().map(_out_row)
@@ -994,12 +1007,14 @@ def _passages(
     """`audit._passages` on DataFrames: clusters that continue one another in every document
     they share (the next paragraph of a reposted article) become one passage cluster.
 
-    `kept` is (comp, uid, doc, kind, start, end) per member, `sims` (comp, sim_min, sim_max).
-    Members pair up both ways as in `audit._neighbours`: a member's successor is the longest
+    `kept` is (comp, uid, doc, kind, start, end, tstart, tend) per member (tstart, tend: the
+    trimmed span, `_trim_edges`), `sims` (comp, sim_min, sim_max). Members pair up both ways
+    as in `audit._neighbours`, on their units' own spans: a member's successor is the longest
     member starting first at or after its end (within GAP_CHARS), and it must be that one's
     predecessor (the longest member ending last at or before its start). Returns the members
-    joined into runs, with `okind` (0 sentence, 1 paragraph: the first member's kind, for
-    ordering) added, and the similarity range per joined cluster."""
+    joined into runs, from the first row's trimmed start to the last one's trimmed end, with
+    `okind` (0 sentence, 1 paragraph) and `ostart` (the first row's unit start) added for
+    ordering, as the local engine orders by unit; and the similarity range per joined cluster."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -1070,8 +1085,8 @@ def _passages(
         .withColumn("run", F.coalesce("run", "uid"))
         .groupBy("run")
         .agg(
-            F.min(F.struct("start", "uid", "kind")).alias("f"),
-            F.max("end").alias("end"),
+            F.min(F.struct("start", "uid", "kind", "tstart")).alias("f"),
+            F.max("tend").alias("end"),
             F.first("doc").alias("doc"),
             F.min("chain").alias("comp"),
         )
@@ -1081,7 +1096,8 @@ def _passages(
             "doc",
             F.col("f.kind").alias("kind"),
             F.when(F.col("f.kind") == "p", 1).otherwise(0).alias("okind"),
-            F.col("f.start").alias("start"),
+            F.col("f.start").alias("ostart"),
+            F.col("f.tstart").alias("start"),
             "end",
         )
     )
@@ -1093,6 +1109,113 @@ def _passages(
         .withColumnRenamed("chain", "comp")
     )
     return keep(joined), joined_sims
+
+
+def _trim_edges(
+    spark: SparkSession,
+    members: DataFrame,
+    units: DataFrame,
+    whole: DataFrame,
+    dinfo: DataFrame,
+) -> DataFrame:
+    """`audit._trim_edges` on DataFrames: (uid, tstart, tend) for the paragraph members whose
+    span is trimmed to the sentences their cluster's other documents restate (the others
+    keep theirs: not listed).
+
+    `members` is (comp, uid, doc, kind, start, end), `whole` (uid) the units with an exact
+    copy in another document (kept whole). A paragraph to trim gets its sentence units (those
+    of its document starting inside it) and its own text (for the blanks at a cut edge); the
+    rows of the clusters holding one are grouped per cluster and judged by `_trim_cluster`.
+    Clusters without a paragraph to trim are never grouped: exact reposts cost nothing."""
+    from pyspark.sql import functions as F
+
+    cand = (
+        members.where(F.col("kind") == "p")
+        .join(whole, "uid", "left_anti")
+        .select("uid", "comp", "doc", F.col("start").alias("ps"), F.col("end").alias("pe"))
+    )
+    sents = units.where(F.col("kind") == "s").select(
+        F.col("doc").alias("sdoc"),
+        F.col("start").alias("ss"),
+        F.col("end").alias("se"),
+        F.col("hashes").alias("sh"),
+    )
+    inside = (F.col("ss") >= F.col("ps")) & (F.col("ss") < F.col("pe"))
+    per_para = (
+        cand.join(sents, (F.col("doc") == F.col("sdoc")) & inside)
+        .groupBy("uid", "comp", "doc", "ps", "pe")
+        .agg(F.sort_array(F.collect_list(F.struct("ss", "se", "sh"))).alias("sents"))
+        .where(F.size("sents") >= 2)
+    )
+    per_para = per_para.join(dinfo.select("doc", "text"), "doc").select(
+        "uid",
+        "comp",
+        "sents",
+        F.expr("substring(text, ps + 1, pe - ps)").alias("ptext"),
+    )
+    todo = per_para.select("comp").distinct()
+    rows = (
+        members.join(todo, "comp")
+        .join(units.select("uid", "hashes"), "uid")
+        .join(per_para.drop("comp"), "uid", "left")
+        .select("comp", "uid", "doc", "start", "end", "hashes", "sents", "ptext")
+    )
+    out = (
+        rows.rdd.map(lambda r: (r[0], tuple(r[1:])))
+        .groupByKey()
+        .flatMap(lambda item: _trim_cluster(item[1]))
+    )
+    return spark.createDataFrame(out, "uid long, tstart int, tend int")
+
+
+def _trim_cluster(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, int, int]]:
+    """One cluster's rows (uid, doc, start, end, hashes, sentences, text): (uid, start, end) of
+    each paragraph trimmed at its edges, as `audit._trim_edges` trims it. `sentences` (sorted
+    (start, end, hashes) of its sentence units, two or more) and `text` (its own text) are
+    given for the paragraphs to trim, None for the other rows.
+
+    The shingles that two or more documents of the cluster hold are the restated ones; an
+    edge sentence unit is dropped while less than `audit.SHARED_SENTENCE` of its shingles
+    are (one without shingles counts as restated), up to the first restated one from each
+    edge; none restated: the span stays. A cut edge is where the last dropped unit ends (the
+    first dropped one starts), the `BLANK`s between it and the kept unit left out."""
+    import re
+    from collections import Counter
+
+    from .audit import BLANK, SHARED_SENTENCE
+
+    rows = list(rows)
+    held: dict[str, set[int]] = {}
+    for _uid, doc, _start, _end, hashes, _sents, _text in rows:
+        held.setdefault(doc, set()).update(hashes)
+    counts = Counter(h for hs in held.values() for h in hs)
+    shared = {h for h, n in counts.items() if n >= 2}
+
+    def restated(hashes: Sequence[int]) -> bool:
+        hs = set(hashes)
+        return not hs or len(hs & shared) / len(hs) >= SHARED_SENTENCE
+
+    lead, trail = re.compile(f"{BLANK}*"), re.compile(f"{BLANK}*\\Z")
+    out = []
+    for uid, _doc, start, end, _hashes, sents, text in rows:
+        if sents is None:
+            continue
+        ok = [i for i, s in enumerate(sents) if restated(s[2])]
+        if not ok:
+            continue
+        first, last = ok[0], ok[-1]
+        tstart, tend = start, end
+        if first > 0:
+            a, b = sents[first - 1][1], sents[first][0]
+            m = lead.match(text[a - start : b - start])
+            tstart = a + (m.end() - m.start() if m else 0)
+        if last < len(sents) - 1:
+            a, b = sents[last][1], sents[last + 1][0]
+            m = trail.search(text[a - start : b - start])
+            tend = b - (m.end() - m.start() if m else 0)
+        if (tstart, tend) != (start, end):
+            out.append((uid, tstart, tend))
+    return out
 
 
 def _cluster_schema() -> Any:
