@@ -276,3 +276,28 @@ def test_a_folder_as_the_index_is_named_as_one(tmp_path: Path, args: tuple[str, 
     `index build` said "is a directory"."""
     _archive(tmp_path)
     one_line_error(run_paradup(*args, cwd=tmp_path), "arts: is a directory, not an index")
+
+
+def test_audit_from_another_folder_names_files_from_there(tmp_path: Path) -> None:
+    """`check --against` rewrote archive paths to the current folder; `audit` printed them as
+    stored, relative to the build's folder: from anywhere else they named missing files."""
+    (tmp_path / "arc" / "arts").mkdir(parents=True)
+    (tmp_path / "arc" / "arts" / "a.md").write_text(article(1), encoding="utf-8")
+    (tmp_path / "arc" / "arts" / "b.md").write_text(article(1) + "\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    build = ("index", "build", "arts", "-i", "i.paradup", "-q")
+    assert run_paradup(*build, cwd=tmp_path / "arc").returncode == 0
+    for args in (
+        ("audit", "-i", "../arc/i.paradup", "-f", "jsonl"),
+        ("audit", "-i", "../arc/i.paradup", "--documents", "-f", "jsonl"),
+    ):
+        proc = run_paradup(*args, cwd=tmp_path / "elsewhere")
+        assert proc.returncode == 1, proc.stderr
+        members = [m for line in proc.stdout.splitlines() for m in json.loads(line)["members"]]
+        assert {m["path"] for m in members} == {"../arc/arts/a.md", "../arc/arts/b.md"}
+        assert {m["doc"] for m in members} == {"arts/a.md", "arts/b.md"}  # keys stay keys
+        for m in members:
+            assert (tmp_path / "elsewhere" / m["path"]).is_file()
+    # From the build's folder, as stored.
+    proc = run_paradup("audit", "-i", "i.paradup", "-f", "jsonl", cwd=tmp_path / "arc")
+    assert {m["path"] for m in json.loads(proc.stdout)["members"]} == {"arts/a.md", "arts/b.md"}

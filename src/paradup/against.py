@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .align import union
+from .archive import shown_path_from
 from .check import _allow_patterns, _expect, check_prepared, sentence_units, unit_band_keys
 from .config import CheckConfig
 from .index.store import IndexStore, database_failure
@@ -152,24 +153,6 @@ def _own_keys(documents: Sequence[Document], folder: str | None) -> list[str]:
     return keys
 
 
-def _shown_path(folder: str | None) -> Callable[[str], str]:
-    """Archive paths as seen from here: they are stored as given from the folder the index was
-    built in, which named a missing file in reports from anywhere else."""
-    try:
-        here = os.getcwd()
-    except OSError:  # the current folder was deleted: paths as stored
-        here = None
-    if folder is None or here is None or folder == here:
-        return lambda path: path
-
-    def shown(path: str) -> str:
-        if os.path.isabs(path):
-            return path
-        return os.path.relpath(os.path.join(folder, path), here)
-
-    return shown
-
-
 def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) -> None:
     """Refuse an index whose fingerprints a check with `config` cannot compare against."""
     from .tokens import user_dict_id
@@ -230,7 +213,7 @@ def check_against(
         raise database_failure(index_path, exc) from None
     finally:
         store.close()
-    shown = _shown_path(folder)
+    shown = shown_path_from(folder)
     archived = [
         Document(
             shown(str(s["path"])),

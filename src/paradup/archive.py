@@ -320,6 +320,25 @@ def _root_records(
         yield ArchiveRecord(name, name, doc.text, None, None, content_hash(doc.text), size)
 
 
+def shown_path_from(folder: str | None) -> Callable[[str], str]:
+    """Archive paths as seen from here: they are stored as given from the folder the index was
+    built in (`folder`), which named a missing file in reports (`check --against`, `audit`)
+    run anywhere else."""
+    try:
+        here = os.getcwd()
+    except OSError:  # the current folder was deleted: paths as stored
+        here = None
+    if folder is None or here is None or folder == here:
+        return lambda path: path
+
+    def shown(path: str) -> str:
+        if os.path.isabs(path):
+            return path
+        return os.path.relpath(os.path.join(folder, path), here)
+
+    return shown
+
+
 def key_in_file(key: str, path: str) -> bool:
     """Whether a record key (`path#id` or `path:line`) belongs to the JSON Lines file `path`."""
     if not key.startswith(path):

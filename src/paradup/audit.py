@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .archive import record_place
+from .archive import record_place, shown_path_from
 from .errors import ParadupError
 from .index.store import IndexStore
 from .lsh import ranges, run_starts, sorted_unique
@@ -735,6 +735,7 @@ def _member_texts(
     where = np.zeros((len(mdoc), 2), dtype=np.int64)  # line and column; 0 for records
     first = set(bounds[ranked].tolist())  # each reported cluster's first member
     meta: dict[int, _DocMeta] = {}
+    shown = shown_path_from(store.archive_folder())  # as `check --against` shows them
     pos = 0
     for rows, k, upto in _by_document(store, docs_of, "reading member texts", tick):
         part = sel[k:upto]
@@ -765,7 +766,7 @@ def _member_texts(
             date, title = r["date"], r["title"]
             meta[d] = (
                 str(r["key"]),
-                str(r["path"]),
+                shown(str(r["path"])),
                 date if isinstance(date, str) else None,
                 title if isinstance(title, str) else None,
             )

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .archive import shown_path_from
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -259,6 +261,7 @@ def document_families(
     for members in groups.values():
         members.sort(key=lambda d: (date_rank[d], path_rank[d]))
     ordered = sorted(groups.values(), key=lambda m: (-len(m), date_rank[m[0]], path_rank[m[0]]))
+    shown = shown_path_from(store.archive_folder())  # as `check --against` shows them
     out = []
     for n, members in enumerate(ordered, 1):
         built = []
@@ -267,7 +270,7 @@ def document_families(
             built.append(
                 FamilyMember(
                     key,
-                    path,
+                    shown(path),
                     date if isinstance(date, str) else None,
                     title if isinstance(title, str) else None,
                     round(shares.get(d, 0.0), 4),
