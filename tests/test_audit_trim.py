@@ -28,13 +28,18 @@ def _extra(seed: int) -> str:
     return "".join([s for s in _sentences(_body(seed)) if len(s) >= 14][:3])
 
 
-def _audit(tmp_path: Path, docs: dict[str, str], *extra: str) -> list[dict[str, Any]]:
+def _build(tmp_path: Path, docs: dict[str, str]) -> None:
+    """An index `i.paradup` of the texts as `arc/<name>.txt`."""
     arc = tmp_path / "arc"
     arc.mkdir()
     for name, text in docs.items():
         (arc / f"{name}.txt").write_text(text, encoding="utf-8")
     built = run_paradup("index", "build", "arc", "-i", "i.paradup", "-q", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
+
+
+def _audit(tmp_path: Path, docs: dict[str, str], *extra: str) -> list[dict[str, Any]]:
+    _build(tmp_path, docs)
     proc = run_paradup("audit", "-i", "i.paradup", "-f", "jsonl", "-q", *extra, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr  # something found
     return [json.loads(line) for line in proc.stdout.splitlines()]
@@ -141,13 +146,7 @@ def test_a_paragraph_with_no_restated_sentence_keeps_its_span(tmp_path: Path) ->
     from paradup.audit import _trim_edges, _unit_table
     from paradup.index.store import IndexStore
 
-    docs = {"a": _body(61), "b": _body(62)}
-    arc = tmp_path / "arc"
-    arc.mkdir()
-    for name, text in docs.items():
-        (arc / f"{name}.txt").write_text(text, encoding="utf-8")
-    built = run_paradup("index", "build", "arc", "-i", "i.paradup", "-q", cwd=tmp_path)
-    assert built.returncode == 0, built.stderr
+    _build(tmp_path, {"a": _body(61), "b": _body(62)})
     with IndexStore.open(tmp_path / "i.paradup") as store:
         units = _unit_table(store)
         para = np.flatnonzero(units.kind == 1)

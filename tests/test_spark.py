@@ -47,6 +47,37 @@ def _shape(clusters: Sequence[Cluster]) -> set[tuple[Any, ...]]:
     }
 
 
+def _both_engines(
+    spark: Any, tmp_path: Path, rows: list[dict[str, str]]
+) -> tuple[list[Cluster], list[Cluster]]:
+    """The local engine's clusters of an index of the records, and the Spark engine's."""
+    src = tmp_path / "recs.jsonl"
+    _write_jsonl(src, rows)
+    idx = tmp_path / "recs.paradup"
+    build_index([str(src)], str(idx), jobs=1)
+    with IndexStore.open(idx) as store:
+        local = audit(store)
+    res = spark_audit([str(src)], spark=spark, collect=True)
+    assert res.collected is not None
+    return list(local), list(res.collected)
+
+
+def _ordered(clusters: Sequence[Cluster], full: bool = False) -> list[Any]:
+    """Clusters in order, members as (record id, start, end[, text, kind])."""
+    return [
+        (
+            c.kind,
+            c.size,
+            c.similarity,
+            [
+                (m.doc.rsplit("#", 1)[-1], m.start, m.end, *((m.text, m.kind) if full else ()))
+                for m in c.members
+            ],
+        )
+        for c in clusters
+    ]
+
+
 def test_same_clusters_as_local_engine_on_real_news(spark: Any, tmp_path: Path) -> None:
     rows = [
         {"id": f"dev-{i}", "title": t, "text": c, "date": f"2019-{i % 12 + 1:02d}-{i % 28 + 1:02d}"}
@@ -199,27 +230,8 @@ def test_passages_and_order_as_the_local_engine(spark: Any, tmp_path: Path) -> N
         {"id": f"r{i}", "text": t, **({"date": d} if d else {})}
         for i, (t, d) in enumerate(zip(texts, dates, strict=True))
     ]
-    src = tmp_path / "p.jsonl"
-    _write_jsonl(src, rows)
-    idx = tmp_path / "p.paradup"
-    build_index([str(src)], str(idx), jobs=1)
-    with IndexStore.open(idx) as store:
-        local = audit(store)
-    res = spark_audit([str(src)], spark=spark, collect=True)
-    assert res.collected is not None
-
-    def ordered(clusters: Sequence[Cluster]) -> list[Any]:
-        return [
-            (
-                c.kind,
-                c.size,
-                c.similarity,
-                [(m.doc.rsplit("#", 1)[-1], m.start, m.end) for m in c.members],
-            )
-            for c in clusters
-        ]
-
-    assert ordered(res.collected) == ordered(local)
+    local, collected = _both_engines(spark, tmp_path, rows)
+    assert _ordered(collected) == _ordered(local)
     # b and c follow one another in all five: one passage; a is followed by b after three
     # different texts (blank, 据悉如此。, 另有说法。): a cluster of its own.
     assert sorted([m.text for m in x.members] for x in local) == [[a] * 5, [f"{b}\n\n{c}"] * 5]
@@ -267,29 +279,12 @@ def test_trimmed_members_as_the_local_engine(spark: Any, tmp_path: Path) -> None
         "s": f"{p1}\n\n{p2}{tail}",
         "e": f"{p1}\n\n{p2}",
     }
-    src = tmp_path / "t.jsonl"
-    _write_jsonl(src, [{"id": k, "text": t} for k, t in texts.items()])
-    idx = tmp_path / "t.paradup"
-    build_index([str(src)], str(idx), jobs=1)
-    with IndexStore.open(idx) as store:
-        local = audit(store)
-    res = spark_audit([str(src)], spark=spark, collect=True)
-    assert res.collected is not None
-
-    def ordered(clusters: Sequence[Cluster]) -> list[Any]:
-        return [
-            (
-                c.kind,
-                c.size,
-                c.similarity,
-                [(m.doc.rsplit("#", 1)[-1], m.start, m.end, m.text, m.kind) for m in c.members],
-            )
-            for c in clusters
-        ]
-
-    assert ordered(res.collected) == ordered(local)
+    local, collected = _both_engines(
+        spark, tmp_path, [{"id": k, "text": t} for k, t in texts.items()]
+    )
+    assert _ordered(collected, full=True) == _ordered(local, full=True)
     spans: dict[frozenset[str], dict[str, tuple[int, int]]] = {}
-    for c in res.collected:
+    for c in collected:
         got = {m.doc.rsplit("#", 1)[-1]: (m.start, m.end) for m in c.members}
         spans[frozenset(got)] = got
         for m in c.members:
