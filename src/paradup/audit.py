@@ -14,6 +14,7 @@ built while the report is written (`audit_stream`).
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -961,22 +962,30 @@ def _edge_blanks(
     """How many `BLANK` characters each text[start:end] of the documents `docs` opens with
     (head 1) or ends with (head 0). Reads only the documents where that text is not empty:
     sentence units mostly follow one another without a character between them."""
-    import re
-
     import numpy as np
 
     out = np.zeros(len(docs), dtype=np.int64)
     some = np.flatnonzero(ends > starts)
     if not len(some):
         return out
-    lead, trail = re.compile(f"{BLANK}*"), re.compile(f"{BLANK}*\\Z")
     order = some[np.argsort(docs[some], kind="stable")]
     for rows, a, b in _by_document(store, docs[order], "trimming paragraph edges", tick):
         for k in order[a:b].tolist():
             gap = rows[int(docs[k])]["text"][int(starts[k]) : int(ends[k])]
-            m = lead.match(gap) if head[k] else trail.search(gap)
-            out[k] = m.end() - m.start() if m else 0
+            out[k] = edge_blanks(gap, bool(head[k]))
     return out
+
+
+_LEAD_BLANKS = re.compile(f"{BLANK}*")
+_TRAIL_BLANKS = re.compile(f"{BLANK}*\\Z")
+
+
+def edge_blanks(gap: str, head: bool) -> int:
+    """How many `BLANK` characters the text between a kept and a dropped sentence opens with
+    (`head`: the kept one follows it) or ends with: left out of a trimmed edge, by both
+    engines."""
+    m = _LEAD_BLANKS.match(gap) if head else _TRAIL_BLANKS.search(gap)
+    return m.end() - m.start() if m else 0
 
 
 def _shared_keys(

@@ -1179,10 +1179,9 @@ def _trim_cluster(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, int, int]]
     are (one without shingles counts as restated), up to the first restated one from each
     edge; none restated: the span stays. A cut edge is where the last dropped unit ends (the
     first dropped one starts), the `BLANK`s between it and the kept unit left out."""
-    import re
     from collections import Counter
 
-    from .audit import BLANK, SHARED_SENTENCE
+    from .audit import SHARED_SENTENCE, edge_blanks
 
     rows = list(rows)
     held: dict[str, set[int]] = {}
@@ -1195,7 +1194,6 @@ def _trim_cluster(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, int, int]]
         hs = set(hashes)
         return not hs or len(hs & shared) / len(hs) >= SHARED_SENTENCE
 
-    lead, trail = re.compile(f"{BLANK}*"), re.compile(f"{BLANK}*\\Z")
     out = []
     for uid, _doc, start, end, _hashes, sents, text in rows:
         if sents is None:
@@ -1207,12 +1205,10 @@ def _trim_cluster(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, int, int]]
         tstart, tend = start, end
         if first > 0:
             a, b = sents[first - 1][1], sents[first][0]
-            m = lead.match(text[a - start : b - start])
-            tstart = a + (m.end() - m.start() if m else 0)
+            tstart = a + edge_blanks(text[a - start : b - start], head=True)
         if last < len(sents) - 1:
             a, b = sents[last][1], sents[last + 1][0]
-            m = trail.search(text[a - start : b - start])
-            tend = b - (m.end() - m.start() if m else 0)
+            tend = b - edge_blanks(text[a - start : b - start], head=False)
         if (tstart, tend) != (start, end):
             out.append((uid, tstart, tend))
     return out
