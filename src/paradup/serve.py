@@ -488,27 +488,47 @@ def create_app(
         limit = max_bytes + FORM_OVERHEAD
         declared = request.headers.get("content-length", "")
         body = bytearray()
-        too_big = declared.isdigit() and int(declared) > limit
         stream = request.stream()
-        if not too_big:
+
+        async def fill() -> bool:  # True once the body is over the limit
             async for chunk in stream:
                 body.extend(chunk)
                 if len(body) > limit:
-                    too_big = True
+                    return True
+            return False
+
+        async def drain(drained: int) -> int:
+            async for chunk in stream:
+                drained += len(chunk)
+                if drained > DRAIN_LIMIT:
                     break
+            return drained
+
+        too_big = declared.isdigit() and int(declared) > limit
+        if not too_big:
+            try:
+                too_big = await asyncio.wait_for(fill(), body_timeout)
+            except asyncio.TimeoutError:
+                raise Refused(
+                    408,
+                    f"The upload took over {body_timeout:.0f} s and was stopped; send the draft "
+                    "again.",
+                ) from None
         if too_big:
             size = int(declared) if declared.isdigit() else len(body)
-            # Let the browser finish sending (up to a point), so that it shows our answer.
-            drained = len(body)
+            # Let the browser finish sending (up to a point), so that it shows our answer; a
+            # slow sender still gets the 413, not a 408 for the part nobody wanted.
+            drained, finished = len(body), True
             if size <= DRAIN_LIMIT:
-                async for chunk in stream:
-                    drained += len(chunk)
-                    if drained > DRAIN_LIMIT:
-                        break
+                try:
+                    drained = await asyncio.wait_for(drain(drained), body_timeout)
+                except asyncio.TimeoutError:
+                    finished = False
             size = max(size, drained)
-            # A body of unknown length is read only up to DRAIN_LIMIT: its size is not known.
-            known = declared.isdigit() or size <= DRAIN_LIMIT
-            shown = _mb(size) if known else f"over {_mb(DRAIN_LIMIT)}"
+            # A body of unknown length is read only up to DRAIN_LIMIT (or the timeout): its
+            # size is not known.
+            known = declared.isdigit() or (finished and size <= DRAIN_LIMIT)
+            shown = _mb(size) if known else f"over {_mb(min(size, DRAIN_LIMIT))}"
             raise Refused(
                 413,
                 f"The upload is {shown}, over this server's {_mb(max_bytes)} limit "
@@ -524,14 +544,7 @@ def create_app(
         try:
             if cross_site(request.headers):
                 raise Refused(403, "This page only checks drafts sent from its own form.")
-            try:
-                body = await asyncio.wait_for(read_body(request), body_timeout)
-            except asyncio.TimeoutError:
-                raise Refused(
-                    408,
-                    f"The upload took over {body_timeout:.0f} s and was stopped; send the draft "
-                    "again.",
-                ) from None
+            body = await read_body(request)
             parts = parse_body(body, request.headers.get("content-type", ""))
             pasted = next((p for p in parts if p.name == "text" and p.filename is None), None)
             if pasted is not None and len(pasted.data) <= max_bytes:
