@@ -157,3 +157,47 @@ def test_a_read_only_index_is_read_as_it_is(
         assert not Path(f"{index}-wal").exists() and not Path(f"{index}-shm").exists()
     assert index.read_bytes() == before
     assert not Path(f"{index}-wal").exists() and not Path(f"{index}-shm").exists()
+
+
+def _no_rebuild_files(index: Path) -> bool:
+    return not list(index.parent.glob(index.name + ".rebuild*"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork, RLIMIT_FSIZE")
+def test_a_failed_force_rebuild_leaves_the_old_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`index build --force` deleted the index first: a rebuild that then failed (an archive
+    it could not read, a full disk, a dead worker) left an empty index where a good one was."""
+    write_jsonl(tmp_path / "a.jsonl", 600)
+    index = tmp_path / "i.paradup"
+    build_index([str(tmp_path / "a.jsonl")], str(index), jobs=1)
+    audit = run_paradup("audit", "--index", "i.paradup", "-f", "jsonl", cwd=tmp_path).stdout
+    assert audit
+    (tmp_path / "bad.jsonl").write_text('{"id": "x", "body": "no text"}\n', encoding="utf-8")
+
+    def intact() -> None:
+        assert _no_rebuild_files(index)
+        with IndexStore.open(index) as store:
+            assert store.counts()["docs"] == 600
+        again = run_paradup("audit", "--index", "i.paradup", "-f", "jsonl", cwd=tmp_path)
+        assert again.stdout == audit
+
+    build = ("index", "build", "--index", "i.paradup", "--force", "-j", "1")
+    proc = run_paradup(*build, "bad.jsonl", cwd=tmp_path)
+    one_line_error(proc, "bad.jsonl", "no documents were read")
+    intact()
+    proc = _limited(200_000, *build, "a.jsonl", cwd=tmp_path)
+    one_line_error(proc, "i.paradup", "free space")
+    intact()
+    monkeypatch.setattr(build_mod, "_work", _die)
+    with pytest.raises(ParadupError, match=r"worker process died.*the old index is unchanged"):
+        build_index([str(tmp_path / "a.jsonl")], str(index), jobs=2, force=True)
+    monkeypatch.undo()
+    intact()
+    # A rebuild that completes replaces it, and leaves nothing beside it.
+    proc = run_paradup(*build, "a.jsonl", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _no_rebuild_files(index)
+    with IndexStore.open(index) as store:
+        assert store.counts()["docs"] == 600

@@ -465,10 +465,15 @@ def build_index(
                     # Ctrl-C reaches the parent only; queued batches are dropped, not waited on.
                     pool.shutdown(wait=False, cancel_futures=True)
                     if isinstance(exc, BrokenProcessPool):  # the OOM killer, or a kill -9
+                        again = (
+                            "run the build again (the old index is unchanged)"
+                            if force
+                            else "run `paradup index update` to resume"
+                        )
                         raise IndexError_(
                             f"{index_path}: a worker process died (killed, or out of memory?); "
-                            "run `paradup index update` to resume, with fewer --jobs if memory "
-                            "is short (what was committed is kept)"
+                            f"{again}, with fewer --jobs if memory is short"
+                            + ("" if force else " (what was committed is kept)")
                         ) from None
                     raise
         if relabeled:
