@@ -259,7 +259,17 @@ def test_strict_passes_retractions(tmp_path: Path) -> None:
     # Every record blanked: still refused, not an index emptied.
     (tmp_path / "all.jsonl").write_text('{"id": "x", "text": " "}\n', encoding="utf-8")
     proc = run_paradup("index", "build", "all.jsonl", "-i", "j.paradup", cwd=tmp_path)
-    one_line_error(proc, "no documents were read (1 bad records", "--text-field")
+    one_line_error(proc, "no documents were read (1 empty, the first: all.jsonl:1:", "fill them")
+    assert "--text-field" not in proc.stderr  # the field is there, and empty
+    # So is a folder of emptied articles; an unreadable export in it is about the file.
+    (tmp_path / "gone").mkdir()
+    (tmp_path / "gone" / "a.md").write_text("", encoding="utf-8")
+    proc = run_paradup("index", "build", "gone", "-i", "k.paradup", cwd=tmp_path)
+    one_line_error(proc, "no documents were read (1 empty, the first: gone/a.md: is empty")
+    (tmp_path / "gone" / "x.jsonl").write_bytes(b"\xff\xfe\x00bad")
+    proc = run_paradup("index", "build", "gone", "-i", "k.paradup", cwd=tmp_path)
+    line = one_line_error(proc, "no documents were read (1 bad record, 1 empty, the first: gone/")
+    assert "as each message says" in line and "--text-field" not in line, line
 
 
 @pytest.mark.parametrize(

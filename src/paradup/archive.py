@@ -27,12 +27,20 @@ class Blank(str):
     leaves the index), not a bad record that `--strict` fails on."""
 
 
-def nothing_read_fix(first_bad: str) -> str:
-    """The fix for an archive none of whose records could be read, by the first one's kind: a
-    JSON Lines record (`file:line`, `file#id`) or an article, whose message has its own fix."""
-    if any(f"{s}:" in first_bad or f"{s}#" in first_bad for s in JSONL_SUFFIXES):
-        return "fix the archive, or pass --text-field/--id-field for other JSON field names"
-    return "fix the archive's files as each message says"
+def nothing_read(where: str, bad: int, blank: int, first: str) -> InputError:
+    """The error for an archive none of whose `bad + blank` records could be read (`blank`:
+    retractions, empty texts); `first` is the first one's message, which has its own fix."""
+    if not bad:
+        counted = f"{blank} empty"
+        fix = "every article or record is empty: fill them, or name the archive with the text"
+    else:
+        counted = f"{bad} bad record{'s' if bad > 1 else ''}"
+        counted += f", {blank} empty" if blank else ""
+        if " field " in first:  # `no text in field 'text'`: other field names, perhaps
+            fix = "fix the archive, or pass --text-field/--id-field for other JSON field names"
+        else:
+            fix = "fix the archive's files as each message says"
+    return InputError(where, f"no documents were read ({counted}, the first: {first})", fix)
 
 
 def record_place(path: str) -> tuple[str, int] | None:

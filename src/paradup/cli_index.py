@@ -253,7 +253,10 @@ def build(
         int | None,
         typer.Option("--jobs", "-j", help="Worker processes, at most the cores [all cores]."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Build a new index from scratch; it replaces the old one once complete.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Build a new index from scratch; it replaces the old one once complete."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     id_field: str | None = _FIELD_OPTS["id_field"],
     text_field: str | None = _FIELD_OPTS["text_field"],

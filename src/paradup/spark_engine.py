@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection, nothing_read_fix
+from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection, nothing_read
 from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, Cluster, Member
 from .config import CheckConfig
 from .errors import InputError, ParadupError, UsageError
@@ -792,12 +792,7 @@ def spark_audit(
         docs = keep(docs.drop("bad"))
         result.docs = docs.count()
         if not result.docs and result.bad_count:
-            raise InputError(
-                ", ".join(inputs),
-                f"no documents were read ({result.bad_count} bad records, the first: "
-                f"{result.bad[0]})",
-                nothing_read_fix(result.bad[0]),
-            )
+            raise nothing_read(", ".join(inputs), result.bad_count, 0, result.bad[0])
         result.fingerprint_seconds = time.perf_counter() - t0
 
         units = keep(

@@ -22,10 +22,9 @@ from ..archive import (
     archive_bytes,
     iter_records,
     key_in_file,
-    nothing_read_fix,
+    nothing_read,
 )
 from ..config import CheckConfig
-from ..errors import InputError
 from ..read import Document, read_document
 from .store import (
     DocRow,
@@ -484,11 +483,8 @@ def build_index(
             # (An archive with no records at all gives an empty index; the CLI warns.)
             if store.created:
                 store.discard()
-            raise InputError(
-                ", ".join(roots),
-                f"no documents were read ({len(stats.bad) + len(stats.blank)} bad records, the "
-                f"first: {(stats.bad or stats.blank)[0]})",
-                nothing_read_fix((stats.bad or stats.blank)[0]),
+            raise nothing_read(
+                ", ".join(roots), len(stats.bad), len(stats.blank), (stats.bad or stats.blank)[0]
             )
         broken = {u for u in unreadable if u.endswith(JSONL_SUFFIXES)}  # partly unreadable
 
