@@ -418,3 +418,16 @@ def test_an_undecodable_article_names_the_config_key(tmp_path: Path) -> None:
     assert "--encoding" not in proc.stderr
     (repo / ".paradup.toml").write_text('encoding = "gb18030"\n', encoding="utf-8")
     assert run_paradup("hook", "gb.md", cwd=repo).returncode == 0
+
+
+def test_json_gate_of_two_configs(tmp_path: Path) -> None:
+    """The hook object's `gate` kept a "gate: " inside when two configs gated the files
+    (`any new finding; gate: 复制比 above 50.0%`)."""
+    repo = _content_baselined(tmp_path)
+    write(repo, {"content/.paradup.toml": 'baseline = "content/known.json"\nmax-ratio = 0.5\n'})
+    write(repo, {"README.md": article(2) + "\n" + paragraph(1) + "\n"})
+    proc = run_paradup("hook", "-f", "json", "content/b.md", "README.md", cwd=repo)
+    hook = json.loads(proc.stdout)["hook"]
+    assert hook["gate"] == "复制比 above 50.0%, any new finding", hook
+    text = run_paradup("hook", "content/b.md", "README.md", cwd=repo).stdout
+    assert "; gate: 复制比 above 50.0%, any new finding: failing README.md" in text, text

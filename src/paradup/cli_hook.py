@@ -106,9 +106,9 @@ def render_text(
     if old:
         summary += f" ({', '.join(old)}, not reported)"
     if failing:
-        summary += f"; {gate}: failing {', '.join(one_line(x) for x in failing)}"
+        summary += f"; gate: {gate}: failing {', '.join(one_line(x) for x in failing)}"
     elif n_new:
-        summary += f"; {gate}: passing"
+        summary += f"; gate: {gate}: passing"
     out.append(summary)
     if failing:
         out.append(HINT)
@@ -420,7 +420,7 @@ def run_hook(
             tuple(f for j in judged for f in j[1].earlier if id(f) in kept),
         )
         failing = sorted({p for j in judged for p in j[2]})
-        gate = "; ".join(dict.fromkeys(j[3] for j in judged))
+        gate = ", ".join(dict.fromkeys(j[3] for j in judged))  # each config's
         root = judged[0][4]
     new_ids = {id(f) for f in verdict.new}
     new_index = {i for i, f in enumerate(result.findings) if id(f) in new_ids}
@@ -434,7 +434,7 @@ def run_hook(
 
         verdict_data = {
             "failing": [printable(p) for p in failing],
-            "gate": gate.removeprefix("gate: "),
+            "gate": gate,
             "new": len(verdict.new),
             "known": len(verdict.known),
             "earlier": len(verdict.earlier),
@@ -573,9 +573,9 @@ def _judge(
     new_files = {f.b.path for f in verdict.new}
     limit = settings.max_ratio
     if limit is None:
-        return result, verdict, sorted(new_files), "gate: any new finding", root
+        return result, verdict, sorted(new_files), "any new finding", root
     failing = [s.path for s in result.files if s.path in new_files and s.ratio > limit]
-    return result, verdict, failing, f"gate: 复制比 above {limit:.1%}", root
+    return result, verdict, failing, f"复制比 above {limit:.1%}", root
 
 
 # -- the typer-free entry point ------------------------------------------------------------
