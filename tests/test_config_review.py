@@ -141,6 +141,9 @@ def test_bad_value_in_pyproject_and_on_the_command_line(tmp_path: Path) -> None:
     proc = run_paradup("check", str(root / "a.txt"), "--threshold", "7")
     msg = one_line_error(proc, "option --threshold: ", "7.0")
     assert "pyproject.toml" not in msg
+    # audit's own --threshold too (it said "option threshold:").
+    proc = run_paradup("audit", "--index", str(root / "none.paradup"), "--threshold", "2")
+    one_line_error(proc, "option --threshold: must be in (0, 1], got 2.0")
 
 
 def test_library_max_bucket_must_be_positive() -> None:

@@ -583,7 +583,7 @@ def audit_command(
     from .report import audit as rep
 
     if not 0 < threshold <= 1:
-        raise _fail(f"option threshold: must be in (0, 1], got {threshold}")
+        raise _fail(f"option --threshold: must be in (0, 1], got {threshold}")
     if boilerplate_docs is not None and boilerplate_docs < 2:
         raise _fail(
             f"option --boilerplate-docs: must be at least 2 (documents), got {boilerplate_docs}; "
