@@ -106,6 +106,16 @@ def test_changed_numbers_are_shown_whole() -> None:
     b = a.replace("1.25", "1.32").replace("5.6", "6.1").replace("7800", "8100")
     (f,) = check_text(f"{a}\n\n{MID}\n\n{b}\n").findings
     assert [(c.a, c.b) for c in f.changes] == [("1.25", "1.32"), ("5.6", "6.1"), ("7800", "8100")]
+    # With thousands separators too (`000 → 500` for 3,000,000 → 3,500,000), and only those.
+    a = "本次活动共吸引1,250名选手参赛，赛事总奖金达到3,000,000元，创历届新高，参赛队伍来自全国。"
+    b = a.replace("1,250", "1,380").replace("3,000,000", "3,500,000")
+    (f,) = check_text(f"{a}\n\n{MID}\n\n{b}\n").findings
+    assert [(c.a, c.b) for c in f.changes] == [("1,250", "1,380"), ("3,000,000", "3,500,000")]
+    assert all(f.b.text[c.b_start - f.b.start : c.b_end - f.b.start] == c.b for c in f.changes)
+    a = "该市今年共建成保障房5,6个片区，新增学位1,20个，较去年增长5,占全省首位。"
+    b = a.replace("5,6", "5,7").replace("1,20", "1,30").replace("增长5,", "增长6,")
+    (f,) = check_text(f"{a}\n\n{MID}\n\n{b}\n").findings
+    assert [(c.a, c.b) for c in f.changes] == [("6", "7"), ("20", "30"), ("5", "6")]
 
 
 def test_a_change_is_shown_on_one_line() -> None:

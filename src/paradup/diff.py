@@ -54,7 +54,21 @@ def _digits(toks: list[tuple[str, int, int]], k: int, toward: int) -> bool:
         return False
     left, right = sorted((k, toward))
     word = toks[k][0]
-    return (word.isdigit() or word == ".") and toks[left][2] == toks[right][1]
+    return (word.isdigit() or word == "." or _grouping(toks, k)) and toks[left][2] == toks[right][1]
+
+
+def _grouping(toks: list[tuple[str, int, int]], k: int) -> bool:
+    """Whether token k is the comma of a thousands group (`1,250`): digits touching it on the
+    left, exactly three on the right (`5,6` or a clause's comma after a number is not)."""
+    if not (0 < k < len(toks) - 1 and toks[k][0] == ","):
+        return False
+    (before, _, end), (after, start, _) = toks[k - 1], toks[k + 1]
+    return (
+        before.isdigit()
+        and len(after) == 3
+        and after.isdigit()
+        and (end, start) == (toks[k][1], toks[k][2])
+    )
 
 
 def _whole_numbers(
