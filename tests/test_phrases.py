@@ -57,6 +57,18 @@ def test_a_phrase_starts_and_ends_between_words() -> None:
     assert f.kind == "phrase" and f.a.text == f.b.text == "关于审理民间借贷案件适用法律", f
 
 
+def test_a_word_inserted_at_a_phrase_head_is_not_in_it() -> None:
+    """A comma matched before `同时` made the inserted word the phrase's head (`∅ → 同时`)."""
+    text = (
+        "市住建局负责人介绍，今年将启动全市范围内老旧小区加装电梯改造工程，首批覆盖120个小区。\n\n"
+        "会上还透露，我市将于下月起在主城区新开通8条定制公交线路，"
+        "同时今年将启动全市范围内老旧小区加装电梯改造工程，受到市民普遍欢迎。\n"
+    )
+    (f,) = check_text(text, config=CheckConfig(phrase_chars=16)).findings
+    assert f.a.text == f.b.text == "今年将启动全市范围内老旧小区加装电梯改造工程", f
+    assert f.similarity == 1.0 and f.changes == ()
+
+
 def test_a_sentence_a_passage_restates_takes_no_phrase() -> None:
     """B holds the clause of A, and C copies B exactly: the phrase A -> C lay inside the
     exact finding B -> C's span."""

@@ -34,7 +34,10 @@ def _run(a: str, b: str) -> tuple[int, int, int, int, int] | None:
         cur = chains[-1] if chains else None
         if cur is not None:
             ga, gb = m.a - cur[1], m.b - cur[3]
-            if min(ga, gb) == 0 and max(ga, gb) <= _GAP and m.size >= _MIN_BLOCK:
+            # Both pieces of a join at least _MIN_BLOCK: a comma matched before a word
+            # inserted at a phrase's head (`，同时今年将…`) made the insertion part of it.
+            joins = min(cur[4], m.size) >= _MIN_BLOCK
+            if joins and min(ga, gb) == 0 and max(ga, gb) <= _GAP:
                 cur[1], cur[3], cur[4] = m.a + m.size, m.b + m.size, cur[4] + m.size
                 continue
         chains.append([m.a, m.a + m.size, m.b, m.b + m.size, m.size])
