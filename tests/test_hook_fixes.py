@@ -416,6 +416,13 @@ def test_an_undecodable_article_names_the_config_key(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert 'set encoding = "gb18030" in .paradup.toml' in proc.stderr, proc.stderr
     assert "--encoding" not in proc.stderr
+    # The config file the repository has, as it spells the key (it always said .paradup.toml).
+    (repo / "pyproject.toml").write_text("[tool.paradup]\nthreshold = 0.5\n", encoding="utf-8")
+    proc = run_paradup("hook", "gb.md", cwd=repo)
+    assert proc.returncode == 2, proc.stderr
+    assert '[tool.paradup] encoding = "gb18030" in ' in proc.stderr, proc.stderr
+    assert "pyproject.toml" in proc.stderr and ".paradup.toml" not in proc.stderr
+    (repo / "pyproject.toml").unlink()
     (repo / ".paradup.toml").write_text('encoding = "gb18030"\n', encoding="utf-8")
     assert run_paradup("hook", "gb.md", cwd=repo).returncode == 0
 

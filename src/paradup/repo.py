@@ -34,7 +34,7 @@ from .errors import InputError, UsageError
 from .model import CheckResult
 from .prepare import PreparedDoc
 from .read import TEXT_SUFFIXES, _matches
-from .settings import Settings
+from .settings import Settings, key_in
 from .tokens import user_dict_id
 
 if TYPE_CHECKING:
@@ -345,9 +345,14 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
     try:
         document = decode_capped(data, rel, cfg.encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
-        fix = re.sub(r"pass --encoding (\S+)", r'set encoding = "\1" in .paradup.toml', exc.fix)
+        src = settings.sources.get("encoding") or settings.config_file
+        place = src if src and src != "command line" else ".paradup.toml"
+        key = key_in(place, "encoding")  # `[tool.paradup] encoding` in a pyproject.toml
+        fix = re.sub(
+            r"pass --encoding (\S+)", lambda m: f'set {key} = "{m[1]}" in {place}', exc.fix
+        )
         fix = re.sub(r"--encoding (\w[\w-]*)", r'"\1"', fix)
-        fix = fix.replace("the right --encoding", "the right encoding in .paradup.toml")
+        fix = fix.replace("the right --encoding", f"the right {key} in {place}")
         raise InputError(exc.path, exc.problem, fix) from None
     return apply(prepare(0, document, cfg), settings.allow_patterns())
 
