@@ -337,3 +337,31 @@ def test_a_sentence_cluster_inside_a_paragraph_neither_breaks_nor_straddles(
     for c in clusters:  # nothing reaches across a paragraph edge but the whole block
         for m in c.members:
             assert m.text == block or "\n" not in m.text
+
+
+FOOTER = "本文来自某某新闻客户端，仅代表作者本人观点，不代表本平台立场，如有侵权请联系删除。"
+
+
+def repost_texts() -> dict[str, str]:
+    """A story reposted whole by ten sites, and a footer under twenty documents."""
+    from ._repo import article as story_of
+
+    story = story_of(5, paragraphs=5)
+    texts = {f"copy{i}": f"{story}\n\n{FOOTER}" for i in range(10)}
+    return texts | {f"other{i}": f"{story_of(70 + i)}\n\n{FOOTER}" for i in range(10)}
+
+
+def test_a_story_reposted_as_widely_as_boilerplate_is_a_duplicate(tmp_path: Path) -> None:
+    """A wire story reposted whole by `--boilerplate-docs` sites was labelled a boilerplate
+    template, like the footer under it: the auditor's largest duplicates hid among templates."""
+    src = tmp_path / "recs.jsonl"
+    rows = [{"id": k, "text": t} for k, t in repost_texts().items()]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    build = run_paradup("index", "build", "recs.jsonl", "-i", "r.paradup", "-q", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    proc = run_paradup("audit", "-i", "r.paradup", "-f", "jsonl", cwd=tmp_path)
+    clusters = [json.loads(line) for line in proc.stdout.splitlines()]
+    kinds = {(c["kind"], c["size"], c["members"][0]["text"] == FOOTER) for c in clusters}
+    assert kinds == {("boilerplate", 20, True), ("duplicate", 10, False)}, clusters
+    text = run_paradup("audit", "-i", "r.paradup", cwd=tmp_path).stdout
+    assert text.startswith("1 duplicate cluster, 1 boilerplate template\n"), text

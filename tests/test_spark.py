@@ -255,6 +255,17 @@ def test_passages_around_a_quoted_sentence_as_the_local_engine(spark: Any, tmp_p
     assert sorted([m.text for m in c.members] for c in local) == sorted([[quoted] * 5, [block] * 3])
 
 
+def test_a_repost_is_a_duplicate_as_in_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    """A story reposted whole by as many sites as boilerplate is a duplicate in both engines;
+    the footer under them stays boilerplate (`audit._boilerplate`)."""
+    from .test_audit_review import repost_texts
+
+    rows = [{"id": k, "text": t} for k, t in repost_texts().items()]
+    local, collected = _both_engines(spark, tmp_path, rows)
+    assert _ordered(collected) == _ordered(local)
+    assert [(c.kind, c.size) for c in collected] == [("boilerplate", 20), ("duplicate", 10)]
+
+
 def test_trimmed_members_as_the_local_engine(spark: Any, tmp_path: Path) -> None:
     """Paragraph members trimmed at their edges (`audit._trim_edges`) by both engines: a
     one-line article restated with unrelated sentences of its own after it (a blank between)

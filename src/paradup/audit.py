@@ -479,7 +479,8 @@ def audit_stream(
     ranked = np.lexsort((unit_rank[heads], -length, -sizes))
     n_docs = store.counts()["docs"]
     bp_min = boilerplate_docs or max(10, n_docs // 200)
-    n_bp = int(np.count_nonzero(sizes[ranked] >= bp_min))
+    boiler = _boilerplate(store, sizes >= bp_min, cluster_of, mdoc, mend - mstart)
+    n_bp = int(np.count_nonzero(boiler))
 
     def build() -> Iterator[Cluster]:
         try:  # created apart from the `with` so that its own failure is named as such
@@ -520,11 +521,10 @@ def audit_stream(
                             )
                         )
                     i += len(built)
-                    size = int(sizes[c])
                     yield Cluster(
                         n,
-                        "boilerplate" if size >= bp_min else "duplicate",
-                        size,
+                        "boilerplate" if boiler[c] else "duplicate",
+                        int(sizes[c]),
                         (round(float(lo[c]), 4), round(float(hi[c]), 4)),
                         tuple(built),
                     )
@@ -1081,6 +1081,35 @@ def _edge_hits(
             edge[:-1] = owner[1:] != owner[:-1]
         out[owner[edge]] = at[edge]
     return out
+
+
+# Frequent clusters (over the same documents, for `--documents`) are a story reposted that
+# often, not a template, when they hold at least this share of their documents.
+REPOST_SHARE = 0.8
+
+
+def _boilerplate(
+    store: IndexStore,
+    widespread: npt.NDArray[np.bool_],
+    cluster_of: npt.NDArray[np.int64],
+    mdoc: npt.NDArray[np.int64],
+    mlen: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Which clusters are boilerplate: in `--boilerplate-docs` documents or more (`widespread`)
+    and not most of them (a footer, a disclaimer, a template line; a footer half of each short
+    post too); a wire story reposted whole by as many sites is a duplicate. Members' raw
+    characters against their documents' prose characters, summed over the cluster's members
+    (the Spark engine does the same)."""
+    import numpy as np
+
+    rows = store.con.execute("SELECT id, chars FROM docs").fetchall()
+    chars = np.zeros(max((r[0] for r in rows), default=0) + 1, dtype=np.int64)
+    for doc_id, n in rows:
+        chars[doc_id] = n
+    n = len(widespread)
+    covered = np.bincount(cluster_of, weights=mlen, minlength=n)
+    total = np.bincount(cluster_of, weights=chars[mdoc], minlength=n)
+    return widespread & (covered < REPOST_SHARE * total)
 
 
 def _doc_rank(store: IndexStore, column: str, key: Callable[[Any], Any]) -> npt.NDArray[np.int64]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .archive import shown_path_from
+from .audit import REPOST_SHARE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,11 +29,6 @@ if TYPE_CHECKING:
 
     from .audit import Step, _Units
     from .index.store import IndexStore
-
-
-# Frequent clusters over the same documents are a story reposted that often, not a template,
-# when together they hold at least this share of every one of those documents.
-REPOST_SHARE = 0.8
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection, nothing_read
-from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, Cluster, Member
+from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, REPOST_SHARE, Cluster, Member
 from .config import CheckConfig
 from .errors import InputError, ParadupError, UsageError
 
@@ -870,7 +870,7 @@ def spark_audit(
                 units.select("uid", "doc", "kind", "start", "end"), F.col("node") == F.col("uid")
             ).select("comp", "uid", "doc", "kind", "start", "end")
         )
-        dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text")
+        dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text", "chars")
         # Paragraph members trimmed to the sentences their cluster restates (`audit._trim_edges`);
         # a member with an exact copy in another document keeps its span.
         exact = edges.where(F.col("sim") >= 1.0)
@@ -914,6 +914,8 @@ def spark_audit(
         ).otherwise(F.lit(0).cast("long"))
         full = kept.join(dinfo, "doc").select(
             "comp",
+            (F.col("end") - F.col("start")).alias("mlen"),
+            "chars",
             # Members by first occurrence (date; undated last), then archive order: file, line,
             # the first unit's kind (sentences first), start; as `audit.audit_stream` orders.
             F.struct(
@@ -937,13 +939,22 @@ def spark_audit(
         head = F.col("members")[0]
         clusters = (
             full.groupBy("comp")
-            .agg(F.sort_array(F.collect_list("m")).alias("members"))
+            .agg(
+                F.sort_array(F.collect_list("m")).alias("members"),
+                F.sum("mlen").alias("covered"),
+                F.sum("chars").alias("total"),
+            )
             .join(sims, "comp")
             .withColumn("size", F.size(F.array_distinct(F.col("members.doc"))))
             .withColumn(
                 "kind",
-                F.when(F.col("size") >= bp_min, "boilerplate").otherwise("duplicate"),
+                # In that many documents and a small part of them (`audit._boilerplate`).
+                F.when(
+                    (F.col("size") >= bp_min) & (F.col("covered") < REPOST_SHARE * F.col("total")),
+                    "boilerplate",
+                ).otherwise("duplicate"),
             )
+            .drop("covered", "total")
             .withColumn("first_len", head["end"] - head["start"])
             .orderBy(
                 F.col("size").desc(),
