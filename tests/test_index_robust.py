@@ -4,6 +4,7 @@ filled a tmpfs, overwrote pages and killed workers)."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from paradup.errors import ParadupError
 from paradup.index import build as build_mod
+from paradup.index import store as store_mod
 from paradup.index.build import build_index
 from paradup.index.store import IndexStore
 
@@ -201,3 +203,60 @@ def test_a_failed_force_rebuild_leaves_the_old_index(
     assert _no_rebuild_files(index)
     with IndexStore.open(index) as store:
         assert store.counts()["docs"] == 600
+
+
+def test_the_rebuild_file_is_ours_alone(tmp_path: Path) -> None:
+    """`--force` removed whatever file was named `INDEX.rebuild`, and another writer could build
+    an index by that name at the same time; a killed rebuild's file was mentioned nowhere."""
+    write_jsonl(tmp_path / "a.jsonl", 40)
+    index, side = tmp_path / "i.paradup", tmp_path / "i.paradup.rebuild"
+    build_index([str(tmp_path / "a.jsonl")], str(index), jobs=1)
+    force = ("index", "build", "a.jsonl", "--index", "i.paradup", "--force", "-q", "-j", "1")
+    side.write_text("my notes\n", encoding="utf-8")
+    proc = run_paradup(*force, cwd=tmp_path)
+    one_line_error(proc, "i.paradup.rebuild", "not a paradup index", "move it away")
+    assert side.read_text(encoding="utf-8") == "my notes\n"
+    side.unlink()
+    # Another writer on that name: refused while it writes.
+    with IndexStore.create_or_open(side, IndexStore.open(index).settings):
+        proc = run_paradup(*force, cwd=tmp_path)
+        one_line_error(proc, "i.paradup.rebuild", "another paradup process is writing")
+    # What a killed rebuild leaves (an index by that name): `index info` says so, and the next
+    # rebuild starts over in its place.
+    build_index([str(tmp_path / "a.jsonl")], str(side), jobs=1)
+    info = run_paradup("index", "info", "--index", "i.paradup", cwd=tmp_path)
+    assert "rebuild: i.paradup.rebuild (" in info.stdout, info.stdout
+    assert "interrupted `index build --force` left" in info.stdout
+    assert run_paradup(*force, cwd=tmp_path).returncode == 0
+    assert _no_rebuild_files(index)
+    info = run_paradup("index", "info", "--index", "i.paradup", "-f", "json", cwd=tmp_path)
+    assert json.loads(info.stdout)["notes"] == {}
+
+
+def test_a_rebuild_killed_at_the_swap_keeps_the_old_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old index's -wal was deleted before the new file moved over it: a rebuild dying in
+    between lost the commits still in that -wal (an update killed while a reader read)."""
+    write_jsonl(tmp_path / "a.jsonl", 40)
+    index = tmp_path / "i.paradup"
+    build_index([str(tmp_path / "a.jsonl")], str(index), jobs=1)
+    # A commit left in the -wal: its writer died before SQLite's checkpoint at close.
+    script = (
+        "import os, sqlite3, sys; con = sqlite3.connect(sys.argv[1]); "
+        "con.execute(\"INSERT INTO meta VALUES ('late', '1')\"); con.commit(); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", script, str(index)], check=True)
+    assert Path(f"{index}-wal").stat().st_size > 0
+
+    def die(*_args: object) -> None:
+        raise KeyboardInterrupt  # the rebuild killed between the two steps
+
+    monkeypatch.setattr(store_mod.os, "replace", die)
+    with pytest.raises(KeyboardInterrupt):
+        build_index([str(tmp_path / "a.jsonl")], str(index), jobs=1, force=True)
+    monkeypatch.undo()
+    with IndexStore.open(index) as store:
+        assert store.counts()["docs"] == 40
+        row = store.con.execute("SELECT value FROM meta WHERE key = 'late'").fetchone()
+    assert row == ("1",)

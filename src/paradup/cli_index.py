@@ -354,6 +354,24 @@ def _archive_config(config_file: Path | None, encoding: str | None) -> CheckConf
         raise _fail(str(exc)) from None
 
 
+def _rebuild_note(index: Path | str) -> list[tuple[str, str]]:
+    """`index build --force` at work beside the index, or the file one left when killed."""
+    from .index.store import leftover_rebuild, writer_active
+
+    side = leftover_rebuild(index)
+    if side is None:
+        return []
+    if writer_active(index):
+        why = f"`index build --force` is building {side}; it replaces this index when complete"
+    else:
+        mb = sum(f.stat().st_size for f in side.parent.glob(side.name + "*")) / 1e6
+        why = (
+            f"{side} ({mb:.1f} MB) is what an interrupted `index build --force` left; this "
+            "index is as it was: run the rebuild again (it starts over), or delete that file"
+        )
+    return [("rebuild", one_line(why))]
+
+
 def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
     """Why answers from this index may be incomplete: a build or update still writing it or
     interrupted (documents it had not reached are missing), texts cut by an earlier paradup.
@@ -414,7 +432,7 @@ def info(
     try:
         with IndexStore.open(index) as store, stdout_report("free space where it goes"):
             counts = store.counts()
-            notes = index_notes(store, index)
+            notes = index_notes(store, index) + _rebuild_note(index)
             # What an update must match: the roots, the folder relative archive paths were
             # given from, and the JSON Lines fields the documents were read with.
             roots, folder, fields = store.roots(), store.archive_folder(), store.fields()
@@ -457,7 +475,7 @@ def info(
             if encoding is not None:
                 typer.echo(f"articles read as: --encoding {_shell_word(encoding)}")
             for topic, note in notes:
-                if topic == "texts":
+                if topic in ("texts", "rebuild"):
                     typer.echo(f"{topic}: {note}")
     except ParadupError as exc:
         raise _fail(str(exc)) from None

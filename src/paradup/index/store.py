@@ -464,6 +464,7 @@ class IndexStore:
         self.settings = settings
         self._lock_fd: int | None = None
         self._side: Path | None = None  # a --force rebuild's file, moved over `path` at close
+        self._side_fd: int | None = None  # and its lock
         self.created = False  # create_or_open made the file
         self._layout()
         self._live: npt.NDArray[np.int64] | None = None  # sorted live unit ids, when needed
@@ -572,6 +573,8 @@ class IndexStore:
         # Under the lock: another writer may have finished an index here meanwhile, and what
         # this run may remove on failure is only a file it created itself.
         existed = p.exists()
+        side: Path | None = None  # a --force rebuild's file, ours once checked
+        side_fd: int | None = None
         try:
             kind, meta = _probe(p)  # again, under the lock: another writer may have been first
             if kind == "foreign":
@@ -579,12 +582,18 @@ class IndexStore:
                     f"{p}: exists and is not a paradup index; refusing to overwrite it, "
                     "pass a new path to --index"
                 )
-            side: Path | None = None
             if force and kind != "new":
                 # Built beside the old index and moved over it once complete: a rebuild that
                 # fails (nothing readable, a full disk, Ctrl-C) leaves the old index as it was.
+                # Its own lock too: nobody may write an index by that name meanwhile.
+                side_fd = _lock(_side_path(p))
+                if _probe(_side_path(p))[0] == "foreign":
+                    raise IndexError_(
+                        f"{_side_path(p)}: exists and is not a paradup index; move it away "
+                        "(`index build --force` builds the new index under that name)"
+                    )
                 side = _side_path(p)
-                _remove_files(side)
+                _remove_files(side)  # what an interrupted rebuild left
                 kind, meta = "new", {}
             con = _connect(side or p)
             try:
@@ -622,11 +631,13 @@ class IndexStore:
             if side is not None:
                 _remove_files(side)
             # Last: a writer waiting for the lock must not find files that are then removed.
+            if side_fd is not None:
+                _unlock(_side_path(p), side_fd)
             _unlock(p, lock_fd)
             raise
         store = cls(p, con, settings)
         store._lock_fd = lock_fd
-        store._side = side
+        store._side, store._side_fd = side, side_fd
         store.created = not existed
         return store
 
@@ -639,10 +650,16 @@ class IndexStore:
         self.con.close()
         if side is not None:
             if complete:
-                for suffix in ("-wal", "-shm"):  # the old file's: never applied to the new one
+                # The old file's -wal is never to be applied to the new one: its commits go
+                # into the old file first (a kill before the move keeps them), then it goes.
+                _checkpoint(self.path)
+                for suffix in ("-wal", "-shm"):
                     Path(str(self.path) + suffix).unlink(missing_ok=True)
                 os.replace(side, self.path)
             _remove_files(side)
+        if self._side_fd is not None:
+            _unlock(_side_path(self.path), self._side_fd)
+            self._side_fd = None
         if self._lock_fd is not None:
             _unlock(self.path, self._lock_fd)
             self._lock_fd = None
@@ -1575,6 +1592,24 @@ def compress_text(text: str) -> bytes:
 def _side_path(path: Path) -> Path:
     """Where `index build --force` builds the index that replaces the one at `path`."""
     return path.with_name(path.name + ".rebuild")
+
+
+def leftover_rebuild(path: str | os.PathLike[str]) -> Path | None:
+    """The file an interrupted `index build --force` of the index at `path` left, if any."""
+    side = _side_path(Path(path))
+    return side if side.exists() else None
+
+
+def _checkpoint(path: Path) -> None:
+    """Move the commits in an index's -wal into the file itself, as far as readers allow."""
+    if not Path(str(path) + "-wal").exists():
+        return
+    with suppress(sqlite3.Error):
+        con = sqlite3.connect(str(path), timeout=5)
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
 
 
 def _remove_files(path: Path) -> None:
