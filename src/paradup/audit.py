@@ -1102,10 +1102,11 @@ def _boilerplate(
     (the Spark engine does the same)."""
     import numpy as np
 
-    rows = store.con.execute("SELECT id, chars FROM docs").fetchall()
-    chars = np.zeros(max((r[0] for r in rows), default=0) + 1, dtype=np.int64)
-    for doc_id, n in rows:
-        chars[doc_id] = n
+    if not widespread.any():
+        return widespread
+    rows = np.array(store.con.execute("SELECT id, chars FROM docs").fetchall(), dtype=np.int64)
+    chars = np.zeros(int(rows[:, 0].max()) + 1, dtype=np.int64)
+    chars[rows[:, 0]] = rows[:, 1]
     n = len(widespread)
     covered = np.bincount(cluster_of, weights=mlen, minlength=n)
     total = np.bincount(cluster_of, weights=chars[mdoc], minlength=n)
