@@ -189,6 +189,10 @@ def test_a_failed_force_rebuild_leaves_the_old_index(
     proc = run_paradup(*build, "bad.jsonl", cwd=tmp_path)
     one_line_error(proc, "bad.jsonl", "no documents were read")
     intact()
+    (tmp_path / "empty.jsonl").write_bytes(b"")  # an export that came out empty
+    proc = run_paradup(*build, "empty.jsonl", cwd=tmp_path)
+    one_line_error(proc, "empty.jsonl: no documents in it", "the old index is kept")
+    intact()
     proc = _limited(200_000, *build, "a.jsonl", cwd=tmp_path)
     one_line_error(proc, "i.paradup", "free space")
     intact()

@@ -240,6 +240,30 @@ def test_unreadable_archive_is_an_error(spark: Any, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown text encoding" in proc.stderr
 
 
+def test_an_archive_of_retractions_is_the_same_error(spark: Any, tmp_path: Path) -> None:
+    """Emptied articles and blanked records: `index build` said "N empty … fill them", the
+    Spark engine "N bad records … pass --text-field/--id-field"."""
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "a.md").write_text("", encoding="utf-8")
+    (tmp_path / "tree" / "b.md").write_text("  \n", encoding="utf-8")
+    blanked = tmp_path / "blank.jsonl"
+    _write_jsonl(blanked, [{"id": "a", "text": ""}, {"id": "b", "text": " "}])
+    mixed = tmp_path / "mixed.jsonl"
+    _write_jsonl(mixed, [{"id": "a", "text": ""}, {"id": "b", "body": article(1)}])
+    for root, words in (
+        (tmp_path / "tree", "(2 empty, the first: "),
+        (blanked, "(2 empty, the first: "),
+        (mixed, "(1 bad record, 1 empty, the first: "),
+    ):
+        with pytest.raises(InputError) as local:
+            build_index([str(root)], str(tmp_path / "x.paradup"), jobs=1)
+        with pytest.raises(InputError) as remote:
+            spark_audit([str(root)], spark=spark)
+        assert str(remote.value) == str(local.value)
+        assert words in str(local.value), local.value
+    assert "no text in field 'text'; pass --text-field" in str(local.value)  # (mixed's first)
+
+
 def _spark_lines(stderr: str) -> list[str]:
     """stderr without the JVM launcher's own notice (Spark 4 loads an incubator module)."""
     return [ln for ln in stderr.splitlines() if not ln.startswith("WARNING: Using incubator")]

@@ -27,6 +27,13 @@ class Blank(str):
     leaves the index), not a bad record that `--strict` fails on."""
 
 
+def unread_article(path: str, exc: InputError) -> str:
+    """The message of an article that could not be read: an emptied one is a retraction."""
+    if exc.problem == "is empty":
+        return Blank(f"{path}: is empty; not indexed")
+    return str(InputError(path, exc.problem, exc.fix))
+
+
 def nothing_read(where: str, bad: int, blank: int, first: str) -> InputError:
     """The error for an archive none of whose `bad + blank` records could be read (`blank`:
     retractions, empty texts); `first` is the first one's message, which has its own fix."""
@@ -36,7 +43,7 @@ def nothing_read(where: str, bad: int, blank: int, first: str) -> InputError:
     else:
         counted = f"{bad} bad record{'s' if bad > 1 else ''}"
         counted += f", {blank} empty" if blank else ""
-        if " field " in first:  # `no text in field 'text'`: other field names, perhaps
+        if "no text in field " in first:  # other field names, perhaps
             fix = "fix the archive, or pass --text-field/--id-field for other JSON field names"
         else:
             fix = "fix the archive's files as each message says"
@@ -317,10 +324,9 @@ def _root_records(
         except InputError as exc:
             if path == root:
                 raise
-            if exc.problem == "is empty":  # an emptied article is retracted, not kept
-                on_bad(Blank(f"{exc.path}: is empty; not indexed"))
-            else:
-                on_bad(str(exc))
+            msg = unread_article(exc.path, exc)
+            on_bad(msg)
+            if not isinstance(msg, Blank):
                 on_unreadable(printable(path))  # a text file's key is its path
             continue
         size = len(doc.text.encode("utf-8", "surrogatepass"))

@@ -37,7 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .archive import EVERY_FILE, JSONL_SUFFIXES, Fields, Selection, nothing_read
+from .archive import (
+    EVERY_FILE,
+    JSONL_SUFFIXES,
+    Fields,
+    Selection,
+    nothing_read,
+    unread_article,
+)
 from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, REPOST_SHARE, Cluster, Member
 from .config import CheckConfig
 from .errors import InputError, ParadupError, UsageError
@@ -336,8 +343,11 @@ Parsed = tuple[str | None, str, str | None, str | None, str | None, str | None, 
 
 
 def _bad(msg: str, path: str, fno: int, file: str, line: int) -> Parsed:
-    # A plain str: the JVM cannot unpickle a str subclass (archive.Blank) in a row.
-    return None, path, None, None, None, str(msg), fno, file, line
+    # A plain str: the JVM cannot unpickle a str subclass (archive.Blank) in a row; a
+    # retraction keeps an empty text instead, so that it is counted as one.
+    from .archive import Blank
+
+    return None, path, None, None, "" if isinstance(msg, Blank) else None, str(msg), fno, file, line
 
 
 def _jsonl_parsed(file: str, lines: Iterable[bytes], fields: Fields, fno: int) -> Iterator[Parsed]:
@@ -369,7 +379,7 @@ def _local_files(
                 try:
                     doc = read_document(real, encoding, select.max_bytes, select.limit_fix)
                 except InputError as exc:
-                    yield _bad(str(InputError(file, exc.problem, exc.fix)), file, fno, file, 0)
+                    yield _bad(unread_article(file, exc), file, fno, file, 0)
                     continue
                 yield file, file, None, None, doc.text, None, fno, file, 0
                 continue
@@ -407,7 +417,7 @@ def _remote_files(
                     bytes(content), file, encoding, select.max_bytes, select.limit_fix
                 )
             except InputError as exc:
-                yield _bad(str(exc), file, 0, file, 0)
+                yield _bad(unread_article(file, exc), file, 0, file, 0)
                 continue
             yield file, file, None, None, doc.text, None, 0, file, 0
 
@@ -461,7 +471,8 @@ def _fingerprinter(
         for key, path, title, date, text, bad, fno, file, line in rows:
             if bad is not None or key is None or text is None:
                 msg = bad or "bad record"
-                yield (None, path, None, None, None, 0, None, msg, [], fno, file, line)
+                blank = "" if bad is not None and text == "" else None  # a retraction (`_bad`)
+                yield (None, path, None, None, None, 0, blank, msg, [], fno, file, line)
                 continue
             batch.append(ArchiveRecord(key, path, text, title, date, content_hash(text)))
             where.append((fno, file, line))
@@ -771,10 +782,11 @@ def spark_audit(
             if failure is None:
                 raise
             raise failure from None
-        result.bad = [
-            r["bad"]
-            for r in bad.orderBy(*archive_order).select("bad").limit(MAX_BAD_SHOWN).collect()
-        ]
+        shown = bad.orderBy(*archive_order).select("bad", "text").limit(MAX_BAD_SHOWN).collect()
+        result.bad = [r["bad"] for r in shown]
+        # Retractions (an emptied article, a blanked record) apart, as `index build` counts.
+        blanks = bad.where(F.col("text") == "").count() if result.bad_count else 0
+        first_bad = next((r["bad"] for r in shown if r["text"] is None), None)
         docs = all_docs.where(F.col("bad").isNull())
         dup = docs.groupBy("key").count().where(F.col("count") > 1)
         if dup.limit(1).count():
@@ -792,7 +804,8 @@ def spark_audit(
         docs = keep(docs.drop("bad"))
         result.docs = docs.count()
         if not result.docs and result.bad_count:
-            raise nothing_read(", ".join(inputs), result.bad_count, 0, result.bad[0])
+            shown_first = first_bad or result.bad[0]
+            raise nothing_read(", ".join(inputs), result.bad_count - blanks, blanks, shown_first)
         result.fingerprint_seconds = time.perf_counter() - t0
 
         units = keep(

@@ -25,6 +25,7 @@ from ..archive import (
     nothing_read,
 )
 from ..config import CheckConfig
+from ..errors import InputError
 from ..read import Document, read_document
 from .store import (
     DocRow,
@@ -485,6 +486,14 @@ def build_index(
                 store.discard()
             raise nothing_read(
                 ", ".join(roots), len(stats.bad), len(stats.blank), (stats.bad or stats.blank)[0]
+            )
+        if not stats.seen and store.rebuilding:
+            # A `--force` rebuild of an export that came out empty would leave an empty index
+            # where a good one was: refused, the old index kept.
+            raise InputError(
+                ", ".join(roots),
+                "no documents in it",
+                "the old index is kept; check the archive (to empty the index, delete it)",
             )
         broken = {u for u in unreadable if u.endswith(JSONL_SUFFIXES)}  # partly unreadable
 

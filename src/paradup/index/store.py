@@ -641,6 +641,11 @@ class IndexStore:
         store.created = not existed
         return store
 
+    @property
+    def rebuilding(self) -> bool:
+        """Whether this is a `--force` rebuild, moved over an existing index when complete."""
+        return self._side is not None
+
     def close(self, complete: bool = True) -> None:
         """Close; a rebuild (`--force`) replaces the old index only when `complete`."""
         side, self._side = self._side, None
