@@ -116,6 +116,10 @@ def test_changed_numbers_are_shown_whole() -> None:
     b = a.replace("5,6", "5,7").replace("1,20", "1,30").replace("增长5,", "增长6,")
     (f,) = check_text(f"{a}\n\n{MID}\n\n{b}\n").findings
     assert [(c.a, c.b) for c in f.changes] == [("6", "7"), ("20", "30"), ("5", "6")]
+    # A full-width comma is a clause break, though NFKC folds it to ",": `5，250家` is no number.
+    a = "今年以来全市同比增长5，250家企业参与了这次专项行动，覆盖全市十二个区县和开发区。"
+    (f,) = check_text(f"{a}\n\n{MID}\n\n{a.replace('增长5', '增长6')}\n").findings
+    assert [(c.a, c.b) for c in f.changes] == [("5", "6")]
 
 
 def test_a_change_is_shown_on_one_line() -> None:

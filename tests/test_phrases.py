@@ -67,6 +67,16 @@ def test_a_word_inserted_at_a_phrase_head_is_not_in_it() -> None:
     (f,) = check_text(text, config=CheckConfig(phrase_chars=16)).findings
     assert f.a.text == f.b.text == "今年将启动全市范围内老旧小区加装电梯改造工程", f
     assert f.similarity == 1.0 and f.changes == ()
+    # Nor when the piece matched before the gap is punctuation that the ends lose (`——“`).
+    p = "今年将启动全市范围内老旧小区加装电梯改造工程"
+    text = (
+        f"市住建局负责人在昨天召开的新闻发布会上介绍了新规（甲类）——“{p}，首批覆盖120个小区，"
+        "总投资约3.5亿元”。\n\n"
+        f"会上还透露，我市将于下月起在主城区新开通8条定制公交线路（乙类）——“同时{p}，"
+        "受到市民普遍欢迎”。\n"
+    )
+    (f,) = check_text(text, config=CheckConfig(phrase_chars=16)).findings
+    assert f.a.text == f.b.text == p and f.changes == (), f
 
 
 def test_a_sentence_a_passage_restates_takes_no_phrase() -> None:

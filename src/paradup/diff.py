@@ -47,19 +47,24 @@ def _raw(
     return pos, pos
 
 
-def _digits(toks: list[tuple[str, int, int]], k: int, toward: int) -> bool:
+Tokens = list[tuple[str, int, int]]
+
+
+def _digits(norm: Normalized, toks: Tokens, k: int, toward: int) -> bool:
     """Whether token k is a digit run or a point touching token `toward` (one of its
     neighbours): part of the number the edit next to it is in."""
     if not (0 <= k < len(toks) and 0 <= toward < len(toks)):
         return False
     left, right = sorted((k, toward))
     word = toks[k][0]
-    return (word.isdigit() or word == "." or _grouping(toks, k)) and toks[left][2] == toks[right][1]
+    number = word.isdigit() or word == "." or _grouping(norm, toks, k)
+    return number and toks[left][2] == toks[right][1]
 
 
-def _grouping(toks: list[tuple[str, int, int]], k: int) -> bool:
-    """Whether token k is the comma of a thousands group (`1,250`): digits touching it on the
-    left, exactly three on the right (`5,6` or a clause's comma after a number is not)."""
+def _grouping(norm: Normalized, toks: Tokens, k: int) -> bool:
+    """Whether token k is the comma of a thousands group (`1,250`): an ASCII comma in the file
+    (`5，250` is a clause break: NFKC folds `，` to `,`), digits touching it on the left,
+    exactly three on the right (`5,6` or a clause's comma after a number is not)."""
     if not (0 < k < len(toks) - 1 and toks[k][0] == ","):
         return False
     (before, _, end), (after, start, _) = toks[k - 1], toks[k + 1]
@@ -68,12 +73,15 @@ def _grouping(toks: list[tuple[str, int, int]], k: int) -> bool:
         and len(after) == 3
         and after.isdigit()
         and (end, start) == (toks[k][1], toks[k][2])
+        and norm.raw[norm.raw_span(end, start)[0]] == ","
     )
 
 
 def _whole_numbers(
-    ta: list[tuple[str, int, int]],
-    tb: list[tuple[str, int, int]],
+    na: Normalized,
+    ta: Tokens,
+    nb: Normalized,
+    tb: Tokens,
     opcodes: Sequence[tuple[str, int, int, int, int]],
 ) -> list[tuple[Literal["replace", "delete", "insert"], int, int, int, int]]:
     """The edits widened to whole decimal numbers on both sides, then merged: 1.25 -> 1.32
@@ -83,9 +91,9 @@ def _whole_numbers(
         if tag == "equal":
             continue
         if any(w[:1].isdigit() or w == "." for w, _, _ in (*ta[i1:i2], *tb[j1:j2])):
-            while _digits(ta, i1 - 1, i1) and _digits(tb, j1 - 1, j1):
+            while _digits(na, ta, i1 - 1, i1) and _digits(nb, tb, j1 - 1, j1):
                 i1, j1 = i1 - 1, j1 - 1
-            while _digits(ta, i2, i2 - 1) and _digits(tb, j2, j2 - 1):
+            while _digits(na, ta, i2, i2 - 1) and _digits(nb, tb, j2, j2 - 1):
                 i2, j2 = i2 + 1, j2 + 1
         if spans and (i1 <= spans[-1][1] or j1 <= spans[-1][3]):
             spans[-1][1], spans[-1][3] = max(spans[-1][1], i2), max(spans[-1][3], j2)
@@ -118,7 +126,7 @@ def word_changes(
     big = max(len(ta), len(tb)) > EXACT_DIFF_WORDS
     matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=big)
     punct: list[Change] = []
-    for op, i1, i2, j1, j2 in _whole_numbers(ta, tb, matcher.get_opcodes()):
+    for op, i1, i2, j1, j2 in _whole_numbers(na, ta, nb, tb, matcher.get_opcodes()):
         a_words = "".join(t[0] for t in ta[i1:i2])
         b_words = "".join(t[0] for t in tb[j1:j2])
         as_, ae = _raw(na, ta, i1, i2, a[1])

@@ -27,20 +27,23 @@ _EDGE = " ,.;:!?、\"'()[]<>-·—"  # trimmed from a phrase's ends (normalized 
 def _run(a: str, b: str) -> tuple[int, int, int, int, int] | None:
     """The longest common run of a and b (start/end in each, matched characters), joining
     blocks across a gap on one side only."""
-    chains: list[list[int]] = []  # [a start, a end, b start, b end, matched]
+    chains: list[list[int]] = []  # [a start, a end, b start, b end, matched, matched words]
     for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
         if not m.size:
             continue
+        words = sum(ch not in _EDGE for ch in a[m.a : m.a + m.size])
         cur = chains[-1] if chains else None
         if cur is not None:
             ga, gb = m.a - cur[1], m.b - cur[3]
-            # Both pieces of a join at least _MIN_BLOCK: a comma matched before a word
-            # inserted at a phrase's head (`，同时今年将…`) made the insertion part of it.
-            joins = min(cur[4], m.size) >= _MIN_BLOCK
+            # Both sides of a join at least _MIN_BLOCK characters besides punctuation: a
+            # comma matched before a word inserted at a phrase's head (`，同时今年将…`), trimmed
+            # off later, made the insertion the phrase's edge.
+            joins = min(cur[5], words) >= _MIN_BLOCK
             if joins and min(ga, gb) == 0 and max(ga, gb) <= _GAP:
                 cur[1], cur[3], cur[4] = m.a + m.size, m.b + m.size, cur[4] + m.size
+                cur[5] += words
                 continue
-        chains.append([m.a, m.a + m.size, m.b, m.b + m.size, m.size])
+        chains.append([m.a, m.a + m.size, m.b, m.b + m.size, m.size, words])
     if not chains:
         return None
     best = max(chains, key=lambda c: c[4])  # the first of the longest
