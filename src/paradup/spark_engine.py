@@ -883,7 +883,7 @@ def spark_audit(
                 units.select("uid", "doc", "kind", "start", "end"), F.col("node") == F.col("uid")
             ).select("comp", "uid", "doc", "kind", "start", "end")
         )
-        dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text", "chars")
+        dinfo = docs.select(F.col("key").alias("doc"), "path", "title", "date", "text")
         # Paragraph members trimmed to the sentences their cluster restates (`audit._trim_edges`);
         # a member with an exact copy in another document keeps its span.
         exact = edges.where(F.col("sim") >= 1.0)
@@ -927,8 +927,7 @@ def spark_audit(
         ).otherwise(F.lit(0).cast("long"))
         full = kept.join(dinfo, "doc").select(
             "comp",
-            (F.col("end") - F.col("start")).alias("mlen"),
-            "chars",
+            F.col("doc").alias("mdoc"),
             # Members by first occurrence (date; undated last), then archive order: file, line,
             # the first unit's kind (sentences first), start; as `audit.audit_stream` orders.
             F.struct(
@@ -949,25 +948,49 @@ def spark_audit(
                 "kind",
             ).alias("m"),
         )
+        # Boilerplate unless most of its documents are mostly it (`audit._boilerplate`): the
+        # sentence units inside the members against all of the document's.
+        sents = units.where(F.col("kind") == "s").select(
+            F.col("doc").alias("mdoc"), F.col("start").alias("sstart")
+        )
+        total = sents.groupBy("mdoc").count().withColumnRenamed("count", "total")
+        spans = full.select(
+            "comp", "mdoc", F.col("m.start").alias("ms"), F.col("m.end").alias("me")
+        )
+        held = (
+            spans.join(sents, "mdoc")
+            .where((F.col("sstart") >= F.col("ms")) & (F.col("sstart") < F.col("me")))
+            .groupBy("comp", "mdoc")
+            .count()
+            .withColumnRenamed("count", "held")
+        )
+        mostly = (
+            spans.select("comp", "mdoc")
+            .distinct()
+            .join(held, ["comp", "mdoc"], "left")
+            .join(total, "mdoc", "left")
+            .groupBy("comp")
+            .agg(
+                F.count_if(
+                    F.coalesce("held", F.lit(0)) >= REPOST_SHARE * F.coalesce("total", F.lit(0))
+                ).alias("mostly")
+            )
+        )
         head = F.col("members")[0]
         clusters = (
             full.groupBy("comp")
-            .agg(
-                F.sort_array(F.collect_list("m")).alias("members"),
-                F.sum("mlen").alias("covered"),
-                F.sum("chars").alias("total"),
-            )
+            .agg(F.sort_array(F.collect_list("m")).alias("members"))
             .join(sims, "comp")
+            .join(mostly, "comp")
             .withColumn("size", F.size(F.array_distinct(F.col("members.doc"))))
             .withColumn(
                 "kind",
-                # In that many documents and a small part of them (`audit._boilerplate`).
                 F.when(
-                    (F.col("size") >= bp_min) & (F.col("covered") < REPOST_SHARE * F.col("total")),
+                    (F.col("size") >= bp_min) & (2 * F.col("mostly") < F.col("size")),
                     "boilerplate",
                 ).otherwise("duplicate"),
             )
-            .drop("covered", "total")
+            .drop("mostly")
             .withColumn("first_len", head["end"] - head["start"])
             .orderBy(
                 F.col("size").desc(),
