@@ -364,10 +364,11 @@ def _rebuild_note(index: Path | str) -> list[tuple[str, str]]:
     if writer_active(index):
         why = f"`index build --force` is building {side}; it replaces this index when complete"
     else:
-        mb = sum(f.stat().st_size for f in side.parent.glob(side.name + "*")) / 1e6
+        files = [f for f in side.parent.glob(side.name + "*") if f.suffix != ".lock"]
+        mb = sum(f.stat().st_size for f in files) / 1e6
         why = (
             f"{side} ({mb:.1f} MB) is what an interrupted `index build --force` left; this "
-            "index is as it was: run the rebuild again (it starts over), or delete that file"
+            f"index is as it was: run the rebuild again (it starts over), or delete {side}*"
         )
     return [("rebuild", one_line(why))]
 

@@ -34,7 +34,7 @@ from .errors import InputError, UsageError
 from .model import CheckResult
 from .prepare import PreparedDoc
 from .read import TEXT_SUFFIXES, _matches
-from .settings import Settings, key_in
+from .settings import Settings
 from .tokens import user_dict_id
 
 if TYPE_CHECKING:
@@ -345,9 +345,7 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
     try:
         document = decode_capped(data, rel, cfg.encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
-        src = settings.sources.get("encoding") or settings.config_file
-        place = src if src and src != "command line" else ".paradup.toml"
-        key = key_in(place, "encoding")  # `[tool.paradup] encoding` in a pyproject.toml
+        place, key = settings.key_place("encoding")
         fix = re.sub(
             r"pass --encoding (\S+)", lambda m: f'set {key} = "{m[1]}" in {place}', exc.fix
         )

@@ -60,12 +60,19 @@ class Settings:
 
     def limit_fix(self) -> str:
         """The fix for a file over `max-bytes`, naming the config file that set the limit."""
-        src = self.sources.get("max-bytes")
-        if src is None or src == "command line":
+        if self.sources.get("max-bytes") in (None, "command line"):
             from .read import LIMIT_FIX
 
             return LIMIT_FIX
-        return f"split it, or raise {key_in(src, 'max-bytes')} in {src}"
+        place, key = self.key_place("max-bytes")
+        return f"split it, or raise {key} in {place}"
+
+    def key_place(self, key: str) -> tuple[str, str]:
+        """Where to set `key`: the config file that set it, else the one in use, else a new
+        `.paradup.toml`; and the key as that file spells it (`[tool.paradup] key`)."""
+        src = self.sources.get(key)
+        place = src if src and src != "command line" else self.config_file or ".paradup.toml"
+        return place, key_in(place, key)
 
     def allow_patterns(self) -> list[re.Pattern[str]]:
         return compile_allow(self.allow)

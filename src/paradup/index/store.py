@@ -1609,10 +1609,15 @@ def _checkpoint(path: Path) -> None:
     """Move the commits in an index's -wal into the file itself, as far as readers allow."""
     if not Path(str(path) + "-wal").exists():
         return
+    import time
+
     with suppress(sqlite3.Error):
         con = sqlite3.connect(str(path), timeout=5)
         try:
-            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            for _ in range(20):  # a reader's snapshot holds it back: wait a little for it
+                if not con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                    break
+                time.sleep(0.1)
         finally:
             con.close()
 
