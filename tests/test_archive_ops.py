@@ -247,7 +247,7 @@ def test_strict_passes_retractions(tmp_path: Path) -> None:
     proc = run_paradup("index", "update", "-i", "i.paradup", "--strict", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "0 bad records skipped, 2 empty (not indexed)" in proc.stderr
-    assert "skipped: cms.jsonl:1: field 'text' is empty" in proc.stderr
+    assert "retracted: cms.jsonl:1: field 'text' is empty" in proc.stderr
     assert "arts/b.md: is empty; not indexed" in proc.stderr
     assert "2 removed" in proc.stderr and _info(tmp_path)["docs"] == 2
     # A bad record still fails it.

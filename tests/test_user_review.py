@@ -160,6 +160,14 @@ def test_index_uses_the_configs_fingerprint_settings(tmp_path: Path) -> None:
     proc = run_paradup("check", "d.txt", "--against", "i.paradup", "-f", "json", cwd=project)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["findings"][0]["a"]["path"] == "a.jsonl:1"
+    # Other settings on the command line: the options to pass, not internal field names.
+    proc = run_paradup("check", "d.txt", "-i", "i.paradup", "--shingle", "2", cwd=project)
+    one_line_error(
+        proc,
+        "i.paradup: the index was fingerprinted with --shingle 3 (this check: 2);",
+        "`paradup index build --force`",
+    )
+    assert "num_perm" not in proc.stderr and "seed" not in proc.stderr
 
 
 def test_text_report_keeps_the_gutter_on_every_line(tmp_path: Path) -> None:

@@ -161,14 +161,26 @@ def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) 
     # An index before content hashes recorded the dictionary's path.
     legacy = st.user_dict is not None and not st.user_dict.startswith("sha256:")
     words = config.user_dict if legacy else user_dict_id(config.user_dict)
-    mine = (config.num_perm, config.seed, config.shingle, config.ngram, words)
-    theirs = (st.num_perm, st.seed, st.shingle, st.ngram, st.user_dict)
-    if mine != theirs:
+    differ = [
+        f"--{name} {theirs} (this check: {mine})"
+        for name, theirs, mine in (
+            ("num-perm", st.num_perm, config.num_perm),
+            ("shingle", st.shingle, config.shingle),
+            ("ngram", st.ngram, config.ngram),
+        )
+        if theirs != mine
+    ]
+    if words != st.user_dict:
+        differ.append("another --user-dict" if st.user_dict else "no --user-dict")
+    if st.seed != config.seed:
+        differ.append(f"seed {st.seed} (this check: {config.seed})")
+    if differ:
         from .index.store import IndexError_
 
         raise IndexError_(
-            f"{index_path}: index fingerprints use num_perm/seed/shingle/ngram/user_dict "
-            f"{theirs}, this check {mine}; pass the index's settings or rebuild the index"
+            f"{index_path}: the index was fingerprinted with {', '.join(differ)}; pass the "
+            "index's settings (or set them in the config), or rebuild the index with these "
+            "(`paradup index build --force`)"
         )
 
 

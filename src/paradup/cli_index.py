@@ -154,8 +154,10 @@ def _build(
             raise _fail(str(exc)) from None
         except sqlite3.DatabaseError as exc:  # a damaged file met half-way (a delete, a merge)
             raise _fail(str(database_failure(index, exc))) from None
-    for msg in [*stats.bad, *stats.blank]:
+    for msg in stats.bad:
         err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
+    for msg in stats.blank:  # a retraction: removed from the index when it was in it
+        err.print(f"retracted: {one_line(msg)}", highlight=False, markup=False)
     if not stats.seen:
         err.print(
             f"warning: {', '.join(archive)}: no documents in it; the index holds none",
