@@ -155,7 +155,7 @@ def test_a_user_dictionary_is_recorded_by_its_content(tmp_path: Path) -> None:
     assert other.returncode == 1, other.stderr
     write(tmp_path, {"dict.txt": words + "优化营商环境 100 nz\n"})
     edited = run_paradup(*check, cwd=tmp_path)
-    assert edited.returncode == 2 and "user_dict" in edited.stderr, edited.stderr
+    assert edited.returncode == 2 and "another --user-dict" in edited.stderr, edited.stderr
     up = run_paradup("index", "update", "arc", "--index", "a.paradup", cwd=tmp_path)
     assert up.returncode == 2 and "--force" in up.stderr, up.stderr
 
