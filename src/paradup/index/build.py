@@ -467,13 +467,13 @@ def build_index(
                     if isinstance(exc, BrokenProcessPool):  # the OOM killer, or a kill -9
                         again = (
                             "run the build again (the old index is unchanged)"
-                            if force
+                            if store.rebuilding
                             else "run `paradup index update` to resume"
                         )
                         raise IndexError_(
                             f"{index_path}: a worker process died (killed, or out of memory?); "
                             f"{again}, with fewer --jobs if memory is short"
-                            + ("" if force else " (what was committed is kept)")
+                            + ("" if store.rebuilding else " (what was committed is kept)")
                         ) from None
                     raise
         if relabeled:
