@@ -1083,8 +1083,9 @@ def _edge_hits(
     return out
 
 
-# Frequent clusters (over the same documents, for `--documents`) are a story reposted that
-# often, not a template, when they hold at least this share of their documents.
+# A story reposted that often, not a template: a frequent cluster most of whose documents it
+# holds this share of (`_boilerplate`); for `--documents`, frequent clusters over the same
+# documents holding this share of each of them (`families`).
 REPOST_SHARE = 0.8
 
 
@@ -1097,7 +1098,7 @@ def _boilerplate(
     mend: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.bool_]:
     """Which clusters are boilerplate: in `--boilerplate-docs` documents or more (`widespread`)
-    and not most of most of them. A footer, a disclaimer, a template line (a footer half of
+    and not the bulk of most of them. A footer, a disclaimer, a template line (a footer half of
     each short post too) is; a wire story reposted whole by as many sites is a duplicate, even
     when long round-ups quote it too. A document is mostly the cluster when its members there
     hold `REPOST_SHARE` of its sentence units: counted, not measured in raw characters, where
