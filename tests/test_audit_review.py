@@ -378,3 +378,28 @@ def test_a_story_reposted_as_widely_as_boilerplate_is_a_duplicate(tmp_path: Path
     assert kinds == {("boilerplate", 20, True), ("duplicate", 12, False)}, clusters
     text = run_paradup("audit", "-i", "r.paradup", cwd=tmp_path).stdout
     assert text.startswith("2 duplicate clusters, 1 boilerplate template\n"), text
+
+
+def test_a_footer_under_posts_of_short_sentences_is_boilerplate(tmp_path: Path) -> None:
+    """Posts whose sentences are all under `min-chars` have no sentence units: the footer
+    under them counted as all of each (0 of 0 sentences) and was called a repost."""
+    import random
+
+    rng = random.Random(3)
+    pool = [chr(c) for c in range(0x4E00, 0x4E00 + 2500)]
+
+    def short() -> str:
+        return "".join("".join(rng.choice(pool) for _ in range(8)) + "。" for _ in range(4))
+
+    footer = "责任编辑：王小五。来源：新华社。欢迎转载分享。图片来自网络。"
+    rows = [{"id": f"post{i}", "text": f"{short()}\n\n{footer}"} for i in range(12)]
+    src = tmp_path / "posts.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    assert (
+        run_paradup("index", "build", str(src), "-i", str(tmp_path / "p.paradup")).returncode == 0
+    )
+    proc = run_paradup("audit", "-i", str(tmp_path / "p.paradup"), "-f", "jsonl")
+    clusters = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(c["kind"], c["size"], c["members"][0]["text"]) for c in clusters] == [
+        ("boilerplate", 12, footer)
+    ]

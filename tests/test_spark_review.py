@@ -262,6 +262,23 @@ def test_an_archive_of_retractions_is_the_same_error(spark: Any, tmp_path: Path)
         assert str(remote.value) == str(local.value)
         assert words in str(local.value), local.value
     assert "no text in field 'text'; pass --text-field" in str(local.value)  # (mixed's first)
+    # With documents to audit, retractions are counted apart from bad records (the CLI prints
+    # them as `retracted:`), and the first bad record is named past 100 retractions.
+    some = tmp_path / "some.jsonl"
+    _write_jsonl(some, [{"id": "a", "text": ""}, {"id": "b", "text": article(1)}])
+    result = spark_audit([str(some)], spark=spark)
+    assert (result.bad_count, result.blank_count, result.docs) == (0, 1, 1)
+    assert result.blank == [
+        f"{some}:1: field 'text' is empty; not indexed (fill it or drop the line)"
+    ]
+    late = tmp_path / "late.jsonl"
+    _write_jsonl(late, [{"id": f"e{i}", "text": ""} for i in range(120)] + [{"id": "x"}])
+    with pytest.raises(InputError) as local:
+        build_index([str(late)], str(tmp_path / "y.paradup"), jobs=1)
+    with pytest.raises(InputError) as remote:
+        spark_audit([str(late)], spark=spark)
+    assert str(remote.value) == str(local.value)
+    assert "(1 bad record, 120 empty, the first: " in str(local.value)
 
 
 def _spark_lines(stderr: str) -> list[str]:

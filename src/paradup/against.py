@@ -171,7 +171,13 @@ def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) 
         if theirs != mine
     ]
     if words != st.user_dict:
-        differ.append("another --user-dict" if st.user_dict else "no --user-dict")
+        differ.append(
+            "another --user-dict"
+            if st.user_dict and words
+            else "a --user-dict (this check: none)"
+            if st.user_dict
+            else "no --user-dict (this check: one)"
+        )
     if st.seed != config.seed:
         differ.append(f"seed {st.seed} (this check: {config.seed})")
     if differ:
@@ -179,8 +185,8 @@ def require_compatible(store: IndexStore, index_path: str, config: CheckConfig) 
 
         raise IndexError_(
             f"{index_path}: the index was fingerprinted with {', '.join(differ)}; pass the "
-            "index's settings (or set them in the config), or rebuild the index with these "
-            "(`paradup index build --force`)"
+            "index's settings (or set them in the config), or set this check's in the config "
+            "and rebuild the index (`paradup index build --force`)"
         )
 
 

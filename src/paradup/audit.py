@@ -1113,7 +1113,8 @@ def _boilerplate(
     inside = np.searchsorted(key, (mdoc << 32) | mend) - np.searchsorted(key, (mdoc << 32) | mstart)
     pair, at = np.unique((cluster_of << 32) | mdoc, return_inverse=True)
     held = np.bincount(at, weights=inside)
-    mostly = held >= REPOST_SHARE * total[pair & 0xFFFFFFFF]
+    whole = total[pair & 0xFFFFFFFF]  # (a document of no sentence units is no repost)
+    mostly = (whole > 0) & (held >= REPOST_SHARE * whole)
     n = len(widespread)
     reposted = np.bincount(pair >> 32, weights=mostly, minlength=n)
     return widespread & (2 * reposted < np.bincount(pair >> 32, minlength=n))

@@ -728,6 +728,8 @@ def audit_command(
             raise _fail(str(failure)) from None
         for msg in result.bad:
             err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
+        for msg in result.blank:
+            err.print(f"retracted: {one_line(msg)}", highlight=False, markup=False)
         if not result.docs:
             err.print(
                 f"warning: {', '.join(input)}: no documents in it; nothing to audit",
@@ -737,7 +739,9 @@ def audit_command(
         if say:
             say(
                 f"{result.docs} documents, {result.clusters} clusters "
-                f"({result.bad_count} bad records skipped); {result.seconds:.1f} s"
+                f"({result.bad_count} bad records skipped"
+                + (f", {result.blank_count} empty" if result.blank_count else "")
+                + f"); {result.seconds:.1f} s"
             )
         clusters = result.collected if result.collected is not None else result.top
         if result.collected is not None:

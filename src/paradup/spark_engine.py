@@ -653,7 +653,9 @@ class SparkAudit:
     boilerplate: int = 0
     rounds: int = 0
     bad_count: int = 0
-    bad: list[str] = field(default_factory=list)
+    bad: list[str] = field(default_factory=list)  # the first MAX_BAD_SHOWN, archive order
+    blank_count: int = 0  # retractions: emptied articles, blanked records
+    blank: list[str] = field(default_factory=list)
     seconds: float = 0.0
     fingerprint_seconds: float = 0.0
     output_dir: str | None = None
@@ -775,18 +777,24 @@ def spark_audit(
             say("fingerprinting (paradup.batch.fingerprint_batch in Spark tasks)")
             fp = parsed.mapPartitionsWithIndex(_fingerprinter(config, settings))
             all_docs = keep(spark.createDataFrame(fp, _doc_schema()))
-            bad = all_docs.where(F.col("bad").isNotNull())
+            # Retractions (an emptied article, a blanked record: an empty text, `_bad`) apart
+            # from bad records, as `index build` counts them.
+            bad = all_docs.where(F.col("bad").isNotNull() & F.col("text").isNull())
+            blank = all_docs.where(F.col("bad").isNotNull() & (F.col("text") == ""))
             result.bad_count = bad.count()  # the first action: the archive is read here
+            result.blank_count = blank.count()
         except Exception as exc:
             failure = read_failure(exc, remote or inputs, fmt)
             if failure is None:
                 raise
             raise failure from None
-        shown = bad.orderBy(*archive_order).select("bad", "text").limit(MAX_BAD_SHOWN).collect()
-        result.bad = [r["bad"] for r in shown]
-        # Retractions (an emptied article, a blanked record) apart, as `index build` counts.
-        blanks = bad.where(F.col("text") == "").count() if result.bad_count else 0
-        first_bad = next((r["bad"] for r in shown if r["text"] is None), None)
+        result.bad, result.blank = (
+            [
+                r["bad"]
+                for r in df.orderBy(*archive_order).select("bad").limit(MAX_BAD_SHOWN).collect()
+            ]
+            for df in (bad, blank)
+        )
         docs = all_docs.where(F.col("bad").isNull())
         dup = docs.groupBy("key").count().where(F.col("count") > 1)
         if dup.limit(1).count():
@@ -803,9 +811,9 @@ def spark_audit(
             docs = ranked.where("_r = 1").drop("_r")
         docs = keep(docs.drop("bad"))
         result.docs = docs.count()
-        if not result.docs and result.bad_count:
-            shown_first = first_bad or result.bad[0]
-            raise nothing_read(", ".join(inputs), result.bad_count - blanks, blanks, shown_first)
+        if not result.docs and (result.bad_count or result.blank_count):
+            first_msg = (result.bad or result.blank)[0]
+            raise nothing_read(", ".join(inputs), result.bad_count, result.blank_count, first_msg)
         result.fingerprint_seconds = time.perf_counter() - t0
 
         units = keep(
@@ -972,7 +980,8 @@ def spark_audit(
             .groupBy("comp")
             .agg(
                 F.count_if(
-                    F.coalesce("held", F.lit(0)) >= REPOST_SHARE * F.coalesce("total", F.lit(0))
+                    (F.coalesce("total", F.lit(0)) > 0)
+                    & (F.coalesce("held", F.lit(0)) >= REPOST_SHARE * F.col("total"))
                 ).alias("mostly")
             )
         )
