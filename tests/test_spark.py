@@ -93,7 +93,8 @@ def test_same_clusters_as_local_engine_on_real_news(spark: Any, tmp_path: Path) 
     out = tmp_path / "out"
     res = spark_audit([str(src)], spark=spark, output_dir=str(out), collect=True)
     assert res.collected is not None
-    assert res.docs == n_docs and res.bad_count == len(rows) - n_docs  # empty texts skipped
+    assert res.docs == n_docs and res.blank_count == len(rows) - n_docs  # empty texts
+    assert res.bad_count == 0
     assert len(local) > 50  # a real comparison: real news restates itself
     assert _shape(res.collected) == _shape(local)
     assert res.clusters == len(local)
