@@ -211,18 +211,24 @@ def test_bad_master_names_the_master_not_java(tmp_path: Path) -> None:
     ]
 
 
+def _same_error(spark: Any, root: Path, index: Path) -> str:
+    """The InputError both engines raise for an archive nothing can be read from (equal)."""
+    with pytest.raises(InputError) as local:
+        build_index([str(root)], str(index), jobs=1)
+    with pytest.raises(InputError) as remote:
+        spark_audit([str(root)], spark=spark)
+    assert str(remote.value) == str(local.value)
+    return str(local.value)
+
+
 def test_unreadable_archive_is_an_error(spark: Any, tmp_path: Path) -> None:
     # Finding 10: an archive where nothing could be read exited 0; no --encoding to pass.
     tree = tmp_path / "gbk"
     tree.mkdir()
     for i in range(2):
         (tree / f"{i}.txt").write_bytes(article(i, True).encode("gbk"))
-    with pytest.raises(InputError) as local:
-        build_index([str(tree)], str(tmp_path / "x.paradup"), jobs=1)
-    with pytest.raises(InputError) as remote:
-        spark_audit([str(tree)], spark=spark)
-    assert str(remote.value) == str(local.value)
-    assert "no documents were read (2 bad records, the first: " in str(remote.value)
+    error = _same_error(spark, tree, tmp_path / "x.paradup")
+    assert "no documents were read (2 bad records, the first: " in error
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match=r"empty: contains no \.txt, \.md or JSON Lines files"):
         spark_audit([str(tmp_path / "empty")], spark=spark)
@@ -255,13 +261,9 @@ def test_an_archive_of_retractions_is_the_same_error(spark: Any, tmp_path: Path)
         (blanked, "(2 empty, the first: "),
         (mixed, "(1 bad record, 1 empty, the first: "),
     ):
-        with pytest.raises(InputError) as local:
-            build_index([str(root)], str(tmp_path / "x.paradup"), jobs=1)
-        with pytest.raises(InputError) as remote:
-            spark_audit([str(root)], spark=spark)
-        assert str(remote.value) == str(local.value)
-        assert words in str(local.value), local.value
-    assert "no text in field 'text'; pass --text-field" in str(local.value)  # (mixed's first)
+        error = _same_error(spark, root, tmp_path / "x.paradup")
+        assert words in error, error
+    assert "no text in field 'text'; pass --text-field" in error  # (mixed's first)
     # With documents to audit, retractions are counted apart from bad records (the CLI prints
     # them as `retracted:`), and the first bad record is named past 100 retractions.
     some = tmp_path / "some.jsonl"
@@ -273,12 +275,8 @@ def test_an_archive_of_retractions_is_the_same_error(spark: Any, tmp_path: Path)
     ]
     late = tmp_path / "late.jsonl"
     _write_jsonl(late, [{"id": f"e{i}", "text": ""} for i in range(120)] + [{"id": "x"}])
-    with pytest.raises(InputError) as local:
-        build_index([str(late)], str(tmp_path / "y.paradup"), jobs=1)
-    with pytest.raises(InputError) as remote:
-        spark_audit([str(late)], spark=spark)
-    assert str(remote.value) == str(local.value)
-    assert "(1 bad record, 120 empty, the first: " in str(local.value)
+    error = _same_error(spark, late, tmp_path / "y.paradup")
+    assert "(1 bad record, 120 empty, the first: " in error
 
 
 def _spark_lines(stderr: str) -> list[str]:
