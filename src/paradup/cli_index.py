@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import TextIO
 
+    from rich.console import Console
+
     from .config import CheckConfig
     from .families import Family
     from .index.build import BuildStats
@@ -154,10 +156,7 @@ def _build(
             raise _fail(str(exc)) from None
         except sqlite3.DatabaseError as exc:  # a damaged file met half-way (a delete, a merge)
             raise _fail(str(database_failure(index, exc))) from None
-    for msg in stats.bad:
-        err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
-    for msg in stats.blank:  # a retraction: removed from the index when it was in it
-        err.print(f"retracted: {one_line(msg)}", highlight=False, markup=False)
+    _print_unread(err, stats.bad, stats.blank)
     if not stats.seen:
         err.print(
             f"warning: {', '.join(archive)}: no documents in it; the index holds none",
@@ -354,6 +353,14 @@ def _archive_config(config_file: Path | None, encoding: str | None) -> CheckConf
         )
     except ParadupError as exc:
         raise _fail(str(exc)) from None
+
+
+def _print_unread(err: Console, bad: Iterable[str], blank: Iterable[str]) -> None:
+    """One stderr line per bad record (`skipped:`) and per retraction (`retracted:`: an
+    emptied article or a blanked record, removed from an index that held it)."""
+    for prefix, messages in (("skipped", bad), ("retracted", blank)):
+        for msg in messages:
+            err.print(f"{prefix}: {one_line(msg)}", highlight=False, markup=False)
 
 
 def _rebuild_note(index: Path | str) -> list[tuple[str, str]]:
@@ -726,10 +733,7 @@ def audit_command(
             if failure is None:
                 raise
             raise _fail(str(failure)) from None
-        for msg in result.bad:
-            err.print(f"skipped: {one_line(msg)}", highlight=False, markup=False)
-        for msg in result.blank:
-            err.print(f"retracted: {one_line(msg)}", highlight=False, markup=False)
+        _print_unread(err, result.bad, result.blank)
         if not result.docs:
             err.print(
                 f"warning: {', '.join(input)}: no documents in it; nothing to audit",

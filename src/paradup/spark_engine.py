@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .archive import (
     EVERY_FILE,
     JSONL_SUFFIXES,
+    Blank,
     Fields,
     Selection,
     nothing_read,
@@ -345,8 +346,6 @@ Parsed = tuple[str | None, str, str | None, str | None, str | None, str | None, 
 def _bad(msg: str, path: str, fno: int, file: str, line: int) -> Parsed:
     # A plain str: the JVM cannot unpickle a str subclass (archive.Blank) in a row; a
     # retraction keeps an empty text instead, so that it is counted as one.
-    from .archive import Blank
-
     return None, path, None, None, "" if isinstance(msg, Blank) else None, str(msg), fno, file, line
 
 

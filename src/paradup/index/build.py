@@ -465,15 +465,16 @@ def build_index(
                     # Ctrl-C reaches the parent only; queued batches are dropped, not waited on.
                     pool.shutdown(wait=False, cancel_futures=True)
                     if isinstance(exc, BrokenProcessPool):  # the OOM killer, or a kill -9
-                        again = (
-                            "run the build again (the old index is unchanged)"
+                        fix = (
+                            "run the build again (the old index is unchanged), with fewer "
+                            "--jobs if memory is short"
                             if store.rebuilding
-                            else "run `paradup index update` to resume"
+                            else "run `paradup index update` to resume, with fewer --jobs if "
+                            "memory is short (what was committed is kept)"
                         )
                         raise IndexError_(
                             f"{index_path}: a worker process died (killed, or out of memory?); "
-                            f"{again}, with fewer --jobs if memory is short"
-                            + ("" if store.rebuilding else " (what was committed is kept)")
+                            + fix
                         ) from None
                     raise
         if relabeled:

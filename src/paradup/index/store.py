@@ -586,13 +586,14 @@ class IndexStore:
                 # Built beside the old index and moved over it once complete: a rebuild that
                 # fails (nothing readable, a full disk, Ctrl-C) leaves the old index as it was.
                 # Its own lock too: nobody may write an index by that name meanwhile.
-                side_fd = _lock(_side_path(p))
-                if _probe(_side_path(p))[0] == "foreign":
+                rebuild = _side_path(p)
+                side_fd = _lock(rebuild)
+                if _probe(rebuild)[0] == "foreign":
                     raise IndexError_(
-                        f"{_side_path(p)}: exists and is not a paradup index; move it away "
+                        f"{rebuild}: exists and is not a paradup index; move it away "
                         "(`index build --force` builds the new index under that name)"
                     )
-                side = _side_path(p)
+                side = rebuild
                 _remove_files(side)  # what an interrupted rebuild left
                 kind, meta = "new", {}
             con = _connect(side or p)
