@@ -161,9 +161,10 @@ def _refuse_output(
 
 def _settings(paths: list[str], config: Path | None, **cli: object) -> "tuple[Settings, Path]":
     from .repo import repo_root
-    from .settings import load_settings
+    from .settings import load_settings, require_user_dict
 
     settings = load_settings(paths or ["."], config, cli)
+    require_user_dict(settings)
     start = Path(paths[0]) if paths else Path.cwd()
     return settings, repo_root(start.resolve() if start.exists() else Path.cwd())
 
@@ -797,6 +798,16 @@ def register(app: "typer.Typer") -> None:
             unread: list[str] = []
             result, checked, _ = check_changed(root, settings, None, unread=unread)
             path = _baseline_path(settings, root)
+            if unread:
+                # The findings of an unread article would be missing from the new baseline and
+                # fail later as new: the old file is kept until every article can be read.
+                for why in unread:
+                    typer.echo(f"paradup: error: {one_line(why)}; skipped", err=True)
+                n = len(unread)
+                raise fail(
+                    f"{path}: not written: {n} article{'' if n == 1 else 's'} could not be read; "
+                    "fix them or exclude them in the config, then run it again"
+                )
             n = write(path, result)
         except ParadupError as exc:
             raise fail(str(exc)) from None
@@ -804,10 +815,6 @@ def register(app: "typer.Typer") -> None:
             f"paradup: wrote {n} finding{'' if n == 1 else 's'} among {len(checked)} "
             f"article{'' if len(checked) == 1 else 's'} to {path}"
         )
-        for why in unread:  # not recorded: say so, and exit 2 as `check` does
-            typer.echo(f"paradup: error: {one_line(why)}; skipped", err=True)
-        if unread:
-            raise typer.Exit(EXIT_USAGE)
 
     @app.command("config")
     def show_config(
@@ -822,12 +829,16 @@ def register(app: "typer.Typer") -> None:
         import json
 
         from .output import discard_stdout
-        from .settings import effective, load_settings
+        from .settings import effective, load_settings, require_user_dict
 
         try:
             settings = load_settings(files or ["."], config)
         except ParadupError as exc:
             raise fail(str(exc)) from None
+        try:  # shown all the same: the dictionary may be written next
+            require_user_dict(settings)
+        except ParadupError as exc:
+            _warn(str(exc))
         lines = [f"# config file: {settings.config_file or 'none (defaults)'}"]
         for key, value, source in effective(settings):
             if value is None:  # TOML has no null: a comment, so the output stays a config

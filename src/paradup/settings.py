@@ -368,6 +368,19 @@ def _check_user_dict(path: str, source: str | None) -> None:
         raise UsageError(f"{path}: user dictionary is not UTF-8{where}; save it as UTF-8") from None
 
 
+def require_user_dict(settings: Settings) -> None:
+    """A missing user dictionary named once, with the key that set it, for commands that read
+    many articles: the hook skipped every article in turn (one line each), and `baseline
+    write` then replaced a good baseline with an empty one."""
+    path = settings.config.user_dict
+    if path is None or Path(path).exists():
+        return
+    source = settings.sources.get("user-dict")
+    from_file = source is not None and source != "command line"
+    fix = f"fix user-dict in {source} or create the file" if from_file else "check --user-dict"
+    raise UsageError(f"{path}: user dictionary not found; {fix}")
+
+
 def effective(settings: Settings) -> list[tuple[str, Any, str]]:
     """(key, value, source) for every setting, for `paradup config`."""
     cfg = settings.config
