@@ -361,21 +361,59 @@ def key_in_file(key: str, path: str) -> bool:
     return rest.startswith("#") or (rest[:1] == ":" and rest[1:].isdigit())
 
 
+def refuse_json(path: str) -> None:
+    """A `.json` file named as an archive root: a CMS export, not an article (it was indexed
+    as one plain-text article of raw JSON, exit 0). JSON Lines are read by their own names."""
+    if not (path.lower().endswith(".json") and os.path.isfile(path)):
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    except OSError:
+        return  # the reader names it
+    if head == b"[":
+        problem = "is a JSON array; the archive reads JSON Lines (one record per line)"
+        fix = f"convert it: jq -c '.[]' {path} > {path[:-5]}.jsonl"
+    else:
+        problem = "is a .json file, which would be read as one plain-text article"
+        fix = "if it holds one JSON record per line, name it .jsonl (or .ndjson)"
+    raise InputError(path, problem, fix)
+
+
 def archive_files(
     roots: Iterable[str], select: Selection = EVERY_FILE
 ) -> Iterator[tuple[str, Iterable[str]]]:
     """(root, the article files under it) for every archive root."""
     # Articles as `check` finds them (.txt/.md/.markdown/.text in any case), and JSON Lines
     # exports (by their lower-case suffix: that is how `iter_records` tells them apart).
-    jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
-    what = "no .txt, .md or JSON Lines files"
-    fix = "point at the archive's folder of articles or exports"
     for given in roots:
         if not os.path.exists(given):
             raise InputError(given, "does not exist", "check the archive path")
         root = os.path.normpath(given)  # keys are paths: `./a.jsonl` and `a.jsonl` are one
-        files = expand_paths([root], select.include, select.exclude, also=jsonl, what=what, fix=fix)
-        yield root, files
+        yield root, _files(root, select)
+
+
+def _files(root: str, select: Selection) -> Iterator[str]:
+    """`expand_paths` for an archive: its articles and JSON Lines exports."""
+    jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
+    what = "no .txt, .md or JSON Lines files"
+    fix = "point at the archive's folder of articles or exports"
+    try:
+        yield from expand_paths(
+            [root], select.include, select.exclude, also=jsonl, what=what, fix=fix
+        )
+    except InputError:
+        if os.path.isdir(root) and _has_json(root):  # a folder of CMS exports named .json
+            raise InputError(
+                root,
+                "contains no .txt, .md or JSON Lines files, only .json ones (not read)",
+                "name JSON Lines exports .jsonl; convert a JSON array with jq -c '.[]'",
+            ) from None
+        raise
+
+
+def _has_json(folder: str) -> bool:
+    return any(n.lower().endswith(".json") for _, _, names in os.walk(folder) for n in names)
 
 
 def archive_bytes(roots: Iterable[str], select: Selection = EVERY_FILE) -> int:

@@ -314,7 +314,7 @@ def local_sources(
     or opened (JSON Lines) is an InputError. `fmt` jsonl reads named files as JSON Lines
     whatever their suffix, and only the JSON Lines files of a directory. `select`: the
     config's include/exclude, as for the local engine."""
-    from .archive import archive_files
+    from .archive import archive_files, refuse_json
     from .read import read_document
 
     out: list[Source] = []
@@ -325,6 +325,7 @@ def local_sources(
                 continue
             if path == root:  # a named file: refused now, as `index build` does
                 if not jsonl:
+                    refuse_json(path)
                     read_document(path, encoding, select.max_bytes, select.limit_fix)
                 else:
                     try:

@@ -23,6 +23,7 @@ from ..archive import (
     iter_records,
     key_in_file,
     nothing_read,
+    refuse_json,
 )
 from ..config import CheckConfig
 from ..errors import InputError
@@ -344,6 +345,7 @@ def build_index(
     select = Selection(config.include, config.exclude, config.max_bytes)
     stats.total_bytes = archive_bytes(roots, select)
     for root in roots:
+        refuse_json(root)
         if os.path.isfile(root) and not root.endswith(JSONL_SUFFIXES):
             # An article named as a root that cannot be read (empty, binary, another
             # encoding) is an error: raise it before the index file exists, not after.

@@ -1,0 +1,54 @@
+"""Fixes from an archive auditor's review (2026-12-04, ninth session), on exports and
+summaries a scheduled job reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ._repo import article
+from .conftest import one_line_error, run_paradup
+
+
+def _records(n: int, first: int = 0) -> list[dict[str, str]]:
+    return [{"id": f"r{i}", "text": article(600 + i)} for i in range(first, first + n)]
+
+
+def _lines(rows: list[dict[str, str]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def test_a_json_export_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """`index build export.json` indexed a CMS export as one plain-text article of raw JSON
+    (exit 0, "1 documents"); `check --against` then quoted JSON syntax as archived text."""
+    (tmp_path / "export.json").write_text(_lines(_records(3)), encoding="utf-8")
+    (tmp_path / "array.json").write_text(json.dumps(_records(3), ensure_ascii=False, indent=1))
+    (tmp_path / "dumps").mkdir()
+    (tmp_path / "dumps" / "2023.json").write_text(_lines(_records(2)), encoding="utf-8")
+    cases = {
+        "export.json": ("export.json:", "name it .jsonl"),
+        "array.json": ("array.json: is a JSON array", "jq -c '.[]' array.json > array.jsonl"),
+        "dumps": ("dumps: contains no .txt, .md or JSON Lines files, only .json ones", "jq"),
+    }
+    for root, words in cases.items():
+        proc = run_paradup("index", "build", root, "-i", "x.paradup", cwd=tmp_path)
+        one_line_error(proc, *words)
+        assert not list(tmp_path.glob("x.paradup*"))
+    (tmp_path / "export.jsonl").write_text(_lines(_records(3)), encoding="utf-8")
+    ok = run_paradup("index", "build", "export.jsonl", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_the_spark_engine_refuses_a_json_export_too(tmp_path: Path) -> None:
+    """The Spark audit lists local files as `index build` does (`--input-format jsonl` reads
+    a named file as JSON Lines whatever its name)."""
+    from paradup.errors import InputError
+    from paradup.spark_engine import local_sources
+
+    export = tmp_path / "export.json"
+    export.write_text(_lines(_records(2)), encoding="utf-8")
+    with pytest.raises(InputError, match=r"name it \.jsonl"):
+        local_sources([str(export)], "text", None)
+    assert [s[1] for s in local_sources([str(export)], "jsonl", None)] == [str(export)]
