@@ -51,3 +51,29 @@ def test_baseline_write_keeps_the_old_file_when_an_article_is_unread(tmp_path: P
     assert "articles/gbk.md: is not valid UTF-8" in proc.stderr
     assert "not written: 1 article could not be read" in proc.stderr
     assert (repo / ".paradup-baseline.json").read_bytes() == before
+
+
+def test_a_copy_between_folders_of_two_encodings_is_found(tmp_path: Path) -> None:
+    """`legacy/.paradup.toml` reads its GBK articles as gb18030; the rest are UTF-8. Each
+    config's check read every article in its own encoding and dropped those that failed: a
+    copy between the two folders passed the hook, `hook --all` and CI, silently."""
+    repo = make_repo(tmp_path / "r", {"articles/a.md": article(511)})
+    (repo / "legacy").mkdir()
+    (repo / "legacy" / "old.txt").write_bytes(article(512).encode("gb18030"))
+    write(repo, {"legacy/.paradup.toml": 'encoding = "gb18030"\n'})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "legacy")
+    (repo / "legacy" / "new.txt").write_bytes((article(513) + paragraph(511)).encode("gb18030"))
+    write(repo, {"articles/new.md": article(514) + "\n" + paragraph(512) + "\n"})
+    git(repo, "add", "-A")
+    for _ in range(2):  # cold, then from the cache
+        for rel, source in (
+            ("legacy/new.txt", "articles/a.md"),
+            ("articles/new.md", "legacy/old.txt"),
+        ):
+            proc = run_paradup("hook", rel, cwd=repo)
+            assert proc.returncode == 1, (rel, proc.stdout, proc.stderr)
+            assert f"restates {source}" in proc.stdout
+    every = run_paradup("hook", "--all", cwd=repo)
+    assert every.returncode == 1, every.stdout + every.stderr
+    assert "restates articles/a.md" in every.stdout and "restates legacy/old.txt" in every.stdout

@@ -30,11 +30,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, UsageError
+from .errors import InputError, ParadupError, UsageError
 from .model import CheckResult
 from .prepare import PreparedDoc
 from .read import TEXT_SUFFIXES, _matches
-from .settings import Settings
+from .settings import CONFIG_NAMES, Settings
 from .tokens import user_dict_id
 
 if TYPE_CHECKING:
@@ -179,12 +179,65 @@ def _articles(listing: bytes, settings: Settings, base: str = "") -> dict[str, s
     return files
 
 
+def read_as(root: Path, settings: Settings, files: dict[str, str]) -> dict[str, str]:
+    """The articles, those under another found config that reads them in another encoding
+    keyed `blob@encoding` (`blob@` for UTF-8): a config's check read every article with its
+    own encoding, so a copy between a GBK folder and a UTF-8 one was never found, silently.
+    Their cache entries are their own (`build_doc` reads the tag)."""
+    if not settings.discovered:
+        return files
+    mine = settings.config.encoding
+    here = os.path.realpath(settings.config_file) if settings.config_file else None
+    of_file: dict[str, str | None] = {}  # config file -> its encoding
+    if here is not None:
+        of_file[here] = mine  # this check's own config: its articles read as they are
+    of_dir: dict[str, str | None] = {}  # folder -> the encoding its articles are read in
+
+    def encoding(folder: str) -> str | None:
+        if folder not in of_dir:
+            configs = (root / folder / name for name in CONFIG_NAMES)
+            found = next((c for c in configs if _config_at(c)), None)
+            if found is not None:
+                of_dir[folder] = _encoding_of(found, of_file, mine)
+            else:  # the parent's (none above the repository's top)
+                of_dir[folder] = encoding(folder.rpartition("/")[0]) if folder else None
+        return of_dir[folder]
+
+    out: dict[str, str] = {}
+    for rel, blob in files.items():
+        enc = encoding(rel.rpartition("/")[0])
+        out[rel] = blob if enc == mine else f"{blob}@{enc or ''}"
+    return out
+
+
+def _config_at(path: Path) -> bool:
+    from .settings import _has_table
+
+    try:
+        return path.is_file() and (path.name != "pyproject.toml" or _has_table(path))
+    except ParadupError:
+        return False
+
+
+def _encoding_of(config: Path, seen: dict[str, str | None], mine: str | None) -> str | None:
+    key = os.path.realpath(config)
+    if key not in seen:
+        from .settings import file_values
+
+        try:
+            seen[key] = file_values(config).get("encoding")
+        except ParadupError:  # a broken config elsewhere: its articles read as before
+            seen[key] = mine
+    return seen[key]
+
+
 def tracked(root: Path, settings: Settings, staged: bool = False) -> dict[str, str]:
     """Tracked articles: relative posix path -> blob id of the content, as in the work tree
-    (unstaged edits included) or, with `staged`, as staged in the index (what a commit holds)."""
+    (unstaged edits included) or, with `staged`, as staged in the index (what a commit holds).
+    Articles read in another encoding are keyed `blob@encoding` (`read_as`)."""
     files = _articles(git(root, "ls-files", "-s", "-z"), settings, config_base(root, settings))
     if staged:
-        return files
+        return read_as(root, settings, files)
     # Work-tree edits (unstaged, or outside a pre-commit run): hash what is on disk.
     for name in git(root, "diff", "--name-only", "-z").split(b"\0"):
         rel = name.decode("utf-8", "surrogateescape")
@@ -193,7 +246,7 @@ def tracked(root: Path, settings: Settings, staged: bool = False) -> dict[str, s
                 files[rel] = blob_id((root / rel).read_bytes())
             except OSError:
                 del files[rel]  # deleted in the work tree
-    return files
+    return read_as(root, settings, files)
 
 
 def settings_digest(settings: Settings) -> str:
@@ -341,9 +394,11 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
     from .suppress import apply
 
     cfg = settings.config
+    blob, tagged, other = blob.partition("@")  # read in another config's encoding (`read_as`)
+    encoding = (other or None) if tagged else cfg.encoding
     data = content(root, rel, blob)
     try:
-        document = decode_capped(data, rel, cfg.encoding, cfg.max_bytes, settings.limit_fix())
+        document = decode_capped(data, rel, encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
         place, key = settings.key_place("encoding")
         fix = re.sub(
@@ -706,7 +761,7 @@ def commit_of(root: Path, ref: str) -> str | None:
 def articles_at(root: Path, settings: Settings, commit: str) -> dict[str, str]:
     """The wanted articles of a commit: path -> blob id."""
     listing = git(root, "ls-tree", "-r", "-z", "--full-tree", commit)
-    return _articles(listing, settings, config_base(root, settings))
+    return read_as(root, settings, _articles(listing, settings, config_base(root, settings)))
 
 
 def diff_since(root: Path, commit: str, staged: bool) -> tuple[set[str], dict[str, str]]:

@@ -57,6 +57,9 @@ class Settings:
     max_ratio: float | None = None  # fail only when a changed file's 复制比 is above this
     config_file: str | None = None  # where the file settings came from
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> "default" | file | "cli"
+    # The config was found, not given (--config): an article under another folder's config is
+    # read with that config's encoding (a GBK folder beside UTF-8 ones).
+    discovered: bool = False
 
     def limit_fix(self) -> str:
         """The fix for a file over `max-bytes`, naming the config file that set the limit."""
@@ -314,6 +317,7 @@ def load_settings(
         max_ratio=values.get("max-ratio"),
         config_file=str(found) if found else None,
         sources=sources,
+        discovered=config_file is None,
     )
 
 
