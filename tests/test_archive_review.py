@@ -52,3 +52,23 @@ def test_the_spark_engine_refuses_a_json_export_too(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"name it \.jsonl"):
         local_sources([str(export)], "text", None)
     assert [s[1] for s in local_sources([str(export)], "jsonl", None)] == [str(export)]
+
+
+def test_an_audit_report_path_that_cannot_be_written_is_refused_first(tmp_path: Path) -> None:
+    """`audit -o nodir/out.jsonl` (or a folder) ran the whole audit, minutes at a million
+    paragraphs, before failing with "cannot write the report ...; check --output"."""
+    (tmp_path / "a.jsonl").write_text(_lines(_records(4)), encoding="utf-8")
+    build = run_paradup("index", "build", "a.jsonl", "-i", "a.paradup", "-q", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    (tmp_path / "adir").mkdir()
+    cases = {
+        "nodir/out.jsonl": ("no folder", "create it"),
+        "adir": ("(Is a directory)", "name a file in it"),
+    }
+    for out, words in cases.items():
+        for extra in ((), ("--documents",)):
+            args = ("audit", "-i", "a.paradup", "-f", "jsonl", "-o", out, *extra)
+            proc = run_paradup(*args, cwd=tmp_path)
+            line = one_line_error(proc, out, *words)
+            assert "grouping" not in proc.stderr and "cannot write the report" in line
+    assert not (tmp_path / "nodir").exists() and not list((tmp_path / "adir").iterdir())

@@ -643,6 +643,13 @@ def audit_command(
     if engine is not AuditEngine.spark and any(spark_only.values()):
         given = next(name for name, on in spark_only.items() if on)
         raise _fail(f"{given} is for --engine spark; the local engine audits --index INDEX")
+    if output is not None:
+        from .output import writable
+
+        try:
+            writable(output)  # now, not after minutes of clustering
+        except ParadupError as exc:
+            raise _fail(str(exc)) from None
     err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
     say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
 

@@ -55,6 +55,25 @@ def _stdin_is(path: Path) -> bool:
     )
 
 
+def writable(output: Path, what: str = "the report") -> None:
+    """Refuse at once a report path that cannot be written (a folder, a missing or read-only
+    folder): an audit found out after minutes of clustering. `report_file` still reports
+    what happens later (a full disk)."""
+    if os.path.isdir(output):
+        raise UsageError(f"{output}: cannot write {what} (Is a directory); name a file in it")
+    if os.path.exists(output) and not os.path.isfile(output):
+        ok = os.access(output, os.W_OK)  # a device or FIFO, written as it is
+    else:  # written beside it, then renamed over it: the folder must take a new file
+        folder = os.path.dirname(os.path.realpath(output))
+        if not os.path.isdir(folder):
+            raise UsageError(
+                f"{output}: cannot write {what} (no folder {folder}); create it or name another"
+            )
+        ok = os.access(folder, os.W_OK | os.X_OK)
+    if not ok:
+        raise UsageError(f"{output}: cannot write {what} (Permission denied); name another file")
+
+
 @contextlib.contextmanager
 def report_file(
     output: Path, what: str = "the report", fix: str = "check --output"
