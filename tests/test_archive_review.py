@@ -72,3 +72,23 @@ def test_an_audit_report_path_that_cannot_be_written_is_refused_first(tmp_path: 
             line = one_line_error(proc, out, *words)
             assert "grouping" not in proc.stderr and "cannot write the report" in line
     assert not (tmp_path / "nodir").exists() and not list((tmp_path / "adir").iterdir())
+
+
+def test_an_update_counts_the_records_cut_from_an_export_without_ids(tmp_path: Path) -> None:
+    """Lines cut from an id-less export shift the `file:line` keys after them; the update
+    re-keys the shifted texts and drops the cut ones, and said "0 removed" (the index did go
+    from 20 to 17 documents): a scheduled job's log read a wrong number."""
+    rows = [{"text": r["text"]} for r in _records(20)]
+    export = tmp_path / "e.jsonl"
+    export.write_text(_lines(rows), encoding="utf-8")
+    build = run_paradup("index", "build", "e.jsonl", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    for cut, left in (([4, 5, 6], 17), ([0], 16)):
+        rows = [r for i, r in enumerate(rows) if i not in cut]
+        export.write_text(_lines(rows), encoding="utf-8")
+        update = run_paradup("index", "update", "-i", "x.paradup", cwd=tmp_path)
+        assert update.returncode == 0, update.stderr
+        assert f"{left} documents seen, 0 fingerprinted" in update.stderr
+        assert f", {len(cut)} removed," in update.stderr, update.stderr
+        info = run_paradup("index", "info", "-i", "x.paradup", "-f", "json", cwd=tmp_path)
+        assert json.loads(info.stdout)["docs"] == left

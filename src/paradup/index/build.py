@@ -234,6 +234,7 @@ def _rekey(
     # A destination that held another text, not moved elsewhere, is replaced.
     replaced = [new for _, new in moves if new in existing and new not in sources]
     store.rekey(moves, replaced)
+    stats.deleted += len(replaced)  # their texts left the archive (lines cut from an export)
     states = {new: existing[old] for old, new in moves}
     for key in (*sources, *replaced):
         existing.pop(key, None)
@@ -518,7 +519,7 @@ def build_index(
         stats.kept_keys = kept[:3]
         if gone:
             store.write_batch([], delete_keys=gone)
-            stats.deleted = len(gone)
+            stats.deleted += len(gone)
         if store.text_pipeline_stale():
             store.set_text_pipeline()
         if store.merge_due():  # runs to merge, or enough deleted codes to compact
