@@ -77,3 +77,66 @@ def test_a_copy_between_folders_of_two_encodings_is_found(tmp_path: Path) -> Non
     every = run_paradup("hook", "--all", cwd=repo)
     assert every.returncode == 1, every.stdout + every.stderr
     assert "restates articles/a.md" in every.stdout and "restates legacy/old.txt" in every.stdout
+
+
+def _old_copy(tmp_path: Path) -> Path:
+    """HEAD holds an old pair: `f.md` copies a paragraph of `a.md` (no baseline)."""
+    return make_repo(
+        tmp_path / "r",
+        {
+            "articles/a.md": article(521),
+            "articles/b.md": article(522),
+            "articles/f.md": article(523) + "\n" + paragraph(521) + "\n",
+        },
+    )
+
+
+def test_a_copy_moved_out_of_a_deleted_file_is_not_new(tmp_path: Path) -> None:
+    """`git rm f.md` with its copied paragraph pasted into `b.md` (or a rename git sees as a
+    delete and an add) failed the commit: HEAD's pair was looked for only in the files
+    pre-commit passes, and the deleted one is not among them. A committed baseline passed."""
+    repo = _old_copy(tmp_path)
+    git(repo, "rm", "-q", "articles/f.md")
+    write(repo, {"articles/b.md": article(522) + "\n" + paragraph(521) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "articles/b.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(1 already in HEAD, not reported)" in proc.stdout, proc.stdout
+    # One old pair explains one copy: a second, fresh one still fails.
+    write(repo, {"articles/c.md": article(524) + "\n" + paragraph(521) + "\n"})
+    git(repo, "add", "-A")
+    two = run_paradup("hook", "articles/b.md", "articles/c.md", cwd=repo)
+    assert two.returncode == 1 and "1 new restated passage" in two.stdout, two.stdout
+
+
+def test_a_rename_with_a_rewrite_keeps_its_old_copy(tmp_path: Path) -> None:
+    repo = _old_copy(tmp_path)
+    git(repo, "mv", "articles/f.md", "articles/g.md")
+    rewritten = article(525) + "\n" + paragraph(521) + "\n" + paragraph(526) + "\n"
+    write(repo, {"articles/g.md": rewritten})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "articles/g.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ci_and_the_hook_agree_on_a_stale_baseline_entry(tmp_path: Path) -> None:
+    """A baselined pair whose copy a later commit removed from `f.md` explained a fresh copy
+    of the passage in a new file under `hook --all --since` (CI passed) while the pre-commit
+    hook on the same change failed it."""
+    repo, _ = _baselined(tmp_path)  # b.md copies a paragraph of a.md, baselined
+    write(repo, {"articles/b.md": article(502)})
+    git(repo, "commit", "-qam", "the copy removed from b.md")
+    write(repo, {"articles/h.md": article(503) + "\n" + paragraph(501) + "\n"})
+    git(repo, "add", "-A")
+    hook = run_paradup("hook", "articles/h.md", cwd=repo)
+    assert hook.returncode == 1, hook.stdout + hook.stderr
+    git(repo, "commit", "-qm", "a fresh copy")
+    ci = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
+    assert ci.returncode == 1 and "1 new restated passage" in ci.stdout, ci.stdout + ci.stderr
+    # The baselined pair itself, untouched since, still passes CI.
+    write(repo, {"articles/b.md": article(502) + "\n" + paragraph(501) + "\n"})
+    write(repo, {"articles/h.md": article(503)})
+    git(repo, "commit", "-qam", "the old copy back, the fresh one gone")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "later")
+    again = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
+    assert again.returncode == 0, again.stdout + again.stderr

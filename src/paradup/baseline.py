@@ -205,6 +205,35 @@ def read(path: Path, text: str | bytes | None = None) -> list[Entry]:
         ) from None
 
 
+def split_touched(
+    findings: Sequence[Finding],
+    baseline: Sequence[Entry],
+    touched: Iterable[str],
+    existing: Iterable[str],
+    unused: list[Entry] | None = None,
+) -> Verdict:
+    """`split` when the files a change touched are known (`hook --all --since`): a finding
+    with a side in one is explained as the hook explains it on those files (by the entries of
+    a touched or vanished file), the rest by the entries of files left alone. Every entry
+    explained every finding: one whose pair was gone before the change (the copy removed from
+    its file in an earlier commit) let a fresh copy of the passage pass CI while the
+    pre-commit hook failed it."""
+    changed = {printable(p) for p in touched}
+
+    def hit(paths: Iterable[str]) -> bool:
+        return any(printable(p) in changed for p in paths)
+
+    ours = [f for f in findings if hit((f.a.path, f.b.path))]
+    rest = [f for f in findings if not hit((f.a.path, f.b.path))]
+    existing = list(existing)
+    mine = split(ours, baseline, changed, existing, unused)
+    left = split(rest, [e for e in baseline if not hit(e.paths)], None, existing, unused)
+    at = {id(f): n for n, f in enumerate(findings)}
+    new = sorted((*mine.new, *left.new), key=lambda f: at[id(f)])
+    known = sorted((*mine.known, *left.known), key=lambda f: at[id(f)])
+    return Verdict(tuple(new), tuple(known))
+
+
 def split(
     findings: Sequence[Finding],
     baseline: Iterable[Entry],

@@ -341,7 +341,10 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     # The changed files too, not only those with a finding now: a copy moved from one file
     # to another was found at its old place.
     mine = {p for f in eligible for p in (f.a.path, f.b.path)} | touched
-    focus = sorted({old_of[p] for p in mine & checked if p in old_of})
+    # And the files this change deleted: a copy moved out of one (`git rm`, or a rename git
+    # sees as a delete and an add) was found there, not in the files left.
+    gone = set(then) - set(run.now) - set(moved.values())
+    focus = sorted({old_of[p] for p in mine & checked if p in old_of} | gone)
     before, _, _ = check_changed(run.root, run.settings, focus, staged=True, files=then)
     # What the baseline explained then is not counted twice: its entries that still explain
     # a pair now, or that this run does not see (`run.baseline` holds no idle ones).
@@ -541,7 +544,7 @@ def _judge(
     """One config's files checked and split by its baseline, then by what the `since` commit
     held: (result, verdict, failing files, gate, repository root). With `--all`, `members`
     are this config's files of several (`paths` holds one of them)."""
-    from .baseline import split
+    from .baseline import split, split_touched
     from .repo import check_changed, relative
 
     settings, root = _settings(paths, config, **cli)
@@ -563,7 +566,10 @@ def _judge(
     if entries and result.findings:
         entries = _live_entries(root, settings, entries, existing, all_files, since)
     unused: list[Entry] = []
-    verdict = split(result.findings, entries, None if all_files else checked, existing, unused)
+    if all_files and since is not None:
+        verdict = split_touched(result.findings, entries, later, existing, unused)
+    else:
+        verdict = split(result.findings, entries, None if all_files else checked, existing, unused)
     if since is not None and verdict.new:
         # An entry that explains nothing now (its pair was edited: a typo fixed inside a
         # baselined copy failed) leaves the earlier commit's pair free to explain the edit.
