@@ -140,3 +140,27 @@ def test_ci_and_the_hook_agree_on_a_stale_baseline_entry(tmp_path: Path) -> None
     git(repo, "commit", "-q", "--allow-empty", "-m", "later")
     again = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_broken_baseline_is_named_for_what_is_wrong(tmp_path: Path) -> None:
+    """Truncated JSON, merge-conflict markers and a newer paradup's baseline all said "not a
+    paradup baseline (version 3); regenerate it": regenerating a newer one downgrades it."""
+    repo, good = _baselined(tmp_path)
+    text = good.decode("utf-8")
+    conflict = f"<<<<<<< HEAD\n{text}=======\n{text}>>>>>>> topic\n"
+    cases = {
+        text[: len(text) // 2]: "is not valid JSON (line ",
+        conflict: "has git merge conflict markers; resolve them",
+        text.replace('"version": 3', '"version": 99'): "written by a newer paradup (baseline "
+        "version 99; this one reads up to 3); upgrade paradup",
+        "[]": "not a paradup baseline (version 3); regenerate it",
+    }
+    assert '"version": 3' in text
+    for body, words in cases.items():
+        (repo / ".paradup-baseline.json").write_text(body, encoding="utf-8")
+        git(repo, "add", "-A")
+        for args in (("hook", "articles/b.md"), ("hook", "--all")):
+            proc = run_paradup(*args, cwd=repo)
+            assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and words in lines[0], (args, lines)

@@ -181,9 +181,33 @@ def read(path: Path, text: str | bytes | None = None) -> list[Entry]:
     staged in git, read instead of the file."""
     if text is None and not path.exists():
         return []
+    regenerate = "regenerate it with paradup baseline write"
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8") if text is None else text)
-        if data.get("version") not in _READS:
+        raw = path.read_bytes() if text is None else text
+    except OSError as exc:
+        raise UsageError(
+            f"{path}: cannot read the baseline ({exc.strerror}); check the file"
+        ) from None
+    body = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if re.search(r"^(<<<<<<<|>>>>>>>) ", body, re.MULTILINE):
+        raise UsageError(
+            f"{path}: the baseline has git merge conflict markers; resolve them, or {regenerate}"
+        )
+    try:
+        data: Any = json.loads(body)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
+        raise UsageError(
+            f"{path}: the baseline is not valid JSON ({where}); {regenerate}"
+        ) from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > BASELINE_VERSION:
+        raise UsageError(
+            f"{path}: written by a newer paradup (baseline version {version}; this one reads "
+            f"up to {BASELINE_VERSION}); upgrade paradup"
+        )
+    try:
+        if version not in _READS:
             raise ValueError("version")
         scheme = SCHEME if data["version"] >= 3 else 2
         return [
@@ -198,10 +222,9 @@ def read(path: Path, text: str | bytes | None = None) -> list[Entry]:
             )
             for r in data["findings"]
         ]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise UsageError(
-            f"{path}: not a paradup baseline (version {BASELINE_VERSION}); "
-            "regenerate it with paradup baseline write"
+            f"{path}: not a paradup baseline (version {BASELINE_VERSION}); {regenerate}"
         ) from None
 
 
