@@ -92,3 +92,30 @@ def test_an_update_counts_the_records_cut_from_an_export_without_ids(tmp_path: P
         assert f", {len(cut)} removed," in update.stderr, update.stderr
         info = run_paradup("index", "info", "-i", "x.paradup", "-f", "json", cwd=tmp_path)
         assert json.loads(info.stdout)["docs"] == left
+
+
+def test_skip_lines_name_the_real_problem(tmp_path: Path) -> None:
+    """A number in the text field said "no text in field 'text'; pass --text-field" (the
+    field is right); a null one is a retraction like an empty one; a folder of unreadable
+    articles was told to check --text-field/--id-field; a root named twice made every record
+    of it a "duplicate id" bad record (and --strict failed); a gzip export was "a binary
+    file; pass a .txt or .md"; invalid JSON did not say where."""
+    rows = [*_records(2), {"id": "n", "text": 123}, {"id": "z", "text": None}]
+    (tmp_path / "ok.jsonl").write_text(_lines(rows) + '{"id": "q", "text": "a\tb"}\n')
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "txt" / "gbk.txt").write_bytes(article(620).encode("gb18030"))
+    args = ("index", "build", "ok.jsonl", "txt", "ok.jsonl", "./ok.jsonl", "-i", "m.paradup")
+    proc = run_paradup(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr
+    assert "ok.jsonl:3: field 'text' holds 123, not text; fix the record" in err
+    assert "retracted: ok.jsonl:4: field 'text' is null; not indexed" in err
+    assert "ok.jsonl:5: invalid JSON (Invalid control character at column 23); fix" in err
+    assert "warning: txt: none of its articles could be read (1 skipped); see the skipped" in err
+    assert "duplicate id" not in err and "--text-field" not in err, err
+    assert "2 documents seen" in err and "3 bad records skipped, 1 empty" in err
+    import gzip
+
+    (tmp_path / "e.jsonl.gz").write_bytes(gzip.compress(_lines(_records(2)).encode()))
+    packed = run_paradup("index", "build", "e.jsonl.gz", "-i", "g.paradup", cwd=tmp_path)
+    one_line_error(packed, "e.jsonl.gz: is gzip-compressed; decompress it first (gunzip -k")

@@ -201,7 +201,8 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         except UnicodeDecodeError:
             problem, fix = "not valid UTF-8", "re-export the file as UTF-8"
         except json.JSONDecodeError as exc:
-            problem, fix = f"invalid JSON ({exc.msg})", "fix or remove the line"
+            why = exc.msg.removesuffix(" at")  # "Invalid control character at"
+            problem, fix = f"invalid JSON ({why} at column {exc.colno})", "fix or remove the line"
         if problem is not None:
             # The last line, cut mid-record (no newline, no closing brace, or a character cut
             # in two): the records after it are lost. A typo in a last line that merely lacks
@@ -227,13 +228,20 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
             yield lineno, None, f"{where}: {SURROGATE_MSG}", path  # no usable key
             continue
         text = rec.get(fields.text)
-        if isinstance(text, str) and not text.strip():
-            # A blanked body is a retraction: not kept as indexed (it stayed "published").
-            msg = f"{where}: field {fields.text!r} is empty; not indexed (fill it or drop the line)"
+        if (isinstance(text, str) and not text.strip()) or (text is None and fields.text in rec):
+            # A blanked body (or a null one) is a retraction: not kept as indexed (it stayed
+            # "published").
+            what = "is empty" if text is not None else "is null"
+            msg = f"{where}: field {fields.text!r} {what}; not indexed (fill it or drop the line)"
             yield lineno, None, Blank(msg), None
             continue
         if not isinstance(text, str):
-            msg = f"{where}: no text in field {fields.text!r}; pass --text-field"
+            if fields.text in rec:  # a number, a list: the field is right, its value is not
+                shown = json.dumps(text, ensure_ascii=False)
+                shown = shown if len(shown) <= 20 else shown[:19] + "…"
+                msg = f"{where}: field {fields.text!r} holds {shown}, not text; fix the record"
+            else:
+                msg = f"{where}: no text in field {fields.text!r}; pass --text-field"
             yield lineno, None, msg, key
             continue
         title, date = _scalar(rec.get(fields.title)), _scalar(rec.get(fields.date))
@@ -386,11 +394,14 @@ def archive_files(
     """(root, the article files under it) for every archive root."""
     # Articles as `check` finds them (.txt/.md/.markdown/.text in any case), and JSON Lines
     # exports (by their lower-case suffix: that is how `iter_records` tells them apart).
+    seen: set[str] = set()
     for given in roots:
         if not os.path.exists(given):
             raise InputError(given, "does not exist", "check the archive path")
         root = os.path.normpath(given)  # keys are paths: `./a.jsonl` and `a.jsonl` are one
-        yield root, _files(root, select)
+        if root not in seen:  # named twice: read once
+            seen.add(root)
+            yield root, _files(root, select)
 
 
 def _files(root: str, select: Selection) -> Iterator[str]:

@@ -165,9 +165,12 @@ def _build(
         )
     if stats.seen:  # (with nothing seen at all, the warning above or an error says it)
         for root, bad in stats.empty_roots:
+            if os.path.isdir(root):  # articles: the skipped lines say why each was unread
+                what, fix = "articles", "see the skipped lines (another --encoding, perhaps)"
+            else:
+                what, fix = "records", "check --text-field/--id-field for it, or its encoding"
             err.print(
-                f"warning: {root}: none of its records could be read ({bad} skipped); check "
-                "--text-field/--id-field for it, or its encoding",
+                f"warning: {root}: none of its {what} could be read ({bad} skipped); {fix}",
                 highlight=False,
                 markup=False,
             )

@@ -61,6 +61,16 @@ def looks_binary(data: bytes) -> bool:
     return controls / len(head) > 0.1
 
 
+# (magic bytes, what the file is, how to unpack it)
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip-compressed", "gunzip -k FILE"),
+    (b"BZh", "bzip2-compressed", "bunzip2 -k FILE"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "unxz -k FILE"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "unzstd FILE"),
+    (b"PK\x03\x04", "a zip archive", "unzip FILE"),
+)
+
+
 def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
     """Decode bytes: UTF-8 (BOM stripped) by default, UTF-16/32 when a byte-order mark says
     so (Windows editors save "Unicode" that way), or the encoding asked for."""
@@ -72,6 +82,10 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
             raise InputError(
                 path, "looks like UTF-16 text without a byte-order mark", f"pass --encoding {utf16}"
             )
+        packed = next((c for c in _COMPRESSED if data.startswith(c[0])), None)
+        if packed is not None:  # `export.jsonl.gz` was "a binary file; pass a .txt or .md"
+            tool = packed[2].replace("FILE", path)
+            raise InputError(path, f"is {packed[1]}", f"decompress it first ({tool})")
         raise InputError(path, "looks like a binary file", "pass a .txt or .md text file")
     if encoding is None:
         try:

@@ -341,7 +341,9 @@ def build_index(
     # More workers than cores only costs memory, and a fork pool starts every one of them at
     # once: `-j 100000` forked until the machine ran out of processes.
     jobs = min(jobs, max(2, cores)) if jobs and jobs > 0 else cores
-    roots = [os.path.normpath(r) for r in roots]  # `./a.jsonl` keys as `a.jsonl`
+    # `./a.jsonl` keys as `a.jsonl`; a root named twice is read once (each of its records was
+    # a "duplicate id" bad record the second time, and --strict failed the job).
+    roots = list(dict.fromkeys(os.path.normpath(r) for r in roots))
     # Walks every root first: a missing path is refused before an index file is created.
     select = Selection(config.include, config.exclude, config.max_bytes)
     stats.total_bytes = archive_bytes(roots, select)
