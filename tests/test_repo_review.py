@@ -164,3 +164,16 @@ def test_a_broken_baseline_is_named_for_what_is_wrong(tmp_path: Path) -> None:
             assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
             lines = proc.stderr.strip().splitlines()
             assert len(lines) == 1 and words in lines[0], (args, lines)
+
+
+def test_a_symlink_given_by_name_is_no_article(tmp_path: Path) -> None:
+    """`paradup hook articles/link.md` (a link to `a.md`) read the target under the link's
+    name: the old pair of `a.md` failed as new, with `a.md` blamed. git lists a link as a
+    link, and `--all` skips it."""
+    import os
+
+    repo = _old_copy(tmp_path)
+    os.symlink("a.md", repo / "articles" / "link.md")
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "articles/link.md", cwd=repo)
+    assert proc.returncode == 0 and "restates" not in proc.stdout, proc.stdout + proc.stderr

@@ -716,10 +716,13 @@ class RepoCache:
 
 
 def relative(root: Path, paths: Iterable[str]) -> list[str]:
-    """Repository-relative posix paths of the given files (which must be inside the root)."""
+    """Repository-relative posix paths of the given files (which must be inside the root).
+    The folders are resolved, not the file itself: a symlink keeps its own name (resolved,
+    a link to `a.md` was checked as `a.md`, a changed file)."""
     out = []
     for p in paths:
-        ap = Path(p).resolve()
+        full = os.path.abspath(p)
+        ap = Path(os.path.realpath(os.path.dirname(full))) / os.path.basename(full)
         try:
             out.append(ap.relative_to(root).as_posix())
         except ValueError:
@@ -949,7 +952,13 @@ def focus_order(
         _refuse_unknown(root, missing)
         gone = set(missing)  # deleted: nothing to check
         base = config_base(root, settings)
-        rels = [r for r in rels if r not in gone and wanted(r, settings, base)]
+        # A symlink is no article (git lists it as a link, and --all skips it): given by name,
+        # its target's text was checked under the link's name.
+        rels = [
+            r
+            for r in rels
+            if r not in gone and not (root / r).is_symlink() and wanted(r, settings, base)
+        ]
     head = in_head(root, rels) if len(rels) > 1 else set()
     return sorted(rels, key=lambda r: (r not in head, r))
 
