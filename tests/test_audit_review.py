@@ -380,6 +380,48 @@ def test_a_story_reposted_as_widely_as_boilerplate_is_a_duplicate(tmp_path: Path
     assert text.startswith("2 duplicate clusters, 1 boilerplate template\n"), text
 
 
+def lead_texts() -> dict[str, str]:
+    """A story reposted whole by eight sites, its lead paragraph quoted by six long round-ups
+    (so the lead and the rest are two clusters); a footer under the reposts, the round-ups
+    and eight short posts."""
+    from ._repo import article as story_of
+    from ._repo import paragraph
+
+    story = story_of(8, paragraphs=5)
+    lead = story.split("\n\n")[2]
+    texts = {f"copy{i}": f"{story}\n\n{FOOTER}" for i in range(8)}
+    for i in range(6):
+        parts = [story_of(90 + 3 * i + k) for k in range(3)]
+        texts[f"roundup{i}"] = "\n\n".join([parts[0], lead, *parts[1:], FOOTER])
+    return texts | {f"post{i}": f"{paragraph(120 + i)}\n\n{FOOTER}" for i in range(8)}
+
+
+def test_a_reposted_story_whose_lead_round_ups_quote_is_a_duplicate(tmp_path: Path) -> None:
+    """The lead of a story reposted whole by eight sites, quoted by six round-ups: a cluster of
+    its own in fourteen documents, each repost only a fifth of it, so it was labelled a
+    boilerplate template. With the rest of the story (a cluster whose documents are among
+    the lead's) it is most of each repost; the footer under them all stays a template."""
+    from paradup.audit import audit
+    from paradup.index.store import IndexStore
+
+    src = tmp_path / "recs.jsonl"
+    rows = [{"id": k, "text": t} for k, t in lead_texts().items()]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    build_index([str(src)], str(tmp_path / "r.paradup"), jobs=1)
+    with IndexStore.open(tmp_path / "r.paradup") as store:
+        clusters = list(audit(store))
+    got = {
+        (c.kind, c.size, "仅代表作者" in c.members[0].text, "round" in str(c.members))
+        for c in clusters
+        if c.size >= 8
+    }
+    assert got == {
+        ("boilerplate", 22, True, True),  # the footer
+        ("duplicate", 14, False, True),  # the lead, reposted and quoted
+        ("duplicate", 8, False, False),  # the rest of the story
+    }, [(c.kind, c.size, c.members[0].text[:20]) for c in clusters]
+
+
 def test_a_footer_under_posts_of_short_sentences_is_boilerplate(tmp_path: Path) -> None:
     """Posts whose sentences are all under `min-chars` have no sentence units: the footer
     under them counted as all of each (0 of 0 sentences) and was called a repost."""
@@ -403,3 +445,42 @@ def test_a_footer_under_posts_of_short_sentences_is_boilerplate(tmp_path: Path) 
     assert [(c["kind"], c["size"], c["members"][0]["text"]) for c in clusters] == [
         ("boilerplate", 12, footer)
     ]
+
+
+def test_repost_families_are_the_nested_document_sets() -> None:
+    """`repost_families` (candidates from each cluster's first document only) against every
+    pair checked by hand, on random document sets: a cluster joins a wide one whose documents
+    hold all of its own, when it is in at least half of them. (Wide goes by size, as in the
+    audit: of two equal sets, both are wide or neither.)"""
+    import random
+
+    import numpy as np
+
+    from paradup.audit import repost_families
+
+    rng = random.Random(11)
+    for _ in range(300):
+        n = rng.randint(1, 9)
+        sets = [set(rng.sample(range(12), rng.randint(1, 8))) for _ in range(n)]
+        for k in range(n):  # some nested on purpose
+            if rng.random() < 0.4:
+                j = rng.randrange(n)
+                sets[k] = set(rng.sample(sorted(sets[j]), rng.randint(1, len(sets[j]))))
+        wide = np.array([len(x) >= 4 for x in sets])
+        comp = np.array([c for c, x in enumerate(sets) for _ in x], dtype=np.int64)
+        doc = np.array([d for x in sets for d in sorted(x)], dtype=np.int64)
+        got = repost_families(comp, doc, wide)
+        parent = list(range(n))
+
+        def find(x: int, parent: list[int] = parent) -> int:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for a in range(n):
+            for b in range(n):
+                if a != b and wide[b] and sets[a] <= sets[b] and 2 * len(sets[a]) >= len(sets[b]):
+                    ra, rb = find(a), find(b)
+                    parent[max(ra, rb)] = min(ra, rb)
+        want = [find(x) for x in range(n)]
+        assert got.tolist() == want, (sets, wide.tolist())

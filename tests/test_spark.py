@@ -268,6 +268,20 @@ def test_a_repost_is_a_duplicate_as_in_the_local_engine(spark: Any, tmp_path: Pa
     assert got == [("boilerplate", 20), ("duplicate", 12), ("duplicate", 2)]
 
 
+def test_a_quoted_lead_of_a_repost_is_a_duplicate_as_in_the_local_engine(
+    spark: Any, tmp_path: Path
+) -> None:
+    """The lead of a story reposted whole, quoted by round-ups, is one family with the rest
+    of the story (`audit.repost_families`, run on the driver): a duplicate in both engines."""
+    from .test_audit_review import lead_texts
+
+    rows = [{"id": k, "text": t} for k, t in lead_texts().items()]
+    local, collected = _both_engines(spark, tmp_path, rows)
+    assert _ordered(collected) == _ordered(local)
+    got = [(c.kind, c.size) for c in collected if c.size >= 8]
+    assert got == [("boilerplate", 22), ("duplicate", 14), ("duplicate", 8), ("duplicate", 8)]
+
+
 def test_trimmed_members_as_the_local_engine(spark: Any, tmp_path: Path) -> None:
     """Paragraph members trimmed at their edges (`audit._trim_edges`) by both engines: a
     one-line article restated with unrelated sentences of its own after it (a blank between)

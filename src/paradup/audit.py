@@ -1100,9 +1100,11 @@ def _boilerplate(
     """Which clusters are boilerplate: in `--boilerplate-docs` documents or more (`widespread`)
     and not the bulk of most of them. A footer, a disclaimer, a template line (a footer half of
     each short post too) is; a wire story reposted whole by as many sites is a duplicate, even
-    when long round-ups quote it too. A document is mostly the cluster when its members there
-    hold `REPOST_SHARE` of its sentence units: counted, not measured in raw characters, where
-    a link's address or HTML would weigh more than the words. The Spark engine does the same."""
+    when long round-ups quote it too. A document is mostly the cluster when its members there,
+    with those of the clusters whose documents nest with its (`repost_families`: the story's
+    lead that round-ups quote is a cluster of its own), hold `REPOST_SHARE` of its sentence
+    units: counted, not measured in raw characters, where a link's address or HTML would
+    weigh more than the words. The Spark engine does the same."""
     import numpy as np
 
     if not widespread.any():
@@ -1110,14 +1112,74 @@ def _boilerplate(
     sent = units.kind == 0
     key = np.sort((units.doc[sent] << 32) | units.start[sent])
     total = np.bincount(units.doc[sent], minlength=int(mdoc.max()) + 1)
-    inside = np.searchsorted(key, (mdoc << 32) | mend) - np.searchsorted(key, (mdoc << 32) | mstart)
-    pair, at = np.unique((cluster_of << 32) | mdoc, return_inverse=True)
-    held = np.bincount(at, weights=inside)
-    whole = total[pair & 0xFFFFFFFF]  # (a document of no sentence units is no repost)
-    mostly = (whole > 0) & (held >= REPOST_SHARE * whole)
+    pair = sorted_unique((cluster_of << 32) | mdoc)
+    pc, pd = pair >> 32, pair & 0xFFFFFFFF
     n = len(widespread)
-    reposted = np.bincount(pair >> 32, weights=mostly, minlength=n)
-    return widespread & (2 * reposted < np.bincount(pair >> 32, minlength=n))
+    family = repost_families(pc, pd, widespread)
+    # The sentence units inside the members of the widespread clusters' families (a unit two
+    # members hold counts once), then per (family, document).
+    w = (widespread | (family != np.arange(n)))[cluster_of]
+    lo = np.searchsorted(key, (mdoc[w] << 32) | mstart[w])
+    hi = np.searchsorted(key, (mdoc[w] << 32) | mend[w])
+    n_keys = max(len(key), 1)
+    inside = sorted_unique(family[np.repeat(cluster_of[w], hi - lo)] * n_keys + ranges(lo, hi - lo))
+    fam, unit = inside // n_keys, inside % n_keys
+    fam_doc, held = np.unique((fam << 32) | (key[unit] >> 32), return_counts=True)
+    want = (family[pc] << 32) | pd
+    at = np.minimum(np.searchsorted(fam_doc, want), max(len(fam_doc) - 1, 0))
+    count = np.where(fam_doc[at] == want, held[at], 0) if len(fam_doc) else np.zeros(len(pc))
+    whole = total[pd]  # (a document of no sentence units is no repost)
+    mostly = (whole > 0) & (count >= REPOST_SHARE * whole)
+    reposted = np.bincount(pc, weights=mostly, minlength=n)
+    return widespread & (2 * reposted < np.bincount(pc, minlength=n))
+
+
+def repost_families(
+    comp: npt.NDArray[np.int64], doc: npt.NDArray[np.int64], wide: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """A family for each cluster 0..len(wide)-1, from (cluster, document) pairs (at least
+    those of every document a `wide` cluster is in): a cluster whose documents all hold a
+    wide one, and are at least half of its documents, is of its family, transitively; every
+    other cluster is its own. A story reposted whole and quoted in part by round-ups is
+    several clusters (the quoted lead, the rest, whose documents are most of the lead's); a
+    site's footer holds the few stories it reposted, not half its documents each, and is no
+    family with them (an aggregator's footer would be called a repost). Candidates are the
+    wide clusters of each cluster's first document, at least as large, so the work stays near
+    the pairs' count. Shared with the Spark engine (run on the driver over its collected
+    pairs), so both label alike."""
+    import numpy as np
+
+    n = len(wide)
+    family = np.arange(n, dtype=np.int64)
+    if not len(comp) or not wide.any():
+        return family
+    by_comp = sorted_unique((comp << 32) | doc)
+    c, d = by_comp >> 32, by_comp & 0xFFFFFFFF
+    size = np.bincount(c, minlength=n)
+    present = np.flatnonzero(size)
+    first = d[np.searchsorted(c, present)]  # each cluster's smallest document
+    on = wide[c]
+    by_doc = np.sort((d[on] << 32) | c[on])  # the wide clusters of each document
+    lo = np.searchsorted(by_doc, first << 32)
+    hi = np.searchsorted(by_doc, (first + 1) << 32)
+    small = np.repeat(present, hi - lo)
+    big = by_doc[ranges(lo, hi - lo)] & 0xFFFFFFFF
+    keep = (size[big] > size[small]) | ((size[big] == size[small]) & (big < small))
+    keep &= 2 * size[small] >= size[big]
+    small, big = small[keep], big[keep]
+    if not len(small):
+        return family
+    # Nested when every document of the smaller one holds the larger.
+    rows = ranges(np.searchsorted(c, small), size[small])
+    probe = (np.repeat(big, size[small]) << 32) | d[rows]
+    at = np.minimum(np.searchsorted(by_comp, probe), len(by_comp) - 1)
+    hit = (by_comp[at] == probe).astype(np.int64)
+    nested = np.add.reduceat(hit, np.cumsum(size[small]) - size[small]) == size[small]
+    if nested.any():  # each edge's component, named by its smallest cluster
+        root = _components(small[nested], big[nested])
+        family[small[nested]] = root
+        family[big[nested]] = root
+    return family
 
 
 def _doc_rank(store: IndexStore, column: str, key: Callable[[Any], Any]) -> npt.NDArray[np.int64]:

@@ -571,6 +571,46 @@ def _read(
     return parts[0] if len(parts) == 1 else sc.union(parts)
 
 
+def _families(spark: Any, spans: Any, bp_min: int) -> Any:
+    """(comp, fam) for the clusters `audit.repost_families` may join: those in `bp_min`
+    documents or more (wide), and those whose documents are all among a wide one's; fam
+    names a cluster of its family. Their (cluster, document) pairs are collected to the
+    driver: a row per document of those clusters."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from .audit import repost_families
+
+    pairs = spans.select("comp", "mdoc").distinct()
+    sizes = pairs.groupBy("comp").agg(F.count("*").alias("n"))
+    wide = sizes.where(F.col("n") >= bp_min).select("comp", F.lit(True).alias("wide"))
+    docs = pairs.join(wide, "comp").select("mdoc").distinct().withColumn("in_wide", F.lit(1))
+    inside = (
+        pairs.join(docs, "mdoc", "left")
+        .groupBy("comp")
+        .agg(F.count("*").alias("n"), F.sum(F.coalesce("in_wide", F.lit(0))).alias("k"))
+        .where(F.col("n") == F.col("k"))
+        .select("comp")
+    )
+    rows = (
+        pairs.join(inside, "comp")
+        .join(wide, "comp", "left")
+        .select("comp", "mdoc", F.coalesce("wide", F.lit(False)).alias("wide"))
+        .collect()
+    )
+    schema = "comp long, fam long"
+    if not rows:
+        return spark.createDataFrame([], schema)
+    comps, cidx = np.unique(np.array([r[0] for r in rows], dtype=np.int64), return_inverse=True)
+    number: dict[Any, int] = {}  # documents by any numbering: nesting does not depend on it
+    didx = np.array([number.setdefault(r[1], len(number)) for r in rows], dtype=np.int64)
+    flag = np.zeros(len(comps), dtype=bool)
+    flag[cidx[np.array([r[2] for r in rows], dtype=bool)]] = True
+    family = repost_families(cidx.astype(np.int64), didx, flag)
+    out = [(int(c), int(comps[f])) for c, f in zip(comps, family, strict=True)]
+    return spark.createDataFrame(out, schema)
+
+
 # -- connected components ---------------------------------------------------------------
 
 
@@ -965,17 +1005,24 @@ def spark_audit(
         spans = full.select(
             "comp", "mdoc", F.col("m.start").alias("ms"), F.col("m.end").alias("me")
         )
+        # Clusters whose documents nest are one family (`audit.repost_families`, on the
+        # driver over the widespread clusters' (cluster, document) pairs).
+        spans = spans.join(_families(spark, spans, bp_min), "comp", "left").withColumn(
+            "fam", F.coalesce("fam", "comp")
+        )
         held = (
             spans.join(sents, "mdoc")
             .where((F.col("sstart") >= F.col("ms")) & (F.col("sstart") < F.col("me")))
-            .groupBy("comp", "mdoc")
+            .select("fam", "mdoc", "sstart")
+            .distinct()  # a unit two members of a family hold counts once
+            .groupBy("fam", "mdoc")
             .count()
             .withColumnRenamed("count", "held")
         )
         mostly = (
-            spans.select("comp", "mdoc")
+            spans.select("comp", "fam", "mdoc")
             .distinct()
-            .join(held, ["comp", "mdoc"], "left")
+            .join(held, ["fam", "mdoc"], "left")
             .join(total, "mdoc", "left")
             .groupBy("comp")
             .agg(
