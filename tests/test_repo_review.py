@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ._repo import article, git, make_repo, paragraph, write
 from .conftest import run_paradup
+from .test_hook_since import _old_copy
 
 
 def _baselined(tmp_path: Path) -> tuple[Path, bytes]:
@@ -79,43 +80,30 @@ def test_a_copy_between_folders_of_two_encodings_is_found(tmp_path: Path) -> Non
     assert "restates articles/a.md" in every.stdout and "restates legacy/old.txt" in every.stdout
 
 
-def _old_copy(tmp_path: Path) -> Path:
-    """HEAD holds an old pair: `f.md` copies a paragraph of `a.md` (no baseline)."""
-    return make_repo(
-        tmp_path / "r",
-        {
-            "articles/a.md": article(521),
-            "articles/b.md": article(522),
-            "articles/f.md": article(523) + "\n" + paragraph(521) + "\n",
-        },
-    )
-
-
 def test_a_copy_moved_out_of_a_deleted_file_is_not_new(tmp_path: Path) -> None:
-    """`git rm f.md` with its copied paragraph pasted into `b.md` (or a rename git sees as a
+    """`git rm copy.md` with its copied paragraph pasted into `m.md` (or a rename git sees as a
     delete and an add) failed the commit: HEAD's pair was looked for only in the files
     pre-commit passes, and the deleted one is not among them. A committed baseline passed."""
-    repo = _old_copy(tmp_path)
-    git(repo, "rm", "-q", "articles/f.md")
-    write(repo, {"articles/b.md": article(522) + "\n" + paragraph(521) + "\n"})
+    repo = _old_copy(tmp_path)  # copy.md restates a paragraph of a.md, in HEAD
+    git(repo, "rm", "-q", "copy.md")
+    write(repo, {"m.md": article(2) + "\n" + paragraph(1) + "\n"})
     git(repo, "add", "-A")
-    proc = run_paradup("hook", "articles/b.md", cwd=repo)
+    proc = run_paradup("hook", "m.md", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(1 already in HEAD, not reported)" in proc.stdout, proc.stdout
     # One old pair explains one copy: a second, fresh one still fails.
-    write(repo, {"articles/c.md": article(524) + "\n" + paragraph(521) + "\n"})
+    write(repo, {"c.md": article(524) + "\n" + paragraph(1) + "\n"})
     git(repo, "add", "-A")
-    two = run_paradup("hook", "articles/b.md", "articles/c.md", cwd=repo)
+    two = run_paradup("hook", "m.md", "c.md", cwd=repo)
     assert two.returncode == 1 and "1 new restated passage" in two.stdout, two.stdout
 
 
 def test_a_rename_with_a_rewrite_keeps_its_old_copy(tmp_path: Path) -> None:
     repo = _old_copy(tmp_path)
-    git(repo, "mv", "articles/f.md", "articles/g.md")
-    rewritten = article(525) + "\n" + paragraph(521) + "\n" + paragraph(526) + "\n"
-    write(repo, {"articles/g.md": rewritten})
+    git(repo, "mv", "copy.md", "g.md")
+    write(repo, {"g.md": article(525) + "\n" + paragraph(1) + "\n" + paragraph(526) + "\n"})
     git(repo, "add", "-A")
-    proc = run_paradup("hook", "articles/g.md", cwd=repo)
+    proc = run_paradup("hook", "g.md", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -167,13 +155,13 @@ def test_a_broken_baseline_is_named_for_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_a_symlink_given_by_name_is_no_article(tmp_path: Path) -> None:
-    """`paradup hook articles/link.md` (a link to `a.md`) read the target under the link's
-    name: the old pair of `a.md` failed as new, with `a.md` blamed. git lists a link as a
+    """`paradup hook link.md` (a link to `a.md`) read the target under the target's name: the
+    old pair of `a.md` failed as new, with `a.md` blamed. git lists a link as a
     link, and `--all` skips it."""
     import os
 
     repo = _old_copy(tmp_path)
-    os.symlink("a.md", repo / "articles" / "link.md")
+    os.symlink("a.md", repo / "link.md")
     git(repo, "add", "-A")
-    proc = run_paradup("hook", "articles/link.md", cwd=repo)
+    proc = run_paradup("hook", "link.md", cwd=repo)
     assert proc.returncode == 0 and "restates" not in proc.stdout, proc.stdout + proc.stderr
