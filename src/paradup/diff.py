@@ -107,64 +107,6 @@ def _op(i1: int, i2: int, j1: int, j2: int) -> Literal["replace", "delete", "ins
 
 
 EXACT_DIFF_WORDS = 20_000
-# Tokens that end a sentence in normalized text (NFKC folds the full-width ！？；).
-_SENTENCE_ENDS = frozenset("。!?;")
-Opcode = tuple[str, int, int, int, int]
-
-
-def _sentences(words: list[str]) -> list[tuple[int, int]]:
-    """Token ranges of the sentences of a passage."""
-    out, start = [], 0
-    for i, w in enumerate(words):
-        if w in _SENTENCE_ENDS:
-            out.append((start, i + 1))
-            start = i + 1
-    if start < len(words):
-        out.append((start, len(words)))
-    return out
-
-
-def _opcodes(wa: list[str], wb: list[str]) -> list[Opcode]:
-    """difflib's opcodes from a in to b, sentences first: whole sentences that are equal are
-    matched as one item each, and words are compared only between the sentences that differ.
-    difflib on the words alone is quadratic in the passage's common words (`的`, `，`): an
-    article restated with a few edits spent 0.26 s of a 0.57 s check here."""
-    sa, sb = _sentences(wa), _sentences(wb)
-    if min(len(sa), len(sb)) < 3 or max(len(wa), len(wb)) > EXACT_DIFF_WORDS:
-        return _word_opcodes(wa, wb, 0, 0)
-    key_a = [tuple(wa[s:e]) for s, e in sa]
-    key_b = [tuple(wb[s:e]) for s, e in sb]
-    coarse = difflib.SequenceMatcher(None, key_a, key_b, autojunk=False).get_opcodes()
-    # Sentences count alike whatever their length, so a short one matched far away can cost
-    # the long match words would find (a boundary moved by a word): the sentences go first
-    # only when the equal ones hold most of the words.
-    same = sum(sa[i2 - 1][1] - sa[i1][0] for t, i1, i2, _, _ in coarse if t == "equal")
-    if 2 * same < max(len(wa), len(wb)):
-        return _word_opcodes(wa, wb, 0, 0)
-    out: list[Opcode] = []
-    for tag, i1, i2, j1, j2 in coarse:
-        a1, a2 = (sa[i1][0], sa[i2 - 1][1]) if i2 > i1 else (_at(sa, i1, len(wa)),) * 2
-        b1, b2 = (sb[j1][0], sb[j2 - 1][1]) if j2 > j1 else (_at(sb, j1, len(wb)),) * 2
-        if tag == "equal":
-            out.append((tag, a1, a2, b1, b2))
-        else:
-            out += _word_opcodes(wa[a1:a2], wb[b1:b2], a1, b1)
-    return out
-
-
-def _at(sentences: list[tuple[int, int]], k: int, n: int) -> int:
-    """The token offset where sentence k starts (n past the last)."""
-    return sentences[k][0] if k < len(sentences) else n
-
-
-def _word_opcodes(wa: list[str], wb: list[str], da: int, db: int) -> list[Opcode]:
-    # Exact matching blocks cost time quadratic in the words of a long repetitive passage (a
-    # 500K-character paragraph of repeated text: 48 s, half of it here); beyond EXACT_DIFF_WORDS
-    # a side difflib's popular-word heuristic keeps it bounded, the changes coarser. (Listing
-    # none hid a figure changed in a 9,600-character re-run of an archived story.)
-    big = max(len(wa), len(wb)) > EXACT_DIFF_WORDS
-    ops = difflib.SequenceMatcher(None, wa, wb, autojunk=big).get_opcodes()
-    return [(tag, i1 + da, i2 + da, j1 + db, j2 + db) for tag, i1, i2, j1, j2 in ops]
 
 
 def word_changes(
@@ -177,9 +119,14 @@ def word_changes(
     """Edits turning passage a into passage b (normalized spans), at jieba-word granularity."""
     ta, tb = _tokens(na, *a, user_dict), _tokens(nb, *b, user_dict)
     out: list[Change] = []
+    # Exact matching blocks cost time quadratic in the words of a long repetitive passage (a
+    # 500K-character paragraph of repeated text: 48 s, half of it here); beyond EXACT_DIFF_WORDS
+    # a side difflib's popular-word heuristic keeps it bounded, the changes coarser. (Listing
+    # none hid a figure changed in a 9,600-character re-run of an archived story.)
+    big = max(len(ta), len(tb)) > EXACT_DIFF_WORDS
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=big)
     punct: list[Change] = []
-    opcodes = _opcodes([t[0] for t in ta], [t[0] for t in tb])
-    for op, i1, i2, j1, j2 in _whole_numbers(na, ta, nb, tb, opcodes):
+    for op, i1, i2, j1, j2 in _whole_numbers(na, ta, nb, tb, matcher.get_opcodes()):
         a_words = "".join(t[0] for t in ta[i1:i2])
         b_words = "".join(t[0] for t in tb[j1:j2])
         as_, ae = _raw(na, ta, i1, i2, a[1])
