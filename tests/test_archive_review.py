@@ -4,6 +4,7 @@ summaries a scheduled job reads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ def _records(n: int, first: int = 0) -> list[dict[str, str]]:
     return [{"id": f"r{i}", "text": article(600 + i)} for i in range(first, first + n)]
 
 
-def _lines(rows: list[dict[str, str]]) -> str:
+def _lines(rows: Sequence[Mapping[str, object]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
@@ -100,7 +101,11 @@ def test_skip_lines_name_the_real_problem(tmp_path: Path) -> None:
     articles was told to check --text-field/--id-field; a root named twice made every record
     of it a "duplicate id" bad record (and --strict failed); a gzip export was "a binary
     file; pass a .txt or .md"; invalid JSON did not say where."""
-    rows = [*_records(2), {"id": "n", "text": 123}, {"id": "z", "text": None}]
+    rows: list[Mapping[str, object]] = [
+        *_records(2),
+        {"id": "n", "text": 123},
+        {"id": "z", "text": None},
+    ]
     (tmp_path / "ok.jsonl").write_text(_lines(rows) + '{"id": "q", "text": "a\tb"}\n')
     (tmp_path / "txt").mkdir()
     (tmp_path / "txt" / "gbk.txt").write_bytes(article(620).encode("gb18030"))
@@ -112,10 +117,30 @@ def test_skip_lines_name_the_real_problem(tmp_path: Path) -> None:
     assert "retracted: ok.jsonl:4: field 'text' is null; not indexed" in err
     assert "ok.jsonl:5: invalid JSON (Invalid control character at column 23); fix" in err
     assert "warning: txt: none of its articles could be read (1 skipped); see the skipped" in err
-    assert "duplicate id" not in err and "--text-field" not in err, err
+    assert "duplicate id" not in err and "no text in field" not in err, err
+    assert "check --text-field" not in err, err
     assert "2 documents seen" in err and "3 bad records skipped, 1 empty" in err
     import gzip
 
     (tmp_path / "e.jsonl.gz").write_bytes(gzip.compress(_lines(_records(2)).encode()))
     packed = run_paradup("index", "build", "e.jsonl.gz", "-i", "g.paradup", cwd=tmp_path)
     one_line_error(packed, "e.jsonl.gz: is gzip-compressed; decompress it first (gunzip -k")
+
+
+def test_overlapping_roots_and_a_null_text_field(tmp_path: Path) -> None:
+    """A folder and an export inside it (`d d/a.jsonl`), or one folder spelled relative and
+    absolute, read each record twice: "duplicate id" skips, or every article indexed twice
+    under two keys. An export whose `text` is null everywhere (the text under another name)
+    was told its records are empty, with no word of --text-field."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.jsonl").write_text(_lines(_records(3)), encoding="utf-8")
+    for roots in (["d", "d/a.jsonl"], ["d", str(tmp_path / "d")]):
+        args = ("index", "build", *roots, "-i", "x.paradup", "--force", "-q")
+        proc = run_paradup(*args, cwd=tmp_path)
+        assert proc.returncode == 0 and not proc.stderr, proc.stderr
+        info = run_paradup("index", "info", "-i", "x.paradup", "-f", "json", cwd=tmp_path)
+        assert json.loads(info.stdout)["docs"] == 3, (roots, info.stdout)
+    rows = [{"id": r["id"], "text": None, "body": r["text"]} for r in _records(3)]
+    (tmp_path / "cms.jsonl").write_text(_lines(rows), encoding="utf-8")
+    proc = run_paradup("index", "build", "cms.jsonl", "-i", "c.paradup", cwd=tmp_path)
+    one_line_error(proc, "field 'text' is null", "pass --text-field/--id-field")

@@ -165,3 +165,23 @@ def test_a_symlink_given_by_name_is_no_article(tmp_path: Path) -> None:
     git(repo, "add", "-A")
     proc = run_paradup("hook", "link.md", cwd=repo)
     assert proc.returncode == 0 and "restates" not in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_another_folders_config_decides_which_of_its_files_are_articles(tmp_path: Path) -> None:
+    """A file `legacy/.paradup.toml` excludes, undecodable, stopped `baseline write` (run under
+    the root's config, which read it as an article); and that config's unknown-key warning
+    was printed by every hook run on other folders' files."""
+    repo = make_repo(tmp_path / "r", {"articles/a.md": article(531)})
+    (repo / "legacy").mkdir()
+    (repo / "legacy" / "old.txt").write_bytes(article(532).encode("gb18030"))
+    (repo / "legacy" / "skip.txt").write_bytes(b"\xff\xfe\x00binary-ish \xff")
+    write(repo, {"legacy/.paradup.toml": 'encoding = "gb18030"\nexclude = ["skip.txt"]\nx = 1\n'})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "legacy")
+    wrote = run_paradup("baseline", "write", cwd=repo)
+    assert wrote.returncode == 0 and "among 2 articles" in wrote.stdout, wrote.stdout + wrote.stderr
+    write(repo, {"articles/new.md": article(533) + "\n" + paragraph(532) + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "articles/new.md", cwd=repo)
+    assert proc.returncode == 1 and "restates legacy/old.txt" in proc.stdout, proc.stdout
+    assert "warning" not in proc.stderr, proc.stderr

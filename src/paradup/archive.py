@@ -37,16 +37,20 @@ def unread_article(path: str, exc: InputError) -> str:
 def nothing_read(where: str, bad: int, blank: int, first: str) -> InputError:
     """The error for an archive none of whose `bad + blank` records could be read (`blank`:
     retractions, empty texts); `first` is the first one's message, which has its own fix."""
+    field = "fix the archive, or pass --text-field/--id-field for other JSON field names"
     if not bad:
         counted = f"{blank} empty"
         fix = "every article or record is empty: fill them, or name the archive with the text"
+        if " is null; " in first:  # null everywhere: the text is likely under another name
+            fix = field
     else:
         counted = f"{bad} bad record{'s' if bad > 1 else ''}"
         counted += f", {blank} empty" if blank else ""
-        if "no text in field " in first:  # other field names, perhaps
-            fix = "fix the archive, or pass --text-field/--id-field for other JSON field names"
-        else:
-            fix = "fix the archive's files as each message says"
+        fix = (
+            field
+            if "no text in field " in first
+            else "fix the archive's files as each message says"
+        )
     return InputError(where, f"no documents were read ({counted}, the first: {first})", fix)
 
 
@@ -231,8 +235,12 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         if (isinstance(text, str) and not text.strip()) or (text is None and fields.text in rec):
             # A blanked body (or a null one) is a retraction: not kept as indexed (it stayed
             # "published").
-            what = "is empty" if text is not None else "is null"
-            msg = f"{where}: field {fields.text!r} {what}; not indexed (fill it or drop the line)"
+            if text is not None:
+                msg = f"{where}: field {fields.text!r} is empty; not indexed (fill it or drop "
+                msg += "the line)"
+            else:  # a retraction, or the text is under another name
+                msg = f"{where}: field {fields.text!r} is null; not indexed (fill it or drop "
+                msg += "the line, or pass --text-field if the text is in another field)"
             yield lineno, None, Blank(msg), None
             continue
         if not isinstance(text, str):
@@ -394,25 +402,32 @@ def archive_files(
     """(root, the article files under it) for every archive root."""
     # Articles as `check` finds them (.txt/.md/.markdown/.text in any case), and JSON Lines
     # exports (by their lower-case suffix: that is how `iter_records` tells them apart).
-    seen: set[str] = set()
+    seen: set[str] = set()  # files already read, by absolute path
+    done: set[str] = set()
     for given in roots:
         if not os.path.exists(given):
             raise InputError(given, "does not exist", "check the archive path")
         root = os.path.normpath(given)  # keys are paths: `./a.jsonl` and `a.jsonl` are one
-        if root not in seen:  # named twice: read once
-            seen.add(root)
-            yield root, _files(root, select)
+        if root not in done:  # named twice: read once
+            done.add(root)
+            yield root, _files(root, select, seen)
 
 
-def _files(root: str, select: Selection) -> Iterator[str]:
-    """`expand_paths` for an archive: its articles and JSON Lines exports."""
+def _files(root: str, select: Selection, seen: set[str]) -> Iterator[str]:
+    """`expand_paths` for an archive: its articles and JSON Lines exports, less the files an
+    earlier root already gave (`d1 d1/a.jsonl`, `arc /abs/arc`: each record was read twice,
+    a "duplicate id" or, under another spelling, a second document)."""
     jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
     what = "no .txt, .md or JSON Lines files"
     fix = "point at the archive's folder of articles or exports"
     try:
-        yield from expand_paths(
+        for path in expand_paths(
             [root], select.include, select.exclude, also=jsonl, what=what, fix=fix
-        )
+        ):
+            full = os.path.abspath(path)
+            if full not in seen:
+                seen.add(full)
+                yield path
     except InputError:
         if os.path.isdir(root) and _has_json(root):  # a folder of CMS exports named .json
             raise InputError(

@@ -1143,10 +1143,15 @@ def repost_families(
     other cluster is its own. A story reposted whole and quoted in part by round-ups is
     several clusters (the quoted lead, the rest, whose documents are most of the lead's); a
     site's footer holds the few stories it reposted, not half its documents each, and is no
-    family with them (an aggregator's footer would be called a repost). Candidates are the
-    wide clusters of each cluster's first document, at least as large, so the work stays near
-    the pairs' count. Shared with the Spark engine (run on the driver over its collected
-    pairs), so both label alike."""
+    family with them (an aggregator's footer would be called a repost).
+
+    Exact, and near the pairs' count in practice: the candidates of a cluster are the wide
+    ones of its document in the fewest wide clusters (a digest page in every cluster is
+    nobody's candidate source), within the size window; each candidate's documents are then
+    probed in rounds of doubling length, in an order by hash, and dropped at its first miss
+    (template lines each on most pages: a miss among the first few). Shared with the Spark
+    engine (run on the driver over its collected pairs, numbered its own way: exact, so the
+    numbering does not matter), so both label alike."""
     import numpy as np
 
     n = len(wide)
@@ -1156,29 +1161,47 @@ def repost_families(
     by_comp = sorted_unique((comp << 32) | doc)
     c, d = by_comp >> 32, by_comp & 0xFFFFFFFF
     size = np.bincount(c, minlength=n)
-    present = np.flatnonzero(size)
-    first = d[np.searchsorted(c, present)]  # each cluster's smallest document
     on = wide[c]
-    by_doc = np.sort((d[on] << 32) | c[on])  # the wide clusters of each document
-    lo = np.searchsorted(by_doc, first << 32)
-    hi = np.searchsorted(by_doc, (first + 1) << 32)
+    degree = np.bincount(d[on], minlength=int(d.max()) + 1)
+    # Each cluster's rows by (degree, hash of the document): its first row is its document
+    # in the fewest wide clusters, and the rest is the order its documents are probed in.
+    mixed = d.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # odd: a bijection, mod 2**64
+    order = np.lexsort((mixed, degree[d], c))
+    c, d = c[order], d[order]
+    present = np.flatnonzero(size)
+    start = np.searchsorted(c, present)
+    source = d[start]
+    by_doc = np.sort((by_comp[on] & 0xFFFFFFFF) << 32 | (by_comp[on] >> 32))
+    lo = np.searchsorted(by_doc, source << 32)
+    hi = np.searchsorted(by_doc, (source + 1) << 32)
     small = np.repeat(present, hi - lo)
+    first = np.repeat(start, hi - lo)  # where the small one's rows begin in (c, d)
     big = by_doc[ranges(lo, hi - lo)] & 0xFFFFFFFF
-    keep = (size[big] > size[small]) | ((size[big] == size[small]) & (big < small))
-    keep &= 2 * size[small] >= size[big]
-    small, big = small[keep], big[keep]
-    if not len(small):
-        return family
-    # Nested when every document of the smaller one holds the larger.
-    rows = ranges(np.searchsorted(c, small), size[small])
-    probe = (np.repeat(big, size[small]) << 32) | d[rows]
-    at = np.minimum(np.searchsorted(by_comp, probe), len(by_comp) - 1)
-    hit = (by_comp[at] == probe).astype(np.int64)
-    nested = np.add.reduceat(hit, np.cumsum(size[small]) - size[small]) == size[small]
-    if nested.any():  # each edge's component, named by its smallest cluster
-        root = _components(small[nested], big[nested])
-        family[small[nested]] = root
-        family[big[nested]] = root
+    # The larger of two (the lower-numbered of two of one size, if both are wide), in at
+    # most twice the smaller's documents.
+    s, b = size[small], size[big]
+    keep = ((b > s) | ((b == s) & ((big < small) | ~wide[small]))) & (2 * s >= b) & (big != small)
+    small, big, first = small[keep], big[keep], first[keep]
+    done = np.zeros(len(small), dtype=np.int64)  # rows of the small one found in the big one
+    alive = np.ones(len(small), dtype=bool)
+    step = 16
+    while True:
+        todo = np.flatnonzero(alive & (done < size[small]))
+        if not len(todo):
+            break
+        take = np.minimum(step, size[small[todo]] - done[todo])
+        rows = ranges(first[todo] + done[todo], take)
+        probe = (np.repeat(big[todo], take) << 32) | d[rows]
+        at = np.minimum(np.searchsorted(by_comp, probe), len(by_comp) - 1)
+        hit = (by_comp[at] == probe).astype(np.int64)
+        whole = np.add.reduceat(hit, np.cumsum(take) - take) == take
+        alive[todo[~whole]] = False
+        done[todo] += take
+        step *= 2
+    if alive.any():  # each edge's component, named by its smallest cluster
+        root = _components(small[alive], big[alive])
+        family[small[alive]] = root
+        family[big[alive]] = root
     return family
 
 

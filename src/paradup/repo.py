@@ -25,10 +25,10 @@ import os
 import pickle
 import re
 import subprocess
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError, ParadupError, UsageError
 from .model import CheckResult
@@ -140,14 +140,17 @@ def wanted(rel: str, settings: Settings, base: str = "") -> bool:
     globs are also matched from the config file's folder `base` (repository-relative), as
     `check` of that folder matches them: `drafts/*` in `articles/.paradup.toml` excluded
     `articles/drafts/d.md` from `check articles/` but not from the hook."""
-    cfg = settings.config
+    return _wanted(rel, settings.config.include, settings.config.exclude, base)
+
+
+def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str], base: str) -> bool:
     sub = rel[len(base) + 1 :] if base and rel.startswith(base + "/") else None
 
-    def matches(patterns: tuple[str, ...]) -> bool:
+    def matches(patterns: Sequence[str]) -> bool:
         return _matches(rel, patterns) or (sub is not None and _matches(sub, patterns))
 
-    ok = matches(cfg.include) if cfg.include else rel.lower().endswith(TEXT_SUFFIXES)
-    return ok and not matches(cfg.exclude)
+    ok = matches(include) if include else rel.lower().endswith(TEXT_SUFFIXES)
+    return ok and not matches(exclude)
 
 
 def config_base(root: Path, settings: Settings) -> str:
@@ -180,34 +183,49 @@ def _articles(listing: bytes, settings: Settings, base: str = "") -> dict[str, s
 
 
 def read_as(root: Path, settings: Settings, files: dict[str, str]) -> dict[str, str]:
-    """The articles, those under another found config that reads them in another encoding
-    keyed `blob@encoding` (`blob@` for UTF-8): a config's check read every article with its
-    own encoding, so a copy between a GBK folder and a UTF-8 one was never found, silently.
-    Their cache entries are their own (`build_doc` reads the tag)."""
+    """The articles as the config found from each one's folder takes them: one another
+    config excludes is left out, and one it reads in another encoding is keyed
+    `blob@encoding` (`blob@` for UTF-8). A config's check read every article with its own
+    encoding, so a copy between a GBK folder and a UTF-8 one was never found, silently; and a
+    file a folder's config excludes stopped `baseline write`. `build_doc` reads the tag."""
     if not settings.discovered:
         return files
     mine = settings.config.encoding
     here = os.path.realpath(settings.config_file) if settings.config_file else None
-    of_file: dict[str, str | None] = {}  # config file -> its encoding
+    rules: dict[str, _Rules | None] = {}  # config file -> its rules (None: this check's own)
     if here is not None:
-        of_file[here] = mine  # this check's own config: its articles read as they are
-    of_dir: dict[str, str | None] = {}  # folder -> the encoding its articles are read in
+        rules[here] = None
+    of_dir: dict[str, _Rules | None] = {}  # folder -> the rules its articles are read by
 
-    def encoding(folder: str) -> str | None:
+    def rule(folder: str) -> _Rules | None:
         if folder not in of_dir:
             configs = (root / folder / name for name in CONFIG_NAMES)
             found = next((c for c in configs if _config_at(c)), None)
             if found is not None:
-                of_dir[folder] = _encoding_of(found, of_file, mine)
-            else:  # the parent's (none above the repository's top)
-                of_dir[folder] = encoding(folder.rpartition("/")[0]) if folder else None
+                of_dir[folder] = _rules_of(found, folder, rules)
+            elif folder:  # the parent's
+                of_dir[folder] = rule(folder.rpartition("/")[0])
+            else:  # none up to the repository's top: the defaults (UTF-8, text suffixes)
+                of_dir[folder] = _Rules(None, (), (), "")
         return of_dir[folder]
 
     out: dict[str, str] = {}
     for rel, blob in files.items():
-        enc = encoding(rel.rpartition("/")[0])
-        out[rel] = blob if enc == mine else f"{blob}@{enc or ''}"
+        own = rule(rel.rpartition("/")[0])
+        if own is None:
+            out[rel] = blob
+        elif _wanted(rel, own.include, own.exclude, own.base):
+            out[rel] = blob if own.encoding == mine else f"{blob}@{own.encoding or ''}"
     return out
+
+
+class _Rules(NamedTuple):
+    """What another folder's config says of its articles: their encoding, which are."""
+
+    encoding: str | None
+    include: Sequence[str]
+    exclude: Sequence[str]
+    base: str  # the config's folder, repository-relative
 
 
 def _config_at(path: Path) -> bool:
@@ -219,15 +237,18 @@ def _config_at(path: Path) -> bool:
         return False
 
 
-def _encoding_of(config: Path, seen: dict[str, str | None], mine: str | None) -> str | None:
+def _rules_of(config: Path, folder: str, seen: dict[str, _Rules | None]) -> _Rules | None:
     key = os.path.realpath(config)
     if key not in seen:
         from .settings import file_values
 
         try:
-            seen[key] = file_values(config).get("encoding")
-        except ParadupError:  # a broken config elsewhere: its articles read as before
-            seen[key] = mine
+            values = file_values(config, quiet=True)
+        except ParadupError:  # a broken config elsewhere: its articles taken as this check's
+            seen[key] = None
+        else:
+            include, exclude = values.get("include", ()), values.get("exclude", ())
+            seen[key] = _Rules(values.get("encoding"), include, exclude, folder)
     return seen[key]
 
 

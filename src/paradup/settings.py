@@ -243,13 +243,16 @@ def _convert(path: Path, key: str, kind: str, value: Any) -> Any:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def file_values(path: Path) -> dict[str, Any]:
-    """Validated values of a config file, keyed by their dashed names."""
+def file_values(path: Path, quiet: bool = False) -> dict[str, Any]:
+    """Validated values of a config file, keyed by their dashed names; `quiet`: no warning of
+    unknown keys (another folder's config, read for its articles' encoding)."""
     table = read_table(path)
     out: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = raw_key.replace("_", "-")
         kind = KNOWN_KEYS.get(key)
+        if kind is None and quiet:
+            continue
         if kind is None:
             if raw_key == "tool" and path.name != "pyproject.toml":
                 _warn(

@@ -573,9 +573,9 @@ def _read(
 
 def _families(spark: Any, spans: Any, bp_min: int) -> Any:
     """(comp, fam) for the clusters `audit.repost_families` may join: those in `bp_min`
-    documents or more (wide), and those whose documents are all among a wide one's; fam
-    names a cluster of its family. Their (cluster, document) pairs are collected to the
-    driver: a row per document of those clusters."""
+    documents or more (wide), and those in half as many or more whose documents are all among
+    the wide ones'; fam names a cluster of its family. Their (cluster, document) pairs are
+    collected to the driver: a row per document of those clusters."""
     import numpy as np
     from pyspark.sql import functions as F
 
@@ -589,7 +589,8 @@ def _families(spark: Any, spans: Any, bp_min: int) -> Any:
         pairs.join(docs, "mdoc", "left")
         .groupBy("comp")
         .agg(F.count("*").alias("n"), F.sum(F.coalesce("in_wide", F.lit(0))).alias("k"))
-        .where(F.col("n") == F.col("k"))
+        # (one in fewer than half the wide clusters' least documents nests in none)
+        .where((F.col("n") == F.col("k")) & (2 * F.col("n") >= bp_min))
         .select("comp")
     )
     rows = (
