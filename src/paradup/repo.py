@@ -422,6 +422,8 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
         document = decode_capped(data, rel, encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
         place, key = settings.key_place("encoding")
+        if tagged:  # read by its own folder's config, not this check's
+            place, key = "the config of its folder", "encoding"
         fix = re.sub(
             r"pass --encoding (\S+)", lambda m: f'set {key} = "{m[1]}" in {place}', exc.fix
         )
