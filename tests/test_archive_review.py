@@ -144,3 +144,21 @@ def test_overlapping_roots_and_a_null_text_field(tmp_path: Path) -> None:
     (tmp_path / "cms.jsonl").write_text(_lines(rows), encoding="utf-8")
     proc = run_paradup("index", "build", "cms.jsonl", "-i", "c.paradup", cwd=tmp_path)
     one_line_error(proc, "field 'text' is null", "pass --text-field/--id-field")
+
+
+def test_text_reports_name_a_record_by_its_id(tmp_path: Path) -> None:
+    """The text audit and `check --against` named a record by its line (`a.jsonl:2`) only;
+    an auditor works in the CMS's ids (the JSON output had them). A record without an id is
+    named by its line alone."""
+    rows = _records(3)
+    shared = rows[0]["text"]
+    rows.append({"id": "wire-7", "text": article(640) + "\n" + shared})
+    (tmp_path / "a.jsonl").write_text(_lines(rows) + json.dumps({"text": shared}) + "\n")
+    build = run_paradup("index", "build", "a.jsonl", "-i", "a.paradup", "-q", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    audit = run_paradup("audit", "-i", "a.paradup", cwd=tmp_path).stdout
+    assert "  a.jsonl:1 chars " in audit and "(id r0)" in audit, audit
+    (tmp_path / "draft.md").write_text(f"新的导语。\n\n{shared}\n", encoding="utf-8")
+    check = run_paradup("check", "draft.md", "--against", "a.paradup", cwd=tmp_path)
+    head = next(line for line in check.stdout.splitlines() if " restates " in line)
+    assert head.split(" restates ")[1].startswith("a.jsonl:1:") and " (id r0) " in head, head

@@ -183,7 +183,7 @@ def test_an_archived_source_is_named_by_its_title_in_the_text_report(tmp_path: P
     )
     (tmp_path / "d.txt").write_text(f"新的导语。\n\n{line}\n", encoding="utf-8")
     proc = run_paradup("check", "d.txt", "-i", "a.idx", cwd=tmp_path)
-    assert "restates a.jsonl:1:1:1 《统计局发布数据》 2024-03-01  similarity" in proc.stdout
+    assert "restates a.jsonl:1:1:1 (id n1) 《统计局发布数据》 2024-03-01  similarity" in proc.stdout
 
 
 def test_an_exact_copy_is_reported_against_its_exact_source() -> None:

@@ -54,6 +54,15 @@ def nothing_read(where: str, bad: int, blank: int, first: str) -> InputError:
     return InputError(where, f"no documents were read ({counted}, the first: {first})", fix)
 
 
+def record_id(key: str | None) -> str | None:
+    """The id of a JSON Lines record from its key (`file#id`), else None (a record keyed by
+    its line, an article file): what a CMS calls it, for the text reports."""
+    if not key:
+        return None
+    head, sep, rid = key.rpartition("#")
+    return rid if sep and head.lower().endswith(JSONL_SUFFIXES) else None
+
+
 def record_place(path: str) -> tuple[str, int] | None:
     """(export file, line) when `path` is a JSON Lines record's `file:line`, else None (an
     article file, whose offsets index the file itself)."""

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from ..archive import record_id
 from ..audit import Cluster, Member
 from ..families import Family, FamilyMember
 from . import one_line
@@ -212,6 +213,8 @@ def summary_lines(
             if first.line is not None
             else f"{one_line(first.path)} chars {first.start}-{first.end}"
         )
+        rid = record_id(first.doc)  # what the CMS calls the record
+        at += f" (id {one_line(rid)})" if rid else ""
         lines.append(
             f"#{c.cluster} {c.kind} {c.size} docs sim {c.similarity[0]:.2f}-{c.similarity[1]:.2f}"
             f"  {at}  {text[:60]}"

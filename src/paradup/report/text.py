@@ -75,9 +75,12 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     head.append(f"{one_line(f.b.path)}:{f.b.line}:{f.b.column}", style="bold cyan")
     head.append(" restates ")
     head.append(f"{one_line(f.a.path)}:{f.a.line}:{f.a.column}", style="cyan")
-    if f.a.title or f.a.date:  # an archived source (`--against`): named as the JSON and HTML do
-        named = " ".join(x for x in (f"《{f.a.title}》" if f.a.title else "", f.a.date) if x)
-        head.append(f" {one_line(named)}", style="cyan")
+    from ..archive import record_id
+
+    rid = record_id(f.a.doc)  # an archived source (`--against`): as the CMS names it
+    if f.a.title or f.a.date or rid:  # and by title and date, as the JSON and HTML do
+        parts = (f"(id {rid})" if rid else "", f"《{f.a.title}》" if f.a.title else "", f.a.date)
+        head.append(f" {one_line(' '.join(x for x in parts if x))}", style="cyan")
     head.append(f"  similarity {f.similarity:.2f} ({f.kind}), {len(f.b.text)} chars")
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
