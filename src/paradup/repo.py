@@ -34,7 +34,7 @@ from .errors import InputError, ParadupError, UsageError
 from .model import CheckResult
 from .prepare import PreparedDoc
 from .read import TEXT_SUFFIXES, _matches
-from .settings import CONFIG_NAMES, Settings
+from .settings import Settings, config_in
 from .tokens import user_dict_id
 
 if TYPE_CHECKING:
@@ -199,8 +199,10 @@ def read_as(root: Path, settings: Settings, files: dict[str, str]) -> dict[str, 
 
     def rule(folder: str) -> _Rules | None:
         if folder not in of_dir:
-            configs = (root / folder / name for name in CONFIG_NAMES)
-            found = next((c for c in configs if _config_at(c)), None)
+            try:
+                found = config_in(root / folder)
+            except ParadupError:  # a pyproject.toml that cannot be parsed: none of ours
+                found = None
             if found is not None:
                 of_dir[folder] = _rules_of(found, folder, rules)
             elif folder:  # the parent's
@@ -226,15 +228,6 @@ class _Rules(NamedTuple):
     include: Sequence[str]
     exclude: Sequence[str]
     base: str  # the config's folder, repository-relative
-
-
-def _config_at(path: Path) -> bool:
-    from .settings import _has_table
-
-    try:
-        return path.is_file() and (path.name != "pyproject.toml" or _has_table(path))
-    except ParadupError:
-        return False
 
 
 def _rules_of(config: Path, folder: str, seen: dict[str, _Rules | None]) -> _Rules | None:
@@ -421,9 +414,10 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
     try:
         document = decode_capped(data, rel, encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
-        place, key = settings.key_place("encoding")
-        if tagged:  # read by its own folder's config, not this check's
-            place, key = "the config of its folder", "encoding"
+        # An article read by its own folder's config (`read_as`) is fixed there.
+        place, key = (
+            ("the config of its folder", "encoding") if tagged else settings.key_place("encoding")
+        )
         fix = re.sub(
             r"pass --encoding (\S+)", lambda m: f'set {key} = "{m[1]}" in {place}', exc.fix
         )

@@ -160,12 +160,21 @@ def find_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
         dirs.append(ap if ap.is_dir() else ap.parent)
     start = Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd().resolve()
     for directory in (start, *start.parents):
-        for name in CONFIG_NAMES:
-            candidate = directory / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_table(candidate)):
-                return candidate
+        found = config_in(directory)
+        if found is not None:
+            return found
         if _has_git(directory):
             return None
+    return None
+
+
+def config_in(directory: Path) -> Path | None:
+    """The config file of this folder itself, if it has one (a pyproject.toml only with a
+    [tool.paradup] table; one that cannot be parsed is an error)."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _has_table(candidate)):
+            return candidate
     return None
 
 
@@ -358,8 +367,7 @@ def _check_user_dict(path: str, source: str | None) -> None:
     A missing one is left to the tokenizer (an InputError naming it when a check needs it):
     `paradup config` and library callers may load settings before the dictionary is written.
     """
-    from_file = source is not None and source != "command line"
-    fix = f"fix user-dict in {source}" if from_file else "check --user-dict"
+    fix = _user_dict_fix(source)
     p = Path(path)
     if not p.exists():
         return
@@ -371,7 +379,7 @@ def _check_user_dict(path: str, source: str | None) -> None:
         problem = f"user dictionary cannot be read ({exc.strerror})"
         raise UsageError(f"{path}: {problem}; {fix}") from None
     except UnicodeDecodeError:
-        where = f" (user-dict in {source})" if from_file else ""
+        where = f" (user-dict in {source})" if _from_file(source) else ""
         raise UsageError(f"{path}: user dictionary is not UTF-8{where}; save it as UTF-8") from None
 
 
@@ -383,9 +391,19 @@ def require_user_dict(settings: Settings) -> None:
     if path is None or Path(path).exists():
         return
     source = settings.sources.get("user-dict")
-    from_file = source is not None and source != "command line"
-    fix = f"fix user-dict in {source} or create the file" if from_file else "check --user-dict"
+    fix = _user_dict_fix(source, missing=True)
     raise UsageError(f"{path}: user dictionary not found; {fix}")
+
+
+def _from_file(source: str | None) -> bool:
+    return source is not None and source != "command line"
+
+
+def _user_dict_fix(source: str | None, missing: bool = False) -> str:
+    """Where a user dictionary's path is fixed: the config file that set it, or the option."""
+    if not _from_file(source):
+        return "check --user-dict"
+    return f"fix user-dict in {source}" + (" or create the file" if missing else "")
 
 
 def effective(settings: Settings) -> list[tuple[str, Any, str]]:

@@ -1003,8 +1003,9 @@ def spark_audit(
             F.col("doc").alias("mdoc"), F.col("start").alias("sstart")
         )
         total = sents.groupBy("mdoc").count().withColumnRenamed("count", "total")
-        spans = full.select(
-            "comp", "mdoc", F.col("m.start").alias("ms"), F.col("m.end").alias("me")
+        # Kept: `_families` collects from them and the held counts read them again.
+        spans = keep(
+            full.select("comp", "mdoc", F.col("m.start").alias("ms"), F.col("m.end").alias("me"))
         )
         # Clusters whose documents nest are one family (`audit.repost_families`, on the
         # driver over the widespread clusters' (cluster, document) pairs).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..archive import record_id
 from ..model import CheckResult, Finding
 from . import one_line, printable_result
 
@@ -75,8 +76,6 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     head.append(f"{one_line(f.b.path)}:{f.b.line}:{f.b.column}", style="bold cyan")
     head.append(" restates ")
     head.append(f"{one_line(f.a.path)}:{f.a.line}:{f.a.column}", style="cyan")
-    from ..archive import record_id
-
     rid = record_id(f.a.doc)  # an archived source (`--against`): as the CMS names it
     if f.a.title or f.a.date or rid:  # and by title and date, as the JSON and HTML do
         parts = (f"(id {rid})" if rid else "", f"《{f.a.title}》" if f.a.title else "", f.a.date)
