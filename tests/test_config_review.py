@@ -263,16 +263,15 @@ def test_unknown_encoding_in_config_names_the_config(
     assert "a.txt" not in line
 
 
-def test_tool_table_in_paradup_toml_is_named_in_the_warning(tmp_path: Path) -> None:
-    """The README's example used `[tool.paradup]`; inside `.paradup.toml` that table is
-    ignored, and the warning now says why instead of "unknown key 'tool'"."""
+def test_tool_table_in_paradup_toml_is_named_in_the_error(tmp_path: Path) -> None:
+    """The README's example used `[tool.paradup]`; inside `.paradup.toml` that table is not
+    read: an error says why (it was "unknown key 'tool'", then a warning the hook hid)."""
     root = bounded_project(tmp_path)
     (root / ".paradup.toml").write_text("[tool.paradup]\nthreshold = 0.9\n", encoding="utf-8")
     (root / "a.txt").write_text(RESTATED, encoding="utf-8")
-    proc = run_paradup("config", str(root / "a.txt"))
-    assert proc.returncode == 0
-    flat = " ".join(proc.stderr.split())
-    assert "[tool.paradup] ignored: that table belongs in pyproject.toml" in flat
+    for command in ("config", "check", "hook"):
+        proc = run_paradup(command, str(root / "a.txt"))
+        one_line_error(proc, str(root / ".paradup.toml"), "[tool.paradup] table", "pyproject.toml")
 
 
 @pytest.mark.parametrize(

@@ -53,13 +53,26 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     assert s.config.user_dict == str(conf / "words.txt")
 
 
-def test_unknown_key_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "body", "shown", "hint"),
+    [
+        (".paradup.toml", "treshold = 0.5\n", "'treshold'", "did you mean 'threshold'?"),
+        (".paradup.toml", "min_char = 5\n", "'min_char'", "did you mean 'min-chars'?"),
+        ("pyproject.toml", "[tool.paradup]\nzzz = 1\n", "'[tool.paradup] zzz'", "known keys:"),
+        (".paradup.toml", "[paradup]\nthreshold = 0.9\n", "[paradup] table", "top level"),
+    ],
+)
+def test_unknown_key_is_an_error(
+    tmp_path: Path, name: str, body: str, shown: str, hint: str
+) -> None:
+    """A misspelt key was a warning, which pre-commit hides on a passing run, and the check
+    ran with the default: it is an error naming the key and its likely spelling (as ruff)."""
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".paradup.toml").write_text("treshold = 0.5\n")
-    s = load_settings([tmp_path])
-    assert s.config.threshold == 0.4
-    err = capsys.readouterr().err
-    assert "unknown key 'treshold'" in err and "warning" in err
+    (tmp_path / name).write_text(body)
+    with pytest.raises(UsageError) as exc:
+        load_settings([tmp_path])
+    assert str(tmp_path / name) in str(exc.value)
+    assert shown in str(exc.value) and hint in str(exc.value)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,7 @@ Discovery walks up from the files being checked (like black and ruff): in each d
 table is passed over. The walk stops at the first directory that holds `.git`.
 
 Precedence is defaults < file < command line. Relative paths in a file are resolved against the
-file's directory; unknown keys are warned about, values of the wrong type are an error naming
-the key.
+file's directory; an unknown key or a value of the wrong type is an error naming the key.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from typing import Any
 
 from .config import CheckConfig, OptionError
 from .errors import UsageError
-from .shown import one_line
 from .variants import fold_pattern
 
 if sys.version_info >= (3, 11):
@@ -139,10 +137,6 @@ _SETTINGS_KEYS: dict[str, str] = {
     "max-ratio": "float",
 }
 KNOWN_KEYS = {**_CONFIG_KEYS, **_SETTINGS_KEYS}
-
-
-def _warn(message: str) -> None:
-    print(f"paradup: warning: {one_line(message)}", file=sys.stderr)
 
 
 def _has_git(directory: Path) -> bool:
@@ -263,16 +257,29 @@ def file_values(path: Path, quiet: bool = False) -> dict[str, Any]:
         if kind is None and quiet:
             continue
         if kind is None:
-            if raw_key == "tool" and path.name != "pyproject.toml":
-                _warn(
-                    f"{path}: [tool.paradup] ignored: that table belongs in pyproject.toml; "
-                    "in this file write the keys at the top level (threshold = 0.4)"
-                )
-                continue
-            _warn(f"{path}: unknown key {raw_key!r} ignored; known keys: {', '.join(KNOWN_KEYS)}")
-            continue
+            raise _unknown_key(path, raw_key)
         out[key] = _convert(path, key, kind, value)
     return out
+
+
+def _unknown_key(path: Path, raw_key: str) -> UsageError:
+    """An unknown key is an error, as in ruff: a misspelt `threshhold` was a warning that
+    pre-commit hides on a passing run, and the check ran with the default."""
+    import difflib
+
+    if raw_key == "tool" and path.name != "pyproject.toml":
+        return UsageError(
+            f"{path}: a [tool.paradup] table belongs in pyproject.toml; in this file write "
+            "the keys at the top level (threshold = 0.4)"
+        )
+    if raw_key == "paradup" and path.name != "pyproject.toml":
+        return UsageError(
+            f"{path}: a [paradup] table is not read; write the keys at the top level of "
+            "this file (threshold = 0.4)"
+        )
+    close = difflib.get_close_matches(raw_key.replace("_", "-"), list(KNOWN_KEYS), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
+    return UsageError(f"{path}: unknown key {key_in(path, raw_key)!r} ({hint}); fix or remove it")
 
 
 def load_settings(
