@@ -335,6 +335,10 @@ def _root_records(
     a name that is not valid UTF-8 (GBK names from a Windows zip) with its bytes as `\xd0`
     escapes (SQLite stores no lone surrogates: the build died with a traceback)."""
     for path in paths:
+        stray = stray_json(path, root)
+        if stray:
+            on_bad(stray)
+            continue
         if path.endswith(JSONL_SUFFIXES):
             try:
                 yield from iter_jsonl(path, fields, on_bad, on_unreadable)
@@ -425,30 +429,37 @@ def archive_files(
 def _files(root: str, select: Selection, seen: set[str]) -> Iterator[str]:
     """`expand_paths` for an archive: its articles and JSON Lines exports, less the files an
     earlier root already gave (`d1 d1/a.jsonl`, `arc /abs/arc`: each record was read twice,
-    a "duplicate id" or, under another spelling, a second document)."""
-    jsonl = tuple("*" + s for s in JSONL_SUFFIXES)
+    a "duplicate id" or, under another spelling, a second document). The `.json` files of a
+    folder come too, for the reader to name as not read (`stray_json`): beside `.jsonl`
+    exports they were passed over without a word."""
+    also = (*("*" + s for s in JSONL_SUFFIXES), "*.json")
     what = "no .txt, .md or JSON Lines files"
     fix = "point at the archive's folder of articles or exports"
-    try:
-        for path in expand_paths(
-            [root], select.include, select.exclude, also=jsonl, what=what, fix=fix
-        ):
-            full = os.path.abspath(path)
-            if full not in seen:
-                seen.add(full)
-                yield path
-    except InputError:
-        if os.path.isdir(root) and _has_json(root):  # a folder of CMS exports named .json
-            raise InputError(
-                root,
-                "contains no .txt, .md or JSON Lines files, only .json ones (not read)",
-                "name JSON Lines exports .jsonl; convert a JSON array with jq -c '.[]'",
-            ) from None
-        raise
+    found = list(
+        expand_paths([root], select.include, select.exclude, also=also, what=what, fix=fix)
+    )
+    if os.path.isdir(root) and all(stray_json(p, root) for p in found):  # CMS exports as .json
+        raise InputError(
+            root,
+            "contains no .txt, .md or JSON Lines files, only .json ones (not read)",
+            "name JSON Lines exports .jsonl; convert a JSON array with jq -c '.[]'",
+        )
+    for path in found:
+        full = os.path.abspath(path)
+        if full not in seen:
+            seen.add(full)
+            yield path
 
 
-def _has_json(folder: str) -> bool:
-    return any(n.lower().endswith(".json") for _, _, names in os.walk(folder) for n in names)
+def stray_json(path: str, root: str | None) -> str | None:
+    """Why a `.json` file found in an archive folder (not the root named, `root`; None: the
+    caller has refused named ones) is not read: a CMS export is JSON Lines or converted."""
+    if path == root or not path.lower().endswith(".json"):
+        return None
+    return (
+        f"{path}: a .json file is not read (an archive holds articles and JSON Lines); name a "
+        "JSON Lines export .jsonl, convert a JSON array with jq -c '.[]', or --exclude '*.json'"
+    )
 
 
 def archive_bytes(roots: Iterable[str], select: Selection = EVERY_FILE) -> int:
@@ -456,8 +467,10 @@ def archive_bytes(roots: Iterable[str], select: Selection = EVERY_FILE) -> int:
     from contextlib import suppress
 
     total = 0
-    for _, paths in archive_files(roots, select):
+    for root, paths in archive_files(roots, select):
         for path in paths:
+            if stray_json(path, root):  # never read
+                continue
             with suppress(OSError):  # an unreadable file is reported when it is read
                 total += os.path.getsize(path)
     return total

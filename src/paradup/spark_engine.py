@@ -44,6 +44,7 @@ from .archive import (
     Fields,
     Selection,
     nothing_read,
+    stray_json,
     unread_article,
 )
 from .audit import ALL_PAIRS_UP_TO, PER_BUCKET, REPOST_SHARE, Cluster, Member
@@ -375,6 +376,10 @@ def _local_files(
         from .read import read_document
 
         for fno, file, real, jsonl in rows:
+            stray = None if jsonl else stray_json(file, None)  # named ones were refused
+            if stray:
+                yield _bad(stray, file, fno, file, 0)
+                continue
             if not jsonl:
                 try:
                     doc = read_document(real, encoding, select.max_bytes, select.limit_fix)

@@ -1,0 +1,45 @@
+"""Fixes of the tenth session (2026-12-04): archive folders, configs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ._repo import article
+from .conftest import run_paradup
+
+
+def _export(path: Path, first: int, n: int) -> None:
+    rows = [{"id": f"r{i}", "text": article(700 + i)} for i in range(first, first + n)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+
+
+def test_a_json_file_beside_json_lines_exports_is_named_not_passed_over(tmp_path: Path) -> None:
+    """A folder with `a.jsonl` and `b.json` indexed `a.jsonl` and passed `b.json` over without
+    a word (exit 0): its records were missing from every later answer. It is a skipped
+    line with the fix, in both engines; `--exclude '*.json'` (metadata files) quiets it."""
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    _export(arc / "a.jsonl", 0, 3)
+    _export(arc / "b.json", 3, 2)
+    proc = run_paradup("index", "build", "arc", "-i", "x.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    flat = " ".join(proc.stderr.split())
+    assert "skipped: arc/b.json: a .json file is not read" in flat
+    assert "jq -c '.[]'" in flat and "1 bad records skipped" in flat
+    assert "3 documents seen" in flat
+    strict = run_paradup("index", "build", "arc", "-i", "y.paradup", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1, strict.stderr
+    quiet = run_paradup(
+        "index", "build", "arc", "-i", "z.paradup", "--exclude", "*.json", cwd=tmp_path
+    )
+    assert quiet.returncode == 0 and "b.json" not in quiet.stderr, quiet.stderr
+
+    from paradup.archive import Fields
+    from paradup.spark_engine import _local_files, local_sources
+
+    sources = local_sources([str(arc)], "text", None)
+    parsed = list(_local_files(Fields(), None)(sources))
+    bad = [p[5] for p in parsed if p[5]]
+    assert len(bad) == 1 and "b.json: a .json file is not read" in bad[0], bad
+    assert sorted(p[0] for p in parsed if p[0]) == [f"{arc}/a.jsonl#r{i}" for i in range(3)]
