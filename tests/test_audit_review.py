@@ -124,6 +124,7 @@ def test_csv_cells_that_would_be_formulas_are_quoted(tmp_path: Path) -> None:
     build_index([str(src)], str(idx), jobs=1)
     proc = run_paradup("audit", "--index", str(idx), "-f", "csv", "-q")
     assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("cluster,")  # no byte-order mark on stdout (pipes)
     rows = list(csv.DictReader(io.StringIO(proc.stdout, newline="")))
     assert rows and all(len(r) == 12 for r in rows)
     for r in rows:

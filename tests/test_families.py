@@ -84,7 +84,9 @@ def test_text_and_csv_reports(tmp_path: Path) -> None:
     out = tmp_path / "fam.csv"
     args = ("audit", "-i", "i.paradup", "--documents", "-f", "csv", "-o", str(out), "-q")
     assert run_paradup(*args, cwd=tmp_path).returncode == 1
-    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    raw = out.read_text(encoding="utf-8")
+    assert raw.startswith("\ufeff")  # for Excel: without it a Chinese Windows read GBK
+    rows = list(csv.reader(io.StringIO(raw[1:])))
     assert rows[0] == ["family", "size", "doc", "path", "date", "title", "share"]
     assert [r[2] for r in rows[1:]] == ["cms.jsonl#orig", "cms.jsonl#repost"]
 

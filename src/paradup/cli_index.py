@@ -683,6 +683,11 @@ def audit_command(
             with contextlib.ExitStack() as stack:
                 out = sys.stdout if output is None else stack.enter_context(report_file(output))
                 try:
+                    if output is not None and format is AuditFormat.csv:
+                        # Excel reads a CSV without a byte-order mark in the system's code
+                        # page (GBK on Chinese Windows): every Chinese cell was mojibake.
+                        # Standard output has none, for pipes (`csv` reads it with utf-8-sig).
+                        out.write("\ufeff")
                     write(out)
                     out.flush()
                 except BrokenPipeError:
