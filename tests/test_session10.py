@@ -17,7 +17,7 @@ def _export(path: Path, first: int, n: int) -> None:
 def test_a_json_file_beside_json_lines_exports_is_named_not_passed_over(tmp_path: Path) -> None:
     """A folder with `a.jsonl` and `b.json` indexed `a.jsonl` and passed `b.json` over without
     a word (exit 0): its records were missing from every later answer. It is a skipped
-    line with the fix, in both engines; `--exclude '*.json'` (metadata files) quiets it."""
+    line with the fix, in both engines; the config's `exclude` quiets it (metadata files)."""
     arc = tmp_path / "arc"
     arc.mkdir()
     _export(arc / "a.jsonl", 0, 3)
@@ -30,8 +30,9 @@ def test_a_json_file_beside_json_lines_exports_is_named_not_passed_over(tmp_path
     assert "3 documents seen" in flat
     strict = run_paradup("index", "build", "arc", "-i", "y.paradup", "--strict", cwd=tmp_path)
     assert strict.returncode == 1, strict.stderr
+    (tmp_path / "quiet.toml").write_text('exclude = ["*.json"]\n', encoding="utf-8")
     quiet = run_paradup(
-        "index", "build", "arc", "-i", "z.paradup", "--exclude", "*.json", cwd=tmp_path
+        "index", "build", "arc", "-i", "z.paradup", "--config", "quiet.toml", cwd=tmp_path
     )
     assert quiet.returncode == 0 and "b.json" not in quiet.stderr, quiet.stderr
 

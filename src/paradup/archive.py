@@ -435,9 +435,14 @@ def _files(root: str, select: Selection, seen: set[str]) -> Iterator[str]:
     also = (*("*" + s for s in JSONL_SUFFIXES), "*.json")
     what = "no .txt, .md or JSON Lines files"
     fix = "point at the archive's folder of articles or exports"
-    found = list(
-        expand_paths([root], select.include, select.exclude, also=also, what=what, fix=fix)
-    )
+    found = [
+        path
+        for path in expand_paths(
+            [root], select.include, select.exclude, also=also, what=what, fix=fix
+        )
+        # The parts of Spark's `--output-dir out/` (`out/clusters.jsonl/part-0.json`): no export.
+        if not (stray_json(path, root) and os.path.dirname(path).lower().endswith(JSONL_SUFFIXES))
+    ]
     if os.path.isdir(root) and all(stray_json(p, root) for p in found):  # CMS exports as .json
         raise InputError(
             root,
@@ -458,7 +463,8 @@ def stray_json(path: str, root: str | None) -> str | None:
         return None
     return (
         f"{path}: a .json file is not read (an archive holds articles and JSON Lines); name a "
-        "JSON Lines export .jsonl, convert a JSON array with jq -c '.[]', or --exclude '*.json'"
+        "JSON Lines export .jsonl, convert a JSON array with jq -c '.[]', or add \"*.json\" to "
+        "the config's exclude"
     )
 
 

@@ -353,6 +353,10 @@ from .cli_hook import register as _register_hook  # noqa: E402
 
 _register_hook(app)
 
+from .cli_lsp import register as _register_lsp  # noqa: E402
+
+_register_lsp(app)
+
 
 def main() -> None:
     # paradup does no linear algebra; OpenBLAS would start a thread per core when numpy loads,

@@ -58,7 +58,7 @@ _BREAKS = re.compile(r"\s*[\r\n]+\s*")
 _CHANGE_MAX = 40  # longer changed words are cut in the middle: the spans above show them
 
 
-def _change(words: str) -> str:
+def change_side(words: str) -> str:
     """One side of a change on one line: line breaks as ⏎ (a raw one dropped the gutter),
     long runs cut in the middle."""
     shown = _BREAKS.sub("⏎", words.translate(_VISIBLE)) or "∅"
@@ -87,7 +87,7 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     _gutter(console, "  earlier │ ", _highlight(f.a.text, f.a.start, a_spans, "bold red"))
     _gutter(console, "  later   │ ", _highlight(f.b.text, f.b.start, b_spans, "bold green"))
     if f.changes:
-        shown = "; ".join(f"{_change(c.a)} → {_change(c.b)}" for c in f.changes[:8]) + (
+        shown = "; ".join(f"{change_side(c.a)} → {change_side(c.b)}" for c in f.changes[:8]) + (
             " …" if len(f.changes) > 8 else ""
         )
         console.print(Text.assemble(("  changed │ ", "dim"), (shown, "yellow")))

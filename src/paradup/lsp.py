@@ -1,0 +1,244 @@
+"""`paradup lsp`: restated passages as an editor's diagnostics while the draft is typed.
+
+A language server over standard input and output (pygls, the `lsp` extra). Each open draft is
+checked as `paradup check - --stdin-name PATH` checks it: the config found from the file's
+folder, its markers and allow-list, and with `--index` the archive too. A finding is a warning
+on the later passage (the earlier one as related information) and a hint on the earlier one.
+
+The pieces that need no editor (`notes`, `LineIndex`) are plain functions, tested directly;
+pygls is imported only by `run_server`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
+
+from .model import Finding, Span
+
+if TYPE_CHECKING:
+    from lsprotocol import types
+
+WARNING, HINT = 2, 4  # LSP DiagnosticSeverity
+DEBOUNCE_S = 0.3  # a check per pause in typing, not per keystroke
+_BREAK = re.compile(r"\r\n|\r|\n")  # LSP's line ends; str.splitlines also breaks at \x0c, \u2028
+
+
+@dataclass(frozen=True)
+class Note:
+    """One diagnostic in character offsets of the draft; `other` is the other occurrence."""
+
+    start: int
+    end: int
+    severity: int
+    message: str
+    code: str
+    other: Span | None
+
+
+class LineIndex:
+    """Character offsets of one text as LSP positions: lines break at `\\n`, `\\r\\n` and
+    `\\r` only, and a column counts the negotiated code units (`utf-16` unless the client
+    offered `utf-32` or `utf-8`); an astral character (an emoji) is two UTF-16 units."""
+
+    def __init__(self, text: str, encoding: str = "utf-16") -> None:
+        self.text = text
+        self.encoding = encoding
+        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        piece = self.text[self.starts[line] : offset]
+        if self.encoding == "utf-32":
+            return line, len(piece)
+        if self.encoding == "utf-8":
+            return line, len(piece.encode("utf-8", "surrogatepass"))
+        return line, len(piece) + sum(1 for c in piece if ord(c) > 0xFFFF)
+
+
+def changed_words(f: Finding, limit: int = 8) -> str:
+    """`今天 → 今日; ∅ → 的`: the changes of a finding on one line, as the text report shows."""
+    from .report.text import change_side
+
+    shown = "; ".join(f"{change_side(c.a)} → {change_side(c.b)}" for c in f.changes[:limit])
+    return shown + (" …" if len(f.changes) > limit else "")
+
+
+def _where(span: Span) -> str:
+    if span.doc is None:  # the same draft
+        return f"line {span.line}"
+    from .archive import record_id
+
+    rid = record_id(span.doc)
+    extra = " ".join(
+        x
+        for x in (f"(id {rid})" if rid else "", span.title and f"《{span.title}》", span.date)
+        if x
+    )
+    return f"{span.path}:{span.line}" + (f" {extra}" if extra else "")
+
+
+def notes(text: str, path: str, against: str | None = None) -> list[Note]:
+    """The diagnostics of a draft saved (or to be saved) at `path`, with the settings found
+    from its folder. Raises ParadupError (a broken config, an incompatible index)."""
+    from .read import Document
+    from .run import check_docs
+    from .settings import load_settings
+
+    settings = load_settings([path])
+    doc = Document(path, text, "utf-8")
+    result = check_docs([doc], settings.config, settings.allow_patterns(), against)
+    out: list[Note] = []
+    for f in result.findings:
+        what = "repeats a phrase of" if f.kind == "phrase" else "restates"
+        archived = f.a.doc is not None
+        if archived:
+            what = "already published in"
+        head = f"{what} {_where(f.a)} (similarity {f.similarity:.2f}, {f.kind})"
+        words = changed_words(f)
+        out.append(
+            Note(f.b.start, f.b.end, WARNING, head + (f": {words}" if words else ""), f.kind, f.a)
+        )
+        if not archived:
+            later = f"restated at line {f.b.line} (similarity {f.similarity:.2f}, {f.kind})"
+            out.append(Note(f.a.start, f.a.end, HINT, later, f.kind, f.b))
+    return out
+
+
+def uri_path(uri: str) -> str:
+    """The file a `file:` URI names; any other scheme (an unsaved `untitled:` buffer) is a
+    name in the current folder, where its config is looked for."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return unquote(parsed.path)
+    name = os.path.basename(unquote(parsed.path)) or "untitled"
+    return os.path.join(os.getcwd(), name)
+
+
+def to_diagnostics(items: Sequence[Note], index: LineIndex, uri: str) -> list[types.Diagnostic]:
+    from pathlib import Path
+
+    from lsprotocol import types as t
+
+    def rng(start: int, end: int, where: LineIndex) -> t.Range:
+        (l0, c0), (l1, c1) = where.position(start), where.position(end)
+        return t.Range(
+            start=t.Position(line=l0, character=c0), end=t.Position(line=l1, character=c1)
+        )
+
+    out = []
+    for n in items:
+        related = None
+        if n.other is not None:
+            if n.other.doc is None:  # in this draft
+                related_uri, other_rng = uri, rng(n.other.start, n.other.end, index)
+            else:  # an archived article: a file we can point at, its first line
+                file = Path(n.other.path.partition("#")[0])
+                related_uri = file.resolve().as_uri() if file.is_file() else ""
+                line = max(n.other.line - 1, 0)
+                other_rng = t.Range(
+                    start=t.Position(line=line, character=0), end=t.Position(line=line, character=0)
+                )
+            if related_uri:
+                related = [
+                    t.DiagnosticRelatedInformation(
+                        location=t.Location(uri=related_uri, range=other_rng),
+                        message=" ".join(n.other.text.split())[:120],
+                    )
+                ]
+        out.append(
+            t.Diagnostic(
+                range=rng(n.start, n.end, index),
+                message=n.message,
+                severity=t.DiagnosticSeverity(n.severity),
+                code=n.code,
+                source="paradup",
+                related_information=related,
+                tags=[t.DiagnosticTag.Unnecessary] if n.severity == HINT else None,
+            )
+        )
+    return out
+
+
+def run_server(against: str | None = None) -> int:
+    """Serve until the editor says exit (pygls answers initialize, shutdown and exit); the
+    exit code."""
+    import asyncio
+
+    from lsprotocol import types as t
+    from pygls.lsp.server import LanguageServer
+
+    from . import __version__
+    from .errors import ParadupError
+    from .shown import one_line
+
+    server = LanguageServer(
+        "paradup", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Full
+    )
+    pending: dict[str, asyncio.TimerHandle] = {}
+    told: dict[str, str] = {}  # the last error shown per draft: once, not per keystroke
+
+    def publish(uri: str) -> None:
+        pending.pop(uri, None)
+        doc = server.workspace.get_text_document(uri)
+        encoding = str(server.workspace.position_encoding or "utf-16")
+        try:
+            items = notes(doc.source, uri_path(uri), against)
+            told.pop(uri, None)
+        except ParadupError as exc:
+            message = f"paradup: {one_line(str(exc))}"
+            if told.get(uri) != message:
+                told[uri] = message
+                server.window_show_message(
+                    t.ShowMessageParams(type=t.MessageType.Error, message=message)
+                )
+            items = []
+        diagnostics = to_diagnostics(items, LineIndex(doc.source, encoding), uri)
+        server.text_document_publish_diagnostics(
+            t.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=diagnostics)
+        )
+
+    def later(uri: str) -> None:
+        if uri in pending:
+            pending[uri].cancel()
+        pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_S, publish, uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: t.DidOpenTextDocumentParams) -> None:
+        publish(params.text_document.uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: t.DidChangeTextDocumentParams) -> None:
+        later(params.text_document.uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(params: t.DidSaveTextDocumentParams) -> None:
+        publish(params.text_document.uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: t.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri in pending:
+            pending.pop(uri).cancel()
+        told.pop(uri, None)
+        server.text_document_publish_diagnostics(
+            t.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+    stopped: list[bool] = []
+
+    @server.feature(t.SHUTDOWN)
+    def on_shutdown(_params: None) -> None:
+        stopped.append(True)
+
+    # pygls closes the stream it writes to at exit: a duplicate keeps sys.stdout open for the
+    # CLI's last flush. Its exit code (0 after shutdown, 1 without, as LSP says) it swallows.
+    with os.fdopen(os.dup(sys.stdout.fileno()), "wb") as out:
+        server.start_io(sys.stdin.buffer, out)
+    return 0 if stopped else 1
