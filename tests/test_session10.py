@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ._repo import article
 from .conftest import run_paradup
 
@@ -44,3 +46,40 @@ def test_a_json_file_beside_json_lines_exports_is_named_not_passed_over(tmp_path
     bad = [p[5] for p in parsed if p[5]]
     assert len(bad) == 1 and "b.json: a .json file is not read" in bad[0], bad
     assert sorted(p[0] for p in parsed if p[0]) == [f"{arc}/a.jsonl#r{i}" for i in range(3)]
+
+
+def test_a_first_build_stopped_before_its_first_batch_is_named_unfinished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed (Ctrl-C, SIGTERM, a full disk) before its first batch committed left
+    an empty index that `index info`, `check --against` and `audit` took for a complete
+    one: "0 restated passages", exit 0. It is marked until a build or update completes."""
+    from paradup.index.build import build_index
+    from paradup.index.store import IndexStore
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for i in range(3):
+        (arc / f"a{i}.md").write_text(article(720 + i), encoding="utf-8")
+    (tmp_path / "draft.md").write_text(article(720), encoding="utf-8")
+
+    def stop(*_args: object, **_kw: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(IndexStore, "write_batch", stop)
+        with pytest.raises(KeyboardInterrupt):
+            build_index(["arc"], "x.paradup", jobs=1)
+    assert (tmp_path / "x.paradup").is_file()
+    info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
+    assert "first build was interrupted" in " ".join(info.stdout.split()), info.stdout
+    check = run_paradup("check", "draft.md", "--against", "x.paradup", cwd=tmp_path)
+    flat = " ".join(check.stderr.split())
+    assert "warning" in flat and "first build was interrupted" in flat, check.stderr
+    update = run_paradup("index", "update", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert update.returncode == 0, update.stderr
+    info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
+    assert "interrupted" not in info.stdout and "3 documents" in info.stdout, info.stdout
+    check = run_paradup("check", "draft.md", "--against", "x.paradup", cwd=tmp_path)
+    assert check.returncode == 1 and "interrupted" not in check.stderr, check.stderr

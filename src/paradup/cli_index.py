@@ -86,6 +86,7 @@ def _build(
         try:
             with IndexStore.open(index) as store:
                 recorded, folder = store.roots(), store.archive_folder()
+                unfinished = store.first_build_unfinished()
                 # An archive of GB18030 files built with --encoding: its updates read them so
                 # too (each article was "kept unread", and its edits never indexed).
                 encoding = encoding or store.encoding()
@@ -93,8 +94,13 @@ def _build(
             raise _fail(str(exc)) from None
         if not archive:  # `index update -i X`: the roots the build or last update was given
             if recorded is None:
+                why = (
+                    "its first build was interrupted before it recorded them"
+                    if unfinished
+                    else "written by an earlier paradup"
+                )
                 raise _fail(
-                    f"{index}: it records no archive paths (written by an earlier paradup); "
+                    f"{index}: it records no archive paths ({why}); "
                     "name them: `paradup index update <paths> -i INDEX`"
                 )
             if prune:
@@ -393,7 +399,19 @@ def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
     from .index.store import writer_active
 
     notes = []
-    if store.bands_pending():
+    if store.first_build_unfinished():
+        if writer_active(index):
+            why = (
+                "its first build is writing it now; documents it has not reached are missing "
+                "until it finishes"
+            )
+        else:
+            why = (
+                "its first build was interrupted: documents it had not reached are missing; "
+                "run `paradup index update` to finish it"
+            )
+        notes.append(("build", why))
+    elif store.bands_pending():
         if writer_active(index):
             why = (
                 "a build or update is writing this index now; documents it has not reached "
@@ -474,7 +492,7 @@ def info(
                 f"{counts['bands']} band keys"
             )
             for topic, note in notes:
-                if topic == "band keys":
+                if topic in ("build", "band keys"):  # right under the counts they question
                     typer.echo(f"{topic}: {note}")
             typer.echo(f"settings: {store.settings.to_json()}")
             if roots is not None:

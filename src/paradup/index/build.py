@@ -531,6 +531,7 @@ def build_index(
             t1 = time.perf_counter()
             store.finish()
             stats.finish_seconds = time.perf_counter() - t1
+        store.mark_built()
     stats.seconds = time.perf_counter() - t0
     if progress:
         progress(stats)

@@ -613,6 +613,10 @@ class IndexStore:
                             ("paradup_version", __version__),
                             ("settings", settings.to_json()),
                             ("text_pipeline", str(TEXT_PIPELINE)),
+                            # Until the first build completes (`mark_built`): one stopped
+                            # before its first batch committed looked like a complete, empty
+                            # archive ("0 restated passages", exit 0).
+                            ("first_build", "unfinished"),
                         ],
                     )
                     con.execute("COMMIT")
@@ -703,6 +707,18 @@ class IndexStore:
     def set_archive_folder(self, folder: str) -> None:
         with self._write_transaction() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('archive_folder', ?)", (folder,))
+
+    def first_build_unfinished(self) -> bool:
+        """Whether the build that created this index has not completed (killed, or still
+        running): documents it had not reached are missing."""
+        row = self.con.execute("SELECT 1 FROM meta WHERE key = 'first_build'").fetchone()
+        return row is not None
+
+    def mark_built(self) -> None:
+        """A build or update completed: what the archive held is all here."""
+        if self.first_build_unfinished():
+            with self._write_transaction() as con:
+                con.execute("DELETE FROM meta WHERE key = 'first_build'")
 
     def roots(self) -> list[str] | None:
         """The archive roots (paths as given) of the last build or update, if recorded."""
