@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ._repo import article
-from .conftest import run_paradup
+from .conftest import one_line_error, run_paradup
 
 
 def _export(path: Path, first: int, n: int) -> None:
@@ -83,3 +83,74 @@ def test_a_first_build_stopped_before_its_first_batch_is_named_unfinished(
     assert "interrupted" not in info.stdout and "3 documents" in info.stdout, info.stdout
     check = run_paradup("check", "draft.md", "--against", "x.paradup", cwd=tmp_path)
     assert check.returncode == 1 and "interrupted" not in check.stderr, check.stderr
+
+
+def _damaged_index(tmp_path: Path) -> Path:
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for i in range(20):
+        (arc / f"a{i}.md").write_text(article(740 + i), encoding="utf-8")
+    built = run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    index = tmp_path / "x.paradup"
+    import sqlite3
+
+    with sqlite3.connect(index) as con:  # the page of meta's key index: met after the probe
+        (page,) = con.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_meta_1'"
+        ).fetchone()
+        (size,) = con.execute("PRAGMA page_size").fetchone()
+    con.close()
+    data = bytearray(index.read_bytes())
+    at = (page - 1) * size
+    data[at : at + size] = bytes((i * 37 + 11) % 256 for i in range(size))
+    index.write_bytes(bytes(data))
+    return index
+
+
+def test_a_damaged_index_is_one_line_for_check_against_and_update(tmp_path: Path) -> None:
+    """`check --against` and `index update` met the damage while reading the index's
+    metadata: a traceback and exit 1 (`check`'s code for findings) where `index info` said
+    "damaged; delete it and build it again"."""
+    index = _damaged_index(tmp_path)
+    (tmp_path / "draft.md").write_text(article(740), encoding="utf-8")
+    before = index.read_bytes()
+    for args in (
+        ("check", "draft.md", "--against", "x.paradup"),
+        ("index", "update", "-i", "x.paradup"),
+    ):
+        proc = run_paradup(*args, cwd=tmp_path)
+        one_line_error(proc, "x.paradup", "damaged", "build it again")
+    assert index.read_bytes() == before
+
+
+def test_small_cli_answers(tmp_path: Path) -> None:
+    """A group without its subcommand printed nothing (exit 2); `config` of a missing file
+    printed the defaults (exit 0); `-o /dev/full` was named "stdout"."""
+    for group, word in (("index", "build"), ("baseline", "write")):
+        proc = run_paradup(group, cwd=tmp_path)
+        assert proc.returncode == 2 and "Usage: paradup" in proc.stderr and word in proc.stderr
+    one_line_error(run_paradup("config", "nope.md", cwd=tmp_path), "nope.md: does not exist")
+    (tmp_path / "a.md").write_text(article(741) + "\n\n" + article(741), encoding="utf-8")
+    if Path("/dev/full").exists():
+        proc = run_paradup("check", "a.md", "-o", "/dev/full", cwd=tmp_path)
+        one_line_error(proc, "/dev/full: cannot write the report", "check --output")
+
+
+def test_files_under_different_configs_are_warned_about(tmp_path: Path) -> None:
+    """`check outer/a.md outer/repo/b.md` used the config above both for both: the repo's
+    own config was dropped without a word."""
+    (tmp_path / ".git").mkdir()
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (tmp_path / ".paradup.toml").write_text("min-chars = 99\n", encoding="utf-8")
+    (repo / ".paradup.toml").write_text("min-chars = 60\n", encoding="utf-8")
+    text = article(742) + "\n\n" + article(742)
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    (repo / "b.md").write_text(text, encoding="utf-8")
+    for args in (("check", "a.md", "repo/b.md", "-q"), ("config", "a.md", "repo/b.md")):
+        proc = run_paradup(*args, cwd=tmp_path)
+        flat = " ".join(proc.stderr.split())
+        assert "configured by different files" in flat and "repo/.paradup.toml" in flat, flat
+    alone = run_paradup("check", "repo/b.md", "-q", cwd=tmp_path)
+    assert "different files" not in alone.stderr

@@ -154,9 +154,11 @@ def check(
     ] = None,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
+    import sqlite3
+
     from .read import STDIN_DOC, STDIN_NAME, expand_paths
     from .run import check_docs
-    from .settings import load_settings
+    from .settings import load_settings, mixed_configs
 
     try:
         if paths.count(STDIN_NAME) > 1:
@@ -172,8 +174,9 @@ def check(
             raise _fail(f"--windows {windows!r}: expected sizes like 2,3") from None
         # The hook's settings: defaults < discovered or --config file < options given here
         # (every option defaults to None, so only those typed on the command line override).
+        settings_paths = [stdin_name if p == STDIN_NAME and stdin_name else p for p in paths]
         settings = load_settings(
-            [stdin_name if p == STDIN_NAME and stdin_name else p for p in paths],
+            settings_paths,
             config_file,
             {
                 "threshold": threshold,
@@ -191,6 +194,8 @@ def check(
                 "max_bytes": max_bytes,
             },
         )
+        if config_file is None and (mixed := mixed_configs(settings_paths)):
+            typer.echo(f"paradup: warning: {one_line(mixed)}", err=True)
         # engine is not a config-file key (it changes speed, never tokens).
         config = settings.config.with_options(engine=engine.value if engine else None)
         files = list(expand_paths(paths, config.include, config.exclude))
@@ -237,11 +242,20 @@ def check(
             if isinstance(exc, IndexError_):  # the store speaks of `index`'s option
                 message = message.replace("--index", "--against")
         raise _fail(message) from None
+    except sqlite3.DatabaseError as exc:  # a damaged index met on the way (pages overwritten)
+        from .index.store import database_failure
+
+        raise _fail(str(database_failure(against or "the index", exc))) from None
     if not quiet or output is not None:  # -q silences stdout, not a report asked for
         try:
             _emit(result, format, output, {d.path: d.text for d in docs}, unread)
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+        except OSError as exc:
+            if output is None or isinstance(exc, BrokenPipeError):
+                raise  # stdout's: `main` says it
+            why = exc.strerror or str(exc)  # a device (`-o /dev/full`) was named "stdout"
+            raise _fail(f"{output}: cannot write the report ({why}); check --output") from None
     for line in unread:
         typer.echo(f"paradup: error: {one_line(line)}", err=True)
     if unread:  # like grep: the findings are shown, and an error is still an error
@@ -402,10 +416,22 @@ def main() -> None:
     except typer.TyperException as exc:  # click's UsageError family, vendored by typer
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError":
-            sys.exit(EXIT_USAGE)  # typer has printed the help already
+            # `paradup index` alone: its help (the subcommands) on stderr, as click's own
+            # standalone mode shows it; outside that mode nothing showed it (empty, exit 2).
+            typer.echo(exc.format_message() if hasattr(exc, "format_message") else exc, err=True)
+            sys.exit(EXIT_USAGE)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         typer.echo(f"paradup: error: {one_line(message)}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        # An SQLite error no command turned into its own line (sqlite3 is loaded only by
+        # the commands that open an index: a module not loaded raised nothing).
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        line = f"an index failed ({exc}); if it is damaged, delete it and build it again"
+        typer.echo(f"paradup: error: {one_line(line)}", err=True)
         sys.exit(EXIT_USAGE)
     if code == 130:  # typer turns Ctrl-C into Exit(130), returned here without a word
         typer.echo("paradup: interrupted", err=True)

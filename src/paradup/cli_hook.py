@@ -835,12 +835,17 @@ def register(app: "typer.Typer") -> None:
         import json
 
         from .output import discard_stdout
-        from .settings import effective, load_settings, require_user_dict
+        from .settings import effective, load_settings, mixed_configs, require_user_dict
 
+        for name in files or []:
+            if not os.path.lexists(name):  # its settings would be the defaults' (exit 0)
+                raise fail(f"{name}: does not exist; check the path")
         try:
             settings = load_settings(files or ["."], config)
         except ParadupError as exc:
             raise fail(str(exc)) from None
+        if config is None and (mixed := mixed_configs(files or [])):
+            _warn(mixed)
         try:  # shown all the same: the dictionary may be written next
             require_user_dict(settings)
         except ParadupError as exc:

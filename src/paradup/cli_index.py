@@ -92,6 +92,8 @@ def _build(
                 encoding = encoding or store.encoding()
         except ParadupError as exc:
             raise _fail(str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # damaged pages under the metadata
+            raise _fail(str(database_failure(index, exc))) from None
         if not archive:  # `index update -i X`: the roots the build or last update was given
             if recorded is None:
                 why = (

@@ -162,6 +162,21 @@ def find_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
     return None
 
 
+def mixed_configs(paths: Iterable[str | os.PathLike[str]]) -> str | None:
+    """A warning when the paths given are configured by different files: `check a b` reads
+    the one config above both (the hook reads each file's own), so one file's own config was
+    dropped without a word."""
+    own = {find_config([p]) for p in paths if str(p) != "-"}
+    if len(own) < 2:
+        return None
+    named = ", ".join(sorted(str(c) if c else "none" for c in own))
+    used = find_config(paths)
+    return (
+        f"the files given are configured by different files ({named}); {used or 'the defaults'} "
+        "applies to all of them: check each project's files on their own, or pass --config"
+    )
+
+
 def config_in(directory: Path) -> Path | None:
     """The config file of this folder itself, if it has one (a pyproject.toml only with a
     [tool.paradup] table; one that cannot be parsed is an error)."""
