@@ -154,3 +154,14 @@ def test_files_under_different_configs_are_warned_about(tmp_path: Path) -> None:
         assert "configured by different files" in flat and "repo/.paradup.toml" in flat, flat
     alone = run_paradup("check", "repo/b.md", "-q", cwd=tmp_path)
     assert "different files" not in alone.stderr
+
+
+def test_line_numbers_are_not_emoji(tmp_path: Path) -> None:
+    """rich replaced `:100:` in `e.jsonl:100: field 'text' is empty` with 💯 (its emoji
+    codes were on in the consoles that print file:line places)."""
+    rows = [{"id": f"r{i}", "text": "" if i == 99 else article(750 + i)} for i in range(101)]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (tmp_path / "e.jsonl").write_text(lines, encoding="utf-8")
+    proc = run_paradup("index", "build", "e.jsonl", "-i", "e.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "e.jsonl:100: field 'text' is empty" in proc.stderr and "💯" not in proc.stderr

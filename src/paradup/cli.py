@@ -346,10 +346,10 @@ def _emit(
         # window jumped to a line of its own and a path split from "restates" at 80 columns
         # in a pipe; the terminal or viewer wraps long lines itself, at any character.
         with stdout_report():
-            render_text(result, _StdoutConsole(highlight=False, soft_wrap=True))
+            render_text(result, _StdoutConsole(highlight=False, soft_wrap=True, emoji=False))
     else:
         console = Console(
-            record=True, file=io.StringIO(), width=100, highlight=False, soft_wrap=True
+            record=True, file=io.StringIO(), width=100, highlight=False, soft_wrap=True, emoji=False
         )
         render_text(result, console)
         write_report(output, console.export_text())

@@ -122,7 +122,7 @@ def _build(
             pass  # the build itself says what is wrong with the file
     _check_encoding(encoding)
     config = _archive_config(config_file, encoding)
-    err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
+    err = Console(stderr=True, soft_wrap=True, emoji=False)  # one grep-able line a message
     # Only the fields named: the others are the index's own (or the defaults for a new one).
     given = {"id": id_field, "text": text_field, "title": title_field, "date": date_field}
     fields = {k: v for k, v in given.items() if v is not None}
@@ -673,7 +673,7 @@ def audit_command(
             writable(output)  # now, not after minutes of clustering
         except ParadupError as exc:
             raise _fail(str(exc)) from None
-    err = Console(stderr=True, soft_wrap=True)  # one grep-able line per message in logs
+    err = Console(stderr=True, soft_wrap=True, emoji=False)  # one grep-able line a message
     say = None if quiet else (lambda m: err.print(m, highlight=False, markup=False))
 
     def emit(clusters: Iterable[Cluster], dup: int, bp: int, name: str, more: str) -> None:
