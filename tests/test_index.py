@@ -270,7 +270,8 @@ def test_refuses_other_settings_and_versions(tmp_path: Path) -> None:
     ):
         proc = run_paradup(*args)
         assert proc.returncode == 2, proc.stderr
-        assert "schema 999" in proc.stderr and "paradup index build --force" in proc.stderr
+        # A newer paradup's index: upgrade (a rebuild would destroy it for that paradup).
+        assert "schema 999" in proc.stderr and "upgrade paradup" in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
     proc = run_paradup("index", "build", str(src), "--index", str(idx), "--force", "-q")
     assert proc.returncode == 0, proc.stderr

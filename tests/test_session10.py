@@ -73,10 +73,10 @@ def test_a_first_build_stopped_before_its_first_batch_is_named_unfinished(
             build_index(["arc"], "x.paradup", jobs=1)
     assert (tmp_path / "x.paradup").is_file()
     info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
-    assert "first build was interrupted" in " ".join(info.stdout.split()), info.stdout
+    assert "interrupted build (its first)" in " ".join(info.stdout.split()), info.stdout
     check = run_paradup("check", "draft.md", "--against", "x.paradup", cwd=tmp_path)
     flat = " ".join(check.stderr.split())
-    assert "warning" in flat and "first build was interrupted" in flat, check.stderr
+    assert "warning" in flat and "interrupted build (its first)" in flat, check.stderr
     update = run_paradup("index", "update", "-i", "x.paradup", "-q", cwd=tmp_path)
     assert update.returncode == 0, update.stderr
     info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
@@ -165,3 +165,18 @@ def test_line_numbers_are_not_emoji(tmp_path: Path) -> None:
     proc = run_paradup("index", "build", "e.jsonl", "-i", "e.paradup", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "e.jsonl:100: field 'text' is empty" in proc.stderr and "💯" not in proc.stderr
+
+
+def test_a_users_file_named_like_a_rebuild_is_not_called_one(tmp_path: Path) -> None:
+    """`index info` told the user to delete `x.paradup.rebuild`, their own notes, as "what an
+    interrupted `index build --force` left" (the rebuild itself refuses to replace it)."""
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    (arc / "a.md").write_text(article(760), encoding="utf-8")
+    assert (
+        run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path).returncode == 0
+    )
+    (tmp_path / "x.paradup.rebuild").write_text("my notes\n", encoding="utf-8")
+    info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
+    assert info.returncode == 0 and "rebuild" not in info.stdout, info.stdout
+    assert (tmp_path / "x.paradup.rebuild").read_text(encoding="utf-8") == "my notes\n"

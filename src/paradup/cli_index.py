@@ -224,14 +224,25 @@ def _build(
 
 # None: the index's recorded field (an update names none), else the default in brackets.
 _FIELD_OPTS = dict(
-    id_field=typer.Option(None, help="JSON Lines field holding the document id [id]."),
-    text_field=typer.Option(None, help="JSON Lines field holding the article text [text]."),
-    title_field=typer.Option(None, help="JSON Lines field holding the title [title]."),
-    date_field=typer.Option(None, help="JSON Lines field holding the date [date]."),
+    id_field=typer.Option(
+        None, help="JSON Lines field holding the document id [id; an update: the recorded one]."
+    ),
+    text_field=typer.Option(
+        None, help="JSON Lines field holding the article text [text; an update: the recorded one]."
+    ),
+    title_field=typer.Option(
+        None, help="JSON Lines field holding the title [title; an update: the recorded one]."
+    ),
+    date_field=typer.Option(
+        None, help="JSON Lines field holding the date [date; an update: the recorded one]."
+    ),
 )
 EncodingOpt = Annotated[
     str | None,
-    typer.Option(help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8]; JSON Lines is UTF-8."),
+    typer.Option(
+        help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8; an update: the recorded "
+        "one]; JSON Lines is UTF-8."
+    ),
 ]
 ConfigOpt = Annotated[
     Path | None,
@@ -401,19 +412,7 @@ def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
     from .index.store import writer_active
 
     notes = []
-    if store.first_build_unfinished():
-        if writer_active(index):
-            why = (
-                "its first build is writing it now; documents it has not reached are missing "
-                "until it finishes"
-            )
-        else:
-            why = (
-                "its first build was interrupted: documents it had not reached are missing; "
-                "run `paradup index update` to finish it"
-            )
-        notes.append(("build", why))
-    elif store.bands_pending():
+    if store.bands_pending():
         if writer_active(index):
             why = (
                 "a build or update is writing this index now; documents it has not reached "
@@ -426,6 +425,18 @@ def index_notes(store: IndexStore, index: Path | str) -> list[tuple[str, str]]:
                 "finish"
             )
         notes.append(("band keys", why))
+    elif store.first_build_unfinished():  # none committed: it looked complete, and empty
+        if writer_active(index):
+            why = (
+                "its first build is writing it now; documents it has not reached are missing "
+                "until it finishes"
+            )
+        else:
+            why = (
+                "an interrupted build (its first) left it incomplete: documents it had not "
+                "reached are missing; run `paradup index update` to finish it"
+            )
+        notes.append(("build", why))
     if store.text_pipeline_stale():
         why = (
             "the texts were split by an earlier paradup; `paradup index update` fingerprints "

@@ -495,10 +495,16 @@ class IndexStore:
 
         schema = meta.get("schema_version")
         if schema not in _READABLE:
+            newer = schema is not None and schema.isdigit() and int(schema) > SCHEMA_VERSION
+            # A newer paradup's index: rebuilding it would destroy it for that paradup.
+            fix = (
+                "upgrade paradup (pip install -U paradup) to read it"
+                if newer
+                else "rebuild it with `paradup index build --force`"
+            )
             raise IndexError_(
                 f"{path}: index schema {schema} written by paradup {meta.get('paradup_version')}, "
-                f"this paradup {__version__} reads schema {SCHEMA_VERSION}; "
-                "rebuild it with `paradup index build --force`"
+                f"this paradup {__version__} reads schema {SCHEMA_VERSION}; {fix}"
             )
         try:
             stored = IndexSettings(**json.loads(meta["settings"]))
@@ -1619,7 +1625,13 @@ def _side_path(path: Path) -> Path:
 def leftover_rebuild(path: str | os.PathLike[str]) -> Path | None:
     """The file an interrupted `index build --force` of the index at `path` left, if any."""
     side = _side_path(Path(path))
-    return side if side.exists() else None
+    if not side.exists():
+        return None
+    try:  # a user's own file of that name is no leftover to delete (`--force` refuses it)
+        kind, _meta = _probe(side)
+    except IndexError_:  # damaged or unreadable: a rebuild killed half-way, as likely as not
+        return side
+    return side if kind in ("index", "unfinished", "new") else None
 
 
 def _checkpoint(path: Path) -> None:
