@@ -180,3 +180,37 @@ def test_a_users_file_named_like_a_rebuild_is_not_called_one(tmp_path: Path) -> 
     info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
     assert info.returncode == 0 and "rebuild" not in info.stdout, info.stdout
     assert (tmp_path / "x.paradup.rebuild").read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_library_arguments_of_the_wrong_type_are_usage_errors(tmp_path: Path) -> None:
+    """The README promises a UsageError naming the argument; these raised AttributeError or
+    TypeError, `read_document(5)` read file descriptor 5, and a focus out of range
+    reported nothing, which read as "no findings"."""
+    from paradup import (
+        CheckConfig,
+        UsageError,
+        check_against,
+        check_documents,
+        check_paths,
+        read_document,
+        to_dict,
+    )
+
+    draft = tmp_path / "d.md"
+    draft.write_text(article(770) + "\n\n" + article(770), encoding="utf-8")
+    docs = [read_document(str(draft))]
+    calls = {
+        "config": lambda: check_paths([str(draft)], "x"),  # type: ignore[arg-type]
+        "index_path": lambda: check_against(docs, 5),  # type: ignore[arg-type]
+        "allow": lambda: check_paths([str(draft)], allow=5),  # type: ignore[arg-type]
+        "focus": lambda: check_documents(docs, CheckConfig(), focus=[5]),
+        "result": lambda: to_dict("x"),  # type: ignore[arg-type]
+        "path": lambda: read_document(5),  # type: ignore[arg-type]
+    }
+    for name, call in calls.items():
+        with pytest.raises(UsageError, match=name):
+            call()
+    with pytest.raises(UsageError, match="focus"):
+        check_documents(docs, CheckConfig(), focus=0)  # type: ignore[arg-type]
+    assert check_documents(docs, CheckConfig(), focus=[0]).findings
+    assert read_document(draft).text == docs[0].text  # a Path is a path

@@ -10,8 +10,16 @@ from dataclasses import replace
 
 from .align import union
 from .archive import shown_path_from
-from .check import _allow_patterns, _expect, check_prepared, sentence_units, unit_band_keys
+from .check import (
+    _allow_patterns,
+    _expect,
+    check_config,
+    check_prepared,
+    sentence_units,
+    unit_band_keys,
+)
 from .config import CheckConfig
+from .errors import UsageError
 from .index.store import IndexStore, database_failure
 from .lsh import index_keys
 from .model import CheckResult
@@ -210,8 +218,10 @@ def check_against(
         documents = [documents]
     for i, d in enumerate(documents):
         _expect(f"documents[{i}]", d, Document, "pass paradup.read_document(path)")
+    if not isinstance(index_path, str | os.PathLike):
+        raise UsageError(f"index_path: expected a path, got {type(index_path).__name__}")
     index_path = os.fspath(index_path)
-    config = config or CheckConfig()
+    config = check_config(config)
     # Compiled before the index is opened: a bad pattern is a UsageError, not a held file.
     patterns = _allow_patterns(allow) if suppress else None
     store = IndexStore.open(index_path)

@@ -222,14 +222,13 @@ def check_documents(
     `load_settings([path]).allow_patterns()` for a project's `.paradup.toml`, `allow=()` for
     markers only, or `suppress=False` to compare every sentence.
     """
-    if config is not None:
-        _expect("config", config, CheckConfig, "pass a paradup.CheckConfig")
-    config = config or CheckConfig()
+    config = check_config(config)
     patterns = _allow_patterns(allow) if suppress else None
     from . import tokens
 
     for i, d in enumerate(documents):
         _expect(f"documents[{i}]", d, Document, "pass paradup.Document(path, text, encoding)")
+    focus = check_focus(focus, len(documents))
     # The size of the whole check: `auto` segments a large one with rjieba from the start.
     with tokens.plan(sum(len(d.text) for d in documents)):
         docs = []
@@ -251,7 +250,32 @@ def _allow_patterns(allow: Iterable[str | re.Pattern[str]] | None) -> list[re.Pa
         allow = DEFAULT_ALLOW
     elif isinstance(allow, str | re.Pattern):
         allow = [allow]  # one pattern, not its characters
+    elif not isinstance(allow, Iterable):
+        raise UsageError(f"allow: expected regexes (str or re.Pattern), got {allow!r}")
     return compile_allow(allow)
+
+
+def check_focus(focus: Iterable[int] | None, n: int) -> list[int] | None:
+    """`focus` as document numbers below `n`: a number out of range (or not one) reported
+    nothing at all, which read as "no findings"."""
+    if focus is None:
+        return None
+    if not isinstance(focus, Iterable) or isinstance(focus, str | bytes):
+        raise UsageError(f"focus: expected document numbers, got {focus!r}")
+    out = list(focus)
+    for i in out:
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n:
+            raise UsageError(f"focus: {i!r} is no document number (0 to {n - 1})")
+    return out
+
+
+def check_config(config: object) -> CheckConfig:
+    """`config`, or the defaults for None; anything else is a UsageError naming it."""
+    if config is None:
+        return CheckConfig()
+    _expect("config", config, CheckConfig, "pass a paradup.CheckConfig")
+    assert isinstance(config, CheckConfig)
+    return config
 
 
 def _with_phrases(
@@ -344,7 +368,7 @@ def check_paths(
     `check_paths(paths, s.config, allow=s.allow_patterns())`). `suppress` and `allow` as in
     `check_documents`.
     """
-    config = config or CheckConfig()
+    config = check_config(config)
     if isinstance(paths, str | os.PathLike):
         paths = [paths]  # one path, not its characters
     elif isinstance(paths, bytes) or not isinstance(paths, Iterable):

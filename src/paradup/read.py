@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 STDIN_NAME = "-"
@@ -216,6 +216,9 @@ def read_document(
 ) -> Document:
     """Read one file (or standard input for '-') read-only and decode it. `limit_fix` is the
     fix named for a file over `max_bytes` (where the limit came from)."""
+    if not isinstance(path, str | os.PathLike):  # an int was read as a file descriptor
+        raise UsageError(f"path: expected a path, got {type(path).__name__} {path!r}")
+    path = os.fspath(path)
     if path == STDIN_NAME:
         if sys.stdin is None:  # `<&-`
             raise InputError(STDIN_DOC, "is closed", "pipe the text in or pass a file")

@@ -29,6 +29,10 @@ def _span(s: Span) -> dict[str, Any]:
 
 def to_dict(result: CheckResult) -> dict[str, Any]:
     """The JSON contract (version 1) of a result, as `paradup check --format json` prints it."""
+    if not isinstance(result, CheckResult):
+        from ..errors import UsageError
+
+        raise UsageError(f"result: expected a CheckResult, got {type(result).__name__}")
     result = printable_result(result)  # undecodable file names as `\xff`: valid JSON text
     return {
         "version": CONTRACT_VERSION,
