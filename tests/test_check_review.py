@@ -43,20 +43,22 @@ def assert_sentences_valid(text: str) -> None:
 # 1. Repeats
 
 
-def test_many_repeats_of_one_sentence_are_one_passage() -> None:
-    """1000 copies of a sentence: the first copies restated by all the rest in one passage
-    with exact spans, and every copy after the first counted as restated (the two copies
-    inside that passage's earlier side were not: 997 of 999). (How the time grows with the
+def test_many_repeats_of_one_sentence_are_runs_of_copies() -> None:
+    """1000 copies of a sentence: runs of copies restating the first ones with exact spans,
+    and every copy after the first counted as restated (the two copies inside a passage's
+    earlier side were not: 997 of 999). (How the time grows with the
     copies is measured, not asserted here: benchmarks/repeats_bench.py,
     reports/PERFORMANCE.md; merging was quadratic.)"""
     sentence = "市政府今天召开新闻发布会。"
     text = sentence * 1000
     result = check_text(text)
     assert_spans_valid(result, text)
-    long = max(result.findings, key=lambda f: f.b.end - f.b.start)
-    assert (long.a.start, long.b.end) == (0, len(text))
-    assert long.a.end == long.b.start and long.a.end % len(sentence) == 0
-    assert len(result.findings) <= 3
+    # Runs of copies, doubling (a passage grows along its own diagonal only): about
+    # 2 log2(n) findings, every copy after the first counted.
+    assert len(result.findings) <= 24
+    for f in result.findings:
+        assert f.a.start % len(sentence) == 0 and f.b.start % len(sentence) == 0
+        assert f.a.end <= f.b.start
     assert result.files[0].restated_chars == len(text) - len(sentence)
 
 

@@ -123,7 +123,7 @@ def test_changed_numbers_are_shown_whole() -> None:
 
 
 def test_a_change_is_shown_on_one_line() -> None:
-    from paradup.report.text import _change
+    from paradup.report.text import change_side as _change
 
     assert _change("扩大内需。\n\n下一段") == "扩大内需。⏎下一段"
     long = "一二三四五六七八九十" * 6

@@ -214,3 +214,40 @@ def test_library_arguments_of_the_wrong_type_are_usage_errors(tmp_path: Path) ->
         check_documents(docs, CheckConfig(), focus=0)  # type: ignore[arg-type]
     assert check_documents(docs, CheckConfig(), focus=[0]).findings
     assert read_document(draft).text == docs[0].text  # a Path is a path
+
+
+def test_two_edited_copies_of_a_paragraph_each_show_their_own_edit() -> None:
+    """A paragraph of four sentences, then two edited copies back to back: one finding paired
+    the source with the first copy and most of the second (shown as a whole paragraph
+    inserted), and the second copy's own edit (下月 → 下个月) appeared nowhere."""
+    from paradup import check_text
+
+    p = (
+        "市交通运输局表示，为缓解早晚高峰拥堵，我市将于下月起在主城区新开通8条定制公交线路。"
+        "新线路主要覆盖大型居住区与产业园区之间的通勤走廊。票价将根据里程分段计算，最高不超过"
+        "十元。乘客可通过手机应用提前一天预订座位。"
+    )
+    other = "今年以来，我市持续推进公共交通优先发展战略，公交分担率稳步提升，市民满意度不断提高。"
+    one, two = p.replace("十元", "十二元"), p.replace("下月", "下个月")
+    text = "\n\n".join([p, other, one, two]) + "\n"
+    result = check_text(text)
+    assert sorted(text[f.b.start : f.b.end] for f in result.findings) == sorted([one, two])
+    shown = {(c.a, c.b) for f in result.findings for c in f.changes}
+    assert ("十", "十二") in shown or ("十元", "十二元") in shown, shown
+    assert any("个" in b and len(b) <= 3 for _a, b in shown), shown
+
+
+@pytest.mark.parametrize("head", ["摄影：王五 ", "审核：赵六 ", "（编辑：王五）", "记者：张三　"])
+def test_a_lead_after_any_default_byline_label_is_compared(head: str) -> None:
+    """Only `来源`/`原标题` bylines were cut from the lead on their line: `摄影：王五 今年以来，…`
+    (or `（编辑：王五）今年以来，…`) was one sentence the allow-list took out whole, so a
+    verbatim copy of the lead two paragraphs later was 0 restated passages, 复制比 0 %."""
+    from paradup import check_text
+
+    lead = (
+        "今年以来，全市上下深入贯彻落实市委市政府决策部署，统筹推进稳增长、促改革、调结构、"
+        "惠民生、防风险各项工作，经济运行总体平稳、稳中有进。"
+    )
+    text = f"{head}{lead}\n\n据统计，前三季度全市地区生产总值同比增长5.6%。\n\n{lead}\n"
+    (f,) = check_text(text).findings
+    assert f.kind == "exact" and text[f.a.start : f.a.end] == lead == f.b.text

@@ -26,6 +26,7 @@ class Passage:
     similarity: float
 
 
+MAX_SHIFT = 2  # sentences an edit may add or drop inside a merged passage (`Aligner.merge`)
 NEAR_EXACT = 0.9  # a fallback sentence this similar to its source counts as a pasted copy
 
 
@@ -111,6 +112,11 @@ class Aligner:
                     and b0 <= g[3] + 1
                     and b1 >= g[2] - 1
                     and _side(a0, a1, g[0], g[1]) * _side(b0, b1, g[2], g[3]) >= 0
+                    # On the group's diagonal: a paragraph pasted twice after its source
+                    # (P … P' P'') gave matches P→P' and P→P'' whose later sides touch and
+                    # whose sources overlap; merged, one finding paired P with P' and most
+                    # of P'' (P''s own edit shown nowhere). An edit shifts it a sentence or two.
+                    and abs((b0 - a0) - (g[2] - g[0])) <= MAX_SHIFT
                 ):
                     merged = [min(a0, g[0]), max(a1, g[1]), min(b0, g[2]), max(b1, g[3])]
                     if self._valid(*merged):

@@ -70,8 +70,13 @@ def _sentence_ends(
 # A byline opening a paragraph on the lead's own line (`来源：人民网 记者从…获悉，…`): the
 # allow-list took the whole sentence out, lead included, so a verbatim copy of the lead scored
 # 0 % (normalize drops the space between CJK characters, so it is sought in the raw text).
-_BYLINE_HEADS = ("来源", "稿源", "本文来源", "原标题")
-_BYLINE = re.compile(f"(?:{'|'.join(_BYLINE_HEADS)}):")
+# The labels of the default allow-list (`settings.DEFAULT_ALLOW`) too: `摄影：王五 今年以来，…`
+# and `(编辑：王五)今年以来，…` hid their leads the same way.
+_BYLINE_HEADS = (
+    "来源", "稿源", "本文来源", "原标题", "发布时间", "发布日期", "发稿时间", "责任编辑", "责编",
+    "通讯员", "摄影", "校对", "审核", "审校", "监制", "出品", "编辑", "作者", "记者",
+)  # fmt: skip
+_BYLINE = re.compile(f"\\(?(?:{'|'.join(_BYLINE_HEADS)}):")
 _BYLINE_REACH = 40
 _LEAD_CHARS = 24
 
@@ -82,11 +87,12 @@ def _byline_end(norm: Normalized, ps: int, pe: int) -> int | None:
     if m is None:
         return None
     raw, starts, ends, text = norm.raw, norm.starts, norm.ends, norm.text
+    paren = text[ps] == "("  # `(编辑:王五)今年以来,…`: the byline ends at its `)`, not a space
     for j in range(m.end() + 1, min(pe, m.end() + _BYLINE_REACH)):
         if text[j] in _TERMINATORS or text[j] == ",":
             return None  # the byline ends as a sentence, or is prose
         gap = raw[ends[j - 1] : starts[j]]
-        if gap and gap.isspace() and text[j] != " ":
+        if (text[j - 1] == ")") if paren else (gap and gap.isspace() and text[j] != " "):
             # A lead after it (a clause, and a lead's length: a comma and _LEAD_CHARS before
             # the sentence ends), not more byline (`来源：人民法院报 2018年12月13日 第七版`) or a
             # footer (`返回搜狐，查看更多`, 14 characters).
@@ -140,7 +146,7 @@ def sentence_columns(norm: Normalized) -> tuple[list[int], list[int], list[int],
             return raw_ch in '"＂' and text.count('"', ps, j) % 2 == 0
 
         cuts: Iterable[int] = _sentence_ends(text, ps, pe, opener)
-        if text.startswith(_BYLINE_HEADS, ps) and (lead := _byline_end(norm, ps, pe)) is not None:
+        if (lead := _byline_end(norm, ps, pe)) is not None:
             cuts = heapq.merge([lead], cuts)
         for e in cuts:
             # Never cut inside one raw character's fold (a character and its combining marks,
