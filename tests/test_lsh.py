@@ -294,3 +294,22 @@ def test_candidate_pair_array_equals_the_reference(
     got = candidate_pair_array(keys, valid, max_bucket=max_bucket)
     assert {(int(a), int(b)) for a, b in got} == _reference_pairs(keys, valid, max_bucket)
     assert [tuple(p) for p in got.tolist()] == sorted(tuple(p) for p in got.tolist())
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**31 - 1), min_size=2, max_size=300, unique=True),
+    st.integers(1, 70),
+)
+def test_big_bucket_pairs_are_the_loops(members: list[int], max_bucket: int) -> None:
+    """The numpy pairing of a big bucket gives exactly the pairs of the loop it replaced:
+    each member with the `max_bucket` before it and the bucket's first few."""
+    from paradup.lsh import FIRST_IN_BUCKET, _big_bucket_codes
+
+    m = np.asarray(sorted(members), dtype=np.int64)
+    want = []
+    for x in range(1, len(m)):
+        lo = max(0, x - max_bucket)
+        for y in itertools.chain(range(min(FIRST_IN_BUCKET, lo)), range(lo, x)):
+            want.append(int(m[y]) << 32 | int(m[x]))
+    assert sorted(_big_bucket_codes(m, max_bucket).tolist()) == sorted(want)

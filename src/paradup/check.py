@@ -127,6 +127,9 @@ def find_matches(
         if sents[a[0]].doc == sents[b[0]].doc and a[1] >= b[0]:
             continue  # overlapping units are not a restatement
         ha, hb = hashes(a), hashes(b)
+        if ha == hb:  # a copy (most pairs of a text pasted many times): every sentence in it
+            per_b.setdefault(b, []).append((-1.0, *a))
+            continue
         inter = len(ha & hb)
         sim = inter / (len(ha) + len(hb) - inter)
         if sim >= config.threshold and _every_sentence_restated(

@@ -7,7 +7,6 @@ the align stage verifies every one exactly.
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -136,6 +135,23 @@ def _pairs_of(n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     return np.triu_indices(n, 1)
 
 
+def _big_bucket_codes(members: npt.NDArray[np.int64], max_bucket: int) -> npt.NDArray[np.int64]:
+    """Pair codes of a bucket over `max_bucket`: each member x with the `max_bucket` members
+    before it and the first `FIRST_IN_BUCKET` of the bucket, in numpy (a Python loop over the
+    pairs was a third of a check of a paragraph pasted 200 times)."""
+    import numpy as np
+
+    x = np.arange(1, len(members))[:, None]
+    near = x - np.arange(1, max_bucket + 1)[None, :]  # the members just before each
+    first = np.broadcast_to(np.arange(FIRST_IN_BUCKET)[None, :], (len(x), FIRST_IN_BUCKET))
+    lo = np.maximum(0, x - max_bucket)  # the earliest members, where `near` does not reach
+    xs = np.broadcast_to(x, near.shape)
+    ys = np.concatenate([near[near >= 0], first[first < lo]])
+    xx = np.concatenate([xs[near >= 0], np.broadcast_to(x, first.shape)[first < lo]])
+    codes: npt.NDArray[np.int64] = members[ys] << 32 | members[xx]
+    return codes
+
+
 def candidate_pair_array(
     keys: npt.NDArray[np.uint64],
     valid: npt.NDArray[np.bool_] | None = None,
@@ -186,12 +202,7 @@ def candidate_pair_array(
             big = ~two & ~small
             for s, e in zip(starts[big], ends[big], strict=True):
                 members = ids[order[s : e + 1]].astype(np.int64)  # ascending
-                run: list[int] = []
-                for x in range(1, len(members)):
-                    lo = max(0, x - max_bucket)
-                    ys = itertools.chain(range(min(FIRST_IN_BUCKET, lo)), range(lo, x))
-                    run.extend(int(members[y]) << 32 | int(members[x]) for y in ys)
-                codes.append(np.asarray(run, dtype=np.int64))
+                codes.append(_big_bucket_codes(members, max_bucket))
             # Deduplicate band by band: the same pair comes back from every band it shares.
             # `found` is sorted already: sort only this band's codes, then let the stable
             # sort merge the two runs (a full re-sort per band was most of this function).
