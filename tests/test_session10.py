@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,24 @@ def test_a_lead_after_any_default_byline_label_is_compared(head: str) -> None:
     text = f"{head}{lead}\n\n据统计，前三季度全市地区生产总值同比增长5.6%。\n\n{lead}\n"
     (f,) = check_text(text).findings
     assert f.kind == "exact" and text[f.a.start : f.a.end] == lead == f.b.text
+
+
+def test_an_index_reached_through_a_symlink_stays_one(tmp_path: Path) -> None:
+    """`-i current.paradup -> store/real.paradup`: `build --force` replaced the link with a
+    regular file (the target, which other paths name, kept the old index)."""
+    from paradup.index.store import IndexStore
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    (arc / "a.md").write_text(article(780), encoding="utf-8")
+    (tmp_path / "store").mkdir()
+    link = tmp_path / "current.paradup"
+    link.symlink_to("store/real.paradup")
+    assert run_paradup("index", "build", "arc", "-i", str(link), "-q", cwd=tmp_path).returncode == 0
+    (arc / "b.md").write_text(article(781), encoding="utf-8")
+    forced = run_paradup("index", "build", "arc", "-i", str(link), "--force", "-q", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert link.is_symlink() and os.readlink(link) == "store/real.paradup"
+    with IndexStore.open(tmp_path / "store" / "real.paradup") as store:
+        assert store.counts()["docs"] == 2
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("current.paradup.")]

@@ -531,7 +531,7 @@ class IndexStore:
     @classmethod
     def open(cls, path: str | Path, settings: IndexSettings | None = None) -> IndexStore:
         """Open an existing index for reading; settings, when given, must match."""
-        p = Path(path)
+        p = _target(path)
         if not p.is_file():
             raise IndexError_(missing_index(p))
         kind, meta = _probe(p)
@@ -559,7 +559,7 @@ class IndexStore:
         """Open (or create) an index for writing, holding the single-writer lock."""
         from .. import __version__
 
-        p = Path(path)
+        p = _target(path)
         if p.is_dir():
             raise IndexError_(f"{p}: is a directory; pass a file path such as archive.paradup")
         kind, meta = _probe(p)
@@ -1624,7 +1624,7 @@ def _side_path(path: Path) -> Path:
 
 def leftover_rebuild(path: str | os.PathLike[str]) -> Path | None:
     """The file an interrupted `index build --force` of the index at `path` left, if any."""
-    side = _side_path(Path(path))
+    side = _side_path(_target(path))
     if not side.exists():
         return None
     try:  # a user's own file of that name is no leftover to delete (`--force` refuses it)
@@ -1704,13 +1704,21 @@ def _lock(path: Path) -> int:
         os.close(fd)  # its holder removed it as we opened it: take the new one
 
 
+def _target(path: str | os.PathLike[str]) -> Path:
+    """The index file itself: a symlink's target. SQLite keeps the -wal beside the target, so
+    through a link a killed build's commits looked like "not a paradup index", and `build
+    --force` replaced the link with a regular file (the target kept the old index)."""
+    p = Path(path)
+    return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+
 def writer_active(path: str | Path) -> bool:
     """Whether another process holds the writer lock now (a build or update under way). Probes
     with a shared lock taken and dropped at once; no lock file means no writer."""
     import fcntl
 
     try:
-        fd = os.open(_lock_path(Path(path)), os.O_RDONLY)
+        fd = os.open(_lock_path(_target(path)), os.O_RDONLY)
     except OSError:
         return False
     try:
