@@ -425,8 +425,12 @@ def _disk_error(exc: sqlite3.Error) -> bool:
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
+    # A table or column of the schema missing (dropped by hand, a tool's "vacuum into" of
+    # part of it): the schema version says it is there, so the file is damaged.
     text = str(exc).lower()
-    return "malformed" in text or "not a database" in text
+    return any(
+        w in text for w in ("malformed", "not a database", "no such table", "no such column")
+    )
 
 
 def _disk_or_damage(exc: sqlite3.Error) -> bool:
