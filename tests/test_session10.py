@@ -273,3 +273,22 @@ def test_an_index_reached_through_a_symlink_stays_one(tmp_path: Path) -> None:
     with IndexStore.open(tmp_path / "store" / "real.paradup") as store:
         assert store.counts()["docs"] == 2
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("current.paradup.")]
+
+
+def test_exact_copies_of_one_text_beyond_a_few_are_one_line_in_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """A footer or table cell repeated on every row was a finding per row in the terminal
+    (1,999 for a 2,000-row table); the JSON still lists every one."""
+    cell = "已按规定完成资金拨付并公示，请各单位知悉。"
+    rows = [f"{article(790 + i).split('。')[0]}。\n\n{cell}" for i in range(20)]
+    (tmp_path / "t.md").write_text("\n\n".join(rows) + "\n", encoding="utf-8")
+    text = run_paradup("check", "t.md", cwd=tmp_path)
+    assert text.returncode == 1
+    assert text.stdout.count("restates") == 3, text.stdout
+    assert (
+        "… 16 more exact copies of 「已按规定完成资金拨付并公示，请各单位知悉。」 at" in text.stdout
+    )
+    assert "19 restated passages" in text.stdout
+    data = json.loads(run_paradup("check", "t.md", "-f", "json", cwd=tmp_path).stdout)
+    assert len(data["findings"]) == 19

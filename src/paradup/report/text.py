@@ -94,11 +94,37 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     console.print()
 
 
+SHOWN_COPIES = 3  # exact copies of one text shown in full; the rest are one line
+
+
 def render(result: CheckResult, console: Console) -> None:
     result = printable_result(result)
+    # A table cell or footer repeated on every row was a finding per row (1,999 of them for
+    # a 2,000-row table): after the first few, exact copies of a text are listed by place.
+    shown: dict[str, int] = {}
+    hidden: dict[str, list[str]] = {}
     for n, f in enumerate(result.findings, 1):
+        if f.kind == "exact":
+            key = f.b.text
+            shown[key] = shown.get(key, 0) + 1
+            if shown[key] > SHOWN_COPIES:
+                hidden.setdefault(key, []).append(f"{f.b.line}:{f.b.column}")
+                continue
         _finding(console, n, f)
     from rich.text import Text
+
+    for text, places in hidden.items():
+        flat = " ".join(text.split())
+        excerpt = flat if len(flat) <= 30 else flat[:29] + "…"
+        at = ", ".join(places[:10]) + (", …" if len(places) > 10 else "")
+        console.print(
+            Text.assemble(
+                (f"… {len(places)} more exact copies", "bold"),
+                f" of 「{one_line(excerpt.translate(_VISIBLE))}」 at {at} (-f json lists each)",
+            )
+        )
+    if hidden:
+        console.print()
 
     for fs in result.files:
         line = Text()
