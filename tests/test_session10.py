@@ -292,3 +292,15 @@ def test_exact_copies_of_one_text_beyond_a_few_are_one_line_in_the_terminal(
     assert "19 restated passages" in text.stdout
     data = json.loads(run_paradup("check", "t.md", "-f", "json", cwd=tmp_path).stdout)
     assert len(data["findings"]) == 19
+
+
+def test_a_name_git_quoted_is_named_with_the_fix(tmp_path: Path) -> None:
+    """`git diff --cached --name-only | xargs paradup hook` passes a Chinese name as git
+    quotes it (`articles/\\346\\226\\260.md`): "does not exist … check the file name" named
+    no way out."""
+    from ._repo import make_repo
+
+    repo = make_repo(tmp_path / "r", {"articles/新.md": article(800)})
+    quoted = "articles/\\346\\226\\260.md"
+    proc = run_paradup("hook", quoted, cwd=repo)
+    one_line_error(proc, quoted, "core.quotePath=false", "-z")

@@ -847,9 +847,13 @@ def _refuse_unknown(root: Path, missing: list[str]) -> None:
     known |= in_head(root, missing)
     for rel in missing:
         if rel not in known:
-            raise UsageError(
-                f"{rel}: does not exist (and git does not know it as deleted); check the file name"
-            )
+            fix = "check the file name"
+            if re.search(r"\\[0-7]{3}", rel):  # `\346\226\260.md`: a name git quoted
+                fix = (
+                    "git quoted the name (core.quotePath): list files with "
+                    "`git -c core.quotePath=false diff --cached --name-only -z` and `xargs -0`"
+                )
+            raise UsageError(f"{rel}: does not exist (and git does not know it as deleted); {fix}")
 
 
 def _name_status(root: Path, *args: str) -> Iterator[tuple[str, str, str]]:
