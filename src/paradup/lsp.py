@@ -73,15 +73,10 @@ def changed_words(f: Finding, limit: int = 8) -> str:
 def _where(span: Span) -> str:
     if span.doc is None:  # the same draft
         return f"line {span.line}"
-    from .archive import record_id
+    from .report.text import archived_label
 
-    rid = record_id(span.doc)
-    extra = " ".join(
-        x
-        for x in (f"(id {rid})" if rid else "", span.title and f"《{span.title}》", span.date)
-        if x
-    )
-    return f"{span.path}:{span.line}" + (f" {extra}" if extra else "")
+    label = archived_label(span)
+    return f"{span.path}:{span.line}" + (f" {label}" if label else "")
 
 
 def notes(text: str, path: str, against: str | None = None) -> list[Note]:
@@ -170,6 +165,7 @@ def run_server(against: str | None = None) -> int:
     """Serve until the editor says exit (pygls answers initialize, shutdown and exit); the
     exit code."""
     import asyncio
+    import sqlite3
 
     from lsprotocol import types as t
     from pygls.lsp.server import LanguageServer
@@ -191,7 +187,11 @@ def run_server(against: str | None = None) -> int:
         try:
             items = notes(doc.source, uri_path(uri), against)
             told.pop(uri, None)
-        except ParadupError as exc:
+        except (ParadupError, sqlite3.DatabaseError) as exc:
+            if isinstance(exc, sqlite3.DatabaseError):  # a damaged index: its one line
+                from .index.store import database_failure
+
+                exc = database_failure(against or "the index", exc)
             message = f"paradup: {one_line(str(exc))}"
             if told.get(uri) != message:
                 told[uri] = message

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..archive import record_id
-from ..model import CheckResult, Finding
+from ..model import CheckResult, Finding, Span
 from . import one_line, printable_result
 
 if TYPE_CHECKING:
@@ -68,6 +68,14 @@ def change_side(words: str) -> str:
     return shown
 
 
+def archived_label(span: Span) -> str:
+    """An archived source (`--against`) as the CMS names it, by id, then title and date, as
+    the JSON and HTML give them: `(id b921) 《标题》 2024-01-02`; "" for a draft's own span."""
+    rid = record_id(span.doc)
+    parts = (f"(id {rid})" if rid else "", f"《{span.title}》" if span.title else "", span.date)
+    return " ".join(x for x in parts if x)
+
+
 def _finding(console: Console, n: int, f: Finding) -> None:
     from rich.text import Text
 
@@ -76,10 +84,8 @@ def _finding(console: Console, n: int, f: Finding) -> None:
     head.append(f"{one_line(f.b.path)}:{f.b.line}:{f.b.column}", style="bold cyan")
     head.append(" restates ")
     head.append(f"{one_line(f.a.path)}:{f.a.line}:{f.a.column}", style="cyan")
-    rid = record_id(f.a.doc)  # an archived source (`--against`): as the CMS names it
-    if f.a.title or f.a.date or rid:  # and by title and date, as the JSON and HTML do
-        parts = (f"(id {rid})" if rid else "", f"《{f.a.title}》" if f.a.title else "", f.a.date)
-        head.append(f" {one_line(' '.join(x for x in parts if x))}", style="cyan")
+    if label := archived_label(f.a):
+        head.append(f" {one_line(label)}", style="cyan")
     head.append(f"  similarity {f.similarity:.2f} ({f.kind}), {len(f.b.text)} chars")
     console.print(head)
     a_spans = [(c.a_start, c.a_end) for c in f.changes]
