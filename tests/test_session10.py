@@ -304,3 +304,66 @@ def test_a_name_git_quoted_is_named_with_the_fix(tmp_path: Path) -> None:
     quoted = "articles/\\346\\226\\260.md"
     proc = run_paradup("hook", quoted, cwd=repo)
     one_line_error(proc, quoted, "core.quotePath=false", "-z")
+
+
+def test_a_restatement_that_splits_sentences_stays_one_finding() -> None:
+    """Each split moves the later sentences one place further along: after three, matches
+    stopped joining the passage (a sentence copied word for word was shown as deleted, 复制比
+    92.5 % for a full copy). The alignment follows the passage's drift."""
+    from paradup import check_text
+
+    a = (
+        "今年以来，全市新开工重大项目一百二十个，完成投资比去年同期增长百分之十五。其中，交通"
+        "基础设施项目完成投资四百亿元，占全部投资的三成以上。市发展改革委有关负责人表示，下半年"
+        "将继续加快项目审批，推动一批新项目尽早落地。与此同时，全市将加大对民间投资的支持力度，"
+        "鼓励社会资本参与城市更新。专家认为，稳投资对于稳增长具有重要意义，但也要防范地方债务风险。"
+    )
+    b = a
+    for clause in ("一百二十个，", "四百亿元，", "负责人表示，", "支持力度，"):
+        b = b.replace(clause, clause[:-1] + "。")
+    text = f"{a}\n\n{b}\n"
+    (f,) = check_text(text).findings
+    assert f.b.text == b and f.a.text == a
+    assert check_text(text).files[0].restated_chars == len(b)  # every character of b
+
+
+def test_a_run_of_bylines_before_the_lead_is_cut_after_the_last() -> None:
+    """`记者：王五 摄影：赵六 今年以来，…`: cut after the first byline only, the second
+    (`摄影：…`, an allow-listed label) took the lead out with it: 0 restated, 0 of 0."""
+    from paradup import check_text
+
+    lead = "今年以来，全市上下深入贯彻落实市委市政府决策部署，统筹推进各项工作，经济运行总体平稳。"
+    for head in (
+        "记者：王五 摄影：赵六 ",
+        "作者：张三 来源：新华社 ",
+        "（编辑：王五）来源：新华社 ",
+    ):
+        text = f"{lead}\n\n{head}{lead}\n"
+        (f,) = check_text(text).findings
+        assert f.kind == "exact" and f.b.text == lead, head
+
+
+def test_numpy_integers_are_document_numbers() -> None:
+    import numpy as np
+
+    from paradup import CheckConfig, Document, check_documents
+
+    text = article(810) + "\n\n" + article(810)
+    docs = [Document("a.md", "第一篇文章。\n", "utf-8"), Document("b.md", text, "utf-8")]
+    for focus in (np.array([1]), [np.int64(1)], np.flatnonzero([False, True])):
+        assert check_documents(docs, CheckConfig(), focus=focus).findings
+
+
+def test_an_upper_case_json_suffix_is_named_as_written(tmp_path: Path) -> None:
+    """The fix said to exclude "*.json", which does not match `UP.JSON` (globs match case)."""
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    _export(arc / "a.jsonl", 0, 2)
+    _export(arc / "UP.JSON", 2, 1)
+    proc = run_paradup("index", "build", "arc", "-i", "x.paradup", cwd=tmp_path)
+    assert "a .JSON file is not read" in proc.stderr and 'add "*.JSON"' in proc.stderr
+    (tmp_path / "q.toml").write_text('exclude = ["*.JSON"]\n', encoding="utf-8")
+    quiet = run_paradup(
+        "index", "build", "arc", "-i", "y.paradup", "--config", "q.toml", cwd=tmp_path
+    )
+    assert quiet.returncode == 0 and "UP.JSON" not in quiet.stderr, quiet.stderr

@@ -116,7 +116,9 @@ class Aligner:
                     # (P … P' P'') gave matches P→P' and P→P'' whose later sides touch and
                     # whose sources overlap; merged, one finding paired P with P' and most
                     # of P'' (P''s own edit shown nowhere). An edit shifts it a sentence or two.
-                    and abs((b0 - a0) - (g[2] - g[0])) <= MAX_SHIFT
+                    # (Measured at either end of the group: a restatement that splits
+                    # a sentence in several places drifts one further each time.)
+                    and min(abs(b0 - a0 - g[2] + g[0]), abs(b1 - a1 - g[3] + g[1])) <= MAX_SHIFT
                 ):
                     merged = [min(a0, g[0]), max(a1, g[1]), min(b0, g[2]), max(b1, g[3])]
                     if self._valid(*merged):

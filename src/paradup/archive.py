@@ -461,10 +461,11 @@ def stray_json(path: str, root: str | None) -> str | None:
     caller has refused named ones) is not read: a CMS export is JSON Lines or converted."""
     if path == root or not path.lower().endswith(".json"):
         return None
+    suffix = path[-5:]  # as written: exclude globs match case-sensitively (`*.JSON`)
     return (
-        f"{path}: a .json file is not read (an archive holds articles and JSON Lines); name a "
-        "JSON Lines export .jsonl, convert a JSON array with jq -c '.[]', or add \"*.json\" to "
-        "the config's exclude"
+        f"{path}: a {suffix} file is not read (an archive holds articles and JSON Lines); name "
+        f"a JSON Lines export .jsonl, convert a JSON array with jq -c '.[]', or add \"*{suffix}\" "
+        "to the config's exclude"
     )
 
 

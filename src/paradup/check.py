@@ -265,10 +265,17 @@ def check_focus(focus: Iterable[int] | None, n: int) -> list[int] | None:
         return None
     if not isinstance(focus, Iterable) or isinstance(focus, str | bytes):
         raise UsageError(f"focus: expected document numbers, got {focus!r}")
-    out = list(focus)
-    for i in out:
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n:
+    import operator
+
+    out = []
+    for i in focus:
+        try:  # any integer type (numpy's from np.flatnonzero too), not a bool
+            k = operator.index(i) if not isinstance(i, bool) else None
+        except TypeError:
+            k = None
+        if k is None or not 0 <= k < n:
             raise UsageError(f"focus: {i!r} is no document number (0 to {n - 1})")
+        out.append(k)
     return out
 
 

@@ -182,6 +182,8 @@ def run_server(against: str | None = None) -> int:
 
     def publish(uri: str) -> None:
         pending.pop(uri, None)
+        if unquote(uri) not in server.workspace.text_documents:
+            return  # a save or change of a draft never opened: nothing of it is held
         doc = server.workspace.get_text_document(uri)
         encoding = str(server.workspace.position_encoding or "utf-16")
         try:

@@ -82,7 +82,17 @@ _LEAD_CHARS = 24
 
 
 def _byline_end(norm: Normalized, ps: int, pe: int) -> int | None:
-    """Where a paragraph-opening byline ends at raw whitespace before more text, if it does."""
+    """Where a paragraph-opening run of bylines ends at raw whitespace before more text, if
+    it does (`记者：王五 摄影：赵六 今年以来，…`: cut after the last, or the allow-list takes
+    the second byline out with the lead)."""
+    end = None
+    while (cut := _one_byline_end(norm, end if end is not None else ps, pe)) is not None:
+        end = cut
+    return end
+
+
+def _one_byline_end(norm: Normalized, ps: int, pe: int) -> int | None:
+    """`_byline_end` of the one byline at `ps`."""
     m = _BYLINE.match(norm.text, ps, pe)
     if m is None:
         return None
