@@ -154,8 +154,6 @@ def check(
     ] = None,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
-    import sqlite3
-
     from .read import STDIN_DOC, STDIN_NAME, expand_paths
     from .run import check_docs
     from .settings import load_settings, mixed_configs
@@ -242,10 +240,13 @@ def check(
             if isinstance(exc, IndexError_):  # the store speaks of `index`'s option
                 message = message.replace("--index", "--against")
         raise _fail(message) from None
-    except sqlite3.DatabaseError as exc:  # a damaged index met on the way (pages overwritten)
+    except Exception as exc:  # a damaged index met on the way (pages overwritten)
+        sqlite3 = sys.modules.get("sqlite3")  # loaded with an index only (start-up time)
+        if against is None or sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+            raise
         from .index.store import database_failure
 
-        raise _fail(str(database_failure(against or "the index", exc))) from None
+        raise _fail(str(database_failure(against, exc))) from None
     if not quiet or output is not None:  # -q silences stdout, not a report asked for
         try:
             _emit(result, format, output, {d.path: d.text for d in docs}, unread)
