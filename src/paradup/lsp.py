@@ -134,9 +134,13 @@ def to_diagnostics(items: Sequence[Note], index: LineIndex, uri: str) -> list[ty
             if n.other.doc is None:  # in this draft
                 related_uri, other_rng = uri, rng(n.other.start, n.other.end, index)
             else:  # an archived article: a file we can point at, its first line
-                file = Path(n.other.path.partition("#")[0])
+                from .archive import record_place
+
+                # A JSON Lines record (`cms.jsonl:672`): its line of the export.
+                place = record_place(n.other.path)
+                file = Path(place[0] if place else n.other.path)
                 related_uri = file.resolve().as_uri() if file.is_file() else ""
-                line = max(n.other.line - 1, 0)
+                line = max((place[1] if place else n.other.line) - 1, 0)
                 other_rng = t.Range(
                     start=t.Position(line=line, character=0), end=t.Position(line=line, character=0)
                 )
