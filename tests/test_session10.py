@@ -367,3 +367,22 @@ def test_an_upper_case_json_suffix_is_named_as_written(tmp_path: Path) -> None:
         "index", "build", "arc", "-i", "y.paradup", "--config", "q.toml", cwd=tmp_path
     )
     assert quiet.returncode == 0 and "UP.JSON" not in quiet.stderr, quiet.stderr
+
+
+def test_an_audit_report_is_not_written_into_the_archive(tmp_path: Path) -> None:
+    """`audit -f jsonl -o arc/clusters.jsonl`: the next `index update` read the report as an
+    export (a .txt one as an article), and the audit found its own report restating the
+    archive."""
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for i in range(3):
+        (arc / f"a{i}.md").write_text(article(820) if i < 2 else article(821), encoding="utf-8")
+    assert (
+        run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path).returncode == 0
+    )
+    for name in ("arc/clusters.jsonl", "arc/sub/../report.txt"):
+        proc = run_paradup("audit", "-i", "x.paradup", "-f", "jsonl", "-o", name, cwd=tmp_path)
+        one_line_error(proc, name, "inside the archive folder arc", "write it outside")
+    assert sorted(p.name for p in arc.iterdir()) == ["a0.md", "a1.md", "a2.md"]
+    ok = run_paradup("audit", "-i", "x.paradup", "-f", "jsonl", "-o", "c.jsonl", cwd=tmp_path)
+    assert ok.returncode == 1 and (tmp_path / "c.jsonl").is_file(), ok.stderr

@@ -545,6 +545,27 @@ class InputFormat(str, Enum):
     parquet = "parquet"
 
 
+def _refuse_output_in_archive(output: Path, roots: list[str] | None, folder: str | None) -> None:
+    """A report written into an archive folder (`audit -f jsonl -o archive/clusters.jsonl`)
+    was read by the next `index update` as an export or an article: the audit then found its
+    own report restating the archive."""
+    from .archive import JSONL_SUFFIXES
+    from .read import TEXT_SUFFIXES
+
+    name = output.name.lower()
+    if not name.endswith((*TEXT_SUFFIXES, *JSONL_SUFFIXES, ".json")):
+        return
+    real = os.path.realpath(output)
+    for root in roots or []:
+        full = os.path.realpath(os.path.join(folder or os.getcwd(), root))
+        if os.path.isdir(full) and real.startswith(full.rstrip(os.sep) + os.sep):
+            what = "an export" if name.endswith(JSONL_SUFFIXES) else "an article"
+            raise _fail(
+                f"{output}: is inside the archive folder {root}: the next `paradup index "
+                f"update` would read the report as {what}; write it outside the archive"
+            )
+
+
 def _refuse_index_as_output(output: Path, index: Path, archive: Iterable[str] = ()) -> None:
     """`--output` must never replace the index (or its WAL, shared-memory or lock file) nor an
     archive file the index was built from. The index names those as the build spelled them,
@@ -848,6 +869,8 @@ def audit_command(
             with IndexStore.open(index) as store, store.snapshot():
                 if output is not None and output.is_file():
                     _refuse_index_as_output(output, index, archive_files(store))
+                if output is not None:
+                    _refuse_output_in_archive(output, store.roots(), store.archive_folder())
                 for _topic, note in index_notes(store, index):
                     typer.echo(f"paradup: warning: {one_line(str(index))}: {note}", err=True)
                 if documents:
