@@ -20,6 +20,9 @@ from .read import DEFAULT_MAX_BYTES, expand_paths, read_document
 from .report import printable
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
+# What a walk of an archive folder takes besides articles (`read.TEXT_SUFFIXES`): exports,
+# and `.json` files, to name them as not read (`stray_json`).
+FOLDER_SUFFIXES = (*JSONL_SUFFIXES, ".json")
 
 
 class Blank(str):
@@ -432,7 +435,7 @@ def _files(root: str, select: Selection, seen: set[str]) -> Iterator[str]:
     a "duplicate id" or, under another spelling, a second document). The `.json` files of a
     folder come too, for the reader to name as not read (`stray_json`): beside `.jsonl`
     exports they were passed over without a word."""
-    also = (*("*" + s for s in JSONL_SUFFIXES), "*.json")
+    also = tuple("*" + s for s in FOLDER_SUFFIXES)
     what = "no .txt, .md or JSON Lines files"
     fix = "point at the archive's folder of articles or exports"
     found = [

@@ -192,7 +192,7 @@ def check(
                 "max_bytes": max_bytes,
             },
         )
-        if config_file is None and (mixed := mixed_configs(settings_paths)):
+        if config_file is None and (mixed := mixed_configs(settings_paths, settings.config_file)):
             typer.echo(f"paradup: warning: {one_line(mixed)}", err=True)
         # engine is not a config-file key (it changes speed, never tokens).
         config = settings.config.with_options(engine=engine.value if engine else None)
@@ -240,13 +240,6 @@ def check(
             if isinstance(exc, IndexError_):  # the store speaks of `index`'s option
                 message = message.replace("--index", "--against")
         raise _fail(message) from None
-    except Exception as exc:  # a damaged index met on the way (pages overwritten)
-        sqlite3 = sys.modules.get("sqlite3")  # loaded with an index only (start-up time)
-        if against is None or sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
-            raise
-        from .index.store import database_failure
-
-        raise _fail(str(database_failure(against, exc))) from None
     if not quiet or output is not None:  # -q silences stdout, not a report asked for
         try:
             _emit(result, format, output, {d.path: d.text for d in docs}, unread)
@@ -268,17 +261,23 @@ def _index_checks(index: Path, output: Path | None) -> list[str]:
     """Why answers from the index may miss what was published (an unfinished build, an
     earlier text pipeline: `index_notes`), after refusing an `--output` that would replace an
     archived article or export (a 68 KB JSON Lines export became the 159-byte report) or the
-    index's side files, as `audit -o` refuses."""
+    index's side files, as `audit -o` refuses. A damaged index met here (its metadata read
+    after the first probe) is one line, as `check_against` makes it."""
+    import sqlite3
+
     from .audit import archive_files
     from .cli_index import _refuse_index_as_output, index_notes
-    from .index.store import IndexStore
+    from .index.store import IndexStore, database_failure
 
     with IndexStore.open(index) as store:
-        if output is not None:
-            # Only an existing file can be an archived one; the side files whether or not.
-            files = archive_files(store) if output.is_file() else []
-            _refuse_index_as_output(output, index, files)
-        return [note for _topic, note in index_notes(store, index)]
+        try:
+            if output is not None:
+                # Only an existing file can be an archived one; the side files whether or not.
+                files = archive_files(store) if output.is_file() else []
+                _refuse_index_as_output(output, index, files)
+            return [note for _topic, note in index_notes(store, index)]
+        except sqlite3.DatabaseError as exc:
+            raise database_failure(index, exc) from None
 
 
 def _read_drafts(

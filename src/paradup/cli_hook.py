@@ -844,7 +844,7 @@ def register(app: "typer.Typer") -> None:
             settings = load_settings(files or ["."], config)
         except ParadupError as exc:
             raise fail(str(exc)) from None
-        if config is None and (mixed := mixed_configs(files or [])):
+        if config is None and (mixed := mixed_configs(files or [], settings.config_file)):
             _warn(mixed)
         try:  # shown all the same: the dictionary may be written next
             require_user_dict(settings)

@@ -549,11 +549,11 @@ def _refuse_output_in_archive(output: Path, roots: list[str] | None, folder: str
     """A report written into an archive folder (`audit -f jsonl -o archive/clusters.jsonl`)
     was read by the next `index update` as an export or an article: the audit then found its
     own report restating the archive."""
-    from .archive import JSONL_SUFFIXES
+    from .archive import FOLDER_SUFFIXES, JSONL_SUFFIXES
     from .read import TEXT_SUFFIXES
 
     name = output.name.lower()
-    if not name.endswith((*TEXT_SUFFIXES, *JSONL_SUFFIXES, ".json")):
+    if not name.endswith((*TEXT_SUFFIXES, *FOLDER_SUFFIXES)):
         return
     real = os.path.realpath(output)
     for root in roots or []:

@@ -121,6 +121,8 @@ def to_diagnostics(items: Sequence[Note], index: LineIndex, uri: str) -> list[ty
 
     from lsprotocol import types as t
 
+    from .archive import record_place
+
     def rng(start: int, end: int, where: LineIndex) -> t.Range:
         (l0, c0), (l1, c1) = where.position(start), where.position(end)
         return t.Range(
@@ -134,8 +136,6 @@ def to_diagnostics(items: Sequence[Note], index: LineIndex, uri: str) -> list[ty
             if n.other.doc is None:  # in this draft
                 related_uri, other_rng = uri, rng(n.other.start, n.other.end, index)
             else:  # an archived article: a file we can point at, its first line
-                from .archive import record_place
-
                 # A JSON Lines record (`cms.jsonl:672`): its line of the export.
                 place = record_place(n.other.path)
                 file = Path(place[0] if place else n.other.path)
@@ -169,7 +169,6 @@ def run_server(against: str | None = None) -> int:
     """Serve until the editor says exit (pygls answers initialize, shutdown and exit); the
     exit code."""
     import asyncio
-    import sqlite3
 
     from lsprotocol import types as t
     from pygls.lsp.server import LanguageServer
@@ -193,11 +192,7 @@ def run_server(against: str | None = None) -> int:
         try:
             items = notes(doc.source, uri_path(uri), against)
             told.pop(uri, None)
-        except (ParadupError, sqlite3.DatabaseError) as exc:
-            if isinstance(exc, sqlite3.DatabaseError):  # a damaged index: its one line
-                from .index.store import database_failure
-
-                exc = database_failure(against or "the index", exc)
+        except ParadupError as exc:  # (a damaged index too: `check_against` names it)
             message = f"paradup: {one_line(str(exc))}"
             if told.get(uri) != message:
                 told[uri] = message

@@ -162,15 +162,14 @@ def find_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
     return None
 
 
-def mixed_configs(paths: Iterable[str | os.PathLike[str]]) -> str | None:
+def mixed_configs(paths: Iterable[str | os.PathLike[str]], used: str | None) -> str | None:
     """A warning when the paths given are configured by different files: `check a b` reads
-    the one config above both (the hook reads each file's own), so one file's own config was
-    dropped without a word."""
+    the one config above both, `used` (the hook reads each file's own), so one file's own
+    config was dropped without a word."""
     own = {find_config([p]) for p in paths if str(p) != "-"}
     if len(own) < 2:
         return None
     named = ", ".join(sorted(str(c) if c else "none" for c in own))
-    used = find_config(paths)
     return (
         f"the files given are configured by different files ({named}); {used or 'the defaults'} "
         "applies to all of them: check each project's files on their own, or pass --config"
