@@ -17,6 +17,7 @@ from .shown import one_line
 if TYPE_CHECKING:
     from .config import CheckConfig
     from .read import Document
+    from .settings import Settings
 
 app = typer.Typer(
     name="paradup",
@@ -220,8 +221,7 @@ def check(
         # The index is opened once here for the notes and the archive's files (then again by
         # the check, in its own snapshot).
         notes = [] if against is None else _index_checks(against, output)
-        fix = settings.limit_fix()
-        docs, unread = _read_drafts(paths, files, config, fix)
+        docs, unread = _read_drafts(paths, files, config, settings)
         if not docs and not unread:
             raise _fail(f"{paths[0]}: every file found is empty; pass files that contain text")
         if stdin_name:
@@ -281,14 +281,17 @@ def _index_checks(index: Path, output: Path | None) -> list[str]:
 
 
 def _read_drafts(
-    paths: list[str], files: list[str], config: CheckConfig, fix: str
+    paths: list[str], files: list[str], config: CheckConfig, settings: Settings
 ) -> tuple[list[Document], list[str]]:
     """The files' documents, and one line for each file found in a directory that could not
     be read (`check archive/` stopped at one binary or GBK file among hundreds)."""
     from .read import read_found
 
     unread: list[str] = []
-    docs = read_found(paths, files, config.encoding, config.max_bytes, fix, unread)
+    fix = settings.limit_fix()
+    docs = read_found(
+        paths, files, config.encoding, config.max_bytes, fix, unread, settings.encoding_error
+    )
     return docs, unread
 
 

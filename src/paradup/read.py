@@ -189,16 +189,22 @@ def read_found(
     max_bytes: int = DEFAULT_MAX_BYTES,
     limit_fix: str = LIMIT_FIX,
     unread: list[str] | None = None,
+    reword: Callable[[InputError], InputError] | None = None,
 ) -> list[Document]:
     """The documents of `files` (the paths `named` expanded), as `check` reads them: a file
     named (or standard input) must be readable; an empty file found in a folder restates
     nothing and is passed over; another unreadable one found there goes to `unread` as a
-    line, or, without that list, is raised."""
+    line, or, without that list, is raised. `reword` rewrites each error's fix."""
     names = {os.path.realpath(p) for p in named if not os.path.isdir(p)}
     docs: list[Document] = []
     for p in files:
         try:
-            docs.append(read_document(p, encoding, max_bytes, limit_fix))
+            try:
+                docs.append(read_document(p, encoding, max_bytes, limit_fix))
+            except InputError as exc:
+                if reword is None:
+                    raise
+                raise reword(exc) from None
         except InputError as exc:
             empty = exc.problem == "is empty"
             if p == STDIN_NAME or os.path.realpath(p) in names or not (empty or unread is not None):

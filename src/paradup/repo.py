@@ -415,15 +415,8 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
         document = decode_capped(data, rel, encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
         # An article read by its own folder's config (`read_as`) is fixed there.
-        place, key = (
-            ("the config of its folder", "encoding") if tagged else settings.key_place("encoding")
-        )
-        fix = re.sub(
-            r"pass --encoding (\S+)", lambda m: f'set {key} = "{m[1]}" in {place}', exc.fix
-        )
-        fix = re.sub(r"--encoding (\w[\w-]*)", r'"\1"', fix)
-        fix = fix.replace("the right --encoding", f"the right {key} in {place}")
-        raise InputError(exc.path, exc.problem, fix) from None
+        place = "the config of its folder" if tagged else None
+        raise settings.encoding_error(exc, option=False, place=place) from None
     return apply(prepare(0, document, cfg), settings.allow_patterns())
 
 

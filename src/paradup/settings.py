@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import CheckConfig, OptionError
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .variants import fold_pattern
 
 if sys.version_info >= (3, 11):
@@ -74,6 +74,30 @@ class Settings:
         src = self.sources.get(key)
         place = src if src and src != "command line" else self.config_file or ".paradup.toml"
         return place, key_in(place, key)
+
+    def encoding_error(
+        self, exc: InputError, *, option: bool = True, place: str | None = None
+    ) -> InputError:
+        """`exc` (a file that did not decode) with a fix that names where `encoding` is set.
+
+        With an `--encoding` option (`check`), only an encoding a config file set is named
+        there ("pass the right --encoding" sent users past the key that chose it); without
+        one (the hook) every `--encoding` in the fix becomes the config key. `place`: the
+        config file that read this article (its folder's), not the one in use."""
+        src = self.sources.get("encoding")
+        if option and src in (None, "default", "command line"):
+            return exc
+        where, key = (place, "encoding") if place else self.key_place("encoding")
+        fix = exc.fix
+        if option:
+            fix = fix.replace("pass the right --encoding", f"the {key} in {where} (or --encoding)")
+        else:
+            fix = re.sub(
+                r"pass --encoding (\S+)", lambda m: f'set {key} = "{m[1]}" in {where}', fix
+            )
+            fix = re.sub(r"--encoding (\w[\w-]*)", r'"\1"', fix)
+            fix = fix.replace("the right --encoding", f"the right {key} in {where}")
+        return InputError(exc.path, exc.problem, fix)
 
     def allow_patterns(self) -> list[re.Pattern[str]]:
         return compile_allow(self.allow)
