@@ -33,3 +33,42 @@ def test_no_baseline_with_a_baseline_is_refused(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"a.md": article(820)})
     proc = run_paradup("hook", "--no-baseline", "--baseline", "b.json", "a.md", cwd=repo)
     one_line_error(proc, "--no-baseline", "--baseline b.json")
+
+
+_TERM_AFTER_MOVE = """
+import os, signal, sys
+from pathlib import Path
+from paradup.stdio import terminate_as_interrupt
+terminate_as_interrupt()
+real = os.replace
+def replace(a, b, **kw):
+    real(a, b, **kw)
+    if str(b).endswith("x.paradup"):  # the rebuilt index moved into place: SIGTERM now
+        os.kill(os.getpid(), signal.SIGTERM)
+os.replace = replace
+from paradup.cli import main
+sys.argv = ["paradup", "index", "build", "arc", "-i", "x.paradup", "--force", "-q"]
+main()
+"""
+
+
+def test_a_sigterm_as_a_rebuilt_index_moves_into_place_leaves_no_lock(tmp_path: Path) -> None:
+    """SIGTERM in the instant after `build --force` moved the new index in ran none of the
+    clean-up after it: `x.paradup.rebuild.lock` was left beside a complete index."""
+    import subprocess
+    import sys
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for i in range(3):
+        (arc / f"{i}.md").write_text(article(830 + i), encoding="utf-8")
+    first = run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    proc = subprocess.run(
+        [sys.executable, "-c", _TERM_AFTER_MOVE], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arc", "x.paradup"]
+    info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
+    assert info.returncode == 0 and "3 documents" in info.stdout, info.stdout + info.stderr

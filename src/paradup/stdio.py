@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Iterator
 
 
 def is_utf8(stream: object) -> bool:
@@ -40,6 +41,24 @@ def terminate_as_interrupt() -> None:
 
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
         signal.signal(signal.SIGTERM, interrupt)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends (they are delivered then): for steps that
+    must finish once begun, such as moving a rebuilt index into place and unlocking it."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # no such call here (Windows)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def folder_output(argv: list[str]) -> str | None:

@@ -663,6 +663,14 @@ class IndexStore:
 
     def close(self, complete: bool = True) -> None:
         """Close; a rebuild (`--force`) replaces the old index only when `complete`."""
+        from ..stdio import signals_deferred
+
+        # A SIGTERM between the move and the unlocks left `.rebuild.lock` and reported an
+        # interrupted build whose index was complete: it is handled once all is done.
+        with signals_deferred():
+            self._close(complete)
+
+    def _close(self, complete: bool) -> None:
         side, self._side = self._side, None
         if side is not None and complete:
             # Everything into the file itself: the -wal beside it does not move with it.
