@@ -72,3 +72,26 @@ def test_a_sigterm_as_a_rebuilt_index_moves_into_place_leaves_no_lock(tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["arc", "x.paradup"]
     info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
     assert info.returncode == 0 and "3 documents" in info.stdout, info.stdout + info.stderr
+
+
+def test_an_original_renamed_in_the_commit_that_copies_it_is_not_blamed(tmp_path: Path) -> None:
+    """One commit moves an old article into another folder and adds a new one that copies a
+    paragraph of it: the moved original (not in HEAD under its new name) counted as the newer
+    file and was blamed, while CI after the commit blamed the copy."""
+    from ._repo import git, paragraph
+
+    repo = make_repo(tmp_path / "r", {f"articles/a{i}.md": article(840 + i) for i in range(3)})
+    (repo / "zz").mkdir()
+    git(repo, "mv", "articles/a2.md", "zz/a2.md")
+    (repo / "articles/new.md").write_text(
+        article(850) + "\n\n" + paragraph(842) + "\n", encoding="utf-8"
+    )
+    git(repo, "add", "-A")
+    for staged in (["--staged"], []):
+        proc = run_paradup("hook", *staged, "zz/a2.md", "articles/new.md", cwd=repo)
+        assert proc.returncode == 1, proc.stderr
+        assert "failing articles/new.md" in proc.stdout, proc.stdout
+        assert proc.stdout.startswith("articles/new.md:"), proc.stdout
+    git(repo, "commit", "-qm", "move and copy")
+    ci = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
+    assert "failing articles/new.md" in ci.stdout, ci.stdout

@@ -893,13 +893,26 @@ def first_added(root: Path) -> dict[str, int]:
     return added
 
 
-def renames(root: Path) -> dict[str, str]:
-    """Each path git saw renamed, to the path its content has now (chains followed), so a
-    baseline entry of a moved file still names the pair it describes."""
+def pending_renames(root: Path, staged: bool) -> dict[str, str]:
+    """Path in HEAD -> path now, for the renames not committed yet (a `git mv` being
+    committed, as staged or in the work tree); none before the first commit."""
+    if commit_of(root, "HEAD") is None:
+        return {}
+    _touched, moved = diff_since(root, "HEAD", staged)
+    return {old: new for new, old in moved.items()}
+
+
+def renames(root: Path, staged: bool = False) -> dict[str, str]:
+    """Each path git saw renamed, committed or being committed, to the path its content has
+    now (chains followed), so a baseline entry of a moved file still names the pair it
+    describes."""
     step: dict[str, str] = {}
     for status, old, new in _name_status(root, "--diff-filter=R", "--format="):
         if status == "R":
             step[old] = new
+    # A rename in the commit being made: its entry, left naming the gone path, was free to
+    # explain a fresh copy in another file while HEAD's pair explained the renamed one.
+    step.update(pending_renames(root, staged))
     moved: dict[str, str] = {}
     for old in step:
         at, seen = old, {old}
@@ -974,6 +987,10 @@ def focus_order(
             if r not in gone and not (root / r).is_symlink() and wanted(r, settings, base)
         ]
     head = in_head(root, rels) if len(rels) > 1 else set()
+    if len(head) < len(rels) > 1:
+        # A file renamed in this commit keeps its age: the original moved beside a new copy
+        # of it was blamed for the copy (and CI, after the commit, blamed the copy).
+        head |= set(pending_renames(root, staged is not None).values())
     return sorted(rels, key=lambda r: (r not in head, r))
 
 
@@ -1100,6 +1117,10 @@ def check_changed(
     ):
         committed = in_head(root, [rel for rel, _ in mine])
         added = first_added(root)
+        # A file renamed in this commit is dated by its old path (it is in HEAD under that).
+        was = {new: old for old, new in pending_renames(root, staged).items()}
+        committed |= {rel for rel, _ in mine if was.get(rel) in added}
+        added.update({rel: added[old] for rel, old in was.items() if old in added})
         mine.sort(
             key=lambda t: (added.get(t[0], math.inf) if t[0] in committed else math.inf, t[0])
         )
