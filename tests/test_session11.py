@@ -95,3 +95,25 @@ def test_an_original_renamed_in_the_commit_that_copies_it_is_not_blamed(tmp_path
     git(repo, "commit", "-qm", "move and copy")
     ci = run_paradup("hook", "--all", "--since", "HEAD~1", cwd=repo)
     assert "failing articles/new.md" in ci.stdout, ci.stdout
+
+
+def test_an_upper_case_jsonl_export_is_read_as_records(tmp_path: Path) -> None:
+    """`B.JSONL` (a Windows export) was one text article whose prose was raw JSON: the audit
+    clustered `{"id": "train/9", …` with the records it copied."""
+    import json
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    rows = [{"id": f"r{i}", "text": article(860 + i)} for i in range(3)]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (arc / "B.JSONL").write_text(lines, encoding="utf-8")
+    for root, index in (("arc", "x.paradup"), ("arc/B.JSONL", "y.paradup")):
+        proc = run_paradup("index", "build", root, "-i", index, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "3 documents seen" in " ".join(proc.stderr.split()), proc.stderr
+
+    from paradup.archive import Fields
+    from paradup.spark_engine import _local_files, local_sources
+
+    parsed = list(_local_files(Fields(), None)(local_sources([str(arc)], "text", None)))
+    assert sorted(p[0] for p in parsed if p[0]) == [f"{arc}/B.JSONL#r{i}" for i in range(3)]

@@ -25,6 +25,12 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.txt")
 FOLDER_SUFFIXES = (*JSONL_SUFFIXES, ".json")
 
 
+def is_export(path: str) -> bool:
+    """Whether a file is read as a JSON Lines export: by its suffix in any case (`B.JSONL`
+    was one text article of raw JSON, while the folder walk took it as an export's name)."""
+    return path.lower().endswith(JSONL_SUFFIXES)
+
+
 class Blank(str):
     """The message of a blanked record or an emptied article: reported, but a retraction (it
     leaves the index), not a bad record that `--strict` fails on."""
@@ -342,7 +348,7 @@ def _root_records(
         if stray:
             on_bad(stray)
             continue
-        if path.endswith(JSONL_SUFFIXES):
+        if is_export(path):
             try:
                 yield from iter_jsonl(path, fields, on_bad, on_unreadable)
             except InputError as exc:  # the file cannot be opened: like a text file

@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 from .archive import (
     EVERY_FILE,
-    JSONL_SUFFIXES,
     Blank,
     Fields,
     Selection,
+    is_export,
     nothing_read,
     stray_json,
     unread_article,
@@ -185,7 +185,7 @@ def spark_reason(exc: BaseException) -> str:
 def infer_format(paths: Sequence[str]) -> str:
     """jsonl or parquet by suffix, else text (directories of .txt/.md)."""
     low = [p.lower().rstrip("/") for p in paths]
-    if low and all(p.endswith(JSONL_SUFFIXES) for p in low):
+    if low and all(is_export(p) for p in low):
         return "jsonl"
     if low and all(p.endswith(".parquet") for p in low):
         return "parquet"
@@ -321,7 +321,7 @@ def local_sources(
     out: list[Source] = []
     for root, paths in archive_files(roots, select):
         for path in paths:
-            jsonl = path.endswith(JSONL_SUFFIXES) or (fmt == "jsonl" and path == root)
+            jsonl = is_export(path) or (fmt == "jsonl" and path == root)
             if fmt == "jsonl" and not jsonl:
                 continue
             if path == root:  # a named file: refused now, as `index build` does
@@ -414,7 +414,7 @@ def _remote_files(
 
         for uri, content in rows:
             file = shown_path(uri)
-            if fmt == "jsonl" or file.endswith(JSONL_SUFFIXES):
+            if fmt == "jsonl" or is_export(file):
                 yield from _jsonl_parsed(file, io.BytesIO(bytes(content)), fields, 0)
                 continue
             try:

@@ -14,12 +14,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 
 from ..archive import (
-    JSONL_SUFFIXES,
     ArchiveRecord,
     Blank,
     Fields,
     Selection,
     archive_bytes,
+    is_export,
     iter_records,
     key_in_file,
     nothing_read,
@@ -214,7 +214,7 @@ def _rekey(
     fingerprinted."""
     if not held:  # the usual update: no pass over every indexed key
         return
-    broken = [u for u in unreadable if u.endswith(JSONL_SUFFIXES)]
+    broken = [u for u in unreadable if is_export(u)]
     free: dict[str, list[str]] = {}
     for key, (content, _label) in existing.items():
         if key in in_place or key in unreadable or any(key_in_file(key, b) for b in broken):
@@ -349,7 +349,7 @@ def build_index(
     stats.total_bytes = archive_bytes(roots, select)
     for root in roots:
         refuse_json(root)
-        if os.path.isfile(root) and not root.endswith(JSONL_SUFFIXES):
+        if os.path.isfile(root) and not is_export(root):
             # An article named as a root that cannot be read (empty, binary, another
             # encoding) is an error: raise it before the index file exists, not after.
             read_document(root, config.encoding)
@@ -501,7 +501,7 @@ def build_index(
                 "no documents in it",
                 "the old index is kept; check the archive (to empty the index, delete it)",
             )
-        broken = {u for u in unreadable if u.endswith(JSONL_SUFFIXES)}  # partly unreadable
+        broken = {u for u in unreadable if is_export(u)}  # partly unreadable
 
         def keep(k: str) -> bool:
             if k in unreadable:
