@@ -327,3 +327,23 @@ def test_trimmed_members_as_the_local_engine(spark: Any, tmp_path: Path) -> None
     }
     whole = (0, len(texts["r"]))
     assert spans[frozenset("rse")] == {"r": whole, "s": whole, "e": whole}
+
+
+def test_a_repost_wrapped_in_html_is_one_passage_as_in_the_local_engine(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A repost whose paragraphs are `<p>…</p>` (or split by `<br>`) was one cluster per
+    paragraph: the markup between them counted as text only the copy had (`audit.gap_key`)."""
+    from .test_audit_trim import _body
+
+    paras = [_body(90 + i, 2) for i in range(6)]
+    rows = [
+        {"id": "plain", "text": "\n\n".join(paras)},
+        {"id": "html", "text": "\n".join(f"<p>{p}</p>" for p in paras)},
+        {"id": "br", "text": "<br>\n".join(paras)},
+        *({"id": f"x{i}", "text": _body(200 + i, 3)} for i in range(5)),
+    ]
+    local, collected = _both_engines(spark, tmp_path, rows)
+    assert _ordered(collected, full=True) == _ordered(local, full=True)
+    ours = [c for c in local if {m.doc.rsplit("#", 1)[-1] for m in c.members} & {"plain"}]
+    assert len(ours) == 1 and ours[0].size == 3, _ordered(local)

@@ -549,8 +549,8 @@ def _passages(
 
     Cluster B continues cluster A when every member of A is followed in its document by a
     member of B, and every member of B follows one of A, with at most `GAP_CHARS` between
-    them and the same text there in every document once blanks (`BLANK`) are taken out:
-    nothing but line breaks, or the same sentence too short to be a unit. A reposted
+    them and the same text there in every document once normalized (`gap_key`): nothing but
+    line breaks or markup, or the same sentence too short to be a unit. A reposted
     article's paragraphs were one cluster each, 31 clusters for one copied article in the
     real corpus.
 
@@ -667,19 +667,32 @@ def _gap_texts(
     ends: npt.NDArray[np.int64],
     tick: Step,
 ) -> list[str]:
-    """Each text[start:end] of the documents without its `BLANK` characters, reading each
-    document once, in id order."""
-    import re
-
+    """Each text[start:end] of the documents as `gap_key` gives it, reading each document
+    once, in id order."""
     import numpy as np
 
-    blank = re.compile(BLANK)
     out = [""] * len(docs)
     order = np.argsort(docs, kind="stable")
+    keys: dict[str, str] = {}  # most gaps are one of a few strings (`\n\n`, `</p>\n<p>`)
     for rows, a, b in _by_document(store, docs[order], "joining passages", tick):
         for k in order[a:b].tolist():
-            out[k] = blank.sub("", rows[int(docs[k])]["text"][int(starts[k]) : int(ends[k])])
+            gap = rows[int(docs[k])]["text"][int(starts[k]) : int(ends[k])]
+            if (key := keys.get(gap)) is None:
+                key = keys[gap] = gap_key(gap)
+            out[k] = key
     return out
+
+
+def gap_key(gap: str) -> str:
+    """The text between two members as prose: normalized (markup the normalizer skips, such as
+    `</p>\n<p>` or `<br>`, is no text: a repost wrapped in HTML was one cluster per paragraph)
+    and without `BLANK` characters."""
+    import re
+
+    from .normalize import normalize
+
+    bare = re.sub(BLANK, "", gap)
+    return re.sub(BLANK, "", normalize(gap).text) if bare else ""
 
 
 def _by_document(

@@ -1123,7 +1123,7 @@ def _passages(
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from .audit import BLANK, GAP_CHARS
+    from .audit import GAP_CHARS, gap_key
 
     r = kept.select(
         "doc",
@@ -1155,9 +1155,9 @@ def _passages(
             "q_uid",
             F.col("r_comp").alias("comp"),
             F.col("q_comp").alias("n_comp"),
-            F.regexp_replace(
-                F.expr("substring(text, r_end + 1, q_start - r_end)"), BLANK, ""
-            ).alias("gap"),
+            F.udf(gap_key, "string")(F.expr("substring(text, r_end + 1, q_start - r_end)")).alias(
+                "gap"
+            ),
         )
     )
     rows_of = kept.groupBy("comp").agg(F.count(F.lit(1)).alias("rows"))
