@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ._repo import article, make_repo
@@ -117,3 +118,14 @@ def test_an_upper_case_jsonl_export_is_read_as_records(tmp_path: Path) -> None:
 
     parsed = list(_local_files(Fields(), None)(local_sources([str(arc)], "text", None)))
     assert sorted(p[0] for p in parsed if p[0]) == [f"{arc}/B.JSONL#r{i}" for i in range(3)]
+
+
+def test_a_mistyped_since_is_an_error_even_when_nothing_is_new(tmp_path: Path) -> None:
+    """`hook --all --since origin/mian` passed (exit 0) while nothing was new, and was exit 2
+    once something was: the same CI step green or broken by the content."""
+    repo = make_repo(tmp_path / "r", {"a.md": article(870), "b.md": article(871)})
+    proc = run_paradup("hook", "--all", "--since", "origin/mian", cwd=repo)
+    one_line_error(proc, "--since origin/mian", "not a commit")
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": "nope"}
+    proc = run_paradup("hook", "a.md", cwd=repo, env=env)
+    one_line_error(proc, "PRE_COMMIT_FROM_REF nope", "not a commit")

@@ -254,23 +254,31 @@ def _earlier(run: _Run, since: str, verdict: "Verdict") -> "Verdict":
     A named commit is taken where the branch left it (the merge-base with HEAD, as pre-commit
     lists a range's files), and a merge in between brings the findings of its other parents:
     copies merged in from upstream are upstream's."""
-    from .repo import commit_of, earlier_commits
+    from .repo import earlier_commits
 
-    commit = commit_of(run.root, since)
+    commit = _since_commit(run.root, since)
     if commit is None:
-        if since == "HEAD":
-            return verdict  # no commit yet: everything is new
+        return verdict  # no commit yet: everything is new
+    for at in [commit] if run.implicit else earlier_commits(run.root, commit):
+        if not verdict.new:
+            break
+        verdict = _explained_at(run, at, verdict)
+    return verdict
+
+
+def _since_commit(root: Path, since: str) -> str | None:
+    """The commit `since` names; None for HEAD before the first commit; else a UsageError."""
+    from .repo import commit_of
+
+    commit = commit_of(root, since)
+    if commit is None and since != "HEAD":
         from_ref = since == os.environ.get("PRE_COMMIT_FROM_REF")
         where = "PRE_COMMIT_FROM_REF" if from_ref else "--since"
         raise UsageError(
             f"{where} {since}: not a commit in this repository; fetch it (a shallow clone "
             "lacks history: fetch-depth: 0) or name another"
         )
-    for at in [commit] if run.implicit else earlier_commits(run.root, commit):
-        if not verdict.new:
-            break
-        verdict = _explained_at(run, at, verdict)
-    return verdict
+    return commit
 
 
 def _changed_since(root: Path, since: str, staged: bool) -> set[str]:
@@ -281,7 +289,7 @@ def _changed_since(root: Path, since: str, staged: bool) -> set[str]:
 
     commit = commit_of(root, since)
     if commit is None:
-        return set()  # `_earlier` names the problem
+        return set()  # `_judge` named a mistyped one (HEAD: no commit yet)
     touched, _moved = diff_since(root, earlier_commits(root, commit)[0], staged)
     return touched
 
@@ -552,6 +560,9 @@ def _judge(
     from .repo import check_changed, relative
 
     settings, root = _settings(paths, config, **cli)
+    if since is not None and not implicit:
+        # Up front: a mistyped `--since origin/mian` passed CI whenever nothing was new.
+        _since_commit(root, since)
     changed = None if all_files else relative(root, paths)
     later = _changed_since(root, since, staged) if all_files and since is not None else set()
     result, checked, tracked = check_changed(
