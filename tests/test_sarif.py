@@ -123,7 +123,7 @@ def test_check_sarif_is_valid_with_both_locations() -> None:
             assert text[start : start + n] == region["snippet"]["text"]
             assert text.count("\n", 0, start) + 1 == region["startLine"]
         assert r["baselineState"] == "new" and r["level"] == "error"
-        assert r["partialFingerprints"]["paradupPassage/v1"]
+        assert r["partialFingerprints"]["paradupPassage/v2"]
 
 
 def test_end_positions_span_lines() -> None:

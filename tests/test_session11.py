@@ -129,3 +129,24 @@ def test_a_mistyped_since_is_an_error_even_when_nothing_is_new(tmp_path: Path) -
     env = {**os.environ, "PRE_COMMIT_FROM_REF": "nope"}
     proc = run_paradup("hook", "a.md", cwd=repo, env=env)
     one_line_error(proc, "PRE_COMMIT_FROM_REF nope", "not a commit")
+
+
+def test_sarif_results_of_one_passage_pasted_twice_have_their_own_fingerprints() -> None:
+    """Two copies of one paragraph in a file had one `partialFingerprints` value, so code
+    scanning took them for one alert (SARIF §3.27.17). Each result has its own, and an
+    unrelated line added above keeps them."""
+    from paradup import check_text
+    from paradup.report import sarif
+
+    from ._repo import paragraph
+
+    p = paragraph(880)
+    text = f"{article(881)}\n\n{p}\n\n{article(882)}\n\n{p}\n\n{article(883)}\n\n{p}\n"
+
+    def prints(t: str) -> list[str]:
+        log = sarif.to_dict(check_text(t, path="a.md"))
+        return [r["partialFingerprints"]["paradupPassage/v2"] for r in log["runs"][0]["results"]]
+
+    first = prints(text)
+    assert len(first) == 2 and len(set(first)) == 2, first
+    assert prints("另起一行的说明文字，与正文无关。\n\n" + text) == first

@@ -73,6 +73,12 @@ def _location(span: Span, root: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
 def message(f: Finding) -> str:
     return (
         f"Restates the passage at {f.a.path}:{f.a.line}:{f.a.column} "
@@ -114,6 +120,15 @@ def to_dict(
     shown = printable_result(result)
     base = os.path.abspath(os.fspath(root) if root is not None else os.getcwd())
     results = []
+    # One identity per result (SARIF §3.27.17): two copies of one passage pasted into a file
+    # shared the texts' hash, and code scanning folded them into one alert. The texts, the
+    # later file and the how-manieth such finding there: stable across unrelated edits.
+    seen: dict[str, int] = {}
+    identities = []
+    for f in result.findings:
+        key = f"{fingerprint(f)}\0{printable(f.b.path)}"
+        seen[key] = seen.get(key, -1) + 1
+        identities.append(_hash(f"{key}\0{seen[key]}"))
     for i, (f, s) in enumerate(zip(result.findings, shown.findings, strict=True)):
         is_new = new is None or i in new
         # An old finding (baselined, or already in the earlier commit) is suppressed outside
@@ -131,7 +146,7 @@ def to_dict(
                 "relatedLocations": [
                     _location(f.a, base, id=1, message={"text": "earlier occurrence"})
                 ],
-                "partialFingerprints": {"paradupPassage/v1": fingerprint(f, 2)},
+                "partialFingerprints": {"paradupPassage/v2": identities[i]},
                 "properties": {"similarity": f.similarity, "kind": f.kind},
             }
         )
