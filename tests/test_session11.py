@@ -150,3 +150,24 @@ def test_sarif_results_of_one_passage_pasted_twice_have_their_own_fingerprints()
     first = prints(text)
     assert len(first) == 2 and len(set(first)) == 2, first
     assert prints("另起一行的说明文字，与正文无关。\n\n" + text) == first
+
+
+def test_documents_of_the_wrong_shape_are_usage_errors(tmp_path: Path) -> None:
+    """A lone surrogate (what `json.loads('"\\\\ud800"')` gives a CMS) passed in a fresh
+    process and raised a bare UnicodeEncodeError once the process had segmented a large
+    text; a Path as a Document's path failed only in `to_dict`, a None text deep inside."""
+    import pytest
+
+    from paradup import CheckConfig, Document, UsageError, check_documents, check_text
+
+    lead = "会议的召开不仅是一次重要的党纪学习教育活动。"
+    bad = f"{lead}\ud800\n\n{lead}"
+    for config in (None, CheckConfig(engine="rjieba"), CheckConfig(engine="jieba")):
+        with pytest.raises(UsageError, match=r"lone surrogate .U\+D800 at offset 22"):
+            check_text(bad, config=config)
+    for doc, word in (
+        (Document(Path("a.md"), "今天。", "utf-8"), r"documents\[0\]\.path"),  # type: ignore[arg-type]
+        (Document("a.md", None, "utf-8"), r"documents\[0\]\.text"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(UsageError, match=word):
+            check_documents([doc])

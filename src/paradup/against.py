@@ -12,8 +12,8 @@ from .align import union
 from .archive import shown_path_from
 from .check import (
     _allow_patterns,
-    _expect,
     check_config,
+    check_document,
     check_prepared,
     sentence_units,
     unit_band_keys,
@@ -217,7 +217,7 @@ def check_against(
     if isinstance(documents, Document):
         documents = [documents]
     for i, d in enumerate(documents):
-        _expect(f"documents[{i}]", d, Document, "pass paradup.read_document(path)")
+        check_document(f"documents[{i}]", d, "pass paradup.read_document(path)")
     if not isinstance(index_path, str | os.PathLike):
         raise UsageError(f"index_path: expected a path, got {type(index_path).__name__}")
     index_path = os.fspath(index_path)

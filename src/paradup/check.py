@@ -230,7 +230,7 @@ def check_documents(
     from . import tokens
 
     for i, d in enumerate(documents):
-        _expect(f"documents[{i}]", d, Document, "pass paradup.Document(path, text, encoding)")
+        check_document(f"documents[{i}]", d, "pass paradup.Document(path, text, encoding)")
     focus = check_focus(focus, len(documents))
     # The size of the whole check: `auto` segments a large one with rjieba from the start.
     with tokens.plan(sum(len(d.text) for d in documents)):
@@ -409,6 +409,24 @@ def check_text(
     _expect("text", text, str, "decode bytes first")
     _expect("path", path, str, "the config goes as config=")
     return check_documents([Document(path, text, "utf-8")], config, suppress=suppress, allow=allow)
+
+
+def check_document(name: str, d: object, fix: str) -> None:
+    """A UsageError unless `d` is a Document of a str path and a text that is Unicode: a lone
+    surrogate (`json.loads('"\\ud800"')`) passed or failed deep in the segmenter by which
+    engine the process had used before; a Path as path failed only in `to_dict`."""
+    _expect(name, d, Document, fix)
+    assert isinstance(d, Document)
+    _expect(f"{name}.path", d.path, str, "pass str (os.fspath(path))")
+    _expect(f"{name}.text", d.text, str, "decode bytes first")
+    try:
+        d.text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = f"U+{ord(d.text[exc.start]):04X}"
+        raise UsageError(
+            f"{d.path}: the text holds a lone surrogate ({code} at offset {exc.start}), which "
+            "is no character; decode the source with errors='replace' or fix it"
+        ) from None
 
 
 def _expect(name: str, value: object, kind: type, fix: str) -> None:
