@@ -171,3 +171,18 @@ def test_documents_of_the_wrong_shape_are_usage_errors(tmp_path: Path) -> None:
     ):
         with pytest.raises(UsageError, match=word):
             check_documents([doc])
+
+
+def test_serve_offers_utf16_for_a_file_without_a_byte_order_mark() -> None:
+    """A UTF-16 file without a byte-order mark was refused with "choose the file's encoding",
+    and the menu had no UTF-16 to choose (`utf-16-le` was an unknown encoding)."""
+    from .test_serve_fixes import RESTATED, client
+
+    c = client()
+    assert '<option value="utf-16-le">UTF-16 LE</option>' in c.get("/").text
+    data = RESTATED.encode("utf-16-le")
+    got = c.post("/check", files={"file": ("u16.txt", data, "text/plain")})
+    assert got.status_code == 400 and "choose UTF-16 LE and drop it again" in got.text
+    form = {"file": ("u16.txt", data, "text/plain"), "encoding": (None, "utf-16-le")}
+    got = c.post("/check", files=form)
+    assert got.status_code == 200 and "mark" in got.text

@@ -36,7 +36,15 @@ DRAIN_LIMIT = 32 * 1024 * 1024  # read (and discard) an oversize body up to this
 # A draft's upload takes well under a second; a client trickling its body holds one of the
 # server's 32 connections for as long as it likes without this.
 BODY_TIMEOUT = 60.0
-ENCODINGS = {"": None, "utf-8": None, "gb18030": "gb18030", "big5": "big5"}
+ENCODINGS = {
+    "": None,
+    "utf-8": None,
+    "gb18030": "gb18030",
+    "big5": "big5",
+    # A file that says "UTF-16" with a byte-order mark needs none; these are for one without.
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+}
 NON_TEXT_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 PASTED_NAME = "粘贴的稿件"
 
@@ -141,7 +149,13 @@ def form_page(
 ) -> str:
     """The paste-or-drop page; `error` and `text` are shown escaped. `encoding` is the one
     selected: a menu value, or a config's codec name, which gets an option of its own."""
-    menu = [("", "UTF-8"), ("gb18030", "GBK / GB18030"), ("big5", "Big5")]
+    menu = [
+        ("", "UTF-8"),
+        ("gb18030", "GBK / GB18030"),
+        ("big5", "Big5"),
+        ("utf-16-le", "UTF-16 LE"),
+        ("utf-16-be", "UTF-16 BE"),
+    ]
     if encoding not in ENCODINGS:
         menu.append((encoding, encoding))
     options = "".join(
@@ -281,7 +295,9 @@ def draft_from_parts(
     fields = {p.name: p for p in parts if p.filename is None}
     enc_value = encoding_field(parts, default_encoding)
     if enc_value not in ENCODINGS and enc_value != default_encoding:
-        raise Refused(400, f"Unknown encoding {enc_value!r}; choose UTF-8, GB18030 or Big5.")
+        raise Refused(
+            400, f"Unknown encoding {enc_value!r}; choose UTF-8, GB18030, Big5 or UTF-16."
+        )
     encoding = ENCODINGS.get(enc_value, enc_value)
     upload = next((p for p in parts if p.name == "file" and p.filename), None)
     if upload is not None:
@@ -310,7 +326,10 @@ def draft_from_parts(
                 raise Refused(
                     400, f"{name} is empty; drop a file that holds the draft or paste it."
                 ) from None
-            if "UTF-8" in exc.problem:
+            if "UTF-16" in exc.problem:  # without a byte-order mark: the menu has both orders
+                order = "BE" if exc.fix.endswith("-be") else "LE"
+                fix = f"choose UTF-16 {order} and drop it again."
+            elif "UTF-8" in exc.problem:
                 fix = "if it is GBK/GB18030, choose that encoding and drop it again."
             else:
                 fix = "choose the file's encoding and drop it again."
