@@ -186,3 +186,20 @@ def test_serve_offers_utf16_for_a_file_without_a_byte_order_mark() -> None:
     form = {"file": ("u16.txt", data, "text/plain"), "encoding": (None, "utf-16-le")}
     got = c.post("/check", files=form)
     assert got.status_code == 200 and "mark" in got.text
+
+
+def test_default_ignorable_characters_do_not_hide_a_verbatim_copy() -> None:
+    """Variation selectors, the combining grapheme joiner and Hangul fillers survived
+    normalization: VS16 after every third character hid a verbatim copy entirely."""
+    from paradup import check_text
+
+    from ._repo import paragraph
+
+    p = paragraph(890)
+    for mark in ("\ufe0f", "\U000e0100", "\u034f", "\u3164", "\ufe00"):
+        dodged = "".join(c + (mark if i % 3 == 2 else "") for i, c in enumerate(p))
+        text = f"{p}\n\n{article(891)}\n\n{dodged}\n"
+        result = check_text(text)
+        assert [(f.kind, f.similarity) for f in result.findings] == [("exact", 1.0)], hex(ord(mark))
+        (f,) = result.findings
+        assert text[f.b.start : f.b.end] == f.b.text and mark in f.b.text

@@ -140,9 +140,23 @@ def fold(chunk: str) -> str:
     out = unicodedata.normalize("NFKC", chunk)
     simple = simplified()  # traditional characters: their simplified forms
     # Format characters (zero-width space and joiners, soft hyphen, word joiner, a stray BOM)
-    # are invisible: kept, they hid a verbatim copy (one per character took it to 0 %).
-    out = "".join(_FOLD.get(c) or simple.get(c, c) for c in out if unicodedata.category(c) != "Cf")
+    # and the other default-ignorable ones are invisible: kept, they hid a verbatim copy (one
+    # per character took it to 0 %).
+    out = "".join(_FOLD.get(c) or simple.get(c, c) for c in out if not _invisible(c))
     return out.casefold()
+
+
+# Unicode's Default_Ignorable_Code_Point beyond the format characters (Cf): variation
+# selectors (VS16 after an ideograph, the ideographic ones of CJK CMS text), the combining
+# grapheme joiner, Hangul fillers (U+3164, a known filter dodge), Mongolian free variation
+# selectors, Khmer inherent vowels.
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+
+
+def _invisible(c: str) -> bool:
+    return unicodedata.category(c) == "Cf" or _IGNORABLE.match(c) is not None
 
 
 @dataclass(frozen=True)
