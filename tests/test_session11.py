@@ -203,3 +203,34 @@ def test_default_ignorable_characters_do_not_hide_a_verbatim_copy() -> None:
         assert [(f.kind, f.similarity) for f in result.findings] == [("exact", 1.0)], hex(ord(mark))
         (f,) = result.findings
         assert text[f.b.start : f.b.end] == f.b.text and mark in f.b.text
+
+
+def test_dates_written_without_zero_padding_or_in_chinese_order_by_time(tmp_path: Path) -> None:
+    """`2019年12月3日` sorted before `2019年2月3日` (and `2019-12-03` before `2019-2-3`) as
+    text: "already published in" and the audit named the December repost as the original."""
+    import json
+
+    from paradup.archive import date_key
+
+    assert date_key("2019年2月3日") < date_key("2019年12月3日") < date_key("2020-1-1")
+    assert date_key("2019-2-3") < date_key("2019-12-03") < date_key(None)
+    assert date_key("2019/02/03 上午9点") < date_key("2019-02-03 下午3:05") < date_key("20190204")
+    body = article(900)
+    rows = [
+        {"id": "repost", "text": body, "date": "2019年12月3日"},
+        {"id": "orig", "text": body, "date": "2019年2月3日"},
+        *({"id": f"x{i}", "text": article(901 + i), "date": "2019-6-1"} for i in range(3)),
+    ]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (tmp_path / "a.jsonl").write_text(lines, encoding="utf-8")
+    assert run_paradup("index", "build", "a.jsonl", "-i", "a.paradup", cwd=tmp_path).returncode == 0
+    (tmp_path / "d.md").write_text(body, encoding="utf-8")
+    got = run_paradup("check", "d.md", "--against", "a.paradup", "-f", "json", cwd=tmp_path)
+    docs = {f["a"]["doc"] for f in json.loads(got.stdout)["findings"] if f["a"].get("doc")}
+    assert docs == {"a.jsonl#orig"}, got.stdout
+    fam = run_paradup("audit", "-i", "a.paradup", "--documents", "-f", "jsonl", cwd=tmp_path)
+    (first,) = fam.stdout.splitlines()
+    assert [m["doc"] for m in json.loads(first)["members"]] == ["a.jsonl#orig", "a.jsonl#repost"]
+    clusters = run_paradup("audit", "-i", "a.paradup", "-f", "jsonl", cwd=tmp_path)
+    for line in clusters.stdout.splitlines():
+        assert json.loads(line)["members"][0]["doc"] == "a.jsonl#orig", line

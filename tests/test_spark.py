@@ -347,3 +347,22 @@ def test_a_repost_wrapped_in_html_is_one_passage_as_in_the_local_engine(
     assert _ordered(collected, full=True) == _ordered(local, full=True)
     ours = [c for c in local if {m.doc.rsplit("#", 1)[-1] for m in c.members} & {"plain"}]
     assert len(ours) == 1 and ours[0].size == 3, _ordered(local)
+
+
+def test_members_ordered_by_parsed_dates_as_in_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    """Dates without zero padding or in Chinese order (`2019年12月3日`) sort by time in both
+    engines (`archive.date_key`): as text the December repost came first."""
+    from .test_audit_trim import _body
+
+    body = _body(95, 3)
+    rows = [
+        {"id": "dec", "text": body, "date": "2019年12月3日"},
+        {"id": "feb", "text": body, "date": "2019年2月3日"},
+        {"id": "mar", "text": body, "date": "2019-3-1"},
+        {"id": "none", "text": body},
+        *({"id": f"x{i}", "text": _body(210 + i, 3)} for i in range(4)),
+    ]
+    local, collected = _both_engines(spark, tmp_path, rows)
+    assert _ordered(collected, full=True) == _ordered(local, full=True)
+    (c,) = [c for c in local if c.size == 4]
+    assert [m.doc.rsplit("#", 1)[-1] for m in c.members] == ["feb", "mar", "dec", "none"]

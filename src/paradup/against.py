@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .align import union
-from .archive import shown_path_from
+from .archive import date_key, shown_path_from
 from .check import (
     _allow_patterns,
     check_config,
@@ -92,13 +92,8 @@ def _candidate_docs(
     # Earliest first: a draft passage is reported against one source, the first among equals
     # (an article and its later repost both hold the draft's text: the repost, indexed first,
     # was named, with its date, as where the text was published).
-    chosen.sort(key=lambda d: _when(dates.get(d)))
+    chosen.sort(key=lambda d: date_key(dates.get(d)))
     return [(doc, spans[doc]) for doc in chosen]
-
-
-def _when(date: str | None) -> str:
-    """A sort key of a free-form date: ISO-like dates sort as text; none sorts last."""
-    return date if date else "\uffff"
 
 
 def _covering(
@@ -123,7 +118,7 @@ def _covering(
 
     # Lazy greedy: a document's gain only shrinks as others are chosen, so a stale entry is
     # re-scored when it reaches the top (every gain each round was quadratic at 500 rounds).
-    when = {d: _when((dates or {}).get(d)) for d in left}
+    when = {d: date_key((dates or {}).get(d)) for d in left}
     heap = [(-gain(d), -best[d], when[d], d) for d in left]
     heapq.heapify(heap)
     while heap and len(chosen) < MAX_COVERING:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .archive import shown_path_from
+from .archive import date_key, shown_path_from
 from .audit import REPOST_SHARE
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ def document_families(
         for r in store.con.execute("SELECT id, key, path, date, title FROM docs")
         if r[0] in fam_doc
     }
-    date_rank = _doc_rank(store, "date", lambda d: (not isinstance(d, str), d or ""))
+    date_rank = _doc_rank(store, "date", lambda d: date_key(d if isinstance(d, str) else None))
     path_rank = _doc_rank(store, "path", _source_key)
     groups: dict[int, list[int]] = {}
     for d, f in fam_doc.items():

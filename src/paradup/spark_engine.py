@@ -42,6 +42,7 @@ from .archive import (
     Blank,
     Fields,
     Selection,
+    date_key,
     is_export,
     nothing_read,
     stray_json,
@@ -180,6 +181,14 @@ def spark_reason(exc: BaseException) -> str:
     pick = re.sub(r"^\[[A-Z_.]+\] ", "", pick)
     pick = re.sub(r"\s*SQLSTATE: \w+\.?$", "", pick).strip()
     return pick if len(pick) <= 300 else pick[:297] + "..."
+
+
+def _udf(fn: Any) -> Any:
+    """A str -> str Python UDF, called row by row: not Arrow-optimized (pyspark 4's default
+    wants pandas and pyarrow, and warned twice per job without them)."""
+    from pyspark.sql import functions as F
+
+    return F.udf(lambda value: fn(value), "string", useArrow=False)
 
 
 def infer_format(paths: Sequence[str]) -> str:
@@ -985,8 +994,7 @@ def spark_audit(
             # Members by first occurrence (date; undated last), then archive order: file, line,
             # the first unit's kind (sentences first), start; as `audit.audit_stream` orders.
             F.struct(
-                F.col("date").isNull().alias("undated"),
-                F.coalesce("date", F.lit("")).alias("d"),
+                _udf(date_key)(F.col("date")).alias("d"),
                 sfile.alias("sfile"),
                 sline.alias("sline"),
                 "okind",
@@ -1155,7 +1163,7 @@ def _passages(
             "q_uid",
             F.col("r_comp").alias("comp"),
             F.col("q_comp").alias("n_comp"),
-            F.udf(gap_key, "string")(F.expr("substring(text, r_end + 1, q_start - r_end)")).alias(
+            _udf(gap_key)(F.expr("substring(text, r_end + 1, q_start - r_end)")).alias(
                 "gap"
             ),
         )
