@@ -381,6 +381,22 @@ def test_pre_commit_hook_in_a_fresh_clone(
     out = bad.stdout + bad.stderr
     assert bad.returncode != 0 and "articles/copy.TEXT:" in out, out
 
+    # Installed for pre-merge-commit too: a merge of a branch that made a copy failed on it
+    # (git names no merged commit to that hook); the manifest's stages leave merges to CI.
+    git(clone, "reset", "-q", "--hard")
+    install = _run([_pre_commit(), "install", "-t", "pre-merge-commit"], clone, hook_env)
+    assert install.returncode == 0, install.stdout + install.stderr
+    git(clone, "checkout", "-q", "-b", "side")
+    write(clone, {"articles/side.md": article(303) + "\n" + paragraph(4) + "\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-qm", "a copy on a side branch", "--no-verify")
+    git(clone, "checkout", "-q", "main")
+    write(clone, {"articles/other.md": article(304)})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-qm", "an article on main")
+    merged = _run(["git", "merge", "--no-edit", "side"], clone, hook_env)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+
 
 @pytest.mark.slow
 def test_pre_commit_try_repo_against_this_checkout(

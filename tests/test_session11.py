@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from ._repo import article, make_repo
@@ -56,7 +57,6 @@ main()
 def test_a_sigterm_as_a_rebuilt_index_moves_into_place_leaves_no_lock(tmp_path: Path) -> None:
     """SIGTERM in the instant after `build --force` moved the new index in ran none of the
     clean-up after it: `x.paradup.rebuild.lock` was left beside a complete index."""
-    import subprocess
     import sys
 
     arc = tmp_path / "arc"
@@ -234,3 +234,28 @@ def test_dates_written_without_zero_padding_or_in_chinese_order_by_time(tmp_path
     clusters = run_paradup("audit", "-i", "a.paradup", "-f", "jsonl", cwd=tmp_path)
     for line in clusters.stdout.splitlines():
         assert json.loads(line)["members"][0]["doc"] == "a.jsonl#orig", line
+
+
+def test_concluding_a_merge_does_not_blame_the_merged_branchs_copies(tmp_path: Path) -> None:
+    """A merge stopped by a conflict and concluded with `git commit`: the hook blamed the
+    person merging for a copy the merged branch had made (it is in MERGE_HEAD); a fresh copy
+    made while resolving still fails."""
+    from ._repo import git, paragraph, write
+
+    repo = make_repo(tmp_path / "r", {f"a{i}.md": article(910 + i) for i in range(3)})
+    git(repo, "checkout", "-q", "-b", "up")
+    write(repo, {"a1.md": article(911) + "\n\n" + paragraph(910) + "\n", "a2.md": "上游的版本。\n"})
+    git(repo, "commit", "-qam", "upstream: a copy, and a2 rewritten")
+    git(repo, "checkout", "-q", "main")
+    write(repo, {"a2.md": "本地的版本。\n"})
+    git(repo, "commit", "-qam", "local a2")
+    merge = subprocess.run(["git", "merge", "up"], cwd=repo, capture_output=True)
+    assert merge.returncode != 0  # the conflict in a2.md
+    write(repo, {"a2.md": article(912)})
+    git(repo, "add", "a2.md")
+    proc = run_paradup("hook", "--staged", "a1.md", "a2.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(repo, {"a2.md": article(912) + "\n\n" + paragraph(911) + "\n"})
+    git(repo, "add", "a2.md")
+    proc = run_paradup("hook", "--staged", "a1.md", "a2.md", cwd=repo)
+    assert proc.returncode == 1 and "failing a2.md" in proc.stdout, proc.stdout

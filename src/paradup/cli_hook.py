@@ -254,7 +254,7 @@ def _earlier(run: _Run, since: str, verdict: "Verdict") -> "Verdict":
     A named commit is taken where the branch left it (the merge-base with HEAD, as pre-commit
     lists a range's files), and a merge in between brings the findings of its other parents:
     copies merged in from upstream are upstream's."""
-    from .repo import earlier_commits
+    from .repo import commit_of, earlier_commits
 
     commit = _since_commit(run.root, since)
     if commit is None:
@@ -263,6 +263,11 @@ def _earlier(run: _Run, since: str, verdict: "Verdict") -> "Verdict":
         if not verdict.new:
             break
         verdict = _explained_at(run, at, verdict)
+    if run.implicit and verdict.new and (merged := commit_of(run.root, "MERGE_HEAD")):
+        # A merge being committed (pre-merge-commit, or `git commit` after conflicts): the
+        # merged branch's own copies were blamed on whoever merged it. What it held is
+        # earlier, as a named commit's (every changed file counts, not only those unlike it).
+        verdict = _explained_at(run._replace(implicit=False), merged, verdict)
     return verdict
 
 
