@@ -259,3 +259,37 @@ def test_concluding_a_merge_does_not_blame_the_merged_branchs_copies(tmp_path: P
     git(repo, "add", "a2.md")
     proc = run_paradup("hook", "--staged", "a1.md", "a2.md", cwd=repo)
     assert proc.returncode == 1 and "failing a2.md" in proc.stdout, proc.stdout
+
+
+def test_a_stale_baseline_entry_does_not_explain_a_fresh_copy(tmp_path: Path) -> None:
+    """A baselined copy reworded in an earlier commit, then renamed in the commit that pastes
+    a fresh copy of the passage into a third file: the stale entry (its copy's old words)
+    explained the fresh copy and the earlier commit the reworded one, so the commit passed."""
+    from ._repo import git, paragraph, write
+
+    p = paragraph(920)
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            "a1.md": article(920),
+            "a3.md": article(921) + "\n\n" + p + "\n",
+            "a7.md": article(922),
+        },
+    )
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    reworded = p[:10] + ("甲" if p[10] != "甲" else "乙") + p[11:]
+    write(repo, {"a3.md": article(921) + "\n\n" + reworded + "\n"})
+    git(repo, "commit", "-qam", "reword the old copy")
+    (repo / "news").mkdir()
+    git(repo, "mv", "a3.md", "news/b3.md")
+    write(repo, {"a7.md": article(922) + "\n\n" + p + "\n"})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "--staged", "news/b3.md", "a7.md", cwd=repo)
+    assert proc.returncode == 1 and "failing a7.md" in proc.stdout, proc.stdout
+    # Without the fresh copy, the rename alone passes.
+    write(repo, {"a7.md": article(922)})
+    git(repo, "add", "-A")
+    proc = run_paradup("hook", "--staged", "news/b3.md", "a7.md", cwd=repo)
+    assert proc.returncode == 0, proc.stdout

@@ -257,6 +257,25 @@ def split_touched(
     return Verdict(tuple(new), tuple(known))
 
 
+def _reserved(findings: Sequence[Finding], entries: Sequence[Entry]) -> set[int]:
+    """Indexes of the entries whose own pair is still found now, holding at least half of
+    their sentences (the copy since reworded): they explain only that pair. Left free, one
+    (its copy reworded in an earlier commit, then renamed) explained a fresh copy of the
+    passage in a third file, while the earlier commit explained the reworded pair."""
+    by_pair: dict[frozenset[str], list[Finding]] = {}
+    for f in findings:
+        by_pair.setdefault(frozenset((printable(f.a.path), printable(f.b.path))), []).append(f)
+    out: set[int] = set()
+    for i, e in enumerate(entries):
+        mine = set(e.parts[0]) | set(e.parts[1])
+        for f in by_pair.get(frozenset(e.paths), ()):
+            now = set(parts(f.a.text, e.scheme)) | set(parts(f.b.text, e.scheme))
+            if mine and 2 * len(mine & now) >= len(mine):
+                out.add(i)
+                break
+    return out
+
+
 def split(
     findings: Sequence[Finding],
     baseline: Iterable[Entry],
@@ -280,6 +299,7 @@ def split(
         or any(p in changed_set for p in e.paths)
         or any(p not in existing_set for p in e.paths)
     ]
+    reserved = _reserved(findings, available)
     # 1. Whole passages, by fingerprint (moved anywhere, reflowed), hashed the way each entry
     # was (a baseline written by an older paradup keeps working).
     schemes = sorted({e.scheme for e in available}, reverse=True)
@@ -294,7 +314,13 @@ def split(
         if ids:
             # The entry of the same two files first: another pair's entry must stay for it.
             pair = {printable(f.a.path), printable(f.b.path)}
-            at = next((k for k in range(len(ids)) if set(available[ids[k]].paths) == pair), -1)
+            own = (k for k in range(len(ids)) if set(available[ids[k]].paths) == pair)
+            others = (k for k in reversed(range(len(ids))) if ids[k] not in reserved)
+            at = next(own, None)
+            at = next(others, None) if at is None else at
+            if at is None:
+                rest.append(f)
+                continue
             used.add(ids.pop(at))
             known.append(f)
         else:
@@ -305,6 +331,7 @@ def split(
         for i, e in enumerate(available)
         if i not in used and e.parts[0] and e.parts[1]
     ]
+    held = {id(available[i]) for i in reserved}
     new: list[Finding] = []
     pieced: set[int] = set()  # entries step 2 took sentences from
     for f in rest:
@@ -315,6 +342,8 @@ def split(
         # Entries of the same two files first: a copy elsewhere must not use up their pieces.
         order = sorted(left, key=lambda t: set(t[0].paths) != pair)
         for e, ea, eb in order:
+            if id(e) in held and set(e.paths) != pair:
+                continue
             fa, fb = pieces[e.scheme]
             side = next(
                 ((x, y) for x, y in ((ea, eb), (eb, ea)) if fa and fb and fa <= x and fb <= y),

@@ -1163,9 +1163,7 @@ def _passages(
             "q_uid",
             F.col("r_comp").alias("comp"),
             F.col("q_comp").alias("n_comp"),
-            _udf(gap_key)(F.expr("substring(text, r_end + 1, q_start - r_end)")).alias(
-                "gap"
-            ),
+            _udf(gap_key)(F.expr("substring(text, r_end + 1, q_start - r_end)")).alias("gap"),
         )
     )
     rows_of = kept.groupBy("comp").agg(F.count(F.lit(1)).alias("rows"))
