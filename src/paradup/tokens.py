@@ -436,3 +436,89 @@ def clause_shingle_hashes(tokens: Sequence[Token], n: int) -> list[int]:
         _hash_into(out, [join(cur)] if k <= n else [join(cur[i : i + n]) for i in range(k - n + 1)])
         cur = []
     return sorted(out)
+
+
+# --------------------------------------------------------------------------- verification
+# The verification stage's shingles. Never fingerprinted: signatures, band keys and the unit
+# sets an index stores are of `clause_shingle_hashes`, as before. Each figure is one word: a
+# number (digits, decimals, percentages, Chinese numerals: `5234.6`, `6.2%`, `三`) or a date
+# or time (numbers with 年/月/日/号/时/点/分/秒, and 上午/下午… beside them: `2023年3月15日上午`).
+# Each clause is shingled twice, with each figure as itself and as a placeholder (`NUM`,
+# `DATE`), so a figure updated in a restatement still shares the shingles around it (half
+# credit: its own shingle differs); a shingle of dates only, or of placeholders only, is
+# none, so two sentences that share only a date share nothing. A lone number keeps its
+# value (list items `三、…` and `四、…` differ there).
+NUM = "\x1e#"
+DATE = "\x1e@"
+_CN_NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
+_DATE_UNITS = frozenset("年 月 日 号 时 点 分 秒".split())
+_TIME_WORDS = frozenset(
+    "上午 下午 晚上 凌晨 中午 早上 早晨 傍晚 晚间 夜间 当天 当日 今天 昨天 明天 今日 昨日".split()
+)
+
+
+_IS_NUMBER: dict[str, bool] = {}
+
+
+def _is_number(word: str) -> bool:
+    got = _IS_NUMBER.get(word)
+    if got is None:
+        got = (word.isascii() and word.isdigit()) or all(c in _CN_NUMERALS for c in word)
+        if len(_IS_NUMBER) >= _CACHE_LIMIT:
+            _IS_NUMBER.clear()
+        _IS_NUMBER[word] = got
+    return got
+
+
+def mask_figures(words: Sequence[str], values: bool = False) -> list[str]:
+    """One clause's canonical words with each number `NUM` and each date or time `DATE`
+    (runs of one kind as one); with `values`, each figure as one word: its tag and words."""
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        if not _is_number(words[i]):
+            out.append(words[i])
+            i += 1
+            continue
+        lo, j, date = i, i + 1, False
+        while j < n and (_is_number(words[j]) or words[j] in _DATE_UNITS):
+            date = date or words[j] in _DATE_UNITS
+            j += 1
+        if date:
+            if out and out[-1] in _TIME_WORDS:  # 上午9时
+                out.pop()
+                lo -= 1
+            while j < n and words[j] in _TIME_WORDS:  # 3月15日上午
+                j += 1
+        tag = DATE if date else NUM
+        if values:
+            out.append(tag + ".".join(words[lo:j]))
+        elif not (out and out[-1] == tag):
+            out.append(tag)
+        i = j
+    return out
+
+
+def _counts(shingle: str, values: bool) -> bool:
+    """Whether a shingle of `mask_figures` words makes a verification shingle."""
+    ws = shingle.split(SEPARATOR)
+    if not all(w.startswith("\x1e") for w in ws):
+        return True
+    return values and any(w.startswith(NUM) for w in ws)  # a lone number, with its value
+
+
+def verify_shingle_hashes(tokens: Sequence[Token], n: int) -> list[int] | None:
+    """The verification shingles of a sentence's tokens, hashed and sorted; None when the
+    sentence has no figure (they are its `clause_shingle_hashes` then)."""
+    groups = group_clauses(tokens)
+    if not any(_is_number(w) for clause in groups for w in clause):
+        return None
+    out: set[int] = set()
+    for clause in groups:
+        if not any(_is_number(w) for w in clause):
+            _hash_into(out, shingle_strings(clause, n))
+            continue
+        for values in (False, True):
+            got = shingle_strings(mask_figures(clause, values), n)
+            _hash_into(out, [s for s in got if _counts(s, values)])
+    return sorted(out)
