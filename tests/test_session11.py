@@ -356,3 +356,22 @@ def test_an_archived_sentence_with_figures_is_found_verbatim(tmp_path: Path) -> 
     assert [(f["kind"], f["a"]["doc"], f["b"]["text"]) for f in findings] == [
         ("exact", "a.jsonl#x", old)
     ]
+
+
+def test_small_library_and_marker_answers(tmp_path: Path) -> None:
+    """A path given as `documents` was iterated (`documents[0]: expected Document, got
+    str`); `--encoding utf-8` on a UTF-16 file with its byte-order mark was "a binary file";
+    a marker typed with a Chinese input method's colon (`paradup： off`) was ignored."""
+    import pytest
+
+    from paradup import UsageError, check_against, check_documents, check_text
+
+    for call in (lambda: check_against("draft.md", tmp_path / "x"), lambda: check_documents("d")):
+        with pytest.raises(UsageError, match="expected a sequence of Documents, got str"):
+            call()
+    (tmp_path / "u16.txt").write_text(article(940), encoding="utf-16")
+    proc = run_paradup("check", "u16.txt", "--encoding", "utf-8", cwd=tmp_path)
+    one_line_error(proc, "UTF-16 byte-order mark", "--encoding utf-16")
+    p = "会议的召开不仅是一次重要的党纪学习教育活动，更是一次集体警示教育的良好示范。"
+    text = f"{p}\n\n<!-- paradup： off -->\n\n{p}\n\n<!-- paradup：on -->\n"
+    assert check_text(text, path="a.md").findings == ()

@@ -14,6 +14,7 @@ from .check import (
     check_config,
     check_document,
     check_prepared,
+    check_sequence,
     sentence_units,
     unit_band_keys,
 )
@@ -212,6 +213,7 @@ def check_against(
     itself in full); `by_path=False` when paths are only labels (an upload's file name)."""
     if isinstance(documents, Document):
         documents = [documents]
+    check_sequence(documents)
     for i, d in enumerate(documents):
         check_document(f"documents[{i}]", d, "pass paradup.read_document(path)")
     if not isinstance(index_path, str | os.PathLike):

@@ -229,6 +229,7 @@ def check_documents(
     patterns = _allow_patterns(allow) if suppress else None
     from . import tokens
 
+    check_sequence(documents)
     for i, d in enumerate(documents):
         check_document(f"documents[{i}]", d, "pass paradup.Document(path, text, encoding)")
     focus = check_focus(focus, len(documents))
@@ -409,6 +410,17 @@ def check_text(
     _expect("text", text, str, "decode bytes first")
     _expect("path", path, str, "the config goes as config=")
     return check_documents([Document(path, text, "utf-8")], config, suppress=suppress, allow=allow)
+
+
+def check_sequence(documents: object) -> None:
+    """`documents` as a sequence: a path (`check_against("draft.md", idx)`) was iterated
+    and named as `documents[0]: expected Document, got str`."""
+    if isinstance(documents, str | bytes | os.PathLike):
+        got = type(documents).__name__
+        raise UsageError(
+            f"documents: expected a sequence of Documents, got {got}; "
+            "pass [paradup.read_document(path)]"
+        )
 
 
 def check_document(name: str, d: object, fix: str) -> None:

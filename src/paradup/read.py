@@ -78,6 +78,13 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
         encoding = _bom_encoding(data)
     # NULs are text in UTF-16/32: an encoding asked for is trusted to decide.
     if looks_binary(data) and (encoding is None or not _nul_text(encoding)):
+        if encoding is not None and (marked := _bom_encoding(data)):
+            # `--encoding utf-8` (or a config's) on a "Unicode" file was "a binary file".
+            raise InputError(
+                path,
+                f"starts with a {marked.upper()} byte-order mark, not {encoding} text",
+                f"pass --encoding {marked}",
+            )
         if encoding is None and (utf16 := _bomless_utf16(data)):
             raise InputError(
                 path, "looks like UTF-16 text without a byte-order mark", f"pass --encoding {utf16}"

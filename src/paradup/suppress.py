@@ -27,11 +27,13 @@ from .prepare import PreparedDoc
 # a line end before each, as for the spelled-out anchors `(?:^|(?<=[\r\n]))` and
 # `(?=\r\n|\r|\n|\Z)`, and `\s` and `[ \t]` treat `\r` and `\n` alike (the first matches both,
 # the second neither). A lookbehind alternation at every position was ~8x slower than re.M's `^`.
-_HTML_MARK = re.compile(r"<!--\s*paradup:\s*(off|on)\s*-->", re.I)
-_LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup:[ \t]*(off|on)[ \t]*$", re.M | re.I)
+# `：` too: a Chinese input method types the full-width colon (`<!-- paradup： off -->` was
+# passed over in silence).
+_HTML_MARK = re.compile(r"<!--\s*paradup[:：]\s*(off|on)\s*-->", re.I)
+_LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup[:：][ \t]*(off|on)[ \t]*$", re.M | re.I)
 # Every marker holds `paradup:` (any case): sought from its `:`, which re finds as fast as
 # str.find; a lookbehind then checks the word. Far cheaper than the scan, or than text.lower().
-_HINT = re.compile(r":(?<=(?i:paradup):)")
+_HINT = re.compile(r"[:：](?<=(?i:paradup)[:：])")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 
