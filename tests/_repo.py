@@ -72,3 +72,16 @@ def write(repo: Path, files: dict[str, str]) -> None:
         p = repo / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
+
+
+def built_archive(tmp_path: Path, seeds: range, index: str = "x.paradup") -> Path:
+    """A folder `arc` of generated articles (one per seed), indexed as `index`."""
+    from .conftest import run_paradup
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for seed in seeds:
+        (arc / f"a{seed}.md").write_text(article(seed), encoding="utf-8")
+    built = run_paradup("index", "build", "arc", "-i", index, "-q", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    return tmp_path / index

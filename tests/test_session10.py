@@ -87,13 +87,9 @@ def test_a_first_build_stopped_before_its_first_batch_is_named_unfinished(
 
 
 def _damaged_index(tmp_path: Path) -> Path:
-    arc = tmp_path / "arc"
-    arc.mkdir()
-    for i in range(20):
-        (arc / f"a{i}.md").write_text(article(740 + i), encoding="utf-8")
-    built = run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path)
-    assert built.returncode == 0, built.stderr
-    index = tmp_path / "x.paradup"
+    from ._repo import built_archive
+
+    index = built_archive(tmp_path, range(740, 760))
     import sqlite3
 
     with sqlite3.connect(index) as con:  # the page of meta's key index: met after the probe

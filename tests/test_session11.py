@@ -59,12 +59,9 @@ def test_a_sigterm_as_a_rebuilt_index_moves_into_place_leaves_no_lock(tmp_path: 
     clean-up after it: `x.paradup.rebuild.lock` was left beside a complete index."""
     import sys
 
-    arc = tmp_path / "arc"
-    arc.mkdir()
-    for i in range(3):
-        (arc / f"{i}.md").write_text(article(830 + i), encoding="utf-8")
-    first = run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
+    from ._repo import built_archive
+
+    built_archive(tmp_path, range(830, 833))
     proc = subprocess.run(
         [sys.executable, "-c", _TERM_AFTER_MOVE], cwd=tmp_path, capture_output=True, text=True
     )
