@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from .align import union
 from .archive import date_key, shown_path_from
 from .check import (
     _allow_patterns,
@@ -55,9 +56,7 @@ def _candidate_docs(
         if not units:
             continue
         keys = index_keys(unit_band_keys(sents, units, st.num_perm, st.seed, st.bands, st.rows))
-        # The stored sets are of the fingerprinted shingles (`hashes`), not the verification
-        # ones (`verify`, figures masked): like is compared with like.
-        unit_sets = [{h for s in sents[lo : hi + 1] for h in s.hashes} for lo, hi in units]
+        unit_sets = [union(sents, lo, hi) for lo, hi in units]
         unit_of.update(((di, u), r) for u, r in enumerate(units))
         weight.update(((di, g), s.chars) for g, s in enumerate(sents))
         key_to_units: dict[int, list[int]] = {}

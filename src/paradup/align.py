@@ -33,7 +33,7 @@ NEAR_EXACT = 0.9  # a fallback sentence this similar to its source counts as a p
 def union(sents: Sequence[PreparedSentence], lo: int, hi: int) -> set[int]:
     out: set[int] = set()
     for s in sents[lo : hi + 1]:
-        out.update(s.verify)
+        out.update(s.hashes)
     return out
 
 
@@ -138,7 +138,7 @@ class Aligner:
         return out
 
     def _restated_share(self, i: int, other: set[int]) -> float:
-        own = self.sents[i].verify
+        own = self.sents[i].hashes
         return sum(1 for h in own if h in other) / len(own) if own else 0.0
 
     def trim(self, p: Passage) -> Passage:
@@ -175,7 +175,7 @@ class Aligner:
         as edge sentences leave it."""
         c: Counter[int] = Counter()
         for i in range(lo, hi + 1):
-            c.update(set(self.sents[i].verify))
+            c.update(set(self.sents[i].hashes))
         return c
 
     def _drop_echoes(self, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
@@ -189,7 +189,7 @@ class Aligner:
 
         def adds_nothing(name: str, edge: int) -> bool:
             own, other = counts[name], counts["b" if name == "a" else "a"]
-            shared = [h for h in set(self.sents[edge].verify) if other[h] > 0]
+            shared = [h for h in set(self.sents[edge].hashes) if other[h] > 0]
             new = sum(1 for h in shared if own[h] == 1)  # on this side, only the edge has it
             return bool(shared) and new <= (1 - NEAR_EXACT) * len(shared)
 
@@ -205,7 +205,7 @@ class Aligner:
                     and adds_nothing(name, edge)
                     and not (o_hi > o_lo and adds_nothing(other, o_edge))
                 ):
-                    counts[name].subtract(set(self.sents[edge].verify))
+                    counts[name].subtract(set(self.sents[edge].hashes))
                     ends[name] = [lo, hi - 1] if end else [lo + 1, hi]
                     changed = True
                     break
@@ -226,7 +226,7 @@ class Aligner:
         counts = {name: self._counts(lo, hi) for name, (lo, hi) in sides.items()}
 
         def repeat(i: int, c: Counter[int], empty: bool) -> bool:
-            own = set(self.sents[i].verify)
+            own = set(self.sents[i].hashes)
             if not own:
                 return empty
             return sum(c[h] > 1 for h in own) >= NEAR_EXACT * len(own)
@@ -243,12 +243,12 @@ class Aligner:
                 edge = hi if end else lo
                 if not repeat(edge, c, bool(taken)):
                     break
-                c.subtract(set(self.sents[edge].verify))
+                c.subtract(set(self.sents[edge].hashes))
                 taken.append(edge)
                 lo, hi = (lo, hi - 1) if end else (lo + 1, hi)
             if sum(self.sents[i].chars for i in taken) < self.min_chars:
                 for i in taken:
-                    c.update(set(self.sents[i].verify))
+                    c.update(set(self.sents[i].hashes))
                 return False
             sides[name] = [lo, hi]
             return True
@@ -275,7 +275,7 @@ class Aligner:
                 cand = (a0, na, b0, nb) if step == 1 else (na, a1, nb, b1)
                 if not self._valid(*cand):
                     break
-                ha, hb = set(self.sents[na].verify), set(self.sents[nb].verify)
+                ha, hb = set(self.sents[na].hashes), set(self.sents[nb].hashes)
                 if jaccard_sets(ha, hb) < self.extend_threshold:
                     break
                 new_a, new_b = ha - ua, hb - ub

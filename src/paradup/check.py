@@ -58,7 +58,7 @@ def _every_sentence_restated(
         if hi == lo:
             continue
         for s in sents[lo : hi + 1]:
-            if sum(1 for h in s.verify if h in other) < share * len(s.verify):
+            if sum(1 for h in s.hashes if h in other) < share * len(s.hashes):
                 return False
     return True
 

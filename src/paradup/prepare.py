@@ -13,7 +13,6 @@ from .tokens import (
     clause_shingle_hashes,
     shingle_hashes,
     tokenizer,
-    verify_shingle_hashes,
 )
 from .units import Sentence, sentences
 
@@ -30,12 +29,6 @@ class PreparedSentence:
     chars: int  # non-space normalized characters: the unit of the 复制比
     prose: bool  # headings are not prose: never reported, never counted
     hashes: tuple[int, ...]
-    # The verification stage's shingles (`tokens.verify_shingle_hashes`); None: `hashes`.
-    vhashes: tuple[int, ...] | None = None
-
-    @property
-    def verify(self) -> tuple[int, ...]:
-        return self.hashes if self.vhashes is None else self.vhashes
 
 
 @dataclass(frozen=True)
@@ -93,16 +86,12 @@ def prepare(
                 k += 1
             body = text[s.start : s.end]
             chars = len(body) - body.count(" ")  # sentences hold no other whitespace
-            vhashes: tuple[int, ...] | None = None
             if s.heading or skip:
                 hashes: tuple[int, ...] = ()
             elif config.ngram == "char":
                 hashes = tuple(shingle_hashes(char_shingle_strings(body, config.shingle)))
             else:
                 hashes = tuple(clause_shingle_hashes(mine, config.shingle))
-                got = verify_shingle_hashes(mine, config.shingle)
-                if got is not None and tuple(got) != hashes:
-                    vhashes = tuple(got)
             out.append(
                 PreparedSentence(
                     doc_id,
@@ -115,7 +104,6 @@ def prepare(
                     chars,
                     not s.heading,
                     hashes,
-                    vhashes,
                 )
             )
         i = j

@@ -127,7 +127,7 @@ def apply(doc: PreparedDoc, allow: Sequence[re.Pattern[str]]) -> PreparedDoc:
         if s.prose and s.hashes:
             text = doc.norm.text[s.start : s.end].strip()
             if _overlaps(s.raw_start, s.raw_end, regions) or any(p.search(text) for p in allow):
-                s = replace(s, hashes=(), vhashes=None, prose=False)
+                s = replace(s, hashes=(), prose=False)
                 changed = True
         out.append(s)
     return replace(doc, sentences=tuple(out)) if changed else doc
