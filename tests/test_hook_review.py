@@ -112,7 +112,7 @@ def test_cache_digest_covers_the_installed_segmenters(
     settings = load_settings([str(tmp_path)])
     monkeypatch.setattr(repo_mod, "_PIPELINE_STAMP", [])
     first = repo_mod.settings_digest(settings)
-    assert str(fake / "rjieba.abi3.so") in repo_mod._segmenter_stamp()
+    assert "rjieba.abi3.so:2" in repo_mod._segmenter_stamp()
     (fake / "rjieba.abi3.so").write_bytes(b"v2 of the engine")  # an upgrade
     monkeypatch.setattr(repo_mod, "_PIPELINE_STAMP", [])
     assert repo_mod.settings_digest(settings) != first

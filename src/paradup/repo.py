@@ -308,38 +308,55 @@ def _pipeline_stamp() -> str:
 
 
 def _segmenter_stamp() -> str:
-    """Size and mtime of the installed segmenters' module files and jieba's dictionary: an
-    upgrade of either can cut words differently. Found without importing them (well under a
-    millisecond; importlib.metadata took 50 ms)."""
+    """The installed segmenters' versions and the sizes of their module files and jieba's
+    dictionary (an upgrade of either can cut words differently), and the traditional-character
+    table's. Found without importing them (well under a millisecond; importlib.metadata took
+    50 ms). No paths or times: the CLI's install and pre-commit's own environment share the
+    cache (a path and mtime stamp made the first commit after `baseline write` a cold one)."""
     from importlib.util import find_spec
 
-    files: list[str] = []
+    parts: list[str] = []
     for name in ("jieba", "rjieba"):
         try:
             spec = find_spec(name)
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec is not None else None
-        if origin:
-            files.append(origin)
-            folder = os.path.dirname(origin)
-            if name == "jieba":
-                files.append(os.path.join(folder, "dict.txt"))
-            else:  # rjieba's compiled module sits beside its __init__.py
-                with contextlib.suppress(OSError):
-                    files += sorted(e.path for e in os.scandir(folder) if e.is_file())
-    with contextlib.suppress(ModuleNotFoundError):  # the traditional-character table
+        if not origin:
+            parts.append(f"{name} -")
+            continue
+        folder = os.path.dirname(origin)
+        files = [origin]
+        if name == "jieba":
+            files.append(os.path.join(folder, "dict.txt"))
+        else:  # rjieba's compiled module sits beside its __init__.py
+            with contextlib.suppress(OSError):
+                files += sorted(e.path for e in os.scandir(folder) if e.is_file())
+        version = _dist_version(os.path.dirname(folder), name)
+        parts.append(f"{name} {version} " + ",".join(_sized(f) for f in dict.fromkeys(files)))
+    with contextlib.suppress(ModuleNotFoundError):
         from .variants import _data_file
 
-        files.append(str(_data_file()))
-    parts = []
-    for f in files:
-        try:
-            st = os.stat(f)
-            parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{f}:?")
-    return "|".join(dict.fromkeys(parts))
+        parts.append(_sized(str(_data_file())))
+    return "|".join(parts)
+
+
+def _sized(path: str) -> str:
+    try:
+        return f"{os.path.basename(path)}:{os.stat(path).st_size}"
+    except OSError:
+        return f"{os.path.basename(path)}:?"
+
+
+def _dist_version(site: str, name: str) -> str:
+    """The version in `name`'s `.dist-info` folder name beside its package, or `?`."""
+    with contextlib.suppress(OSError):
+        for e in os.scandir(site):
+            stem, _, kind = e.name.rpartition(".")
+            got, dash, version = stem.partition("-")
+            if kind == "dist-info" and dash and got.lower().replace("-", "_") == name:
+                return version
+    return "?"
 
 
 def _cache_entry(name: str) -> bool:
