@@ -208,9 +208,7 @@ def _committed_baseline(
         return entries
     # Only a path that is gone follows its rename, and only to a path that exists: a file
     # moved away and back, or a path reused after a rename, keeps its entries.
-    moved = {
-        old: new for old, new in renames(root, staged).items() if old in gone and new in existing
-    }
+    moved = {old: new for old, new in renames(root).items() if old in gone and new in existing}
     return repath(entries, moved)
 
 

@@ -910,16 +910,17 @@ def first_added(root: Path) -> dict[str, int]:
     return added
 
 
-def pending_renames(root: Path, staged: bool) -> dict[str, str]:
-    """Path in HEAD -> path now, for the renames not committed yet (a `git mv` being
-    committed, as staged or in the work tree); none before the first commit."""
+def pending_renames(root: Path) -> dict[str, str]:
+    """Path in HEAD -> path now, for the renames staged to be committed (a `git mv`); none
+    before the first commit. The index, not the work tree: a rename is part of a commit once
+    staged, and git compares the work tree's every tracked file (3x the time)."""
     if commit_of(root, "HEAD") is None:
         return {}
-    _touched, moved = diff_since(root, "HEAD", staged)
+    _touched, moved = diff_since(root, "HEAD", staged=True)
     return {old: new for new, old in moved.items()}
 
 
-def renames(root: Path, staged: bool = False) -> dict[str, str]:
+def renames(root: Path) -> dict[str, str]:
     """Each path git saw renamed, committed or being committed, to the path its content has
     now (chains followed), so a baseline entry of a moved file still names the pair it
     describes."""
@@ -929,7 +930,7 @@ def renames(root: Path, staged: bool = False) -> dict[str, str]:
             step[old] = new
     # A rename in the commit being made: its entry, left naming the gone path, was free to
     # explain a fresh copy in another file while HEAD's pair explained the renamed one.
-    step.update(pending_renames(root, staged))
+    step.update(pending_renames(root))
     moved: dict[str, str] = {}
     for old in step:
         at, seen = old, {old}
@@ -1007,7 +1008,7 @@ def focus_order(
     if len(head) < len(rels) > 1:
         # A file renamed in this commit keeps its age: the original moved beside a new copy
         # of it was blamed for the copy (and CI, after the commit, blamed the copy).
-        head |= set(pending_renames(root, staged is not None).values())
+        head |= set(pending_renames(root).values())
     return sorted(rels, key=lambda r: (r not in head, r))
 
 
@@ -1135,7 +1136,7 @@ def check_changed(
         committed = in_head(root, [rel for rel, _ in mine])
         added = first_added(root)
         # A file renamed in this commit is dated by its old path (it is in HEAD under that).
-        was = {new: old for old, new in pending_renames(root, staged).items()}
+        was = {new: old for old, new in pending_renames(root).items()}
         committed |= {rel for rel, _ in mine if was.get(rel) in added}
         added.update({rel: added[old] for rel, old in was.items() if old in added})
         mine.sort(
