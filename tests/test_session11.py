@@ -344,3 +344,23 @@ def test_the_hook_cache_stamp_is_the_same_for_every_install_of_the_same_versions
     import re
 
     assert os.sep not in stamp and re.search(r"^jieba \d", stamp) and "dict.txt:" in stamp, stamp
+
+
+def test_every_file_passed_by_name_blames_the_newer_copy_in_one_check(tmp_path: Path) -> None:
+    """`pre-commit run --all-files` passes every file: the check ran twice (name order, then
+    age order) and looked up each band key in the cache's memory map one at a time, 7.3 s
+    against `--all`'s 2.7 s on 1,000 articles. Many files are dated first; the blame is the
+    same as for two files."""
+    from ._repo import git, paragraph, write
+
+    repo = make_repo(tmp_path / "r", {"z_old.md": article(950)})
+    write(repo, {f"m{i:02d}.md": article(951 + i) for i in range(20)})
+    write(repo, {"a_new.md": article(990) + "\n\n" + paragraph(950) + "\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "later articles")
+    every = sorted(p.name for p in repo.glob("*.md"))
+    for names in (every, ["z_old.md", "a_new.md"]):
+        proc = run_paradup("hook", *names, "--since", "none", cwd=repo)
+        assert proc.returncode == 1, proc.stdout
+        assert proc.stdout.startswith("a_new.md:"), proc.stdout
+        assert "failing a_new.md" in proc.stdout, proc.stdout
