@@ -364,3 +364,12 @@ def test_every_file_passed_by_name_blames_the_newer_copy_in_one_check(tmp_path: 
         assert proc.returncode == 1, proc.stdout
         assert proc.stdout.startswith("a_new.md:"), proc.stdout
         assert "failing a_new.md" in proc.stdout, proc.stdout
+
+
+def test_a_binary_article_in_the_hook_is_told_to_be_excluded(tmp_path: Path) -> None:
+    """A binary file named `.md` was told to "pass a .txt or .md text file"; in a hook the
+    way out is the config's `exclude`."""
+    repo = make_repo(tmp_path / "r", {"a.md": article(960)})
+    (repo / "x.md").write_bytes(bytes(range(256)) * 8)
+    proc = run_paradup("hook", "x.md", "a.md", cwd=repo)
+    one_line_error(proc, "x.md: looks like a binary file", "exclude in .paradup.toml")

@@ -431,6 +431,10 @@ def build_doc(root: Path, rel: str, blob: str, settings: Settings) -> PreparedDo
     try:
         document = decode_capped(data, rel, encoding, cfg.max_bytes, settings.limit_fix())
     except InputError as exc:  # the hook has no --encoding: the config's key is the fix
+        if exc.problem == "looks like a binary file":  # `pass a .txt or .md` of a `.md`
+            where, key = settings.key_place("exclude")
+            fix = f"list it in {key} in {where}, or rename it without a text suffix"
+            raise InputError(exc.path, exc.problem, fix) from None
         # An article read by its own folder's config (`read_as`) is fixed there.
         place = "the config of its folder" if tagged else None
         raise settings.encoding_error(exc, option=False, place=place) from None
