@@ -242,3 +242,72 @@ def test_with_an_index_a_published_passage_is_named(tmp_path: Path) -> None:
         assert client.stop() == 0
     finally:
         client.proc.kill()
+
+
+def test_a_config_edited_while_drafts_are_open_checks_them_again(tmp_path: Path) -> None:
+    """Relaxing or fixing `.paradup.toml` left open drafts with the old diagnostics until
+    they were edited: the server now asks the editor to watch configs and checks every open
+    draft again when one changes. And a save right after an edit is one check, not a second
+    one fired by the typing pause's timer in the middle of the next edits."""
+    root = bounded_project(tmp_path)
+    draft = root / "draft.md"
+    uri = draft.as_uri()
+    client = Client(cwd=root)
+    try:
+        caps = {
+            "general": {"positionEncodings": ["utf-16"]},
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}},
+        }
+        rid = client.send(
+            "initialize", {"processId": None, "rootUri": None, "capabilities": caps}, True
+        )
+        client.wait_for(rid=rid)
+        client.send("initialized", {})
+        asked = client.wait_for("client/registerCapability")
+        (reg,) = asked["params"]["registrations"]
+        assert reg["method"] == "workspace/didChangeWatchedFiles"
+        globs = [w["globPattern"] for w in reg["registerOptions"]["watchers"]]
+        assert "**/.paradup.toml" in globs, globs
+        body = json.dumps({"jsonrpc": "2.0", "id": asked["id"], "result": None}).encode()
+        assert client.proc.stdin
+        client.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        client.proc.stdin.flush()
+
+        doc = {"uri": uri, "languageId": "markdown", "version": 1, "text": DRAFT}
+        client.send("textDocument/didOpen", {"textDocument": doc})
+        diags = client.wait_for("textDocument/publishDiagnostics")["params"]["diagnostics"]
+        assert [d["severity"] for d in diags] == [2, 4]
+
+        (root / ".paradup.toml").write_text("threshold = 0.95\n", encoding="utf-8")
+        change = {"uri": (root / ".paradup.toml").as_uri(), "type": 2}
+        client.send("workspace/didChangeWatchedFiles", {"changes": [change]})
+        again = client.wait_for("textDocument/publishDiagnostics")["params"]
+        assert again["diagnostics"] == [] and again["version"] == 1
+
+        edited = DRAFT.replace(Y, X)
+        changed = {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}
+        client.send("textDocument/didChange", changed)
+        client.send("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert client.wait_for("textDocument/publishDiagnostics")["params"]["version"] == 2
+        time.sleep(1.0)  # the typing pause's timer, had it survived the save, fires by now
+        late = []
+        while not client.messages.empty():
+            msg = client.messages.get()
+            if msg and msg.get("method") == "textDocument/publishDiagnostics":
+                late.append(msg)
+        assert late == []
+        assert client.stop() == 0
+    finally:
+        client.proc.kill()
+
+
+def test_uris_of_other_schemes_keep_their_folder() -> None:
+    """VS Code's `git:/…/arc/03.md?…` view became `./03.md` (the current folder's config, and
+    with `--index` the archived article flagged as restating itself)."""
+    import os
+
+    from paradup.lsp import uri_path
+
+    assert uri_path("git:/repo/arc/03.md?%7B%22ref%22%3A%22HEAD%22%7D") == "/repo/arc/03.md"
+    assert uri_path("file:///tmp/%E7%A8%BF%20a.md") == "/tmp/稿 a.md"
+    assert uri_path("untitled:Untitled-1") == os.path.join(os.getcwd(), "Untitled-1")

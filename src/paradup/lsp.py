@@ -12,6 +12,7 @@ pygls is imported only by `run_server`.
 from __future__ import annotations
 
 import bisect
+import logging
 import os
 import re
 import sys
@@ -107,13 +108,19 @@ def notes(text: str, path: str, against: str | None = None) -> list[Note]:
 
 
 def uri_path(uri: str) -> str:
-    """The file a `file:` URI names; any other scheme (an unsaved `untitled:` buffer) is a
-    name in the current folder, where its config is looked for."""
+    """The file a `file:` URI names (pygls's reading: a Windows drive, a UNC host); another
+    scheme with an absolute path (VS Code's `git:/…/a.md?…` view of a file) names that
+    file, so its folder's config applies and `--index` knows the archived article itself;
+    anything else (an unsaved `untitled:` buffer) is a name in the current folder."""
+    from pygls.uris import to_fs_path
+
     parsed = urlparse(uri)
     if parsed.scheme == "file":
-        return unquote(parsed.path)
-    name = os.path.basename(unquote(parsed.path)) or "untitled"
-    return os.path.join(os.getcwd(), name)
+        return to_fs_path(uri) or unquote(parsed.path)
+    path = unquote(parsed.path)
+    if os.path.isabs(path):
+        return path
+    return os.path.join(os.getcwd(), os.path.basename(path) or "untitled")
 
 
 def to_diagnostics(items: Sequence[Note], index: LineIndex, uri: str) -> list[types.Diagnostic]:
@@ -159,7 +166,6 @@ def to_diagnostics(items: Sequence[Note], index: LineIndex, uri: str) -> list[ty
                 code=n.code,
                 source="paradup",
                 related_information=related,
-                tags=[t.DiagnosticTag.Unnecessary] if n.severity == HINT else None,
             )
         )
     return out
@@ -184,7 +190,8 @@ def run_server(against: str | None = None) -> int:
     told: dict[str, str] = {}  # the last error shown per draft: once, not per keystroke
 
     def publish(uri: str) -> None:
-        pending.pop(uri, None)
+        if (timer := pending.pop(uri, None)) is not None:
+            timer.cancel()  # a save right after typing: checked once, not again mid-typing
         if unquote(uri) not in server.workspace.text_documents:
             return  # a save or change of a draft never opened: nothing of it is held
         doc = server.workspace.get_text_document(uri)
@@ -192,8 +199,17 @@ def run_server(against: str | None = None) -> int:
         try:
             items = notes(doc.source, uri_path(uri), against)
             told.pop(uri, None)
-        except ParadupError as exc:  # (a damaged index too: `check_against` names it)
-            message = f"paradup: {one_line(str(exc))}"
+        except Exception as exc:  # (a damaged index too: `check_against` names it)
+            # A bug too: the timer's call is outside pygls's handlers, and the draft kept
+            # the last diagnostics, pointing at the wrong words, without a word.
+            if isinstance(exc, ParadupError):
+                message = f"paradup: {one_line(str(exc))}"
+            else:
+                logging.getLogger("paradup.lsp").exception("check failed")
+                message = (
+                    f"paradup: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
+                    "this draft is not checked, please report it"
+                )
             if told.get(uri) != message:
                 told[uri] = message
                 server.window_show_message(
@@ -221,6 +237,34 @@ def run_server(against: str | None = None) -> int:
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: t.DidSaveTextDocumentParams) -> None:
         publish(params.text_document.uri)
+
+    def again(*_params: object) -> None:
+        """Every open draft checked again: a config (or the editor's settings) changed."""
+        told.clear()
+        for uri in list(server.workspace.text_documents):
+            publish(uri)
+
+    server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)(again)
+    server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)(again)
+
+    @server.feature(t.INITIALIZED)
+    def initialized(_params: t.InitializedParams) -> None:
+        # Told when a config is edited (an open draft kept the old threshold's findings, or
+        # none after a broken config was fixed), where the editor can watch files for us.
+        caps = server.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps else None
+        if watched and watched.dynamic_registration:
+            watchers = [
+                t.FileSystemWatcher(glob_pattern=f"**/{name}")
+                for name in (".paradup.toml", "pyproject.toml")
+            ]
+            options = t.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+            registration = t.Registration(
+                id="paradup-configs",
+                method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=options,
+            )
+            server.client_register_capability(t.RegistrationParams(registrations=[registration]))
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: t.DidCloseTextDocumentParams) -> None:
