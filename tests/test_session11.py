@@ -373,3 +373,33 @@ def test_a_binary_article_in_the_hook_is_told_to_be_excluded(tmp_path: Path) -> 
     (repo / "x.md").write_bytes(bytes(range(256)) * 8)
     proc = run_paradup("hook", "x.md", "a.md", cwd=repo)
     one_line_error(proc, "x.md: looks like a binary file", "exclude in .paradup.toml")
+
+
+def test_an_article_split_in_two_through_an_old_copy_still_passes(tmp_path: Path) -> None:
+    """Half of an old copy stays in its file and half moves to a new one: the guard against
+    stale baseline entries first fenced off the whole old pair, so the moved half failed
+    (README: moving a copy to another changed file, a new one included, passes)."""
+    from ._repo import git, paragraph, write
+
+    p = paragraph(970)
+    sents = [x + "。" for x in p.split("。") if x]
+    k = (len(sents) + 1) // 2  # at least half stays behind
+    assert 0 < k < len(sents)
+    for baselined in (False, True):
+        repo = make_repo(
+            tmp_path / f"r{baselined}", {"a.md": article(970), "b.md": f"{article(971)}\n\n{p}\n"}
+        )
+        if baselined:
+            assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+            git(repo, "add", "-A")
+            git(repo, "commit", "-qm", "baseline")
+        write(
+            repo,
+            {
+                "b.md": f"{article(971)}\n\n{''.join(sents[:k])}\n",
+                "c.md": f"{article(972)}\n\n{''.join(sents[k:])}\n",
+            },
+        )
+        git(repo, "add", "-A")
+        proc = run_paradup("hook", "--staged", "b.md", "c.md", cwd=repo)
+        assert proc.returncode == 0, proc.stdout

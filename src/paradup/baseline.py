@@ -259,9 +259,10 @@ def split_touched(
 
 def _reserved(findings: Sequence[Finding], entries: Sequence[Entry]) -> set[int]:
     """Indexes of the entries whose own pair is still found now, holding at least half of
-    their sentences (the copy since reworded): they explain only that pair. Left free, one
-    (its copy reworded in an earlier commit, then renamed) explained a fresh copy of the
-    passage in a third file, while the earlier commit explained the reworded pair."""
+    their sentences (the copy since reworded): their whole passage (step 1) explains only
+    that pair. Left free, one (its copy reworded in an earlier commit, then renamed)
+    explained a fresh copy of the passage in a third file, while the earlier commit
+    explained the reworded pair."""
     by_pair: dict[frozenset[str], list[Finding]] = {}
     for f in findings:
         by_pair.setdefault(frozenset((printable(f.a.path), printable(f.b.path))), []).append(f)
@@ -331,9 +332,14 @@ def split(
         for i, e in enumerate(available)
         if i not in used and e.parts[0] and e.parts[1]
     ]
-    held = {id(available[i]) for i in reserved}
     new: list[Finding] = []
     pieced: set[int] = set()  # entries step 2 took sentences from
+    # The findings of an entry's own two files first, across all findings: the sentences
+    # they still hold are theirs (explained or not: a reworded copy holds the rest of its
+    # passage), and only what is left may explain a copy elsewhere (an article split in two
+    # through an old copy still passes; a fresh copy beside a reworded old one does not).
+    pairs = {frozenset(e.paths) for e, _, _ in left}
+    rest.sort(key=lambda f: frozenset((printable(f.a.path), printable(f.b.path))) not in pairs)
     for f in rest:
         pieces = {
             sc: (Counter(parts(f.a.text, sc)), Counter(parts(f.b.text, sc))) for sc in schemes
@@ -342,8 +348,6 @@ def split(
         # Entries of the same two files first: a copy elsewhere must not use up their pieces.
         order = sorted(left, key=lambda t: set(t[0].paths) != pair)
         for e, ea, eb in order:
-            if id(e) in held and set(e.paths) != pair:
-                continue
             fa, fb = pieces[e.scheme]
             side = next(
                 ((x, y) for x, y in ((ea, eb), (eb, ea)) if fa and fb and fa <= x and fb <= y),
@@ -357,6 +361,17 @@ def split(
                 break
         else:
             new.append(f)
+            for e, ea, eb in order:
+                if set(e.paths) != pair:
+                    break
+                fa, fb = pieces[e.scheme]
+                # The orientation that shares more: what this pair still holds is spoken for.
+                hold_a, hold_b = max(
+                    ((ea, eb), (eb, ea)),
+                    key=lambda t: (t[0] & fa).total() + (t[1] & fb).total(),
+                )
+                hold_a.subtract(hold_a & fa)
+                hold_b.subtract(hold_b & fb)
     # 3. An old pair of the same two files edited in place (entries with texts only).
     free = [
         e
@@ -387,4 +402,5 @@ def split(
         unused += [e for i, e in enumerate(available) if i not in used and id(e) not in taken]
     by_id = {id(f): n for n, f in enumerate(findings)}
     known.sort(key=lambda f: by_id[id(f)])
+    new.sort(key=lambda f: by_id[id(f)])
     return Verdict(tuple(new), tuple(known))
