@@ -403,3 +403,28 @@ def test_an_article_split_in_two_through_an_old_copy_still_passes(tmp_path: Path
         git(repo, "add", "-A")
         proc = run_paradup("hook", "--staged", "b.md", "c.md", cwd=repo)
         assert proc.returncode == 0, proc.stdout
+
+
+def test_signals_are_held_to_the_end_of_the_block_with_another_thread_running() -> None:
+    """The first version blocked the signal mask, which is per thread: with rich's progress
+    thread running, Ctrl-C was taken by that thread and interrupted the move anyway."""
+    import signal
+    import threading
+    import time
+
+    import pytest
+
+    from paradup.stdio import signals_deferred
+
+    stop = threading.Event()
+    threading.Thread(target=stop.wait, daemon=True).start()
+    done: list[str] = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+                done.append("the block ran to its end")
+    finally:
+        stop.set()
+    assert done == ["the block ran to its end"]

@@ -45,20 +45,35 @@ def terminate_as_interrupt() -> None:
 
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait until the block ends (they are delivered then): for steps that
-    must finish once begun, such as moving a rebuilt index into place and unlocking it."""
+    """Ctrl-C and SIGTERM wait until the block ends (they act then): for steps that must
+    finish once begun, such as moving a rebuilt index into place and unlocking it. Python's
+    handlers are swapped, not the signal mask: a mask is per thread, and rich's progress
+    thread took the signal while the main thread held it. Only in the main thread."""
+    import os
     import signal
+    import threading
 
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # no such call here (Windows)
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    got: list[signal.Signals] = []
+
+    def hold(signum: int, frame: object) -> None:
+        got.append(signal.Signals(signum))
+
+    held = (signal.SIGINT, signal.SIGTERM)
+    old = {s: signal.signal(s, hold) for s in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if got:
+            handler = old[got[0]]
+            if callable(handler):
+                handler(got[0], None)  # raises KeyboardInterrupt, as it would have
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), got[0])
 
 
 def folder_output(argv: list[str]) -> str | None:

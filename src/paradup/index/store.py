@@ -665,32 +665,35 @@ class IndexStore:
         """Close; a rebuild (`--force`) replaces the old index only when `complete`."""
         from ..stdio import signals_deferred
 
-        # A SIGTERM between the move and the unlocks left `.rebuild.lock` and reported an
-        # interrupted build whose index was complete: it is handled once all is done.
-        with signals_deferred():
-            self._close(complete)
-
-    def _close(self, complete: bool) -> None:
         side, self._side = self._side, None
-        if side is not None and complete:
-            # Everything into the file itself: the -wal beside it does not move with it.
-            self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.con.close()
-        if side is not None:
-            if complete:
+        ready = False
+        try:
+            if side is not None and complete:
+                # Everything into the file itself: the -wal beside it does not move with it.
+                self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.con.close()
+            if side is not None and complete:
                 # The old file's -wal is never to be applied to the new one: its commits go
                 # into the old file first (a kill before the move keeps them), then it goes.
+                # (This may wait on readers: Ctrl-C stays free to stop it.)
                 _checkpoint(self.path)
-                for suffix in ("-wal", "-shm"):
-                    Path(str(self.path) + suffix).unlink(missing_ok=True)
-                os.replace(side, self.path)
-            _remove_files(side)
-        if self._side_fd is not None:
-            _unlock(_side_path(self.path), self._side_fd)
-            self._side_fd = None
-        if self._lock_fd is not None:
-            _unlock(self.path, self._lock_fd)
-            self._lock_fd = None
+                ready = True
+        finally:
+            # The move and the unlocks run whole: a SIGTERM between them left `.rebuild.lock`
+            # and reported an interrupted build whose index was complete.
+            with signals_deferred():
+                if side is not None:
+                    if ready:
+                        for suffix in ("-wal", "-shm"):
+                            Path(str(self.path) + suffix).unlink(missing_ok=True)
+                        os.replace(side, self.path)
+                    _remove_files(side)
+                if self._side_fd is not None:
+                    _unlock(_side_path(self.path), self._side_fd)
+                    self._side_fd = None
+                if self._lock_fd is not None:
+                    _unlock(self.path, self._lock_fd)
+                    self._lock_fd = None
 
     def discard(self) -> None:
         """Close an index this run created and remove its files (nothing was stored in it)."""
