@@ -420,11 +420,10 @@ def test_signals_are_held_to_the_end_of_the_block_with_another_thread_running() 
     threading.Thread(target=stop.wait, daemon=True).start()
     done: list[str] = []
     try:
-        with pytest.raises(KeyboardInterrupt):
-            with signals_deferred():
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.2)
-                done.append("the block ran to its end")
+        with pytest.raises(KeyboardInterrupt), signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+            done.append("the block ran to its end")
     finally:
         stop.set()
     assert done == ["the block ran to its end"]
