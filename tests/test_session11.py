@@ -183,6 +183,11 @@ def test_serve_offers_utf16_for_a_file_without_a_byte_order_mark() -> None:
     form = {"file": ("u16.txt", data, "text/plain"), "encoding": (None, "utf-16-le")}
     got = c.post("/check", files=form)
     assert got.status_code == 200 and "mark" in got.text
+    # With its byte-order mark, under another choice: UTF-8 (automatic) reads the mark.
+    marked = {"file": ("u16.txt", RESTATED.encode("utf-16"), "text/plain")}
+    got = c.post("/check", files={**marked, "encoding": (None, "gb18030")})
+    assert got.status_code == 400 and "choose UTF-8 (it reads" in got.text
+    assert c.post("/check", files=marked).status_code == 200
 
 
 def test_default_ignorable_characters_do_not_hide_a_verbatim_copy() -> None:

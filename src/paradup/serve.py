@@ -326,7 +326,9 @@ def draft_from_parts(
                 raise Refused(
                     400, f"{name} is empty; drop a file that holds the draft or paste it."
                 ) from None
-            if "UTF-16" in exc.problem:  # without a byte-order mark: the menu has both orders
+            if "byte-order mark, not" in exc.problem:  # UTF-8 (automatic) reads its mark
+                fix = "choose UTF-8 (it reads a UTF-16/32 byte-order mark) and drop it again."
+            elif "UTF-16 text without" in exc.problem:  # the menu has both byte orders
                 order = "BE" if exc.fix.endswith("-be") else "LE"
                 fix = f"choose UTF-16 {order} and drop it again."
             elif "UTF-8" in exc.problem:
