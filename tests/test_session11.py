@@ -217,6 +217,10 @@ def test_dates_written_without_zero_padding_or_in_chinese_order_by_time(tmp_path
     assert date_key("2019年2月3日") < date_key("2019年12月3日") < date_key("2020-1-1")
     assert date_key("2019-2-3") < date_key("2019-12-03") < date_key(None)
     assert date_key("2019/02/03 上午9点") < date_key("2019-02-03 下午3:05") < date_key("20190204")
+    assert date_key("2019-2-3 9") < date_key("2019-02-03 10:00") < date_key("20190203 11:05")
+    assert date_key("2019年2月3日 凌晨12点") < date_key("2019年2月3日 中午12点")
+    assert date_key("2019年2月3日 中午12点") < date_key("2019年2月3日 中午1点")
+    assert date_key("２０１９-２-３") == date_key("2019-02-03") and date_key("  ") == date_key(None)
     body = article(900)
     rows = [
         {"id": "repost", "text": body, "date": "2019年12月3日"},

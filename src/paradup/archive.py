@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,36 +28,42 @@ FOLDER_SUFFIXES = (*JSONL_SUFFIXES, ".json")
 
 
 _DATE = re.compile(
-    r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*[日号]?)?月?)?"
-    r"(?:[T\s,，]*(上午|下午|晚上|凌晨|早上|中午)?\s*(\d{1,2})\s*[:：时点]\s*(?:(\d{1,2})\s*[:：分]?"
+    r"\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})(?:\s*[日号])?|月)?)?"
+    r"(?:[T\s,，]*(上午|下午|晚上|凌晨|早上|中午)?\s*(\d{1,2})\s*(?:[:：时点]|\Z)\s*(?:(\d{1,2})\s*[:：分]?"
     r"\s*(?:(\d{1,2})\s*秒?)?)?)?"
 )
-_COMPACT = re.compile(r"\s*(\d{4})(\d{2})(\d{2})(?:[T\s]*(\d{2})(\d{2})(\d{2})?)?(?!\d)")
+_COMPACT = re.compile(r"\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(?!\d)")
 
 
 @lru_cache(maxsize=1 << 16)  # archives repeat dates: one parse each
-def date_key(date: str | None) -> str:
-    """A sort key of an archive's free-form date: earliest first, undated last. Common forms
-    become zero-padded ISO (`2019年2月3日`, `2019-2-3 9:05`, `2019/02/03`, `20190203`,
-    `下午3点`): as text, `2019-12-03` sorted before `2019-2-3` and `2019年12月3日` before
-    `2019年2月3日`, so the later repost was named as the original. Others sort as written."""
-    if not date:
+def date_key(date: object) -> str:
+    """A sort key of an archive's free-form date: earliest first, undated (None, blank, not
+    text) last. Common forms become zero-padded ISO (`2019年2月3日`, `2019-2-3 9:05`,
+    `2019/02/03`, `20190203`, `下午3点`, full-width digits): as text, `2019-12-03` sorted
+    before `2019-2-3` and `2019年12月3日` before `2019年2月3日`, so the later repost was named
+    as the original.
+    Others sort as written; a time zone is kept as written, not converted."""
+    if not isinstance(date, str) or not date.strip():
         return "\uffff"
-    m = _COMPACT.match(date) or _DATE.match(date)
-    if m is None or not m.group(0).strip():
+    text = unicodedata.normalize("NFKC", date)
+    if (c := _COMPACT.match(text)) is not None:
+        y, mo, d, h, mi, sec = c.groups()
+        time = f" {h}:{mi}:{sec or '00'}" if h else ""
+        text = f"{y}-{mo}-{d}{time}{text[c.end() :]}"  # then read as the other forms are
+    m = _DATE.match(text)
+    if m is None:
         return date
-    if m.re is _COMPACT:
-        y, mo, d, h, mi, sec = m.groups()
-        half = None
-    else:
-        y, mo, d, half, h, mi, sec = m.groups()
+    y, mo, d, half, h, mi, sec = m.groups()
     hour = int(h) if h else None
-    if hour is not None and half in ("下午", "晚上") and hour < 12:
-        hour += 12
+    if hour is not None:
+        if (half in ("下午", "晚上") and hour < 12) or (half == "中午" and hour < 11):
+            hour += 12
+        elif half == "凌晨" and hour == 12:
+            hour = 0
     parts = [y, f"-{int(mo):02d}" if mo else "", f"-{int(d):02d}" if d else ""]
     if hour is not None:
         parts.append(f" {hour:02d}:{int(mi or 0):02d}:{int(sec or 0):02d}")
-    return "".join(parts) + date[m.end() :]
+    return "".join(parts) + text[m.end() :]
 
 
 def is_export(path: str) -> bool:

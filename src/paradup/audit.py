@@ -466,7 +466,7 @@ def audit_stream(
     # length of the first member's text, its place in archive order), largest first. Archive
     # order, not unit ids: ids follow the index's history (an update gives new ones to what it
     # adds), and the report must be the same for an archive however its index came about.
-    doc_rank = _doc_rank(store, "date", lambda d: date_key(d if isinstance(d, str) else None))
+    doc_rank = _doc_rank(store, "date", date_key)
     unit_rank = _source_rank(store, units)
     order = np.lexsort((unit_rank[member], doc_rank[mdoc], cluster_of))
     member, cluster_of, mdoc = member[order], cluster_of[order], mdoc[order]

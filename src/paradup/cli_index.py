@@ -549,7 +549,7 @@ def _refuse_output_in_archive(output: Path, roots: list[str] | None, folder: str
     """A report written into an archive folder (`audit -f jsonl -o archive/clusters.jsonl`)
     was read by the next `index update` as an export or an article: the audit then found its
     own report restating the archive."""
-    from .archive import FOLDER_SUFFIXES, JSONL_SUFFIXES
+    from .archive import FOLDER_SUFFIXES, is_export
     from .read import TEXT_SUFFIXES
 
     name = output.name.lower()
@@ -559,7 +559,7 @@ def _refuse_output_in_archive(output: Path, roots: list[str] | None, folder: str
     for root in roots or []:
         full = os.path.realpath(os.path.join(folder or os.getcwd(), root))
         if os.path.isdir(full) and real.startswith(full.rstrip(os.sep) + os.sep):
-            what = "an export" if name.endswith(JSONL_SUFFIXES) else "an article"
+            what = "an export" if is_export(name) else "an article"
             raise _fail(
                 f"{output}: is inside the archive folder {root}: the next `paradup index "
                 f"update` would read the report as {what}; write it outside the archive"

@@ -249,7 +249,7 @@ def document_families(
         for r in store.con.execute("SELECT id, key, path, date, title FROM docs")
         if r[0] in fam_doc
     }
-    date_rank = _doc_rank(store, "date", lambda d: date_key(d if isinstance(d, str) else None))
+    date_rank = _doc_rank(store, "date", date_key)
     path_rank = _doc_rank(store, "path", _source_key)
     groups: dict[int, list[int]] = {}
     for d, f in fam_doc.items():
