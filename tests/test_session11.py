@@ -155,7 +155,7 @@ def test_documents_of_the_wrong_shape_are_usage_errors(tmp_path: Path) -> None:
     text; a Path as a Document's path failed only in `to_dict`, a None text deep inside."""
     import pytest
 
-    from paradup import CheckConfig, Document, UsageError, check_documents, check_text
+    from paradup import CheckConfig, Document, UsageError, check_documents, check_text, to_dict
 
     lead = "会议的召开不仅是一次重要的党纪学习教育活动。"
     bad = f"{lead}\ud800\n\n{lead}"
@@ -163,11 +163,16 @@ def test_documents_of_the_wrong_shape_are_usage_errors(tmp_path: Path) -> None:
         with pytest.raises(UsageError, match=r"lone surrogate .U\+D800 at offset 22"):
             check_text(bad, config=config)
     for doc, word in (
-        (Document(Path("a.md"), "今天。", "utf-8"), r"documents\[0\]\.path"),  # type: ignore[arg-type]
+        (Document(None, "今天。", "utf-8"), r"documents\[0\]\.path"),  # type: ignore[arg-type]
         (Document("a.md", None, "utf-8"), r"documents\[0\]\.text"),  # type: ignore[arg-type]
     ):
         with pytest.raises(UsageError, match=word):
             check_documents([doc])
+    # A Path is its string (it passed, then failed in to_dict).
+    p = "会议的召开不仅是一次重要的党纪学习教育活动，更是一次集体警示教育的良好示范。"
+    given = Document(tmp_path / "a.md", f"{p}\n\n{p}\n", "utf-8")  # type: ignore[arg-type]
+    result = check_documents([given])
+    assert result.findings[0].b.path == str(tmp_path / "a.md") and to_dict(result)["findings"]
 
 
 def test_serve_offers_utf16_for_a_file_without_a_byte_order_mark() -> None:

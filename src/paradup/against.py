@@ -213,8 +213,8 @@ def check_against(
     if isinstance(documents, Document):
         documents = [documents]
     check_sequence(documents)
-    for i, d in enumerate(documents):
-        check_document(f"documents[{i}]", d, "pass paradup.read_document(path)")
+    fix = "pass paradup.read_document(path)"
+    documents = [check_document(f"documents[{i}]", d, fix) for i, d in enumerate(documents)]
     if not isinstance(index_path, str | os.PathLike):
         raise UsageError(f"index_path: expected a path, got {type(index_path).__name__}")
     index_path = os.fspath(index_path)

@@ -230,8 +230,8 @@ def check_documents(
     from . import tokens
 
     check_sequence(documents)
-    for i, d in enumerate(documents):
-        check_document(f"documents[{i}]", d, "pass paradup.Document(path, text, encoding)")
+    fix = "pass paradup.Document(path, text, encoding)"
+    documents = [check_document(f"documents[{i}]", d, fix) for i, d in enumerate(documents)]
     focus = check_focus(focus, len(documents))
     # The size of the whole check: `auto` segments a large one with rjieba from the start.
     with tokens.plan(sum(len(d.text) for d in documents)):
@@ -423,12 +423,17 @@ def check_sequence(documents: object) -> None:
         )
 
 
-def check_document(name: str, d: object, fix: str) -> None:
-    """A UsageError unless `d` is a Document of a str path and a text that is Unicode: a lone
-    surrogate (`json.loads('"\\ud800"')`) passed or failed deep in the segmenter by which
-    engine the process had used before; a Path as path failed only in `to_dict`."""
+def check_document(name: str, d: object, fix: str) -> Document:
+    """`d` as a Document of a str path (a Path is taken as its string: it failed only in
+    `to_dict`), or a UsageError naming what is wrong: not a Document, a text that is not a str
+    or holds a lone surrogate (`json.loads('"\\ud800"')` passed or failed deep in the
+    segmenter by which engine the process had used before)."""
     _expect(name, d, Document, fix)
     assert isinstance(d, Document)
+    if isinstance(d.path, os.PathLike):
+        from dataclasses import replace
+
+        d = replace(d, path=os.fspath(d.path))
     _expect(f"{name}.path", d.path, str, "pass str (os.fspath(path))")
     _expect(f"{name}.text", d.text, str, "decode bytes first")
     try:
@@ -439,6 +444,7 @@ def check_document(name: str, d: object, fix: str) -> None:
             f"{d.path}: the text holds a lone surrogate ({code} at offset {exc.start}), which "
             "is no character; decode the source with errors='replace' or fix it"
         ) from None
+    return d
 
 
 def _expect(name: str, value: object, kind: type, fix: str) -> None:

@@ -310,7 +310,7 @@ def _pipeline_stamp() -> str:
 def _segmenter_stamp() -> str:
     """The installed segmenters' versions and the sizes of their module files and jieba's
     dictionary (an upgrade of either can cut words differently), and the traditional-character
-    table's. Found without importing them (well under a millisecond; importlib.metadata took
+    table's hash. Found without importing them (well under a millisecond; importlib.metadata took
     50 ms). No paths or times: the CLI's install and pre-commit's own environment share the
     cache (a path and mtime stamp made the first commit after `baseline write` a cold one)."""
     from importlib.util import find_spec
@@ -334,10 +334,11 @@ def _segmenter_stamp() -> str:
                 files += sorted(e.path for e in os.scandir(folder) if e.is_file())
         version = _dist_version(os.path.dirname(folder), name)
         parts.append(f"{name} {version} " + ",".join(_sized(f) for f in dict.fromkeys(files)))
-    with contextlib.suppress(ModuleNotFoundError):
+    with contextlib.suppress(ModuleNotFoundError, OSError):
         from .variants import _data_file
 
-        parts.append(_sized(str(_data_file())))
+        table = _data_file().read_bytes()  # 39 KB: its hash, as a size alone could repeat
+        parts.append(f"{_data_file().name}:{hashlib.sha1(table).hexdigest()[:16]}")
     return "|".join(parts)
 
 
