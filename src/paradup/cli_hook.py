@@ -395,7 +395,7 @@ def run_hook(
     paths = list(files or [])
     if not paths and not all_files:
         raise UsageError("no files given; pass changed files, or --all to check every article")
-    if no_baseline and baseline is not None:  # one of them was not meant: say which wins nowhere
+    if no_baseline and baseline is not None:  # contradictory: one was silently ignored
         raise UsageError(f"--no-baseline ignores --baseline {baseline}; pass one of them")
     # --no-baseline reports every finding: the earlier commit too explains none unless named.
     since, implicit = _since("none" if no_baseline and since is None else since, all_files)

@@ -199,9 +199,9 @@ def run_server(against: str | None = None) -> int:
         try:
             items = notes(doc.source, uri_path(uri), against)
             told.pop(uri, None)
-        except Exception as exc:  # (a damaged index too: `check_against` names it)
-            # A bug too: the timer's call is outside pygls's handlers, and the draft kept
-            # the last diagnostics, pointing at the wrong words, without a word.
+        except Exception as exc:  # a damaged index is a ParadupError: `check_against` names it
+            # A bug too: the timer's call is outside pygls's handlers, so the draft kept its
+            # last diagnostics, now on the wrong words, and nothing was said.
             if isinstance(exc, ParadupError):
                 message = f"paradup: {one_line(str(exc))}"
             else:
