@@ -311,3 +311,24 @@ def test_uris_of_other_schemes_keep_their_folder() -> None:
     assert uri_path("git:/repo/arc/03.md?%7B%22ref%22%3A%22HEAD%22%7D") == "/repo/arc/03.md"
     assert uri_path("file:///tmp/%E7%A8%BF%20a.md") == "/tmp/稿 a.md"
     assert uri_path("untitled:Untitled-1") == os.path.join(os.getcwd(), "Untitled-1")
+
+
+def test_a_broken_config_under_several_open_drafts_is_one_message(tmp_path: Path) -> None:
+    """Each open draft under a broken config popped the same error up again."""
+    root = bounded_project(tmp_path)
+    (root / ".paradup.toml").write_text("threshhold = 0.5\n", encoding="utf-8")
+    client = Client(cwd=root)
+    try:
+        client.start(["utf-16"])
+        for name in ("a.md", "b.md", "c.md"):
+            doc = {"uri": (root / name).as_uri(), "languageId": "markdown", "version": 1}
+            client.send("textDocument/didOpen", {"textDocument": {**doc, "text": DRAFT}})
+        methods: list[str] = []
+        while methods.count("textDocument/publishDiagnostics") < 3:
+            msg = client.messages.get(timeout=60)
+            assert msg is not None, "the server stopped"
+            methods.append(str(msg.get("method")))
+        assert methods.count("window/showMessage") == 1, methods
+        assert client.stop() == 0
+    finally:
+        client.proc.kill()

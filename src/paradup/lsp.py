@@ -187,7 +187,7 @@ def run_server(against: str | None = None) -> int:
         "paradup", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Full
     )
     pending: dict[str, asyncio.TimerHandle] = {}
-    told: dict[str, str] = {}  # the last error shown per draft: once, not per keystroke
+    told: dict[str, str] = {}  # each draft's current error: shown once, not per keystroke
 
     def publish(uri: str) -> None:
         if (timer := pending.pop(uri, None)) is not None:
@@ -210,8 +210,11 @@ def run_server(against: str | None = None) -> int:
                     f"paradup: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
                     "this draft is not checked, please report it"
                 )
-            if told.get(uri) != message:
-                told[uri] = message
+            # Once while it lasts, for all drafts: a broken config under three open drafts
+            # was three pop-ups.
+            shown = message in told.values()
+            told[uri] = message
+            if not shown:
                 server.window_show_message(
                     t.ShowMessageParams(type=t.MessageType.Error, message=message)
                 )
