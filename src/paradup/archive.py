@@ -41,8 +41,7 @@ def date_key(date: object) -> str:
     text) last. Common forms become zero-padded ISO (`2019年2月3日`, `2019-2-3 9:05`,
     `2019/02/03`, `20190203`, `下午3点`, full-width digits): as text, `2019-12-03` sorted
     before `2019-2-3` and `2019年12月3日` before `2019年2月3日`, so the later repost was named
-    as the original.
-    Others sort as written; a time zone is kept as written, not converted."""
+    as the original. Others sort as written; a time zone is kept as written, not converted."""
     if not isinstance(date, str) or not date.strip():
         return "\uffff"
     text = unicodedata.normalize("NFKC", date)

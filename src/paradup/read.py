@@ -206,18 +206,14 @@ def read_found(
     docs: list[Document] = []
     for p in files:
         try:
-            try:
-                docs.append(read_document(p, encoding, max_bytes, limit_fix))
-            except InputError as exc:
-                if reword is None:
-                    raise
-                raise reword(exc) from None
+            docs.append(read_document(p, encoding, max_bytes, limit_fix))
         except InputError as exc:
-            empty = exc.problem == "is empty"
+            err = exc if reword is None else reword(exc)
+            empty = err.problem == "is empty"
             if p == STDIN_NAME or os.path.realpath(p) in names or not (empty or unread is not None):
-                raise
+                raise err from None
             if not empty and unread is not None:
-                unread.append(f"{exc}; skipped")
+                unread.append(f"{err}; skipped")
     return docs
 
 

@@ -33,13 +33,14 @@ _HTML_MARK = re.compile(r"<!--\s*paradup[:：]\s*(off|on)\s*-->", re.I)
 _LINE_MARK = re.compile(r"^[ \t]*(?:#|//)[ \t]*paradup[:：][ \t]*(off|on)[ \t]*$", re.M | re.I)
 # Every marker holds `paradup:` (any case): sought from its `:`, which re finds as fast as
 # str.find; a lookbehind then checks the word. Far cheaper than the scan, or than text.lower().
-_HINT = re.compile(r"[:：](?<=(?i:paradup)[:：])")
+# One pattern per colon: a class `[:：]` is no literal, and the search ran 8x slower.
+_HINTS = (re.compile(r":(?<=(?i:paradup):)"), re.compile(r"：(?<=(?i:paradup)：)"))
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 
 
 def off_regions(text: str, path: str = "") -> list[tuple[int, int]]:
     """Raw half-open intervals switched off by markers (marker lines included)."""
-    if not _HINT.search(text):
+    if not any(hint.search(text) for hint in _HINTS):
         return []
     if "\r" in text:
         text = text.replace("\r", "\n")
