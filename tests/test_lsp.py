@@ -332,3 +332,56 @@ def test_a_broken_config_under_several_open_drafts_is_one_message(tmp_path: Path
         assert client.stop() == 0
     finally:
         client.proc.kill()
+
+
+def _long_draft(sentences: int = 6000) -> str:
+    """About 200K characters of distinct sentences (a seeded draw of common characters) with
+    one restatement near the end."""
+    import random
+
+    rng = random.Random(5)
+    chars = (
+        "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+        "同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自"
+        "二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日"
+        "那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变"
+        "条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+        "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指"
+        "几九区强放决西被干做必战先回则任取据处理府研质"
+    )
+    body = ["# 数据\n"]
+    for i in range(sentences):
+        body.append("".join(rng.choice(chars) for _ in range(30)) + "。")
+        if i % 8 == 7:
+            body.append("\n\n")
+    return f"{P1}\n\n" + "".join(body) + f"\n\n{P2}\n"
+
+
+def test_a_long_check_does_not_hold_the_editors_requests(tmp_path: Path) -> None:
+    """The check ran on the event loop: a 200K-character draft held every request (and the
+    next keystroke) until its diagnostics were out. Now a request is answered first."""
+    root = bounded_project(tmp_path)
+    draft = root / "long.md"
+    text = _long_draft()
+    client = Client(cwd=root)
+    try:
+        client.start(["utf-16"])
+        doc = {"uri": draft.as_uri(), "languageId": "markdown", "version": 1, "text": text}
+        client.send("textDocument/didOpen", {"textDocument": doc})
+        rid = client.send(
+            "textDocument/hover",
+            {"textDocument": {"uri": draft.as_uri()}, "position": {"line": 0, "character": 0}},
+            True,
+        )
+        order: list[str] = []
+        while True:
+            msg = client.messages.get(timeout=60)
+            assert msg is not None, "the server stopped"
+            order.append("reply" if msg.get("id") == rid else str(msg.get("method")))
+            if order[-1] == "textDocument/publishDiagnostics":
+                break
+        assert "reply" in order, order  # answered before the draft's diagnostics were out
+        assert any("restates line 1" in d["message"] for d in msg["params"]["diagnostics"])
+        assert client.stop() == 0
+    finally:
+        client.proc.kill()

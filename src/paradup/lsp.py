@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from .model import Finding, Span
@@ -175,6 +175,7 @@ def run_server(against: str | None = None) -> int:
     """Serve until the editor says exit (pygls answers initialize, shutdown and exit); the
     exit code."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from lsprotocol import types as t
     from pygls.lsp.server import LanguageServer
@@ -188,6 +189,11 @@ def run_server(against: str | None = None) -> int:
     )
     pending: dict[str, asyncio.TimerHandle] = {}
     told: dict[str, str] = {}  # each draft's current error: shown once, not per keystroke
+    # The check runs in one worker thread: on the event loop a 200K-character draft held every
+    # request (and the next keystroke's change) for a second. The latest check asked for each
+    # draft is its ticket; an older one is skipped before it starts and dropped when it ends.
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paradup-check")
+    asked: dict[str, object] = {}
 
     def publish(uri: str) -> None:
         if (timer := pending.pop(uri, None)) is not None:
@@ -195,9 +201,25 @@ def run_server(against: str | None = None) -> int:
         if unquote(uri) not in server.workspace.text_documents:
             return  # a save or change of a draft never opened: nothing of it is held
         doc = server.workspace.get_text_document(uri)
-        encoding = str(server.workspace.position_encoding or "utf-16")
+        source, version, ticket = doc.source, doc.version, object()
+        asked[uri] = ticket
+
+        def work() -> list[Note] | None:
+            if asked.get(uri) is not ticket:
+                return None  # edited again while waiting: that newer check will tell
+            return notes(source, uri_path(uri), against)
+
+        job = asyncio.get_running_loop().run_in_executor(worker, work)
+        job.add_done_callback(lambda done: deliver(uri, ticket, source, version, done))
+
+    def deliver(
+        uri: str, ticket: object, source: str, version: int | None, done: asyncio.Future[Any]
+    ) -> None:
+        if asked.get(uri) is not ticket or done.cancelled():
+            return  # a newer check is on its way, or the draft was closed
+        del asked[uri]
         try:
-            items = notes(doc.source, uri_path(uri), against)
+            items = done.result()
             told.pop(uri, None)
         except Exception as exc:  # a damaged index is a ParadupError: `check_against` names it
             # A bug too: the timer's call is outside pygls's handlers, so the draft kept its
@@ -205,7 +227,7 @@ def run_server(against: str | None = None) -> int:
             if isinstance(exc, ParadupError):
                 message = f"paradup: {one_line(str(exc))}"
             else:
-                logging.getLogger("paradup.lsp").exception("check failed")
+                logging.getLogger("paradup.lsp").error("check failed", exc_info=exc)
                 message = (
                     f"paradup: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
                     "this draft is not checked, please report it"
@@ -219,9 +241,10 @@ def run_server(against: str | None = None) -> int:
                     t.ShowMessageParams(type=t.MessageType.Error, message=message)
                 )
             items = []
-        diagnostics = to_diagnostics(items, LineIndex(doc.source, encoding), uri)
+        encoding = str(server.workspace.position_encoding or "utf-16")
+        diagnostics = to_diagnostics(items, LineIndex(source, encoding), uri)
         server.text_document_publish_diagnostics(
-            t.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=diagnostics)
+            t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
 
     def later(uri: str) -> None:
@@ -275,6 +298,7 @@ def run_server(against: str | None = None) -> int:
         if uri in pending:
             pending.pop(uri).cancel()
         told.pop(uri, None)
+        asked.pop(uri, None)  # a check still running: its result is for a closed draft
         server.text_document_publish_diagnostics(
             t.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -289,4 +313,5 @@ def run_server(against: str | None = None) -> int:
     # CLI's last flush. Its exit code (0 after shutdown, 1 without, as LSP says) it swallows.
     with os.fdopen(os.dup(sys.stdout.fileno()), "wb") as out:
         server.start_io(sys.stdin.buffer, out)
+    worker.shutdown(wait=False, cancel_futures=True)  # a check still running ends on its own
     return 0 if stopped else 1
