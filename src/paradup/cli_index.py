@@ -222,26 +222,26 @@ def _build(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-# None: the index's recorded field (an update names none), else the default in brackets.
+# None: the index's recorded field (an update or a resumed build names none), else the
+# default in brackets.
+_RECORDED = "an existing index: the one it records"
 _FIELD_OPTS = dict(
     id_field=typer.Option(
-        None, help="JSON Lines field holding the document id [id; an update: the recorded one]."
+        None, help=f"JSON Lines field holding the document id [id; {_RECORDED}]."
     ),
     text_field=typer.Option(
-        None, help="JSON Lines field holding the article text [text; an update: the recorded one]."
+        None, help=f"JSON Lines field holding the article text [text; {_RECORDED}]."
     ),
     title_field=typer.Option(
-        None, help="JSON Lines field holding the title [title; an update: the recorded one]."
+        None, help=f"JSON Lines field holding the title [title; {_RECORDED}]."
     ),
-    date_field=typer.Option(
-        None, help="JSON Lines field holding the date [date; an update: the recorded one]."
-    ),
+    date_field=typer.Option(None, help=f"JSON Lines field holding the date [date; {_RECORDED}]."),
 )
 EncodingOpt = Annotated[
     str | None,
     typer.Option(
-        help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8; an update: the recorded "
-        "one]; JSON Lines is UTF-8."
+        help="Encoding of .txt/.md articles, e.g. gb18030 [utf-8; "
+        f"{_RECORDED}]; JSON Lines is UTF-8."
     ),
 ]
 ConfigOpt = Annotated[
@@ -610,7 +610,10 @@ def audit_command(
         ),
     ] = 0.7,
     boilerplate_docs: Annotated[
-        int | None, typer.Option(help="Documents a unit must recur in to be boilerplate.")
+        int | None,
+        typer.Option(
+            help="Documents a unit must recur in to be boilerplate [max(10, 0.5% of the archive)]."
+        ),
     ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines (and no text summary).")

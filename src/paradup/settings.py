@@ -195,8 +195,9 @@ def mixed_configs(paths: Iterable[str | os.PathLike[str]], used: str | None) -> 
         return None
     named = ", ".join(sorted(str(c) if c else "none" for c in own))
     return (
-        f"the files given are configured by different files ({named}); {used or 'the defaults'} "
-        "applies to all of them: check each project's files on their own, or pass --config"
+        f"the files given are configured by different files ({named}); "
+        f"{f'{used} applies' if used else 'the defaults apply'} to all of them: check each "
+        "project's files on their own, or pass --config"
     )
 
 

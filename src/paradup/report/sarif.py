@@ -16,7 +16,6 @@ from . import one_line, path_uri, printable, printable_result, relative_to
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "PD001"
-INFO_URI = "https://github.com/paradup/paradup"
 
 
 def end_position(span: Span) -> tuple[int, int]:
@@ -79,9 +78,12 @@ def _hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def message(f: Finding) -> str:
+def message(f: Finding, root: str | None = None) -> str:
+    """The result's text; with `root`, the earlier file named as the artifact URIs name it
+    (`check -f sarif` gave the runner's absolute path in every alert)."""
+    where = relative_to(f.a.path, root) if root else f.a.path
     return (
-        f"Restates the passage at {f.a.path}:{f.a.line}:{f.a.column} "
+        f"Restates the passage at {where}:{f.a.line}:{f.a.column} "
         f"(similarity {f.similarity:.2f}, {f.kind}, {len(f.b.text)} characters)."
     )
 
@@ -141,7 +143,7 @@ def to_dict(
                 "ruleIndex": 0,
                 "level": "error" if is_new else "note",
                 "baselineState": "new" if is_new else "unchanged",
-                "message": {"text": message(s)},
+                "message": {"text": message(s, base)},
                 "locations": [_location(f.b, base)],
                 "relatedLocations": [
                     _location(f.a, base, id=1, message={"text": "earlier occurrence"})
@@ -159,7 +161,6 @@ def to_dict(
                     "driver": {
                         "name": "paradup",
                         "version": __version__,
-                        "informationUri": INFO_URI,
                         "rules": [
                             {
                                 "id": RULE_ID,
@@ -191,7 +192,7 @@ def to_dict(
                 "properties": {
                     "files": [
                         {
-                            "path": printable(s.path),
+                            "path": relative_to(printable(s.path), base),
                             "chars": s.chars,
                             "restatedChars": s.restated_chars,
                             "ratio": round(s.ratio, 4),

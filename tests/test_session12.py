@@ -1,0 +1,49 @@
+"""Fixes of the twelfth session (2026-12-05)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from ._repo import GIT_ENV, article
+from .conftest import RESTATED, run_paradup
+
+
+def test_sarif_from_check_names_files_from_the_checkout_top_everywhere(tmp_path: Path) -> None:
+    """The artifact URIs were relative to the checkout, but the message and the per-file
+    summary carried the runner's absolute path into every code-scanning alert."""
+    import os
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env={**os.environ, **GIT_ENV})
+    sub = tmp_path / "news" / "sub"
+    sub.mkdir(parents=True)
+    (sub / "a.md").write_text(RESTATED, encoding="utf-8")
+    (sub / "b.md").write_text(article(1201), encoding="utf-8")
+    proc = run_paradup("check", "a.md", "b.md", "-f", "sarif", cwd=sub)
+    assert proc.returncode == 1, proc.stderr
+    assert str(tmp_path) not in proc.stdout.replace(tmp_path.as_uri(), "")
+    run = json.loads(proc.stdout)["runs"][0]
+    texts = [r["message"]["text"] for r in run["results"]]
+    assert texts and all("news/sub/a.md:1:1" in t for t in texts), texts
+    assert [f["path"] for f in run["properties"]["files"]] == ["news/sub/a.md", "news/sub/b.md"]
+    assert "informationUri" not in run["tool"]["driver"]  # no made-up project page
+
+
+def test_the_mixed_config_warning_is_grammatical(tmp_path: Path) -> None:
+    """ "the defaults applies to all of them"."""
+    for name in ("p1", "p2"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.md").write_text(article(1210), encoding="utf-8")
+    (tmp_path / "p1" / ".paradup.toml").write_text("threshold = 0.5\n", encoding="utf-8")
+    proc = run_paradup("check", "p1/a.md", "p2/a.md", cwd=tmp_path)
+    assert "; the defaults apply to all of them:" in proc.stderr, proc.stderr
+
+
+def test_build_help_does_not_speak_of_an_update_only() -> None:
+    proc = run_paradup("index", "build", "--help")
+    assert proc.returncode == 0
+    flat = " ".join(proc.stdout.split())
+    assert "an update:" not in flat and "an existing index: the one it records" in flat, flat
+    audit = " ".join(run_paradup("audit", "--help").stdout.split())
+    assert "[max(10, 0.5% of the archive)]" in audit, audit
