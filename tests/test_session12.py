@@ -31,7 +31,7 @@ def test_sarif_from_check_names_files_from_the_checkout_top_everywhere(tmp_path:
 
 
 def test_the_mixed_config_warning_is_grammatical(tmp_path: Path) -> None:
-    """ "the defaults applies to all of them"."""
+    """The warning said "the defaults applies to all of them"."""
     for name in ("p1", "p2"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "a.md").write_text(article(1210), encoding="utf-8")
