@@ -47,3 +47,17 @@ def test_build_help_does_not_speak_of_an_update_only() -> None:
     assert "an update:" not in flat and "an existing index: the one it records" in flat, flat
     audit = " ".join(run_paradup("audit", "--help").stdout.split())
     assert "[max(10, 0.5% of the archive)]" in audit, audit
+
+
+def test_traditional_hou_and_yu_fold_like_the_rest() -> None:
+    """後 and 於 are in GB2312, so they were never folded: a traditional copy of a sentence
+    with 后/于 scored 0.36 and was missed, and longer ones listed `后车 → 後車` as edits."""
+    from paradup import check_text
+
+    simp = "事故发生后，交警随后赶到现场，之后将伤者送往医院救治，目前伤者情况稳定，处于观察之中。"
+    trad = "事故發生後，交警隨後趕到現場，之後將傷者送往醫院救治，目前傷者情況穩定，處於觀察之中。"
+    other = "据介绍，新线路主要覆盖大型居住区和产业园区，票价按里程计算，乘客可以提前预约。"
+    text = f"{simp}\n\n{other}\n\n{trad}\n"
+    found = check_text(text).findings
+    assert len(found) == 1 and found[0].similarity == 1.0, found
+    assert text[found[0].b.start : found[0].b.end] == trad
