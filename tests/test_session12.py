@@ -61,3 +61,16 @@ def test_traditional_hou_and_yu_fold_like_the_rest() -> None:
     found = check_text(text).findings
     assert len(found) == 1 and found[0].similarity == 1.0, found
     assert text[found[0].b.start : found[0].b.end] == trad
+
+
+def test_one_copy_beyond_the_shown_ones_is_shown_not_summarised(tmp_path: Path) -> None:
+    """Five exact copies of a footer (four findings) ended in "… 1 more exact copies of 「…」
+    at 9:1": a line as long as the finding, and ungrammatical. Six and more still fold."""
+    footer = "本文内容由市政府新闻办提供，未经许可不得转载，违者必究。"
+    parts = [article(1230 + i, 1) + footer for i in range(5)]
+    (tmp_path / "five.md").write_text("\n\n".join(parts), encoding="utf-8")
+    (tmp_path / "six.md").write_text("\n\n".join([*parts, footer]), encoding="utf-8")
+    five = run_paradup("check", "five.md", cwd=tmp_path).stdout
+    assert "more exact cop" not in five and five.count("(exact)") == 4, five
+    six = run_paradup("check", "six.md", cwd=tmp_path).stdout
+    assert "… 2 more exact copies of 「本文内容由" in six and six.count("(exact)") == 3, six

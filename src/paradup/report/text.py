@@ -107,10 +107,14 @@ def render(result: CheckResult, console: Console) -> None:
     result = printable_result(result)
     # A table cell or footer repeated on every row was a finding per row (1,999 of them for
     # a 2,000-row table): after the first few, exact copies of a text are listed by place.
+    from collections import Counter
+
+    copies = Counter(f.b.text for f in result.findings if f.kind == "exact")
     shown: dict[str, int] = {}
     hidden: dict[str, list[str]] = {}
     for n, f in enumerate(result.findings, 1):
-        if f.kind == "exact":
+        # One copy beyond the few is shown too: a line saying "1 more exact copies" saved none.
+        if f.kind == "exact" and copies[f.b.text] > SHOWN_COPIES + 1:
             key = f.b.text
             shown[key] = shown.get(key, 0) + 1
             if shown[key] > SHOWN_COPIES:
