@@ -363,6 +363,10 @@ class Aligner:
                     # copies (S1S S S S: `S` restates `S1S`, then `S S` restates `S1S S`):
                     # one later span lies inside the other's source.
                     (n < len(first) or p.similarity < NEAR_EXACT)
+                    # Unless the neighbour is a pasted copy of the source: an edited copy
+                    # right before or after an exact one is a restatement, not a list item
+                    # (it was neither reported nor counted).
+                    and k.similarity < NEAR_EXACT
                     and p.a0 <= k.a1
                     and k.a0 <= p.a1
                     and self.sents[k.b0].doc == self.sents[p.b0].doc
