@@ -74,3 +74,37 @@ def test_one_copy_beyond_the_shown_ones_is_shown_not_summarised(tmp_path: Path) 
     assert "more exact cop" not in five and five.count("(exact)") == 4, five
     six = run_paradup("check", "six.md", cwd=tmp_path).stdout
     assert "… 2 more exact copies of 「本文内容由" in six and six.count("(exact)") == 3, six
+
+
+def test_a_commit_split_over_several_hook_runs_judges_each_file_as_one_run_would(
+    tmp_path: Path,
+) -> None:
+    """pre-commit splits a long list of files (a folder of 2,000 articles moved) over several
+    runs of the hook. Each run took the commit's files given to the others for older
+    articles: a baselined pair across two runs was new, and an original moved in one run was
+    blamed for a fresh copy of it given to the other."""
+    from ._repo import git, make_repo, paragraph, write
+
+    copy = paragraph(1240)
+    old = {
+        "old/o.md": article(1240),
+        "old/p.md": article(1241),
+        "old/q.md": article(1242) + "\n\n" + paragraph(1241) + "\n",  # q restates p
+    }
+    repo = make_repo(tmp_path / "r", old)
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    git(repo, "mv", "old", "new")
+    write(repo, {"zz.md": article(1243) + "\n\n" + copy + "\n"})
+    git(repo, "add", "-A")
+    # One run over every file: only the fresh copy fails.
+    whole = run_paradup("hook", "new/o.md", "new/p.md", "new/q.md", "zz.md", cwd=repo)
+    assert whole.returncode == 1 and "zz.md" in whole.stdout, whole.stdout
+    assert "new/o.md:" not in whole.stdout.replace("restates new/o.md", "")
+    # The same commit in batches, as pre-commit runs it: each file judged the same way.
+    for batch in (["new/o.md"], ["new/p.md"], ["new/q.md"], ["new/o.md", "new/q.md"]):
+        run = run_paradup("hook", *batch, cwd=repo)
+        assert run.returncode == 0, (batch, run.stdout, run.stderr)
+    last = run_paradup("hook", "new/p.md", "zz.md", cwd=repo)
+    assert last.returncode == 1 and "zz.md:" in last.stdout, last.stdout

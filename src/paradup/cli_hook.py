@@ -297,6 +297,21 @@ def _changed_since(root: Path, since: str, staged: bool) -> set[str]:
     return touched
 
 
+def _pending(root: Path, since: str | None, implicit: bool, staged: bool) -> set[str] | None:
+    """The files the change being checked brings, given to this run or not: the index against
+    HEAD for a commit (None, all of them, before the first), else the files changed since
+    `since` (a push's range); none to tell with `--since none`."""
+    from .repo import commit_of, diff_since
+
+    if since is None:
+        return set()
+    if implicit:
+        if commit_of(root, "HEAD") is None:
+            return None
+        return diff_since(root, "HEAD", staged=True)[0]
+    return _changed_since(root, since, staged)
+
+
 def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
     """`_earlier` for one commit: the changed files, and the files of the new findings, are
     checked as they were then (renamed ones under their old path); what that finds, less what
@@ -569,7 +584,14 @@ def _judge(
     changed = None if all_files else relative(root, paths)
     later = _changed_since(root, since, staged) if all_files and since is not None else set()
     result, checked, tracked = check_changed(
-        root, settings, changed, staged, unread=unread, later=later, members=members
+        root,
+        settings,
+        changed,
+        staged,
+        unread=unread,
+        later=later,
+        members=members,
+        pending=None if all_files else lambda: _pending(root, since, implicit, staged),
     )
     baseline_file = _baseline_path(settings, root)
     if output is not None:

@@ -25,7 +25,7 @@ import os
 import pickle
 import re
 import subprocess
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -1032,6 +1032,7 @@ def check_changed(
     unread: list[str] | None = None,
     later: Collection[str] = (),
     members: Collection[str] | None = None,
+    pending: Callable[[], Collection[str] | None] | None = None,
 ) -> tuple[CheckResult, list[str], dict[str, str]]:
     """Check the changed files (repository-relative) against themselves and every article.
 
@@ -1045,7 +1046,10 @@ def check_changed(
     `unread` as messages (empty ones are passed over, as `check` does), and the files in
     `later` (changed since `--since`) are the later side of any pair; `members`, when given,
     are the only ones checked against every article (those of one config of several), and a
-    finding is theirs when its later side is one.
+    finding is theirs when its later side is one. `pending`, with changed files, gives the
+    other files the change being checked brings (None: all of them, before a first commit):
+    they are dated with the changed ones, not taken as older, and their findings are left
+    to the run that is given them.
     """
     from .check import check_prepared
 
@@ -1120,20 +1124,35 @@ def check_changed(
     # A commit's articles are looked up without rewriting the repository's merged index.
     hits = cache.candidates(files, keys, persist=not given) if len(keys) else set()
     others = sorted(r for r, b in files.items() if b in hits and r not in focus_rels)
+    # pre-commit splits a long list of files over several runs (a folder moved, 2,000 files):
+    # the commit's files given to another run are no older for this one. A baselined pair
+    # across two runs was reported as new, and an original blamed for its new copy.
+    new_too = pending() if others and pending is not None else ()
     docs: list[PreparedDoc] = []
+    mine = [(rel, doc) for rel, _, doc in focus]
     for rel in others:
         try:
-            docs.append(renumber(cache.doc(rel, files[rel]), len(docs), rel))
+            doc = cache.doc(rel, files[rel])
         except InputError:
             continue
+        if new_too is None or rel in new_too:
+            mine.append((rel, doc))
+        else:
+            docs.append(renumber(doc, len(docs), rel))
     first = len(docs)
-    mine = [(rel, doc) for rel, _, doc in focus]
+    mine_rels = {rel for rel, _ in mine}
 
     def run() -> CheckResult:
         # The changed files come after the others: text a change brings is the later side.
         del docs[first:]
         docs.extend(renumber(doc, first + n, rel) for n, (rel, doc) in enumerate(mine))
-        return check_prepared(docs, settings.config, range(first, len(docs)))
+        result = check_prepared(docs, settings.config, range(first, len(docs)))
+        if len(mine) == len(focus):
+            return result
+        return CheckResult(
+            tuple(s for s in result.files if s.path in focus_rels),
+            tuple(f for f in result.findings if f.b.path in focus_rels),
+        )
 
     # Among the changed files, the earlier-added one is the source: `pre-commit run
     # --all-files` passes an original and its later copy both, and name order blamed the
@@ -1142,14 +1161,14 @@ def check_changed(
     # two of them nearly always do and the check ran twice. The whole history's log, as --all
     # reads it: one limited to these paths took a moved original's rename for an add and
     # made it newer than its own copy.
-    dated = len(mine) > DATE_FIRST
+    dated = len(mine) > DATE_FIRST or len(mine) > len(focus)
     if dated:
         mine = _by_age(root, mine)
     result = run()
     if (
         not dated
         and len(mine) > 1
-        and any(f.a.path in focus_rels and f.b.path in focus_rels for f in result.findings)
+        and any(f.a.path in mine_rels and f.b.path in mine_rels for f in result.findings)
     ):
         aged = _by_age(root, mine)
         if [rel for rel, _ in aged] != [rel for rel, _ in mine]:
