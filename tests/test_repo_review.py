@@ -139,11 +139,11 @@ def test_a_broken_baseline_is_named_for_what_is_wrong(tmp_path: Path) -> None:
     cases = {
         text[: len(text) // 2]: "is not valid JSON (line ",
         conflict: "has git merge conflict markers; resolve them",
-        text.replace('"version": 3', '"version": 99'): "written by a newer paradup (baseline "
+        text.replace('"version": 4', '"version": 99'): "written by a newer paradup (baseline "
         "version 99; this one reads up to 3); upgrade paradup",
         "[]": "not a paradup baseline (version 3); regenerate it",
     }
-    assert '"version": 3' in text
+    assert '"version": 4' in text
     for body, words in cases.items():
         (repo / ".paradup-baseline.json").write_text(body, encoding="utf-8")
         git(repo, "add", "-A")

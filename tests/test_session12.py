@@ -108,3 +108,113 @@ def test_a_commit_split_over_several_hook_runs_judges_each_file_as_one_run_would
         assert run.returncode == 0, (batch, run.stdout, run.stderr)
     last = run_paradup("hook", "new/p.md", "zz.md", cwd=repo)
     assert last.returncode == 1 and "zz.md:" in last.stdout, last.stdout
+
+
+_SHARED = (
+    "今年以来，我市持续推进老旧小区改造工程，累计完成改造项目一百二十个，惠及居民三万余户。"
+    "市住建局有关负责人表示，下一步将重点解决加装电梯、停车难等群众反映强烈的问题。"
+    "据悉，全年计划投入资金十五亿元，年底前全部完工。"
+)
+
+
+def _baselined_pair(tmp_path: Path, shared: str) -> Path:
+    """A repository of two articles sharing `shared` as their last paragraph, baselined."""
+    from ._repo import git, make_repo
+
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            "news/a.md": article(1250) + "\n\n" + shared + "\n",
+            "news/b.md": article(1251) + "\n\n" + shared + "\n",
+            "news/c.md": article(1252),
+        },
+    )
+    assert run_paradup("baseline", "write", cwd=repo).returncode == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    return repo
+
+
+def _commit_check(repo: Path, text: str) -> subprocess.CompletedProcess[str]:
+    from ._repo import git
+
+    (repo / "news" / "b.md").write_text(text, encoding="utf-8")
+    git(repo, "add", "-A")
+    return run_paradup("hook", "news/b.md", cwd=repo)
+
+
+def test_a_baselined_copy_reflowed_and_edited_in_one_commit_passes(tmp_path: Path) -> None:
+    """The baseline cut sentences at every line break, the checker only at its terminators:
+    a copy hard-wrapped at 30 characters passed, a word fixed in it passed, both in one
+    commit failed."""
+    repo = _baselined_pair(tmp_path, _SHARED)
+    b = (repo / "news" / "b.md").read_text(encoding="utf-8")
+    edited = _SHARED.replace("重点解决", "着力解决")
+    wrapped = "\n".join(edited[i : i + 30] for i in range(0, len(edited), 30))
+    proc = _commit_check(repo, b.replace(_SHARED, wrapped))
+    assert proc.returncode == 0, proc.stdout
+    # Still a gate: the copy pasted once more into the third article fails.
+    c = (repo / "news" / "c.md").read_text(encoding="utf-8")
+    (repo / "news" / "c.md").write_text(c + "\n\n" + _SHARED + "\n", encoding="utf-8")
+    from ._repo import git
+
+    git(repo, "add", "-A")
+    fresh = run_paradup("hook", "news/c.md", cwd=repo)
+    assert fresh.returncode == 1 and "news/c.md:" in fresh.stdout, fresh.stdout
+
+
+def test_a_line_added_under_a_baselined_unpunctuated_line_passes(tmp_path: Path) -> None:
+    """A shared closing line without a full stop, and `（完）` added on the next line of one
+    article: the checker joins the two lines into one sentence, which the baseline (cut at
+    the line break) did not hold."""
+    line = "据央视新闻客户端报道，本次专项整治行动将持续到今年年底并覆盖全国各地市"
+    repo = _baselined_pair(tmp_path, line)
+    b = (repo / "news" / "b.md").read_text(encoding="utf-8")
+    proc = _commit_check(repo, b + "（完）\n")
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_a_baselined_copy_in_traditional_characters_is_the_same_copy(tmp_path: Path) -> None:
+    """A Hong Kong edition of a baselined copy: the checker folds it to the same exact pair,
+    but the baseline hashed it unfolded, and the commit failed."""
+    from paradup.variants import simplified
+
+    back: dict[str, str] = {}
+    for trad, simp in simplified().items():
+        back.setdefault(simp, trad)
+    repo = _baselined_pair(tmp_path, _SHARED)
+    trad = "".join(back.get(c, c) for c in _SHARED)
+    assert sum(a != b for a, b in zip(trad, _SHARED, strict=True)) > 20
+    b = (repo / "news" / "b.md").read_text(encoding="utf-8")
+    proc = _commit_check(repo, b.replace(_SHARED, trad))
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_a_version_3_baseline_still_explains_its_pairs(tmp_path: Path) -> None:
+    """Baselines written before scheme 4 are read with their own hashing: committed ones keep
+    passing after an upgrade."""
+    from paradup.baseline import fingerprint, parts
+    from paradup.check import check_paths
+
+    from ._repo import git
+
+    repo = _baselined_pair(tmp_path, _SHARED)
+    found = check_paths([str(repo / "news")]).findings
+    rows = [
+        {
+            "fingerprint": fingerprint(f, 3),
+            "a": Path(f.a.path).relative_to(repo).as_posix(),
+            "b": Path(f.b.path).relative_to(repo).as_posix(),
+            "excerpt": f.b.text[:40],
+            "a_parts": list(parts(f.a.text, 3)),
+            "b_parts": list(parts(f.b.text, 3)),
+        }
+        for f in found
+    ]
+    assert rows
+    old = {"version": 3, "tool": "paradup", "findings": rows}
+    (repo / ".paradup-baseline.json").write_text(json.dumps(old, ensure_ascii=False))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a version 3 baseline")
+    proc = run_paradup("hook", "--all", cwd=repo)
+    assert proc.returncode == 0, proc.stdout

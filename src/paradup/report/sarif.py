@@ -128,7 +128,8 @@ def to_dict(
     seen: dict[str, int] = {}
     identities = []
     for f in result.findings:
-        key = f"{fingerprint(f)}\0{printable(f.b.path)}"
+        # Scheme 3 whatever the baseline's: an upgrade must not reopen every alert.
+        key = f"{fingerprint(f, 3)}\0{printable(f.b.path)}"
         seen[key] = seen.get(key, -1) + 1
         identities.append(_hash(f"{key}\0{seen[key]}"))
     for i, (f, s) in enumerate(zip(result.findings, shown.findings, strict=True)):
