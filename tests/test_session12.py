@@ -218,3 +218,84 @@ def test_a_version_3_baseline_still_explains_its_pairs(tmp_path: Path) -> None:
     git(repo, "commit", "-qm", "a version 3 baseline")
     proc = run_paradup("hook", "--all", cwd=repo)
     assert proc.returncode == 0, proc.stdout
+
+
+_KILLED_AT_CREATE = """
+import os, signal, sqlite3, sys
+class Dying(sqlite3.Connection):
+    def executescript(self, script):  # the first page is written; no table yet
+        os.kill(os.getpid(), signal.SIGKILL)
+real = sqlite3.connect
+sqlite3.connect = lambda *a, **k: real(*a, factory=Dying, **k)
+from paradup.cli import main
+sys.argv = ["paradup", "index", "build", "arc", "-i", "x.paradup", "-q"]
+main()
+"""
+
+
+def test_a_build_killed_while_it_creates_the_index_can_be_run_again(tmp_path: Path) -> None:
+    """A first build killed between SQLite's first page and the tables left a database
+    without tables, which the next build refused: "exists and is not a paradup index"."""
+    import sys
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    (arc / "a.md").write_text(RESTATED, encoding="utf-8")
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_CREATE], cwd=tmp_path, capture_output=True
+    )
+    assert killed.returncode == -9, killed.stderr
+    again = run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    info = run_paradup("index", "info", "-i", "x.paradup", cwd=tmp_path)
+    assert info.returncode == 0 and "1 document" in info.stdout, info.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arc", "x.paradup"]
+
+
+_TERM_AT_FORK = """
+import os, signal, sys
+from paradup.stdio import terminate_as_interrupt
+terminate_as_interrupt()
+sent = []
+def after_in_parent():
+    if not sent:  # the first worker forked: a CI cancel arrives now
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+os.register_at_fork(after_in_parent=after_in_parent)
+from paradup.cli import main
+sys.argv = ["paradup", "index", "build", "arc", "-i", "x.paradup", "-j", "2", "-q"]
+main()
+"""
+
+
+def test_a_sigterm_while_the_workers_are_forked_stops_the_build(tmp_path: Path) -> None:
+    """SIGTERM (or Ctrl-C) as `-j 2` forked its workers raised inside os.fork's callbacks,
+    where Python only prints "Exception ignored": the build ran on and exited 0."""
+    import sys
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for seed in range(1260, 1266):
+        (arc / f"a{seed}.md").write_text(article(seed), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", _TERM_AT_FORK], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "interrupted" in proc.stderr, proc.stderr
+    again = run_paradup("index", "build", "arc", "-i", "x.paradup", "-q", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_missing_user_dictionary_is_refused_before_the_index_exists(tmp_path: Path) -> None:
+    """The build failed on the missing dictionary only after it had created an index that
+    recorded it; the corrected command was then refused (other fingerprint settings)."""
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    (arc / "a.md").write_text(RESTATED, encoding="utf-8")
+    (tmp_path / "bad.toml").write_text('user-dict = "nope/dict.txt"\n', encoding="utf-8")
+    args = ("index", "build", "arc", "-i", "x.paradup", "-q")
+    bad = run_paradup(*args, "--config", "bad.toml", cwd=tmp_path)
+    assert bad.returncode == 2 and "user dictionary not found" in bad.stderr, bad.stderr
+    assert not (tmp_path / "x.paradup").exists()
+    assert run_paradup(*args, cwd=tmp_path).returncode == 0

@@ -134,8 +134,33 @@ class Aligner:
         out = []
         for a0, a1, b0, b1 in groups:
             p = Passage(a0, a1, b0, b1, self.similarity(a0, a1, b0, b1))
-            out.append(self.extend(self.trim(p)))
+            q = self.trim(p)
+            if q.b0 > b0 and self._crossing(q):
+                # Trimmed into the end of one copy and the start of the next (P … P P′: the
+                # second sentence of P, then the first of P′, "restated" P at 1.00 with a
+                # sentence inserted and deleted): the group's first block in order instead.
+                ends = (q.a0, q.a1, b0, b0 + q.a1 - q.a0)
+                alt = Passage(*ends, self.similarity(*ends)) if self._valid(*ends) else None
+                if alt is not None and not self._crossing(alt):
+                    q = alt
+            out.append(self.extend(q))
         return out
+
+    def _crossing(self, p: Passage) -> bool:
+        """Whether the later side's sentences, each taken to the earlier sentence it shares
+        most with, run backwards somewhere."""
+        if p.a0 == p.a1 or p.b0 == p.b1:
+            return False
+        last = -1
+        for j in range(p.b0, p.b1 + 1):
+            mine = set(self.sents[j].hashes)
+            best = max(range(p.a0, p.a1 + 1), key=lambda i: len(mine & set(self.sents[i].hashes)))
+            if not mine & set(self.sents[best].hashes):
+                continue
+            if best < last:
+                return True
+            last = best
+        return False
 
     def _restated_share(self, i: int, other: set[int]) -> float:
         own = self.sents[i].hashes

@@ -132,6 +132,9 @@ def _ignore_sigint(parent: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Forked while the parent held SIGTERM (`signals_deferred`): its holding handler came
+    # along, and the pool's terminate() would not have stopped the worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -353,6 +356,12 @@ def build_index(
             # An article named as a root that cannot be read (empty, binary, another
             # encoding) is an error: raise it before the index file exists, not after.
             read_document(root, config.encoding)
+    if config.user_dict is not None:
+        # Loaded now (the first batch would): a missing one failed the build after it had
+        # created an index recording it, which then refused the corrected command.
+        from ..tokens import cutter
+
+        cutter(config.user_dict, config.engine)
     with IndexStore.create_or_open(index_path, settings, force=force) as store:
         existing = store.doc_states()
         here = os.getcwd()
@@ -452,6 +461,9 @@ def build_index(
             context = multiprocessing.get_context()
             if context.get_start_method() == "fork":
                 _warm(config)
+            from ..stdio import signals_deferred
+
+            pool_started = False
             with ProcessPoolExecutor(
                 max_workers=jobs,
                 initializer=_ignore_sigint,
@@ -461,7 +473,16 @@ def build_index(
                 window: deque[Future[list[DocRow]]] = deque()
                 try:
                     for batch in _batches(todo(), batch_size):
-                        window.append(pool.submit(_work, batch, config, settings))
+                        if pool_started:
+                            window.append(pool.submit(_work, batch, config, settings))
+                            continue
+                        # The first submit forks the workers: Ctrl-C or SIGTERM then ran its
+                        # handler inside os.fork's callbacks, where Python ignores the
+                        # exception ("Exception ignored in _releaseLock"): the run went on
+                        # and exited 0. Held until the workers exist, it acts after.
+                        with signals_deferred():
+                            window.append(pool.submit(_work, batch, config, settings))
+                        pool_started = True
                         if len(window) >= 2 * jobs:  # bounded: the corpus is streamed
                             commit(window.popleft().result())
                     while window:

@@ -408,8 +408,8 @@ def database_failure(path: str | Path, exc: sqlite3.Error) -> IndexError_:
     if _disk_error(exc):
         return IndexError_(
             f"{path}: cannot write or read the index ({exc}); free space on its disk, then "
-            "run the command again (`paradup index update` resumes a build: what it had "
-            "committed is kept)"
+            "run the command again (a build or update resumes: what it had committed is kept; "
+            "a `--force` rebuild starts over, and the old index is unchanged)"
         )
     if _damaged(exc):
         return IndexError_(
@@ -561,7 +561,6 @@ class IndexStore:
         cls, path: str | Path, settings: IndexSettings, force: bool = False
     ) -> IndexStore:
         """Open (or create) an index for writing, holding the single-writer lock."""
-        from .. import __version__
 
         p = _target(path)
         if p.is_dir():
@@ -606,6 +605,9 @@ class IndexStore:
                 side = rebuild
                 _remove_files(side)  # what an interrupted rebuild left
                 kind, meta = "new", {}
+            if kind == "new" and side is None:
+                _create(p, settings)
+                kind = "index"
             con = _connect(side or p)
             try:
                 if kind == "index":
@@ -614,22 +616,7 @@ class IndexStore:
                     if meta.get("schema_version") != str(SCHEMA_VERSION):
                         _upgrade(con, p, meta["schema_version"])
                 else:
-                    con.executescript(_SCHEMA)
-                    con.execute("BEGIN")
-                    con.executemany(
-                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        [
-                            ("schema_version", str(SCHEMA_VERSION)),
-                            ("paradup_version", __version__),
-                            ("settings", settings.to_json()),
-                            ("text_pipeline", str(TEXT_PIPELINE)),
-                            # Until the first build completes (`mark_built`): one stopped
-                            # before its first batch committed looked like a complete, empty
-                            # archive ("0 restated passages", exit 0).
-                            ("first_build", "unfinished"),
-                        ],
-                    )
-                    con.execute("COMMIT")
+                    _fill(con, settings)
             except sqlite3.Error as exc:
                 con.close()
                 if _access_error(exc):
@@ -1664,6 +1651,47 @@ def _checkpoint(path: Path) -> None:
                 time.sleep(0.1)
         finally:
             con.close()
+
+
+def _fill(con: sqlite3.Connection, settings: IndexSettings) -> None:
+    """A new index's tables and meta, in one transaction."""
+    from .. import __version__
+
+    con.executescript(_SCHEMA)
+    con.execute("BEGIN")
+    con.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("paradup_version", __version__),
+            ("settings", settings.to_json()),
+            ("text_pipeline", str(TEXT_PIPELINE)),
+            # Until the first build completes (`mark_built`): one stopped before its first
+            # batch committed looked like a complete, empty archive ("0 restated passages").
+            ("first_build", "unfinished"),
+        ],
+    )
+    con.execute("COMMIT")
+
+
+def _create(path: Path, settings: IndexSettings) -> None:
+    """A new index file, made whole under another name and moved in (under the writer's
+    lock): a build killed while SQLite wrote the first page left a database without tables,
+    which every later build refused as not its own."""
+    tmp = Path(str(path) + ".creating")
+    _remove_files(tmp)  # what a run killed here left
+    try:
+        con = sqlite3.connect(str(tmp), isolation_level=None)  # no WAL: one file to move
+        try:
+            _fill(con, settings)
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except (sqlite3.Error, OSError) as exc:
+        _remove_files(tmp)
+        if isinstance(exc, sqlite3.Error) and not _access_error(exc):
+            raise database_failure(path, exc) from None
+        raise _permission_error(path, exc) from None
 
 
 def _remove_files(path: Path) -> None:
