@@ -299,3 +299,41 @@ def test_a_missing_user_dictionary_is_refused_before_the_index_exists(tmp_path: 
     assert bad.returncode == 2 and "user dictionary not found" in bad.stderr, bad.stderr
     assert not (tmp_path / "x.paradup").exists()
     assert run_paradup(*args, cwd=tmp_path).returncode == 0
+
+
+_BUS = "市交通运输局表示，为缓解早晚高峰拥堵，我市将于下月起在主城区新开通8条定制公交线路。"
+_BUS_EDITED = "市交通运输局指出，为缓解早晚高峰拥堵，我市将于下月起在主城区开通8条定制公交线路。"
+_ROUTES = "据介绍，新线路主要覆盖大型居住区和产业园区，票价按里程计算。"
+_BOOK = "乘客可通过手机应用预约座位，车辆准点发车。"
+
+
+def test_an_edited_copy_right_before_an_exact_one_is_reported() -> None:
+    """S … S′ S: the edited copy next to an exact copy of the same source was taken for a
+    templated list item and dropped, neither reported nor counted."""
+    from paradup import check_text
+
+    for later in ([_BUS_EDITED, _BUS], [_BUS, _BUS_EDITED]):
+        text = "\n\n".join([_BUS, _ROUTES, *later, _BOOK]) + "\n"
+        found = check_text(text, "d.md").findings
+        spans = sorted((f.b.text, f.a.text) for f in found)
+        assert spans == sorted((t, _BUS) for t in later), spans
+
+
+def test_a_finding_never_pairs_the_end_of_one_copy_with_the_start_of_the_next() -> None:
+    """P … P P′ (P two sentences): a finding paired "P's second sentence, then P′'s first"
+    with P at 1.00, a sentence shown inserted and deleted."""
+    from paradup import check_text
+
+    first = (
+        "2016年督察期间，督察组接到群众投诉，危险废物倾倒在两村交界的洼地，恶臭难闻，"
+        "严重影响地下水。"
+    )
+    second = "废物堆放地已发生两次自燃并引发山火，村民损失严重。"
+    edited = second.replace("发生", "出现").replace("严重。", "严峻。")
+    text = "\n\n".join([first + second, _ROUTES, first + second, first + edited]) + "\n"
+    found = check_text(text, "d.md").findings
+    for f in found:
+        for side in (f.a, f.b):  # each side is whole paragraphs, in order
+            assert side.text in (first + second, first + edited), side.text
+    assert (found[0].kind, found[0].similarity) == ("exact", 1.0)
+    assert len(found) == 2, found
