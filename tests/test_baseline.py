@@ -72,7 +72,7 @@ def test_baseline_write_then_only_new_findings_fail(repo: Path) -> None:
     git(repo, "add", ".paradup-baseline.json")  # the hook counts the baseline the commit holds
     assert "wrote 1 finding among 9 articles" in proc.stdout
     data = json.loads((repo / ".paradup-baseline.json").read_text(encoding="utf-8"))
-    assert data["version"] == 3 and len(data["findings"]) == 1
+    assert data["version"] == 4 and len(data["findings"]) == 1
     rc, out = hook(repo, "articles/copy.md")
     assert rc == 0 and "1 known in the baseline" in out
     # an unrelated edit of the file keeps the known finding known

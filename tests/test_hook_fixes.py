@@ -207,7 +207,7 @@ def test_markup_and_punctuation_edits_keep_a_baselined_copy_known(tmp_path: Path
     # End to end: the written baseline, then emphasis added inside the copy.
     repo = _baselined_pair(tmp_path)
     data = json.loads((repo / BASELINE).read_text(encoding="utf-8"))
-    assert data["version"] == 3
+    assert data["version"] == 4
     copy = (repo / "c.md").read_text(encoding="utf-8")
     line = paragraph(1).split("，")[0]
     write(repo, {"c.md": copy.replace(line, f"**{line}**", 1)})

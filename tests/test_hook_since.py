@@ -39,7 +39,10 @@ def test_touching_a_file_with_an_old_copy_passes(tmp_path: Path) -> None:
     for name in ("copy.md", "a.md"):
         proc = run_paradup("hook", name, cwd=repo)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "0 new restated passages (1 already in HEAD, not reported)" in proc.stdout
+        # The pair is the later file's (copy.md), also in this commit: a run given a.md alone
+        # (pre-commit splitting a long list) leaves it to the run given copy.md.
+        held = " (1 already in HEAD, not reported)" if name == "copy.md" else "\n"
+        assert f"0 new restated passages{held}" in proc.stdout
     # The content semantics stay one option away.
     proc = run_paradup("hook", "--since", "none", "-f", "json", "copy.md", cwd=repo)
     assert proc.returncode == 1

@@ -140,8 +140,8 @@ def test_a_broken_baseline_is_named_for_what_is_wrong(tmp_path: Path) -> None:
         text[: len(text) // 2]: "is not valid JSON (line ",
         conflict: "has git merge conflict markers; resolve them",
         text.replace('"version": 4', '"version": 99'): "written by a newer paradup (baseline "
-        "version 99; this one reads up to 3); upgrade paradup",
-        "[]": "not a paradup baseline (version 3); regenerate it",
+        "version 99; this one reads up to 4); upgrade paradup",
+        "[]": "not a paradup baseline (version 4); regenerate it",
     }
     assert '"version": 4' in text
     for body, words in cases.items():
