@@ -337,3 +337,19 @@ def test_a_finding_never_pairs_the_end_of_one_copy_with_the_start_of_the_next() 
             assert side.text in (first + second, first + edited), side.text
     assert (found[0].kind, found[0].similarity) == ("exact", 1.0)
     assert len(found) == 2, found
+
+
+def test_a_paragraph_pasted_many_times_in_a_row_is_reported_copy_by_copy() -> None:
+    """A two-sentence paragraph pasted 6 or 16 times in a row: one finding paired 2 sentences
+    of the source with the rest of the run (126 characters "restated" as 1,258, at 1.00)."""
+    from paradup import check_text
+
+    para = _BUS + _ROUTES
+    for n in (3, 6, 16):
+        text = "\n\n".join([_BOOK, *[para] * n, _BUS_EDITED[:10] + "。"]) + "\n"
+        found = check_text(text, "d.md").findings
+        assert found and all(f.kind == "exact" for f in found), found
+        for f in found:  # each side whole sentences of the run, the two of a length
+            assert len(f.a.text) == len(f.b.text), (len(f.a.text), len(f.b.text))
+        restated = sum(f.b.end - f.b.start for f in found)
+        assert restated >= (n - 1) * len(para), (n, restated)

@@ -119,6 +119,17 @@ class Aligner:
                     # (Measured at either end of the group: a restatement that splits
                     # a sentence in several places drifts one further each time.)
                     and min(abs(b0 - a0 - g[2] + g[0]), abs(b1 - a1 - g[3] + g[1])) <= MAX_SHIFT
+                    # Nor a source pasted again right after its pasted copy (P … P P P of a
+                    # paragraph of one or two sentences lies within MAX_SHIFT of the next
+                    # diagonal): one finding paired 2 sentences with 16. (Edited copies
+                    # stay merged: apart, the second was taken for a templated list item.)
+                    and not (
+                        g[0] <= a0
+                        and a1 <= g[1]
+                        and b0 > g[3]
+                        and self.similarity(a0, a1, b0, b1) >= NEAR_EXACT
+                        and self.similarity(*g) >= NEAR_EXACT
+                    )
                 ):
                     merged = [min(a0, g[0]), max(a1, g[1]), min(b0, g[2]), max(b1, g[3])]
                     if self._valid(*merged):
