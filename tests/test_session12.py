@@ -353,3 +353,27 @@ def test_a_paragraph_pasted_many_times_in_a_row_is_reported_copy_by_copy() -> No
             assert len(f.a.text) == len(f.b.text), (len(f.a.text), len(f.b.text))
         restated = sum(f.b.end - f.b.start for f in found)
         assert restated >= (n - 1) * len(para), (n, restated)
+
+
+def test_dates_no_form_read_sort_after_every_date_read(tmp_path: Path) -> None:
+    """Unix seconds, `10/03/2019`, `19-03-10` and `9:30 PM` were kept as text, which sorts
+    before `2019-…`: the repost with such a date was named the original."""
+    from paradup.archive import date_key
+
+    dates = ["2019-03-05 21:05", "2019-03-05 9:30 PM", "1552176000", "10/03/2019", "19-03-10"]
+    assert sorted([*dates, None, "2019-03-05"], key=date_key) == ["2019-03-05", *dates, None]
+    assert date_key("1552176000000") == date_key("1552176000") == "2019-03-10 00:00:00"
+    assert date_key("31/03/2019") == date_key("03/31/2019") == "2019-03-31"
+    body = article(1270)
+    rows = [
+        {"id": "repost", "text": body, "date": "1552176000"},
+        {"id": "orig", "text": body, "date": "2019-03-05"},
+    ]
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    (tmp_path / "draft.md").write_text(body, encoding="utf-8")
+    assert run_paradup("index", "build", "a.jsonl", "-i", "x.paradup", "-q", cwd=tmp_path)
+    proc = run_paradup("check", "draft.md", "-i", "x.paradup", "-f", "json", cwd=tmp_path)
+    found = json.loads(proc.stdout)["findings"]
+    assert found and {f["a"].get("doc") for f in found} == {"a.jsonl#orig"}, found

@@ -35,25 +35,53 @@ _DATE = re.compile(
 _COMPACT = re.compile(r"\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(?!\d)")
 
 
+_EPOCH = re.compile(r"\s*(1\d{9}|1\d{12})(?:\.\d+)?\s*\Z")  # Unix seconds or milliseconds
+_DAY_FIRST = re.compile(r"\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)")  # 31/03/2019
+_HALF = re.compile(r"\s*([AaPp])\.?\s?[Mm]\.?(?![A-Za-z])")  # 9:30 PM
+UNREAD = "\ufff0"  # before the text of a date no form reads: after every date read
+
+
 @lru_cache(maxsize=1 << 16)  # archives repeat dates: one parse each
 def date_key(date: object) -> str:
     """A sort key of an archive's free-form date: earliest first, undated (None, blank, not
     text) last. Common forms become zero-padded ISO (`2019年2月3日`, `2019-2-3 9:05`,
-    `2019/02/03`, `20190203`, `下午3点`, full-width digits): as text, `2019-12-03` sorted
-    before `2019-2-3` and `2019年12月3日` before `2019年2月3日`, so the later repost was named
-    as the original. Others sort as written; a time zone is kept as written, not converted."""
+    `2019/02/03`, `20190203`, `下午3点`, `9:30 PM`, `31/03/2019`, Unix seconds or
+    milliseconds as UTC, full-width digits): as text, `2019-12-03` sorted before `2019-2-3`
+    and `2019年12月3日` before `2019年2月3日`, so the later repost was named as the original.
+    A date no form reads (`03/10/2019`, which day first? `19-03-10`) sorts after every date
+    read (as text it sorted before them all: `1552176000` or `10/03/2019` named a repost the
+    original), as written among its kind; a time zone is kept as written, not converted."""
     if not isinstance(date, str) or not date.strip():
         return "\uffff"
     text = unicodedata.normalize("NFKC", date)
+    if (e := _EPOCH.match(text)) is not None:
+        from datetime import datetime, timezone
+
+        stamp = int(e.group(1)) / (1000 if len(e.group(1)) == 13 else 1)
+        try:
+            return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        except (OverflowError, OSError, ValueError):
+            return UNREAD + date
+    if (f := _DAY_FIRST.match(text)) is not None:
+        day, month, year = (int(g) for g in f.groups())
+        if month > 12 >= day:  # 03/31/2019: the month first
+            day, month = month, day
+        if day <= 12 or month > 12:  # 03/10/2019 reads either way; 31/31 no way
+            return UNREAD + date
+        text = f"{year}-{month}-{day}{text[f.end() :]}"
     if (c := _COMPACT.match(text)) is not None:
         y, mo, d, h, mi, sec = c.groups()
         time = f" {h}:{mi}:{sec or '00'}" if h else ""
         text = f"{y}-{mo}-{d}{time}{text[c.end() :]}"  # then read as the other forms are
     m = _DATE.match(text)
     if m is None:
-        return date
+        return UNREAD + date
     y, mo, d, half, h, mi, sec = m.groups()
     hour = int(h) if h else None
+    rest = text[m.end() :]
+    if hour is not None and (ap := _HALF.match(rest)) is not None:
+        half = "下午" if ap.group(1) in "Pp" else "凌晨"
+        rest = rest[ap.end() :]
     if hour is not None:
         if (half in ("下午", "晚上") and hour < 12) or (half == "中午" and hour < 11):
             hour += 12
@@ -62,7 +90,7 @@ def date_key(date: object) -> str:
     parts = [y, f"-{int(mo):02d}" if mo else "", f"-{int(d):02d}" if d else ""]
     if hour is not None:
         parts.append(f" {hour:02d}:{int(mi or 0):02d}:{int(sec or 0):02d}")
-    return "".join(parts) + text[m.end() :]
+    return "".join(parts) + rest
 
 
 def is_export(path: str) -> bool:
