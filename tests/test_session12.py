@@ -377,3 +377,28 @@ def test_dates_no_form_read_sort_after_every_date_read(tmp_path: Path) -> None:
     proc = run_paradup("check", "draft.md", "-i", "x.paradup", "-f", "json", cwd=tmp_path)
     found = json.loads(proc.stdout)["findings"]
     assert found and {f["a"].get("doc") for f in found} == {"a.jsonl#orig"}, found
+
+
+def test_an_output_file_s_suffix_names_the_format_when_none_is_given(tmp_path: Path) -> None:
+    """`audit -o clusters.csv` (and `check -o report.json`) wrote the terminal summary into
+    the file; `--format` given still wins."""
+    from ._repo import built_archive
+
+    index = built_archive(tmp_path, range(1280, 1284))
+    arc = tmp_path / "arc"
+    (arc / "z.md").write_text(article(1280), encoding="utf-8")
+    assert run_paradup("index", "update", "-i", str(index), "-q", cwd=tmp_path).returncode == 0
+    csv = run_paradup("audit", "-i", str(index), "-o", "c.csv", "-q", cwd=tmp_path)
+    assert csv.returncode == 1, csv.stderr
+    assert (tmp_path / "c.csv").read_text(encoding="utf-8-sig").startswith("cluster,")
+    jl = run_paradup("audit", "-i", str(index), "-o", "c.jsonl", "-q", cwd=tmp_path)
+    assert jl.returncode == 1
+    first = (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert json.loads(first)["members"], first
+    (tmp_path / "d.md").write_text(RESTATED, encoding="utf-8")
+    assert run_paradup("check", "d.md", "-o", "r.json", cwd=tmp_path).returncode == 1
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["findings"]
+    assert run_paradup("check", "d.md", "-o", "r.sarif", cwd=tmp_path).returncode == 1
+    assert json.loads((tmp_path / "r.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+    run_paradup("check", "d.md", "-f", "text", "-o", "t.json", cwd=tmp_path)
+    assert (tmp_path / "t.json").read_text(encoding="utf-8").startswith("#1 ")

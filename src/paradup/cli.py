@@ -78,7 +78,14 @@ def check(
     paths: Annotated[
         list[str], typer.Argument(help="Files, directories (recursive) or - for stdin.")
     ],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report format [text; with -o, its suffix's: .json, .html, .sarif].",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
     ] = None,
@@ -155,6 +162,10 @@ def check(
     ] = None,
 ) -> None:
     """Find every passage a draft restates; exit 1 when there are findings, 2 on bad input."""
+    from .output import by_suffix
+
+    formats = {".json": Format.json, ".html": Format.html, ".htm": Format.html}
+    format = format or by_suffix(output, {**formats, ".sarif": Format.sarif}, Format.text)
     from .read import STDIN_DOC, STDIN_NAME, expand_paths
     from .run import check_docs
     from .settings import load_settings, mixed_configs

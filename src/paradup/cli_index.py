@@ -596,9 +596,14 @@ def audit_command(
         typer.Option("--index", "-i", help="The index file (SQLite); local engine only."),
     ] = None,
     format: Annotated[
-        AuditFormat,
-        typer.Option("--format", "-f", help="text (a summary), jsonl, csv or html (every member)."),
-    ] = AuditFormat.text,
+        AuditFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (a summary), jsonl, csv or html (every member) [text; with -o, its "
+            "suffix's: .jsonl, .csv, .html].",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
     ] = None,
@@ -663,6 +668,10 @@ def audit_command(
     ] = None,
 ) -> None:
     """Duplicate clusters and boilerplate templates across the archive."""
+    from .output import by_suffix
+
+    suffixes = {".jsonl": AuditFormat.jsonl, ".csv": AuditFormat.csv, ".html": AuditFormat.html}
+    format = format or by_suffix(output, {**suffixes, ".htm": AuditFormat.html}, AuditFormat.text)
     from rich.console import Console
 
     from .audit import Cluster, archive_files, audit_stream

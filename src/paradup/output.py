@@ -8,10 +8,12 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from .errors import UsageError
 from .read import STDIN_NAME
+
+E = TypeVar("E")
 
 
 def refuse_input_as_output(
@@ -174,3 +176,11 @@ def write_data(text: str) -> None:
     sys.stdout.flush()
     buffer.write(text.encode("utf-8"))
     buffer.flush()
+
+
+def by_suffix(output: object, table: dict[str, E], default: E) -> E:
+    """The report format an `-o` file's suffix names, when `--format` is not given: `-o
+    clusters.csv` wrote the terminal summary into the CSV file."""
+    if output is None:
+        return default
+    return table.get(os.path.splitext(str(output))[1].lower(), default)
