@@ -402,3 +402,73 @@ def test_an_output_file_s_suffix_names_the_format_when_none_is_given(tmp_path: P
     assert json.loads((tmp_path / "r.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
     run_paradup("check", "d.md", "-f", "text", "-o", "t.json", cwd=tmp_path)
     assert (tmp_path / "t.json").read_text(encoding="utf-8").startswith("#1 ")
+
+
+def test_html_report_in_a_narrow_window_and_under_a_tall_header(tmp_path: Path) -> None:
+    """In a window under 900 px the pair panel sat below the whole draft, so a click showed
+    nothing; with five files the sticky header (a row per file) covered the jump target."""
+    from ._browser import launch, open_page
+
+    names = []
+    for i in range(5):
+        (tmp_path / f"d{i}.md").write_text(
+            "\n\n".join([article(1290 + i, 3), _BUS, _ROUTES, _BUS_EDITED]), encoding="utf-8"
+        )
+        names.append(f"d{i}.md")
+    assert run_paradup("check", *names, "-o", "r.html", cwd=tmp_path).returncode == 1
+    for browser in launch():
+        page, errors = open_page(browser, (tmp_path / "r.html").as_uri())
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.locator("a.tag").last.click()
+        where = page.evaluate(
+            """() => { const h = document.querySelector('header.top').getBoundingClientRect();
+            const n = document.body.dataset.current;
+            const t = document.getElementById('f' + n + '-b').getBoundingClientRect();
+            const p = document.getElementById('pair-' + n).getBoundingClientRect();
+            return [h.bottom, t.top, p.top]; }"""
+        )
+        assert where[1] >= where[0] and where[2] >= where[0], where
+        page.set_viewport_size({"width": 860, "height": 800})
+        page.locator("mark.hl.side-b").first.click()
+        top = page.evaluate(
+            "() => document.querySelector('article.pair:not([hidden])').getBoundingClientRect().top"
+        )
+        assert 0 <= top < 800, top
+        assert errors == []
+
+
+def test_an_exact_copy_that_differs_to_the_eye_is_not_called_identical(tmp_path: Path) -> None:
+    """A traditional-character copy (kind exact, no changes) was labelled "逐字相同 identical
+    wording" beside its simplified source."""
+    from paradup.variants import simplified
+
+    back: dict[str, str] = {}
+    for trad, simp in simplified().items():
+        back.setdefault(simp, trad)
+    trad = "".join(back.get(c, c) for c in _SHARED)
+    (tmp_path / "t.md").write_text(f"{_SHARED}\n\n{_ROUTES}\n\n{trad}\n", encoding="utf-8")
+    (tmp_path / "s.md").write_text(f"{_SHARED}\n\n{_ROUTES}\n\n{_SHARED}\n", encoding="utf-8")
+    for name, label in (("t", "同文（全半角、繁简、空白不计）"), ("s", "逐字相同")):
+        assert run_paradup("check", f"{name}.md", "-o", f"{name}.html", cwd=tmp_path).returncode
+        html = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+        assert label in html and html.count('<p class="meta">') >= 1, name
+    assert "逐字相同" not in (tmp_path / "t.html").read_text(encoding="utf-8")
+
+
+def test_serve_names_a_cut_off_form_and_a_stray_nul_for_what_they_are() -> None:
+    """A multipart body cut before its closing boundary got "paste a draft"; an upload of
+    `abc\\0def` was told to choose UTF-16 LE (7 bytes cannot be UTF-16)."""
+    from .test_serve import client
+
+    c = client()
+    body = b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\n' + RESTATED.encode("utf-8")
+    form = {"Content-Type": "multipart/form-data; boundary=b"}
+    got = c.post("/check", content=body, headers=form)
+    assert got.status_code == 400 and "The form data is malformed" in got.text, got.text
+    whole = body + b"\r\n--b--\r\n"
+    ok = c.post("/check", content=whole, headers=form)
+    assert ok.status_code == 200
+    nul = c.post("/check", files={"file": ("n.txt", b"abc\0def", "text/plain")})
+    assert "without a byte-order mark" not in nul.text and "n.txt is not a text file" in nul.text, (
+        nul.text
+    )

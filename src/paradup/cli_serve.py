@@ -21,6 +21,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _check_port(host: str, port: int) -> None:
     """Fail with one clear line when the address cannot be bound (uvicorn would log a trace)."""
+    import errno
     import socket  # here, not at the top: every other command starts faster without it
 
     try:
@@ -34,7 +35,12 @@ def _check_port(host: str, port: int) -> None:
             s.bind(addr)
         except OSError as exc:
             raise _fail(
-                f"{host}:{port}: cannot listen there ({exc.strerror}); pick another --port"
+                f"{host}:{port}: cannot listen there ({exc.strerror}); "
+                + (
+                    "pick another --port"
+                    if exc.errno in (errno.EADDRINUSE, errno.EACCES)
+                    else "pass an address of this machine to --host"
+                )
             ) from None
 
 

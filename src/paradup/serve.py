@@ -268,11 +268,16 @@ def parse_body(body: bytes, content_type: str) -> list[Part]:
             "on_header_end": header_end,
             "on_part_data": part_data,
             "on_part_end": part_end,
+            "on_end": lambda: state.__setitem__("ended", b"1"),
         },
     )
     try:
         parser.write(body)
         parser.finalize()
+        # A body cut off before its closing boundary lost its last part silently: "paste a
+        # draft" answered a draft that was sent.
+        if "ended" not in state:
+            raise ValueError("no closing boundary")
     except Exception:  # python-multipart raises several error types for malformed bodies
         raise Refused(400, "The form data is malformed; send the draft from the page.") from None
     return parts

@@ -53,16 +53,17 @@ mark.hl { background:var(--c); color:inherit; cursor:pointer; border-radius:2px;
   padding:1px 0; }
 mark.hl.side-a { background:transparent; box-shadow:inset 0 -0.5em 0 var(--c);
   border-bottom:2px dashed var(--c); }
-mark.hl, .text span[id], a.tag { scroll-margin-top:130px; }
+/* --head: the sticky header's height, set by the script (one summary row per file). */
+mark.hl, .text span[id], a.tag { scroll-margin-top:calc(var(--head, 120px) + 10px); }
 mark.hl.current { outline:2px solid var(--fg); outline-offset:1px; }
 .c0 { --c:var(--c0); } .c1 { --c:var(--c1); } .c2 { --c:var(--c2); } .c3 { --c:var(--c3); }
 .c4 { --c:var(--c4); } .c5 { --c:var(--c5); } .c6 { --c:var(--c6); } .c7 { --c:var(--c7); }
 .c8 { --c:var(--c8); } .c9 { --c:var(--c9); }
 a.tag { font-size:11px; line-height:1; vertical-align:super; text-decoration:none;
   color:var(--fg); background:var(--c); border-radius:8px; padding:1px 5px; margin:0 2px;
-  font-weight:600; }
-aside.panel { position:sticky; top:120px; align-self:start; max-height:calc(100vh - 132px);
-  overflow:auto; }
+  font-weight:600; white-space:nowrap; }
+aside.panel { position:sticky; top:calc(var(--head, 110px) + 10px); align-self:start;
+  max-height:calc(100vh - var(--head, 110px) - 22px); overflow:auto; }
 .placeholder { color:var(--muted); background:#fff; border:1px dashed var(--line);
   border-radius:8px; padding:16px; }
 article.pair { background:#fff; border:1px solid var(--line); border-left:6px solid var(--c);
@@ -108,7 +109,8 @@ td.excerpt { max-width:28em; overflow:hidden; text-overflow:ellipsis; white-spac
   mark.hl, a.tag, del, ins, .bar > span, td .swatch { print-color-adjust:exact;
     -webkit-print-color-adjust:exact; }
   mark.hl.current { outline:none; }
-  .doc, article.pair, table { border-color:#999; }
+  .doc, table { border-color:#999; }
+  article.pair { border-top-color:#999; border-right-color:#999; border-bottom-color:#999; }
   section.table { padding:0; }
   td.excerpt { white-space:normal; }
 }
@@ -122,6 +124,14 @@ SCRIPT = """
   var placeholder = document.getElementById("placeholder");
   var status = document.getElementById("status");
   var current = 0;
+  var header = document.querySelector("header.top");
+  var narrow = window.matchMedia("(max-width: 900px)");
+  function fit() {  // the header grows with the files listed: targets scroll out from under it
+    var h = header && getComputedStyle(header).position === "sticky" ? header.offsetHeight : 0;
+    document.documentElement.style.setProperty("--head", h + "px");
+  }
+  fit();
+  window.addEventListener("resize", fit);
   function marks(n) {
     return document.querySelectorAll('mark[data-a~="' + n + '"], mark[data-b~="' + n + '"]');
   }
@@ -143,6 +153,10 @@ SCRIPT = """
       var target = document.getElementById("f" + n + "-" + scroll) ||
         document.getElementById("f" + n + "-b") || document.getElementById("f" + n + "-a");
       if (target) { target.scrollIntoView({block: "center"}); }
+    } else if (narrow.matches) {
+      // One column: the panel is below the whole draft, so a click showed nothing.
+      var shown = document.getElementById("pair-" + n);
+      if (shown) { shown.scrollIntoView({block: "start"}); }
     }
     document.body.dataset.current = String(n);
   }
@@ -283,7 +297,13 @@ def _pair(n: int, f: Finding, in_draft_a: bool, in_draft_b: bool) -> str:
     if changes:
         changes_html = f'<ul class="changes">{changes}</ul>'
     elif f.kind == "exact":
-        changes_html = '<p class="meta">逐字相同 identical wording</p>'
+        # "identical" beside ２０１９ and 2019, or 記者 and 记者, was false to the eye.
+        changes_html = (
+            '<p class="meta">逐字相同 identical wording</p>'
+            if f.a.text == f.b.text
+            else '<p class="meta">同文（全半角、繁简、空白不计） the same text once width, '
+            "script and spacing are set aside</p>"
+        )
     else:  # punctuation only, or a passage too long to list its words' changes
         changes_html = '<p class="meta">未列出改动 changes not listed</p>'
     return (
