@@ -472,3 +472,20 @@ def test_serve_names_a_cut_off_form_and_a_stray_nul_for_what_they_are() -> None:
     assert "without a byte-order mark" not in nul.text and "n.txt is not a text file" in nul.text, (
         nul.text
     )
+
+
+def test_an_update_from_a_copied_archive_names_the_prune_fix(tmp_path: Path) -> None:
+    """Run from a copy of the archive, the update said only "run the update from there"; the
+    fix for a moved or copied archive (`--prune` with its paths) went unsaid."""
+    import shutil
+
+    from ._repo import built_archive
+
+    (tmp_path / "a").mkdir()
+    built_archive(tmp_path / "a", range(1300, 1303))
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    proc = run_paradup("index", "update", "-i", "x.paradup", cwd=tmp_path / "b")
+    assert proc.returncode == 2 and "run the update from there" in proc.stderr, proc.stderr
+    assert "index update <paths> -i INDEX --prune" in proc.stderr
+    fixed = run_paradup("index", "update", "arc", "-i", "x.paradup", "--prune", cwd=tmp_path / "b")
+    assert fixed.returncode == 0, fixed.stderr

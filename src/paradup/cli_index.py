@@ -111,7 +111,9 @@ def _build(
             if relative and folder is not None and folder != os.getcwd():
                 raise _fail(
                     f"{index}: its archive paths ({', '.join(relative)}) are relative to "
-                    f"{folder}; run the update from there"
+                    f"{folder}; run the update from there, or, for an archive moved or copied "
+                    "here, name its paths and re-key it: `paradup index update <paths> -i "
+                    "INDEX --prune`"
                 )
             archive = recorded
     elif encoding is None and not force and index.is_file():  # a build resumed or redone
