@@ -489,3 +489,20 @@ def test_an_update_from_a_copied_archive_names_the_prune_fix(tmp_path: Path) -> 
     assert "index update <paths> -i INDEX --prune" in proc.stderr
     fixed = run_paradup("index", "update", "arc", "-i", "x.paradup", "--prune", cwd=tmp_path / "b")
     assert fixed.returncode == 0, fixed.stderr
+
+
+def test_a_date_field_no_record_has_is_warned_about(tmp_path: Path) -> None:
+    """An export whose dates are under `pubtime` was indexed without a word: every record
+    undated, so families ordered reposts by position."""
+    rows = [{"id": f"r{i}", "text": article(1310 + i), "pubtime": "2019-03-05"} for i in range(3)]
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    proc = run_paradup("index", "build", "a.jsonl", "-i", "x.paradup", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "no record has a 'date' field, but they have 'pubtime'" in proc.stderr
+    assert "pass --date-field pubtime" in proc.stderr
+    named = run_paradup(
+        "index", "build", "a.jsonl", "-i", "y.paradup", "--date-field", "pubtime", cwd=tmp_path
+    )
+    assert named.returncode == 0 and "no record has" not in named.stderr, named.stderr

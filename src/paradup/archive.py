@@ -38,6 +38,7 @@ _COMPACT = re.compile(r"\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(?!
 _EPOCH = re.compile(r"\s*(1\d{9}|1\d{12})(?:\.\d+)?\s*\Z")  # Unix seconds or milliseconds
 _DAY_FIRST = re.compile(r"\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)")  # 31/03/2019
 _HALF = re.compile(r"\s*([AaPp])\.?\s?[Mm]\.?(?![A-Za-z])")  # 9:30 PM
+_DATE_LIKE = re.compile(r"date|time|pub|day|日期|时间|發佈|发布", re.IGNORECASE)
 UNREAD = "\ufff0"  # before the text of a date no form reads: after every date read
 
 
@@ -168,6 +169,9 @@ class ArchiveRecord:
     date: str | None
     content_hash: str
     size: int = 0  # bytes of the source it was read from (the line, or the file): progress
+    # With no date field: a field of the record that looks like one (`pubtime`): named in a
+    # warning, as a date field named wrong changed nothing visible but the order of reposts.
+    date_like: str | None = None
 
 
 def content_hash(text: str) -> str:
@@ -342,6 +346,9 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
         if has_surrogate(text, title, date):
             yield lineno, None, f"{where}: {SURROGATE_MSG}", key
             continue
+        like = None
+        if date is None and fields.date not in rec:
+            like = next((k for k in rec if _DATE_LIKE.search(k) and rec[k]), None)
         record = ArchiveRecord(
             key=key,
             path=where,
@@ -350,6 +357,7 @@ def jsonl_lines(path: str, lines: Iterable[bytes], fields: Fields) -> Iterator[J
             date=date,
             content_hash=content_hash(text),
             size=len(raw),
+            date_like=like,
         )
         yield lineno, record, None, None
 

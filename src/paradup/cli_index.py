@@ -184,6 +184,17 @@ def _build(
                 highlight=False,
                 markup=False,
             )
+    # A date field named wrong changed nothing visible but the order of reposts (families and
+    # `--against` named a repost the original).
+    if stats.records and stats.undated == stats.records:
+        like = stats.date_like
+        err.print(
+            f"warning: {', '.join(archive)}: no record has a {stats.fields.date!r} field, but "
+            f"they have {like!r}: reposts are not ordered by time; pass --date-field {like} "
+            "(an existing index: build it again with --force)",
+            highlight=False,
+            markup=False,
+        )
     if stats.kept:
         err.print(
             f"{index}: {stats.kept} indexed article(s) could not be read this time (see skipped) "

@@ -23,6 +23,7 @@ from ..archive import (
     iter_records,
     key_in_file,
     nothing_read,
+    record_place,
     refuse_json,
 )
 from ..config import CheckConfig
@@ -194,6 +195,10 @@ class BuildStats:
     empty_roots: list[tuple[str, int]] = field(default_factory=list)  # (root, bad records)
     refreshed: bool = False  # every document fingerprinted again: another text pipeline's units
     moved: int = 0  # unchanged texts under a new key (a line shift, a renamed file): re-keyed
+    records: int = 0  # JSON Lines records seen, and those without the date field but with
+    undated: int = 0  # one that looks like a date (`date_like`, the first such name)
+    date_like: str | None = None
+    fields: Fields = field(default_factory=Fields)
 
 
 _HOLD_BYTES = 256 << 20  # records held back as possible moves (their texts are in memory)
@@ -381,6 +386,7 @@ def build_index(
         if store.encoding() != config.encoding:  # and the encoding it reads articles with
             store.set_encoding(config.encoding)
         fields = _fields_of(store, fields, bool(existing), index_path)
+        stats.fields = fields
         # Units cut by another version of normalize/units: unchanged texts are fingerprinted
         # again, and the version is recorded only once all of them are (a kill redoes it).
         stats.refreshed = bool(existing) and store.text_pipeline_stale()
@@ -415,6 +421,11 @@ def build_index(
                     continue
                 seen.add(rec.key)
                 stats.seen += 1
+                if record_place(rec.path) is not None:  # a record, not an article file
+                    stats.records += 1
+                    if rec.date_like is not None:
+                        stats.undated += 1
+                        stats.date_like = stats.date_like or rec.date_like
                 stats.read_bytes += rec.size
                 state = existing.get(rec.key)
                 same = state is not None and state[0] == rec.content_hash
