@@ -143,24 +143,37 @@ def _commit_check(repo: Path, text: str) -> subprocess.CompletedProcess[str]:
     return run_paradup("hook", "news/b.md", cwd=repo)
 
 
-def test_a_baselined_copy_reflowed_and_edited_in_one_commit_passes(tmp_path: Path) -> None:
-    """The baseline cut sentences at every line break, the checker only at its terminators:
-    a copy hard-wrapped at 30 characters passed, a word fixed in it passed, both in one
-    commit failed."""
-    repo = _baselined_pair(tmp_path, _SHARED)
-    b = (repo / "news" / "b.md").read_text(encoding="utf-8")
-    edited = _SHARED.replace("重点解决", "着力解决")
-    wrapped = "\n".join(edited[i : i + 30] for i in range(0, len(edited), 30))
-    proc = _commit_check(repo, b.replace(_SHARED, wrapped))
-    assert proc.returncode == 0, proc.stdout
-    # Still a gate: the copy pasted once more into the third article fails.
-    c = (repo / "news" / "c.md").read_text(encoding="utf-8")
-    (repo / "news" / "c.md").write_text(c + "\n\n" + _SHARED + "\n", encoding="utf-8")
+def test_a_baselined_list_split_moved_or_trimmed_stays_known(tmp_path: Path) -> None:
+    """Baseline version 4 keeps a piece per list item and per unpunctuated line (the diff
+    review caught a first version that cut only at terminators, as the checker does: a
+    baselined list split by a new paragraph, half moved to another file, or trimmed of an
+    item, failed)."""
     from ._repo import git
 
-    git(repo, "add", "-A")
-    fresh = run_paradup("hook", "news/c.md", cwd=repo)
-    assert fresh.returncode == 1 and "news/c.md:" in fresh.stdout, fresh.stdout
+    items = [
+        "- 严厉打击非法营运车辆和黑车拉客行为",
+        "- 全面清理占道经营和乱设摊点现象",
+        "- 集中整治渣土车违规上路和抛洒滴漏",
+        "- 规范共享单车停放秩序和运营企业管理",
+        "- 加强夜间施工噪声扰民问题巡查执法",
+    ]
+    shared = "本次整治的重点包括：\n\n" + "\n".join(items)
+    for edit in ("split", "move", "trim"):
+        repo = _baselined_pair(tmp_path / edit, shared)
+        b = (repo / "news" / "b.md").read_text(encoding="utf-8")
+        head, tail = "\n".join(items[:3]), "\n".join(items[3:])
+        if edit == "split":
+            b = b.replace("\n".join(items), head + "\n\n" + _ROUTES + "\n\n" + tail)
+        elif edit == "move":
+            b = b.replace("\n".join(items), head)
+            c = (repo / "news" / "c.md").read_text(encoding="utf-8")
+            (repo / "news" / "c.md").write_text(c + "\n\n" + tail + "\n", encoding="utf-8")
+        else:
+            b = b.replace(items[4], "")
+        (repo / "news" / "b.md").write_text(b, encoding="utf-8")
+        git(repo, "add", "-A")
+        proc = run_paradup("hook", "--since", "none", "news/b.md", "news/c.md", cwd=repo)
+        assert proc.returncode == 0, (edit, proc.stdout)
 
 
 def test_a_line_added_under_a_baselined_unpunctuated_line_passes(tmp_path: Path) -> None:
@@ -506,3 +519,19 @@ def test_a_date_field_no_record_has_is_warned_about(tmp_path: Path) -> None:
         "index", "build", "a.jsonl", "-i", "y.paradup", "--date-field", "pubtime", cwd=tmp_path
     )
     assert named.returncode == 0 and "no record has" not in named.stderr, named.stderr
+
+
+def test_the_hook_takes_the_format_from_its_output_suffix_too(tmp_path: Path) -> None:
+    """`check` and `audit` took it from `-o`, the hook still wrote text into `report.sarif`."""
+    from ._repo import git, make_repo, paragraph
+
+    repo = make_repo(tmp_path / "r", {"a.md": article(1320)})
+    (repo / "b.md").write_text(article(1321) + "\n\n" + paragraph(1320) + "\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    for name, check in (("r.sarif", "2.1.0"), ("r.json", None)):
+        proc = run_paradup("hook", "b.md", "-o", name, cwd=repo)
+        assert proc.returncode == 1, proc.stderr
+        data = json.loads((repo / name).read_text(encoding="utf-8"))
+        assert data.get("version") == check if check else data["findings"], data
+    run_paradup("hook", "b.md", "-f", "text", "-o", "t.json", cwd=repo)
+    assert "restated passage" in (repo / "t.json").read_text(encoding="utf-8")

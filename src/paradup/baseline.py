@@ -39,11 +39,10 @@ from .report import printable
 BASELINE_VERSION = 4
 # Version 1 has no sentence hashes (its entries match whole passages only); versions 1 and 2
 # hash text without whitespace (scheme 2), version 3 only its letters, digits and ideographs,
-# version 4 those with traditional characters folded, in the checker's sentences.
+# version 4 those with traditional characters folded, and pieces of 1-2 characters left out.
 _READS = (1, 2, 3, 4)
 SCHEME = 4
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")  # schemes 2 and 3
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 
 
 def _norm(text: str, scheme: int = SCHEME) -> str:
@@ -61,24 +60,6 @@ def _norm(text: str, scheme: int = SCHEME) -> str:
     return "".join(c for c in folded if c.isalnum())
 
 
-def _pieces(text: str) -> list[str]:
-    """The text's sentences as the checker cuts them (scheme 4): at its terminators (`…` and
-    an English full stop too), never at a line wrapped inside a paragraph. Cut at every line
-    break, a baselined line with `（完）` added below it, or a copy reflowed and edited, was a
-    sentence the entry did not hold, and the commit failed."""
-    from .units import _sentence_ends
-
-    out: list[str] = []
-    flat = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    for para in _BLANK_LINE.split(flat):
-        para = para.replace("\n", " ")
-        start = 0
-        for end in _sentence_ends(para, 0, len(para)):
-            out.append(para[start:end])
-            start = end
-    return out
-
-
 def fingerprint(f: Finding, scheme: int = SCHEME) -> str:
     """Order-free content hash of the two passages (positions and paths excluded)."""
     a, b = sorted((_norm(f.a.text, scheme), _norm(f.b.text, scheme)))
@@ -87,9 +68,13 @@ def fingerprint(f: Finding, scheme: int = SCHEME) -> str:
 
 @lru_cache(maxsize=4096)  # a finding's two texts are cut once per entry they are held to
 def sentences(text: str, scheme: int = SCHEME) -> tuple[str, ...]:
-    """The passage's sentences, normalized as `fingerprint` does (empty ones left out)."""
-    cut = _pieces(text) if scheme >= 4 else [m.group() for m in _SENTENCE.finditer(text)]
-    return tuple(n for piece in cut if (n := _norm(piece, scheme)))
+    """The passage's sentences, normalized as `fingerprint` does (empty ones left out), cut
+    at terminators and line breaks: a list item or an unpunctuated line is a piece, so a
+    baselined list split by new text, moved in part or trimmed stays known. Since scheme 4
+    pieces of one or two characters are left out: `（完）` put under a baselined unpunctuated
+    line was a piece the entry did not hold, and the commit failed."""
+    cut = (_norm(m.group(), scheme) for m in _SENTENCE.finditer(text))
+    return tuple(n for n in cut if n and (scheme < 4 or len(n) > 2))
 
 
 def _hash(sentence: str) -> str:

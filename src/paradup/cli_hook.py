@@ -392,7 +392,7 @@ def _explained_at(run: _Run, commit: str, verdict: "Verdict") -> "Verdict":
 def run_hook(
     files: Sequence[str] | None,
     all_files: bool = False,
-    format: HookFormat = HookFormat.text,
+    format: HookFormat | None = None,
     output: Path | None = None,
     max_ratio: float | None = None,
     baseline: Path | None = None,
@@ -403,9 +403,17 @@ def run_hook(
     staged: bool = False,
     since: str | None = None,
 ) -> int:
-    """The hook: check, report, and return the exit code (ParadupError on bad input)."""
+    """The hook: check, report, and return the exit code (ParadupError on bad input).
+    Without `format`, `output`'s suffix names it (`.json`, `.sarif`), else text."""
     from .baseline import Verdict
     from .model import CheckResult
+
+    if format is None:
+        format = HookFormat.text
+        if output is not None:  # (the module is the report's writer: imported only then)
+            from .output import by_suffix
+
+            format = by_suffix(output, {".json": format.json, ".sarif": format.sarif}, format)
 
     paths = list(files or [])
     if not paths and not all_files:
@@ -654,8 +662,8 @@ def parser() -> "argparse.ArgumentParser":
         "--format",
         "-f",
         choices=[f.value for f in HookFormat],
-        default=HookFormat.text.value,
-        help="Report format [text].",
+        default=None,
+        help="Report format [text; with -o, its suffix's: .json, .sarif].",
     )
     ap.add_argument("--output", "-o", type=Path, help="Write the report here.")
     ap.add_argument(
@@ -726,7 +734,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         code = run_hook(
             [*args.files, *names],
             all_files=args.all_files,
-            format=HookFormat(args.format),
+            format=HookFormat(args.format) if args.format else None,
             output=args.output,
             max_ratio=args.max_ratio,
             baseline=args.baseline,
@@ -780,8 +788,11 @@ def register(app: "typer.Typer") -> None:
             bool, typer.Option("--all", help="Check every tracked article (CI, first run).")
         ] = False,
         format: Annotated[
-            HookFormat, typer.Option("--format", "-f", help="Report format.")
-        ] = HookFormat.text,
+            HookFormat | None,
+            typer.Option(
+                "--format", "-f", help="Report format [text; with -o, its suffix's: .json, .sarif]."
+            ),
+        ] = None,
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="Write the report here.")
         ] = None,

@@ -129,9 +129,10 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> Document:
 def _bomless_utf16(data: bytes) -> str | None:
     """`utf-16-le`/`utf-16-be` for text saved as UTF-16 without a BOM (it decodes cleanly into
     Chinese, full-width punctuation and ASCII), else None."""
-    if len(data) % 2:  # UTF-16 is pairs of bytes: `abc\0def` read as 扡c敤 "looked like" it
-        return None
     head = data[:8192]
+    head = head[: len(head) // 2 * 2]  # a file cut short, or a byte appended, is still one
+    if len(head) < 16:  # too short to tell: `abc\0def` read as 扡c敤 "looked like" UTF-16
+        return None
     for name in ("utf-16-le", "utf-16-be"):
         try:
             text = head.decode(name)
