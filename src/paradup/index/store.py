@@ -408,8 +408,8 @@ def database_failure(path: str | Path, exc: sqlite3.Error) -> IndexError_:
     if _disk_error(exc):
         return IndexError_(
             f"{path}: cannot write or read the index ({exc}); free space on its disk, then "
-            "run the command again (a build or update resumes: what it had committed is kept; "
-            "a `--force` rebuild starts over, and the old index is unchanged)"
+            "run the command again (`paradup index update` or the build resumes: what it had "
+            "committed is kept; a `--force` rebuild starts over, and the old index is unchanged)"
         )
     if _damaged(exc):
         return IndexError_(
