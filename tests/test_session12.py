@@ -535,3 +535,27 @@ def test_the_hook_takes_the_format_from_its_output_suffix_too(tmp_path: Path) ->
         assert data.get("version") == check if check else data["findings"], data
     run_paradup("hook", "b.md", "-f", "text", "-o", "t.json", cwd=repo)
     assert "restated passage" in (repo / "t.json").read_text(encoding="utf-8")
+
+
+def test_a_parallel_build_commits_as_it_reads(tmp_path: Path) -> None:
+    """The signal fix's first version skipped the window bound after the first batch: `-j 2`
+    submitted the whole archive before committing anything (memory unbounded, and a kill lost
+    every batch, not the uncommitted ones)."""
+    from paradup.index.build import BuildStats, build_index
+
+    arc = tmp_path / "arc"
+    arc.mkdir()
+    for seed in range(1330, 1370):
+        (arc / f"a{seed}.md").write_text(article(seed, 2), encoding="utf-8")
+    seen_at_commit: list[int] = []
+
+    def progress(stats: BuildStats) -> None:
+        seen_at_commit.append(stats.seen)
+
+    stats = build_index(
+        [str(arc)], str(tmp_path / "x.paradup"), jobs=2, batch_size=2, progress=progress
+    )
+    assert stats.indexed == 40
+    # Four batches (twice the workers) in flight at most: the first commit comes long before
+    # the 40th article is read.
+    assert seen_at_commit and seen_at_commit[0] <= 12, seen_at_commit[:5]

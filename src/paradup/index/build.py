@@ -472,6 +472,8 @@ def build_index(
             context = multiprocessing.get_context()
             if context.get_start_method() == "fork":
                 _warm(config)
+            from contextlib import nullcontext
+
             from ..stdio import signals_deferred
 
             pool_started = False
@@ -484,14 +486,11 @@ def build_index(
                 window: deque[Future[list[DocRow]]] = deque()
                 try:
                     for batch in _batches(todo(), batch_size):
-                        if pool_started:
-                            window.append(pool.submit(_work, batch, config, settings))
-                            continue
                         # The first submit forks the workers: Ctrl-C or SIGTERM then ran its
                         # handler inside os.fork's callbacks, where Python ignores the
                         # exception ("Exception ignored in _releaseLock"): the run went on
                         # and exited 0. Held until the workers exist, it acts after.
-                        with signals_deferred():
+                        with nullcontext() if pool_started else signals_deferred():
                             window.append(pool.submit(_work, batch, config, settings))
                         pool_started = True
                         if len(window) >= 2 * jobs:  # bounded: the corpus is streamed
