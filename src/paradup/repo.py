@@ -1140,7 +1140,6 @@ def check_changed(
         else:
             docs.append(renumber(doc, len(docs), rel))
     first = len(docs)
-    mine_rels = {rel for rel, _ in mine}
 
     def run() -> CheckResult:
         # The changed files come after the others: text a change brings is the later side.
@@ -1168,7 +1167,7 @@ def check_changed(
     if (
         not dated
         and len(mine) > 1
-        and any(f.a.path in mine_rels and f.b.path in mine_rels for f in result.findings)
+        and any(f.a.path in focus_rels and f.b.path in focus_rels for f in result.findings)
     ):
         aged = _by_age(root, mine)
         if [rel for rel, _ in aged] != [rel for rel, _ in mine]:

@@ -1681,8 +1681,11 @@ def _create(path: Path, settings: IndexSettings) -> None:
     tmp = Path(str(path) + ".creating")
     _remove_files(tmp)  # what a run killed here left
     try:
-        con = sqlite3.connect(str(tmp), isolation_level=None)  # no WAL: one file to move
+        # No journal: a file that is moved in only once whole needs none, and none is left
+        # beside it (a hot one would be rolled into the next run's new file).
+        con = sqlite3.connect(str(tmp), isolation_level=None)
         try:
+            con.execute("PRAGMA journal_mode=OFF")
             _fill(con, settings)
         finally:
             con.close()
